@@ -1,0 +1,262 @@
+package io.serdistill.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigRenderOptions;
+import com.typesafe.config.ConfigValueFactory;
+import io.serdistill.data.Emotion;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * The whole run configuration, typed and validated once at load time. Every error names the offending key.
+ * The raw {@link Config} is kept so a run can record exactly what it ran with.
+ */
+public record SerConfig(
+        Run run,
+        String outputRoot,
+        Spark spark,
+        Input input,
+        Demo demo,
+        Audio audio,
+        Features features,
+        Training teachers,
+        Training student,
+        Distill distill,
+        List<String> evaluateSplits,
+        Config raw) {
+
+    public record Run(String id, long seed) {}
+
+    public record Spark(String master, String appName, Map<String, String> settings) {}
+
+    /** {@code manifest} empty means the demo corpus is generated. */
+    public record Input(String manifest, List<String> languages, Map<String, Emotion> labelMap) {}
+
+    public record Demo(String dir, long seed, int speakersPerLanguage, int utterancesPerSpeakerPerEmotion) {}
+
+    /** {@code channel} is -1 for downmix, otherwise the 0-based channel to keep. Durations in seconds. */
+    public record Audio(int sampleRate, int channel, double maxSeconds, double minSeconds) {}
+
+    public record Features(String kind, int partitions, Fbank fbank) {}
+
+    public record Fbank(int numMelBins, double frameLengthMs, double frameShiftMs, double dither) {}
+
+    /** Optimisation settings of one model family (teachers or student). */
+    public record Training(List<Integer> hidden, int epochs, int batchSize, double learningRate,
+                           double weightDecay, int patience) {}
+
+    public record Distill(double temperature, double alpha, double beta, List<String> methods) {}
+
+    public static final List<String> METHODS = List.of("ft-multi", "mtkd-uniform", "mtkd-language");
+    public static final List<String> SPLITS = List.of("train", "dev", "test");
+    private static final Pattern RUN_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
+    private static final Pattern LANGUAGE = Pattern.compile("[a-z]{2,3}");
+
+    /** reference.conf only. */
+    public static SerConfig defaults() {
+        return load(List.of(), Map.of());
+    }
+
+    /**
+     * Loads reference.conf, then each overlay file in order (later wins), then {@code overrides}
+     * ("ser.run.id" → "x"; values parsed as HOCON so lists and numbers work).
+     */
+    public static SerConfig load(List<Path> overlays, Map<String, String> overrides) {
+        Config merged = ConfigFactory.empty();
+        for (Map.Entry<String, String> o : overrides.entrySet()) {
+            merged = merged.withFallback(parseOverride(o.getKey(), o.getValue()));
+        }
+        for (int i = overlays.size() - 1; i >= 0; i--) {
+            Path p = overlays.get(i);
+            if (!Files.isRegularFile(p)) {
+                throw new ConfigError("--conf", "file " + p + " does not exist");
+            }
+            merged = merged.withFallback(ConfigFactory.parseFile(p.toFile(),
+                    ConfigParseOptions.defaults().setAllowMissing(false)));
+        }
+        Config resolved = merged.withFallback(ConfigFactory.defaultReference()).resolve();
+        return from(resolved);
+    }
+
+    /** Parses "key=value" pairs as given on a command line. */
+    public static Map.Entry<String, String> splitOverride(String arg) {
+        int eq = arg.indexOf('=');
+        if (eq <= 0) {
+            throw new ConfigError(arg, "an override must look like key=value");
+        }
+        String key = arg.substring(0, eq).trim();
+        return Map.entry(key.startsWith("ser.") ? key : "ser." + key, arg.substring(eq + 1).trim());
+    }
+
+    private static Config parseOverride(String key, String value) {
+        try {
+            return ConfigFactory.parseString(key + " = " + value);
+        } catch (ConfigException e) {
+            // Not valid HOCON as written (e.g. a URI with ':'): take it as a plain string.
+            return ConfigFactory.empty().withValue(key, ConfigValueFactory.fromAnyRef(value));
+        }
+    }
+
+    /** Validates a resolved config holding a {@code ser} block. */
+    public static SerConfig from(Config c) {
+        try {
+            return build(c);
+        } catch (ConfigException e) {
+            String key = e.origin() == null ? "ser" : describe(e);
+            throw new ConfigError(key, e.getMessage(), e);
+        }
+    }
+
+    private static String describe(ConfigException e) {
+        String msg = e.getMessage();
+        int q1 = msg.indexOf('\'');
+        int q2 = q1 < 0 ? -1 : msg.indexOf('\'', q1 + 1);
+        return q1 >= 0 && q2 > q1 ? msg.substring(q1 + 1, q2) : "ser";
+    }
+
+    private static SerConfig build(Config c) {
+        String runId = c.getString("ser.run.id");
+        require(RUN_ID.matcher(runId).matches(), "ser.run.id",
+                "must be 1-128 characters of letters, digits, '.', '_' or '-', got '" + runId + "'");
+        Run run = new Run(runId, c.getLong("ser.run.seed"));
+
+        String root = c.getString("ser.output.root");
+        require(!root.isBlank(), "ser.output.root", "must not be empty");
+
+        Map<String, String> sparkSettings = new LinkedHashMap<>();
+        c.getConfig("ser.spark.settings").entrySet()
+                .forEach(e -> sparkSettings.put(e.getKey().replace("\"", ""), String.valueOf(e.getValue().unwrapped())));
+        Spark spark = new Spark(c.getString("ser.spark.master"), c.getString("ser.spark.app-name"), sparkSettings);
+
+        List<String> languages = c.getStringList("ser.input.languages");
+        require(!languages.isEmpty(), "ser.input.languages", "must list at least one language");
+        for (String lang : languages) {
+            require(LANGUAGE.matcher(lang).matches(), "ser.input.languages",
+                    "'" + lang + "' is not an ISO 639 code (2-3 lower-case letters)");
+        }
+        require(languages.stream().distinct().count() == languages.size(), "ser.input.languages",
+                "lists a language twice: " + languages);
+        Map<String, Emotion> labelMap = new LinkedHashMap<>();
+        for (Map.Entry<String, com.typesafe.config.ConfigValue> e : c.getConfig("ser.input.label-map").entrySet()) {
+            String target = String.valueOf(e.getValue().unwrapped());
+            String key = "ser.input.label-map." + e.getKey();
+            Emotion emotion = Emotion.parse(target).orElseThrow(() -> new ConfigError(key,
+                    "maps to '" + target + "', which is not one of " + Emotion.labels()));
+            labelMap.put(e.getKey().replace("\"", "").toLowerCase(Locale.ROOT), emotion);
+        }
+        Input input = new Input(c.getString("ser.input.manifest"), List.copyOf(languages), labelMap);
+
+        Demo demo = new Demo(c.getString("ser.demo.dir"), c.getLong("ser.demo.seed"),
+                c.getInt("ser.demo.speakers-per-language"), c.getInt("ser.demo.utterances-per-speaker-per-emotion"));
+        require(demo.speakersPerLanguage() >= 3, "ser.demo.speakers-per-language",
+                "must be at least 3 (train, dev and test speakers), got " + demo.speakersPerLanguage());
+        require(demo.utterancesPerSpeakerPerEmotion() >= 1, "ser.demo.utterances-per-speaker-per-emotion",
+                "must be at least 1");
+
+        String channel = c.getString("ser.audio.channel");
+        int channelIndex;
+        if (channel.equals("downmix")) {
+            channelIndex = -1;
+        } else {
+            try {
+                channelIndex = Integer.parseInt(channel);
+            } catch (NumberFormatException e) {
+                throw new ConfigError("ser.audio.channel", "must be \"downmix\" or a channel number, got '" + channel + "'");
+            }
+            require(channelIndex >= 0, "ser.audio.channel", "channel number must be >= 0, got " + channelIndex);
+        }
+        Audio audio = new Audio(c.getInt("ser.audio.sample-rate"), channelIndex,
+                c.getDouble("ser.audio.max-seconds"), c.getDouble("ser.audio.min-seconds"));
+        require(audio.sampleRate() >= 8000 && audio.sampleRate() <= 48000, "ser.audio.sample-rate",
+                "must be between 8000 and 48000 Hz, got " + audio.sampleRate());
+        require(audio.maxSeconds() >= 0, "ser.audio.max-seconds", "must be >= 0 (0 = no limit)");
+        require(audio.minSeconds() > 0, "ser.audio.min-seconds", "must be > 0");
+        require(audio.maxSeconds() == 0 || audio.maxSeconds() > audio.minSeconds(), "ser.audio.max-seconds",
+                "must exceed ser.audio.min-seconds");
+
+        String kind = c.getString("ser.features.kind");
+        require(kind.equals("fbank"), "ser.features.kind", "'" + kind + "' is not supported; use \"fbank\"");
+        Fbank fbank = new Fbank(c.getInt("ser.features.fbank.num-mel-bins"),
+                c.getDouble("ser.features.fbank.frame-length-ms"), c.getDouble("ser.features.fbank.frame-shift-ms"),
+                c.getDouble("ser.features.fbank.dither"));
+        require(fbank.numMelBins() >= 8 && fbank.numMelBins() <= 256, "ser.features.fbank.num-mel-bins",
+                "must be between 8 and 256, got " + fbank.numMelBins());
+        require(fbank.frameShiftMs() > 0 && fbank.frameLengthMs() >= fbank.frameShiftMs(),
+                "ser.features.fbank.frame-length-ms", "must be >= frame-shift-ms > 0");
+        require(fbank.dither() >= 0, "ser.features.fbank.dither", "must be >= 0");
+        int partitions = c.getInt("ser.features.partitions");
+        require(partitions >= 0, "ser.features.partitions", "must be >= 0 (0 = automatic)");
+        Features features = new Features(kind, partitions, fbank);
+
+        Training teachers = training(c, "ser.teachers");
+        Training student = training(c, "ser.student");
+
+        Distill distill = new Distill(c.getDouble("ser.distill.temperature"), c.getDouble("ser.distill.alpha"),
+                c.getDouble("ser.distill.beta"), c.getStringList("ser.distill.methods"));
+        require(distill.temperature() > 0, "ser.distill.temperature", "must be > 0, got " + distill.temperature());
+        require(distill.alpha() >= 0 && distill.alpha() <= 1, "ser.distill.alpha",
+                "must be within [0, 1], got " + distill.alpha());
+        require(distill.beta() >= 0 && distill.beta() <= 1, "ser.distill.beta",
+                "must be within [0, 1], got " + distill.beta());
+        require(!distill.methods().isEmpty(), "ser.distill.methods", "must list at least one method");
+        for (String m : distill.methods()) {
+            require(METHODS.contains(m), "ser.distill.methods", "'" + m + "' is not one of " + METHODS);
+        }
+
+        List<String> splits = c.getStringList("ser.evaluate.splits");
+        for (String s : splits) {
+            require(SPLITS.contains(s), "ser.evaluate.splits", "'" + s + "' is not one of " + SPLITS);
+        }
+        return new SerConfig(run, root, spark, input, demo, audio, features, teachers, student, distill,
+                List.copyOf(splits), c);
+    }
+
+    private static Training training(Config c, String path) {
+        List<Integer> hidden = c.getIntList(path + ".hidden");
+        for (int h : hidden) {
+            require(h > 0, path + ".hidden", "layer sizes must be > 0, got " + hidden);
+        }
+        Training t = new Training(List.copyOf(hidden), c.getInt(path + ".epochs"), c.getInt(path + ".batch-size"),
+                c.getDouble(path + ".learning-rate"), c.getDouble(path + ".weight-decay"), c.getInt(path + ".patience"));
+        require(t.epochs() >= 1, path + ".epochs", "must be >= 1, got " + t.epochs());
+        require(t.batchSize() >= 1, path + ".batch-size", "must be >= 1, got " + t.batchSize());
+        require(t.learningRate() > 0 && t.learningRate() < 1, path + ".learning-rate",
+                "must be within (0, 1), got " + t.learningRate());
+        require(t.weightDecay() >= 0, path + ".weight-decay", "must be >= 0");
+        require(t.patience() >= 0, path + ".patience", "must be >= 0 (0 = no early stopping)");
+        return t;
+    }
+
+    private static void require(boolean ok, String key, String reason) {
+        if (!ok) {
+            throw new ConfigError(key, reason);
+        }
+    }
+
+    /** The {@code ser} block as compact JSON, recorded with every run. */
+    public String toJson() {
+        return raw.getConfig("ser").root().render(ConfigRenderOptions.concise());
+    }
+
+    /** SHA-256 of the rendered {@code ser} block: stage markers use it to tell whether a stage ran with this config. */
+    public String hash() {
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-256").digest(toJson().getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(d).substring(0, 16);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

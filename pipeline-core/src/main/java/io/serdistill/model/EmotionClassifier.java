@@ -1,0 +1,266 @@
+package io.serdistill.model;
+
+import com.google.gson.Gson;
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.autodiff.samediff.TrainingConfig;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.MultiDataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Adam;
+
+/**
+ * An utterance-level emotion classifier in SameDiff: input standardisation, an MLP with ReLU, logits.
+ * It also carries the training loss used for plain fine-tuning (alpha = 1) and for distillation:
+ * alpha * CE(y, softmax(z)) + (1 - alpha) * T^2 * KL(target || softmax(z / T)) averaged over the batch.
+ *
+ * <p>Not thread-safe: one instance per thread (Spark task). Weights travel as safetensors.
+ */
+public final class EmotionClassifier {
+    public static final String INPUT = "x";
+    public static final String LABELS = "y";
+    public static final String TARGETS = "soft";
+    public static final String LOGITS = "logits";
+    public static final String LOSS = "loss";
+
+    private final ClassifierSpec spec;
+    private final float[] inputMean;
+    private final float[] inputStd;
+    private final SameDiff sd;
+    private boolean trainable;
+    private boolean withTargets;
+
+    private EmotionClassifier(ClassifierSpec spec, float[] inputMean, float[] inputStd, Map<String, float[]> weights) {
+        if (inputMean.length != spec.inputDim() || inputStd.length != spec.inputDim()) {
+            throw new IllegalArgumentException("normalisation vectors must have " + spec.inputDim() + " values");
+        }
+        this.spec = spec;
+        this.inputMean = inputMean.clone();
+        this.inputStd = inputStd.clone();
+        this.sd = SameDiff.create();
+        SDVariable h = sd.placeHolder(INPUT, DataType.FLOAT, -1, spec.inputDim());
+        for (int i = 0; i < spec.layers(); i++) {
+            SDVariable w = sd.var(weightName(i), Nd4j.create(weights.get(weightName(i)), new long[] {spec.fanIn(i), spec.fanOut(i)}, 'c'));
+            SDVariable b = sd.var(biasName(i), Nd4j.create(weights.get(biasName(i)), new long[] {spec.fanOut(i)}, 'c'));
+            h = sd.nn.linear(i == spec.layers() - 1 ? LOGITS : "pre" + i, h, w, b);
+            if (i < spec.layers() - 1) {
+                h = sd.nn.relu(h, 0);
+            }
+        }
+    }
+
+    /** A fresh model with He-initialised weights drawn from {@code seed}. */
+    public static EmotionClassifier initialise(ClassifierSpec spec, float[] inputMean, float[] inputStd, long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        Map<String, float[]> weights = new LinkedHashMap<>();
+        for (int i = 0; i < spec.layers(); i++) {
+            int fanIn = spec.fanIn(i);
+            int fanOut = spec.fanOut(i);
+            double scale = Math.sqrt(2.0 / fanIn);
+            float[] w = new float[fanIn * fanOut];
+            for (int j = 0; j < w.length; j++) {
+                w[j] = (float) (gaussian(rng) * scale);
+            }
+            weights.put(weightName(i), w);
+            weights.put(biasName(i), new float[fanOut]);
+        }
+        return new EmotionClassifier(spec, inputMean, inputStd, weights);
+    }
+
+    public ClassifierSpec spec() {
+        return spec;
+    }
+
+    /** Standardised inputs [n][inputDim] as an ND4J matrix. */
+    private INDArray inputs(List<float[]> rows) {
+        float[] flat = new float[rows.size() * spec.inputDim()];
+        for (int r = 0; r < rows.size(); r++) {
+            float[] x = rows.get(r);
+            if (x.length != spec.inputDim()) {
+                throw new IllegalArgumentException("input row " + r + " has " + x.length + " values, model expects " + spec.inputDim());
+            }
+            for (int j = 0; j < x.length; j++) {
+                flat[r * x.length + j] = (x[j] - inputMean[j]) / inputStd[j];
+            }
+        }
+        return Nd4j.create(flat, new long[] {rows.size(), spec.inputDim()}, 'c');
+    }
+
+    /** Logits [n][numClasses] for pooled inputs [n][inputDim]. */
+    public float[][] logits(List<float[]> rows) {
+        if (rows.isEmpty()) {
+            return new float[0][];
+        }
+        INDArray out = sd.output(Map.of(INPUT, inputs(rows)), LOGITS).get(LOGITS);
+        return out.toFloatMatrix();
+    }
+
+    /**
+     * Adds the loss to the graph and an Adam updater with decoupled weight decay. Call once before {@link #fitBatch}.
+     *
+     * @param alpha       weight of the label cross-entropy; 1 means no distillation term (and no targets needed)
+     * @param temperature distillation temperature T
+     */
+    public void prepareTraining(double alpha, double temperature, double learningRate, double weightDecay) {
+        if (trainable) {
+            throw new IllegalStateException("prepareTraining was already called");
+        }
+        SDVariable z = sd.getVariable(LOGITS);
+        SDVariable y = sd.placeHolder(LABELS, DataType.FLOAT, -1, spec.numClasses());
+        SDVariable ce = y.mul(logSoftmax(z)).sum(1).mean().neg();
+        SDVariable loss;
+        withTargets = alpha < 1;
+        if (withTargets) {
+            SDVariable target = sd.placeHolder(TARGETS, DataType.FLOAT, -1, spec.numClasses());
+            SDVariable logTarget = sd.math.log(target.add(1e-12));
+            SDVariable kl = target.mul(logTarget.sub(logSoftmax(z.div(temperature)))).sum(1).mean();
+            loss = ce.mul(alpha).add(kl.mul((1 - alpha) * temperature * temperature));
+        } else {
+            loss = ce.mul(1.0);
+        }
+        loss.rename(LOSS);
+        sd.setLossVariables(LOSS);
+        TrainingConfig.Builder tc = TrainingConfig.builder()
+                .updater(new Adam(learningRate))
+                .dataSetFeatureMapping(INPUT);
+        if (weightDecay > 0) {
+            tc.weightDecay(weightDecay, true);
+        }
+        if (withTargets) {
+            tc.dataSetLabelMapping(LABELS, TARGETS);
+        } else {
+            tc.dataSetLabelMapping(LABELS);
+        }
+        sd.setTrainingConfig(tc.build());
+        trainable = true;
+    }
+
+    // log-softmax from exp/sum/log with max subtraction: sd.nn.logSoftmax has no working gradient in M2.1.
+    private static SDVariable logSoftmax(SDVariable z) {
+        SDVariable shifted = z.sub(z.max(true, 1));
+        SameDiff g = z.getSameDiff();
+        return shifted.sub(g.math.log(g.math.exp(shifted).sum(true, 1)));
+    }
+
+    /** One optimiser step on a batch. {@code targets} may be null when alpha = 1. */
+    public void fitBatch(List<float[]> rows, int[] labels, List<float[]> targets) {
+        sd.fit(batch(rows, labels, targets));
+    }
+
+    /** Mean training loss over the given examples (no update). */
+    public double loss(List<float[]> rows, int[] labels, List<float[]> targets) {
+        MultiDataSet b = batch(rows, labels, targets);
+        Map<String, INDArray> ph = new LinkedHashMap<>();
+        ph.put(INPUT, b.getFeatures(0));
+        ph.put(LABELS, b.getLabels(0));
+        if (withTargets) {
+            ph.put(TARGETS, b.getLabels(1));
+        }
+        return sd.output(ph, LOSS).get(LOSS).getDouble(0);
+    }
+
+    private MultiDataSet batch(List<float[]> rows, int[] labels, List<float[]> targets) {
+        if (!trainable) {
+            throw new IllegalStateException("call prepareTraining first");
+        }
+        int c = spec.numClasses();
+        float[] oneHot = new float[labels.length * c];
+        for (int i = 0; i < labels.length; i++) {
+            oneHot[i * c + labels[i]] = 1f;
+        }
+        INDArray y = Nd4j.create(oneHot, new long[] {labels.length, c}, 'c');
+        if (!withTargets) {
+            return new MultiDataSet(new INDArray[] {inputs(rows)}, new INDArray[] {y});
+        }
+        float[] soft = new float[labels.length * c];
+        for (int i = 0; i < labels.length; i++) {
+            System.arraycopy(targets.get(i), 0, soft, i * c, c);
+        }
+        INDArray t = Nd4j.create(soft, new long[] {labels.length, c}, 'c');
+        return new MultiDataSet(new INDArray[] {inputs(rows)}, new INDArray[] {y, t});
+    }
+
+    /** A copy of every weight, e.g. to keep the best epoch's model. */
+    public Map<String, float[]> weights() {
+        Map<String, float[]> out = new LinkedHashMap<>();
+        for (int i = 0; i < spec.layers(); i++) {
+            out.put(weightName(i), sd.getVariable(weightName(i)).getArr().dup().data().asFloat());
+            out.put(biasName(i), sd.getVariable(biasName(i)).getArr().dup().data().asFloat());
+        }
+        return out;
+    }
+
+    /** Overwrites the weights in place (same shapes). */
+    public void setWeights(Map<String, float[]> weights) {
+        for (Map.Entry<String, float[]> e : weights.entrySet()) {
+            INDArray arr = sd.getVariable(e.getKey()).getArr();
+            arr.assign(Nd4j.create(e.getValue(), arr.shape(), 'c'));
+        }
+    }
+
+    /** Serialises spec, normalisation, weights and the given provenance as safetensors. */
+    public byte[] toSafeTensors(Map<String, String> provenance) {
+        Map<String, SafeTensors.Tensor> tensors = new LinkedHashMap<>();
+        tensors.put("input_mean", new SafeTensors.Tensor(new long[] {spec.inputDim()}, inputMean));
+        tensors.put("input_std", new SafeTensors.Tensor(new long[] {spec.inputDim()}, inputStd));
+        Map<String, float[]> w = weights();
+        for (int i = 0; i < spec.layers(); i++) {
+            tensors.put(weightName(i), new SafeTensors.Tensor(new long[] {spec.fanIn(i), spec.fanOut(i)}, w.get(weightName(i))));
+            tensors.put(biasName(i), new SafeTensors.Tensor(new long[] {spec.fanOut(i)}, w.get(biasName(i))));
+        }
+        Map<String, String> meta = new LinkedHashMap<>(provenance);
+        meta.put("ser.spec", new Gson().toJson(spec));
+        return new SafeTensors(tensors, meta).toBytes();
+    }
+
+    /** Loads a model written by {@link #toSafeTensors}; {@code source} names the file in errors. */
+    public static EmotionClassifier fromSafeTensors(byte[] bytes, String source) throws IOException {
+        SafeTensors st = SafeTensors.parse(bytes, source);
+        String specJson = st.metadata().get("ser.spec");
+        if (specJson == null) {
+            throw new IOException(source + ": no 'ser.spec' metadata; not a ser-distill classifier");
+        }
+        ClassifierSpec spec = new Gson().fromJson(specJson, ClassifierSpec.class);
+        Map<String, float[]> weights = new LinkedHashMap<>();
+        for (int i = 0; i < spec.layers(); i++) {
+            weights.put(weightName(i), checked(st, weightName(i), source, spec.fanIn(i), spec.fanOut(i)));
+            weights.put(biasName(i), checked(st, biasName(i), source, spec.fanOut(i)));
+        }
+        return new EmotionClassifier(spec, checked(st, "input_mean", source, spec.inputDim()),
+                checked(st, "input_std", source, spec.inputDim()), weights);
+    }
+
+    private static float[] checked(SafeTensors st, String name, String source, long... shape) throws IOException {
+        SafeTensors.Tensor t = st.tensors().get(name);
+        if (t == null) {
+            throw new IOException(source + ": tensor '" + name + "' is missing");
+        }
+        if (!Arrays.equals(t.shape(), shape)) {
+            throw new IOException(source + ": tensor '" + name + "' has shape " + Arrays.toString(t.shape())
+                    + ", expected " + Arrays.toString(shape));
+        }
+        return t.values();
+    }
+
+    private static String weightName(int layer) {
+        return "w" + layer;
+    }
+
+    private static String biasName(int layer) {
+        return "b" + layer;
+    }
+
+    private static double gaussian(SplittableRandom rng) {
+        // Box-Muller; SplittableRandom has no nextGaussian in Java 17.
+        double u1 = rng.nextDouble();
+        double u2 = rng.nextDouble();
+        return Math.sqrt(-2 * Math.log(1 - u1)) * Math.cos(2 * Math.PI * u2);
+    }
+}
