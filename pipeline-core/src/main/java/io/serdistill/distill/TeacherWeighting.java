@@ -6,7 +6,8 @@ import java.util.List;
  * How much each teacher's soft targets count for one utterance. Weights are non-negative and sum to 1.
  * The language rule is the project's method; uniform is the multi-teacher KD baseline.
  */
-public sealed interface TeacherWeighting permits TeacherWeighting.Uniform, TeacherWeighting.Language {
+public sealed interface TeacherWeighting extends java.io.Serializable
+        permits TeacherWeighting.Uniform, TeacherWeighting.Language {
 
     /** Weights over {@code teacherLanguages} (same order) for an utterance in {@code language}. */
     double[] weights(String language, List<String> teacherLanguages);

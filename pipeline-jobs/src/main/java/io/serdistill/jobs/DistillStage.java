@@ -1,0 +1,152 @@
+package io.serdistill.jobs;
+
+import io.serdistill.config.SerConfig;
+import io.serdistill.distill.SoftTargets;
+import io.serdistill.distill.TeacherWeighting;
+import io.serdistill.model.EmotionClassifier;
+import io.serdistill.train.TrainingExample;
+import io.serdistill.train.TrainingOptions;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.api.java.JavaPairRDD;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import scala.Tuple2;
+
+import static org.apache.spark.sql.functions.col;
+
+/**
+ * distill: (1) soft targets — every teacher's logits for every train/dev utterance, computed once with the teachers
+ * broadcast and inference sharded over partitions, stored in soft_targets/; (2) students — one multilingual student
+ * per configured method, each in its own Spark task: ft-multi (labels only, the baseline), mtkd-uniform (teachers
+ * weighted equally, the KD baseline) and mtkd-language (teacher mix weighted by the utterance's language).
+ */
+public final class DistillStage implements Stage {
+    private static final Logger LOG = LoggerFactory.getLogger("ser.distill");
+
+    static final StructType SOFT_TARGETS = new StructType()
+            .add("utt_id", DataTypes.StringType, false)
+            .add("language", DataTypes.StringType, false)
+            .add("split", DataTypes.StringType, false)
+            .add("teacher", DataTypes.StringType, false)
+            .add("logits", DataTypes.createArrayType(DataTypes.FloatType, false), false);
+
+    public static void main(String[] args) {
+        StageRunner.mainExit(List.of(new DistillStage()), args);
+    }
+
+    @Override
+    public String name() {
+        return "distill";
+    }
+
+    public static String modelName(String method) {
+        return "student-" + method;
+    }
+
+    @Override
+    public Map<String, Object> run(StageContext ctx) throws Exception {
+        SerConfig cfg = ctx.config();
+        List<String> teacherLanguages = cfg.input().languages();
+        List<ModelStore.Entry> entries = teacherLanguages.stream().map(l -> new ModelStore.Entry(
+                TeachersStage.modelName(l), TeachersStage.METHOD, ctx.layout().teacherModel(l))).toList();
+        ModelStore teachers = ModelStore.load(entries, ctx.hadoop().get());
+        Broadcast<ModelStore> teachersB = ctx.spark().sparkContext().broadcast(teachers,
+                scala.reflect.ClassTag$.MODULE$.apply(ModelStore.class));
+
+        Dataset<Row> features = FeatureRows.select(ctx.spark().read().parquet(ctx.layout().features(ExtractStage.KIND))
+                .filter(col("split").isin("train", "dev")));
+        JavaRDD<Row> soft = features.javaRDD().mapPartitions(rows -> softTargets(rows, teachersB.value()));
+        ctx.spark().createDataFrame(soft, SOFT_TARGETS).write().mode(SaveMode.Overwrite).parquet(ctx.layout().softTargets());
+        long softRows = ctx.spark().read().parquet(ctx.layout().softTargets()).count();
+        LOG.info("soft targets: {} rows ({} teachers) at {}", softRows, teachers.names().size(), ctx.layout().softTargets());
+
+        // Per utterance: teacher logits in teacher order, joined with its features.
+        List<String> teacherNames = teachers.names();
+        JavaPairRDD<String, float[][]> logitsByUtt = ctx.spark().read().parquet(ctx.layout().softTargets())
+                .select("utt_id", "teacher", "logits").javaRDD()
+                .mapToPair(r -> new Tuple2<>(r.getString(0), new Tuple2<>(r.getString(1), FeatureRows.floats(r.getList(2)))))
+                .groupByKey()
+                .mapValues(list -> {
+                    float[][] out = new float[teacherNames.size()][];
+                    for (Tuple2<String, float[]> t : list) {
+                        out[teacherNames.indexOf(t._1())] = t._2();
+                    }
+                    return out;
+                });
+        JavaPairRDD<String, Tuple2<TrainingExample, Boolean>> examples = features.javaRDD()
+                .mapToPair(r -> new Tuple2<>(r.getString(0), new Tuple2<>(FeatureRows.example(r), "dev".equals(FeatureRows.split(r)))));
+
+        List<String> methods = cfg.distill().methods();
+        List<TrainingTasks.Job> jobs = new ArrayList<>();
+        List<TeacherWeighting> weightings = new ArrayList<>();
+        for (int i = 0; i < methods.size(); i++) {
+            String method = methods.get(i);
+            double alpha = method.equals("ft-multi") ? 1.0 : cfg.distill().alpha();
+            // Same seed for every student: the methods differ only in their targets.
+            TrainingOptions opts = TrainingOptions.of(cfg.student(), alpha, cfg.distill().temperature(), cfg.run().seed() + 7);
+            jobs.add(new TrainingTasks.Job(modelName(method), method, ctx.layout().studentModel(method), opts,
+                    Provenance.of(cfg, "student " + method + " over teachers " + teacherLanguages)));
+            weightings.add(switch (method) {
+                case "mtkd-language" -> new TeacherWeighting.Language(cfg.distill().beta());
+                default -> new TeacherWeighting.Uniform(); // ft-multi ignores its targets
+            });
+        }
+        double temperature = cfg.distill().temperature();
+        List<String> teacherLangs = List.copyOf(teacherLanguages);
+        JavaPairRDD<Integer, TrainingTasks.Tagged> keyed = examples.join(logitsByUtt).flatMapToPair(kv -> {
+            TrainingExample e = kv._2()._1()._1();
+            boolean dev = kv._2()._1()._2();
+            float[][] teacherLogits = kv._2()._2();
+            List<Tuple2<Integer, TrainingTasks.Tagged>> out = new ArrayList<>();
+            for (int i = 0; i < methods.size(); i++) {
+                float[] target = SoftTargets.mix(teacherLogits, weightings.get(i).weights(e.language(), teacherLangs), temperature);
+                out.add(TrainingTasks.keyed(i, e.withTarget(target), dev));
+            }
+            return out.iterator();
+        });
+        LOG.info("training {} students in parallel: {}", jobs.size(), methods);
+        List<TrainingTasks.Outcome> outcomes = TrainingTasks.trainAll(jobs, keyed, ctx.hadoop());
+        TrainingTasks.writeHistory(ctx.spark(), ctx.layout(), outcomes);
+        Map<String, Object> counts = new LinkedHashMap<>();
+        counts.put("soft_target_rows", softRows);
+        for (TrainingTasks.Outcome o : outcomes) {
+            counts.put(o.model(), Map.of("train", o.trainCount(), "dev", o.devCount(), "best_epoch", o.bestEpoch(),
+                    "seconds", Math.round(o.seconds() * 10) / 10.0));
+        }
+        return counts;
+    }
+
+    /** Logits of every teacher for the partition's utterances, one batch per teacher. */
+    static Iterator<Row> softTargets(Iterator<Row> rows, ModelStore teachers) throws java.io.IOException {
+        List<Row> batch = new ArrayList<>();
+        rows.forEachRemaining(batch::add);
+        if (batch.isEmpty()) {
+            return java.util.Collections.emptyIterator();
+        }
+        List<float[]> inputs = batch.stream().map(r -> FeatureRows.floats(r.getList(5))).toList();
+        List<String> names = teachers.names();
+        List<EmotionClassifier> models = teachers.instantiate();
+        List<Row> out = new ArrayList<>(batch.size() * names.size());
+        for (int k = 0; k < names.size(); k++) {
+            float[][] logits = models.get(k).logits(inputs);
+            for (int i = 0; i < batch.size(); i++) {
+                Row r = batch.get(i);
+                out.add(RowFactory.create(r.getString(0), r.getString(1), FeatureRows.split(r), names.get(k), logits[i]));
+            }
+        }
+        return out.iterator();
+    }
+}

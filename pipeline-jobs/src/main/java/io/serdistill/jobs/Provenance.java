@@ -1,0 +1,29 @@
+package io.serdistill.jobs;
+
+import io.serdistill.config.SerConfig;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** What every written model carries so a result can be traced back: run, config, seed, versions, commit. */
+final class Provenance {
+    private Provenance() {}
+
+    static Map<String, String> of(SerConfig cfg, String description) {
+        Map<String, String> p = new LinkedHashMap<>();
+        p.put("ser.description", description);
+        p.put("ser.run_id", cfg.run().id());
+        p.put("ser.seed", Long.toString(cfg.run().seed()));
+        p.put("ser.config_hash", cfg.hash());
+        p.put("ser.config", cfg.toJson());
+        p.put("ser.git_commit", gitCommit());
+        p.put("ser.created", java.time.Instant.now().toString());
+        p.put("ser.java", System.getProperty("java.version"));
+        return p;
+    }
+
+    /** The launcher exports SER_GIT_COMMIT; "unknown" when run some other way. */
+    static String gitCommit() {
+        String c = System.getenv("SER_GIT_COMMIT");
+        return c == null || c.isBlank() ? System.getProperty("ser.git.commit", "unknown") : c;
+    }
+}

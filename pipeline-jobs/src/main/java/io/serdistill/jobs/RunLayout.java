@@ -1,0 +1,109 @@
+package io.serdistill.jobs;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * Where a run's data lives: one directory under the output root, on any Hadoop FileSystem.
+ * <pre>
+ * {root}/{run}/manifest/                      validated manifest (Parquet)
+ *             rejects/stage={manifest|extract}/  unusable rows with reason codes
+ *             features/{kind}/language=…/split=…/
+ *             teachers/{language}/model.safetensors
+ *             soft_targets/                   teacher logits per (utterance, teacher)
+ *             students/{method}/model.safetensors
+ *             tables/{metrics,class_metrics,confusion,predictions,training_history}/
+ *             report/summary.txt
+ *             _stages/{stage}.json            completion markers
+ * </pre>
+ */
+public record RunLayout(String root) implements Serializable {
+
+    /** Resolves {@code outputRoot} (a URI or local path) and the run id to a fully qualified directory. */
+    public static RunLayout of(String outputRoot, String runId, Configuration conf) throws IOException {
+        Path base = new Path(outputRoot);
+        FileSystem fs = base.getFileSystem(conf);
+        return new RunLayout(fs.makeQualified(new Path(base, runId)).toString());
+    }
+
+    public String manifest() {
+        return root + "/manifest";
+    }
+
+    public String rejects() {
+        return root + "/rejects";
+    }
+
+    public String rejects(String stage) {
+        return rejects() + "/stage=" + stage;
+    }
+
+    public String features(String kind) {
+        return root + "/features/" + kind;
+    }
+
+    public String teacherModel(String language) {
+        return root + "/teachers/" + language + "/model.safetensors";
+    }
+
+    public String softTargets() {
+        return root + "/soft_targets";
+    }
+
+    public String studentModel(String method) {
+        return root + "/students/" + method + "/model.safetensors";
+    }
+
+    public String table(String name) {
+        return root + "/tables/" + name;
+    }
+
+    public String report(String file) {
+        return root + "/report/" + file;
+    }
+
+    public String stageMarker(String stage) {
+        return root + "/_stages/" + stage + ".json";
+    }
+
+    public static byte[] readBytes(String uri, Configuration conf) throws IOException {
+        Path p = new Path(uri);
+        try (InputStream in = p.getFileSystem(conf).open(p)) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            in.transferTo(out);
+            return out.toByteArray();
+        }
+    }
+
+    /** Writes via a temporary file and rename, so a crash never leaves a half-written file under the final name. */
+    public static void writeBytes(String uri, byte[] bytes, Configuration conf) throws IOException {
+        Path p = new Path(uri);
+        FileSystem fs = p.getFileSystem(conf);
+        Path tmp = new Path(p.getParent(), "." + p.getName() + ".tmp");
+        try (OutputStream out = fs.create(tmp, true)) {
+            out.write(bytes);
+        }
+        if (fs.exists(p)) {
+            fs.delete(p, false);
+        }
+        if (!fs.rename(tmp, p)) {
+            throw new IOException("could not rename " + tmp + " to " + p);
+        }
+    }
+
+    public static void writeText(String uri, String text, Configuration conf) throws IOException {
+        writeBytes(uri, text.getBytes(StandardCharsets.UTF_8), conf);
+    }
+
+    public static boolean exists(String uri, Configuration conf) throws IOException {
+        Path p = new Path(uri);
+        return p.getFileSystem(conf).exists(p);
+    }
+}

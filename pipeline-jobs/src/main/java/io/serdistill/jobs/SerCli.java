@@ -1,0 +1,26 @@
+package io.serdistill.jobs;
+
+import java.util.Arrays;
+import java.util.List;
+
+/** {@code ser STAGE [options]}: one entry point for the launcher, dispatching to a stage or the whole pipeline. */
+public final class SerCli {
+    private SerCli() {}
+
+    public static void main(String[] args) {
+        if (args.length == 0 || args[0].equals("-h") || args[0].equals("--help")) {
+            System.out.println("usage: ser {manifest|extract|teachers|distill|evaluate|pipeline} " + JobArgs.USAGE);
+            System.exit(args.length == 0 ? 2 : 0);
+        }
+        String[] rest = Arrays.copyOfRange(args, 1, args.length);
+        List<Stage> stages = switch (args[0]) {
+            case "pipeline" -> PipelineJob.stages();
+            default -> PipelineJob.stages().stream().filter(s -> s.name().equals(args[0])).toList();
+        };
+        if (stages.isEmpty()) {
+            System.err.println("ser: unknown stage '" + args[0] + "'; expected manifest, extract, teachers, distill, evaluate or pipeline");
+            System.exit(2);
+        }
+        StageRunner.mainExit(stages, rest);
+    }
+}

@@ -1,0 +1,7 @@
+package io.serdistill.jobs;
+
+import io.serdistill.config.SerConfig;
+import org.apache.spark.sql.SparkSession;
+
+/** What every stage gets: the session, the validated config, the run's directory and a shippable Hadoop conf. */
+public record StageContext(SparkSession spark, SerConfig config, RunLayout layout, HadoopConf hadoop) {}

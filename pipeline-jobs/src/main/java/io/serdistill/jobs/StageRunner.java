@@ -1,0 +1,128 @@
+package io.serdistill.jobs;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import io.serdistill.config.ConfigError;
+import io.serdistill.config.SerConfig;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs stages in order with completion markers: a stage whose marker holds the current config hash is skipped
+ * unless --force, so a failed or interrupted pipeline resumes where it stopped. Exit code 0 on success,
+ * 2 on a usage or config error, 1 on any other failure.
+ */
+public final class StageRunner {
+    private static final Logger LOG = LoggerFactory.getLogger("ser");
+
+    /** How long each stage took, for the closing summary. */
+    public record StageTiming(String stage, double seconds, boolean skipped, Map<String, Object> counts) {}
+
+    private StageRunner() {}
+
+    /** Entry point for every stage main: runs and exits the JVM with the status. */
+    public static void mainExit(List<Stage> stages, String[] args) {
+        System.exit(run(stages, args));
+    }
+
+    public static int run(List<Stage> stages, String[] args) {
+        JobArgs jobArgs;
+        SerConfig config;
+        try {
+            jobArgs = JobArgs.parse(args);
+            config = jobArgs.config();
+        } catch (ConfigError | IllegalArgumentException e) {
+            System.err.println("ser: " + e.getMessage());
+            return 2;
+        }
+        SparkSession spark = Sparks.session(config);
+        try {
+            run(spark, config, stages, jobArgs.force());
+            return 0;
+        } catch (Exception e) {
+            LOG.error("ser: run {} failed: {}", config.run().id(), e.getMessage(), e);
+            System.err.println("ser: FAILED: " + e.getMessage());
+            return 1;
+        } finally {
+            spark.stop();
+        }
+    }
+
+    /** Runs the stages in an existing session (tests and the pipeline use this). */
+    public static List<StageTiming> run(SparkSession spark, SerConfig config, List<Stage> stages, boolean force)
+            throws Exception {
+        StdoutFilter.install();
+        Configuration hconf = spark.sparkContext().hadoopConfiguration();
+        RunLayout layout = RunLayout.of(config.outputRoot(), config.run().id(), hconf);
+        StageContext ctx = new StageContext(spark, config, layout, new HadoopConf(hconf));
+        LOG.info("run {} -> {} (config {}){}", config.run().id(), layout.root(), config.hash(),
+                spark.sparkContext().uiWebUrl().isDefined() ? "; Spark UI " + spark.sparkContext().uiWebUrl().get() : "");
+        List<StageTiming> timings = new ArrayList<>();
+        long pipelineStart = System.nanoTime();
+        for (int i = 0; i < stages.size(); i++) {
+            Stage stage = stages.get(i);
+            String marker = layout.stageMarker(stage.name());
+            if (!force && completedWith(marker, config.hash(), hconf)) {
+                LOG.info("[{}/{}] {}: already complete with this config; skipped (--force re-runs it)",
+                        i + 1, stages.size(), stage.name());
+                timings.add(new StageTiming(stage.name(), 0, true, Map.of()));
+                continue;
+            }
+            LOG.info("[{}/{}] {}: started", i + 1, stages.size(), stage.name());
+            Instant started = Instant.now();
+            long t0 = System.nanoTime();
+            spark.sparkContext().setJobGroup(stage.name(), "ser-distill " + stage.name(), false);
+            Map<String, Object> counts = stage.run(ctx);
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            writeMarker(marker, stage.name(), config, started, seconds, counts, hconf);
+            timings.add(new StageTiming(stage.name(), seconds, false, counts));
+            LOG.info("[{}/{}] {}: done in {} s {}", i + 1, stages.size(), stage.name(),
+                    String.format("%.1f", seconds), counts);
+        }
+        StringBuilder summary = new StringBuilder("stage timings (s):");
+        for (StageTiming t : timings) {
+            summary.append(String.format(" %s=%s", t.stage(), t.skipped() ? "skipped" : String.format("%.1f", t.seconds())));
+        }
+        summary.append(String.format("; total %.1f", (System.nanoTime() - pipelineStart) / 1e9));
+        LOG.info(summary.toString());
+        return timings;
+    }
+
+    private static boolean completedWith(String marker, String hash, Configuration conf) {
+        try {
+            if (!RunLayout.exists(marker, conf)) {
+                return false;
+            }
+            JsonObject json = JsonParser.parseString(
+                    new String(RunLayout.readBytes(marker, conf), StandardCharsets.UTF_8)).getAsJsonObject();
+            return hash.equals(json.get("config_hash").getAsString());
+        } catch (Exception e) {
+            LOG.warn("unreadable stage marker {} ({}); running the stage again", marker, e.getMessage());
+            return false;
+        }
+    }
+
+    private static void writeMarker(String marker, String stage, SerConfig config, Instant started, double seconds,
+                                    Map<String, Object> counts, Configuration conf) throws java.io.IOException {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("stage", stage);
+        json.put("run_id", config.run().id());
+        json.put("config_hash", config.hash());
+        json.put("started", started.toString());
+        json.put("finished", Instant.now().toString());
+        json.put("seconds", seconds);
+        json.put("counts", counts);
+        Gson gson = new GsonBuilder().setPrettyPrinting().create();
+        RunLayout.writeText(marker, gson.toJson(json), conf);
+    }
+}

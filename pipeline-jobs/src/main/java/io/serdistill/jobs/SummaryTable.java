@@ -1,0 +1,50 @@
+package io.serdistill.jobs;
+
+import io.serdistill.eval.ConfusionMatrix;
+import java.util.List;
+import java.util.Map;
+
+/** The per-language UA/WA table a person reads at the end of a run. */
+final class SummaryTable {
+    private SummaryTable() {}
+
+    static String render(Map<EvaluateStage.Key, ConfusionMatrix> matrices, List<String> languages,
+                         List<String> methods, String split) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("UA / WA (%) on the ").append(split).append(" split, per language\n");
+        sb.append(String.format("%-26s", "model"));
+        for (String l : languages) {
+            sb.append(String.format("  %-13s", l + " UA/WA"));
+        }
+        sb.append(String.format("  %-13s%n", "mean UA/WA"));
+        // Teachers are shown on their own language only: that is the monolingual reference the student must match.
+        sb.append(row("teachers (own language)", languages, split, matrices, l -> TeachersStage.modelName(l),
+                TeachersStage.METHOD));
+        for (String m : methods) {
+            sb.append(row(DistillStage.modelName(m), languages, split, matrices, l -> DistillStage.modelName(m), m));
+        }
+        return sb.toString();
+    }
+
+    private static String row(String label, List<String> languages, String split,
+                              Map<EvaluateStage.Key, ConfusionMatrix> matrices,
+                              java.util.function.Function<String, String> modelFor, String method) {
+        StringBuilder sb = new StringBuilder(String.format("%-26s", label));
+        double uaSum = 0;
+        double waSum = 0;
+        int n = 0;
+        for (String l : languages) {
+            ConfusionMatrix cm = matrices.get(new EvaluateStage.Key(modelFor.apply(l), method, l, split));
+            if (cm == null || cm.total() == 0) {
+                sb.append(String.format("  %-13s", "-"));
+                continue;
+            }
+            sb.append(String.format("  %5.1f / %5.1f", 100 * cm.unweightedRecall(), 100 * cm.accuracy()));
+            uaSum += cm.unweightedRecall();
+            waSum += cm.accuracy();
+            n++;
+        }
+        sb.append(n == 0 ? "  -" : String.format("  %5.1f / %5.1f", 100 * uaSum / n, 100 * waSum / n));
+        return sb.append('\n').toString();
+    }
+}

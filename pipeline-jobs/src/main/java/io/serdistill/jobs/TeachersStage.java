@@ -1,0 +1,80 @@
+package io.serdistill.jobs;
+
+import io.serdistill.config.SerConfig;
+import io.serdistill.train.TrainingOptions;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.api.java.JavaPairRDD;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import static org.apache.spark.sql.functions.col;
+
+/**
+ * teachers: one monolingual teacher per language, each trained in its own Spark task on that language's training
+ * split and selected on its dev split. Writes teachers/{language}/model.safetensors and the training history.
+ */
+public final class TeachersStage implements Stage {
+    private static final Logger LOG = LoggerFactory.getLogger("ser.teachers");
+    public static final String METHOD = "ft-mono";
+
+    public static void main(String[] args) {
+        StageRunner.mainExit(List.of(new TeachersStage()), args);
+    }
+
+    @Override
+    public String name() {
+        return "teachers";
+    }
+
+    public static String modelName(String language) {
+        return "teacher-" + language;
+    }
+
+    @Override
+    public Map<String, Object> run(StageContext ctx) {
+        SerConfig cfg = ctx.config();
+        List<String> languages = cfg.input().languages();
+        Dataset<Row> features = FeatureRows.select(ctx.spark().read().parquet(ctx.layout().features(ExtractStage.KIND))
+                .filter(col("split").isin("train", "dev")));
+        Map<String, Long> trainCounts = new LinkedHashMap<>();
+        for (Row r : features.filter(col("split").equalTo("train")).groupBy("language").count().collectAsList()) {
+            trainCounts.put(r.getString(0), r.getLong(1));
+        }
+        List<String> missing = languages.stream().filter(l -> !trainCounts.containsKey(l)).toList();
+        if (!missing.isEmpty()) {
+            throw new IllegalStateException("no training utterances for language(s) " + missing
+                    + "; every language in ser.input.languages needs a teacher");
+        }
+        List<TrainingTasks.Job> jobs = new ArrayList<>();
+        for (int i = 0; i < languages.size(); i++) {
+            String lang = languages.get(i);
+            // alpha = 1: teachers are plain fine-tuning on their own language.
+            TrainingOptions opts = TrainingOptions.of(cfg.teachers(), 1.0, cfg.distill().temperature(),
+                    cfg.run().seed() + 1000L * (i + 1));
+            jobs.add(new TrainingTasks.Job(modelName(lang), METHOD, ctx.layout().teacherModel(lang), opts,
+                    Provenance.of(cfg, "teacher for " + lang)));
+        }
+        Map<String, Integer> index = new LinkedHashMap<>();
+        for (int i = 0; i < languages.size(); i++) {
+            index.put(languages.get(i), i);
+        }
+        JavaPairRDD<Integer, TrainingTasks.Tagged> keyed = features.javaRDD()
+                .filter(r -> index.containsKey(r.getString(1)))
+                .mapToPair(r -> TrainingTasks.keyed(index.get(r.getString(1)), FeatureRows.example(r),
+                        "dev".equals(FeatureRows.split(r))));
+        LOG.info("training {} teachers in parallel ({} tasks): train utterances {}", jobs.size(), jobs.size(), trainCounts);
+        List<TrainingTasks.Outcome> outcomes = TrainingTasks.trainAll(jobs, keyed, ctx.hadoop());
+        TrainingTasks.writeHistory(ctx.spark(), ctx.layout(), outcomes);
+        Map<String, Object> counts = new LinkedHashMap<>();
+        for (TrainingTasks.Outcome o : outcomes) {
+            counts.put(o.model(), Map.of("train", o.trainCount(), "dev", o.devCount(), "best_epoch", o.bestEpoch(),
+                    "seconds", Math.round(o.seconds() * 10) / 10.0));
+        }
+        return counts;
+    }
+}

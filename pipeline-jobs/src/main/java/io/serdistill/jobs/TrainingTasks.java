@@ -1,0 +1,134 @@
+package io.serdistill.jobs;
+
+import io.serdistill.model.EmotionClassifier;
+import io.serdistill.train.ClassifierTrainer;
+import io.serdistill.train.EpochRecord;
+import io.serdistill.train.TrainedClassifier;
+import io.serdistill.train.TrainingExample;
+import io.serdistill.train.TrainingOptions;
+import java.io.IOException;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.api.java.JavaPairRDD;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import scala.Tuple2;
+
+/**
+ * Trains several independent models in parallel, one Spark task each: the examples of model i are keyed by i
+ * and land in partition i, the task trains, writes the model to the run's FileSystem and returns its history.
+ */
+final class TrainingTasks {
+    private static final Logger LOG = LoggerFactory.getLogger("ser.train");
+
+    /** One model to train: where it goes and how. */
+    record Job(String model, String method, String modelUri, TrainingOptions options, Map<String, String> provenance)
+            implements Serializable {}
+
+    /** An example tagged with its role in training. */
+    record Tagged(TrainingExample example, boolean dev) implements Serializable {}
+
+    /** What came back from a task. */
+    record Outcome(String model, String method, int trainCount, int devCount, int bestEpoch, double seconds,
+                   List<EpochRecord> history) implements Serializable {}
+
+    static final StructType HISTORY = new StructType()
+            .add("model", DataTypes.StringType, false)
+            .add("method", DataTypes.StringType, false)
+            .add("epoch", DataTypes.IntegerType, false)
+            .add("train_loss", DataTypes.DoubleType, false)
+            .add("dev_loss", DataTypes.DoubleType, true)
+            .add("dev_ua", DataTypes.DoubleType, true)
+            .add("dev_wa", DataTypes.DoubleType, true)
+            .add("learning_rate", DataTypes.DoubleType, false)
+            .add("seconds", DataTypes.DoubleType, false)
+            .add("best", DataTypes.BooleanType, false);
+
+    private TrainingTasks() {}
+
+    /** Trains jobs.get(i) on the examples keyed i; returns outcomes in job order. */
+    static List<Outcome> trainAll(List<Job> jobs, JavaPairRDD<Integer, Tagged> examples, HadoopConf hadoop) {
+        List<Outcome> outcomes = new ArrayList<>(examples
+                .partitionBy(new IndexPartitioner(jobs.size()))
+                .mapPartitionsWithIndex((index, it) -> {
+                    List<TrainingExample> train = new ArrayList<>();
+                    List<TrainingExample> dev = new ArrayList<>();
+                    while (it.hasNext()) {
+                        Tagged t = it.next()._2();
+                        (t.dev() ? dev : train).add(t.example());
+                    }
+                    return List.of(trainOne(jobs.get(index), train, dev, hadoop)).iterator();
+                }, true)
+                .collect());
+        outcomes.sort(java.util.Comparator.comparingInt(o -> indexOf(jobs, o.model())));
+        return outcomes;
+    }
+
+    private static int indexOf(List<Job> jobs, String model) {
+        for (int i = 0; i < jobs.size(); i++) {
+            if (jobs.get(i).model().equals(model)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    static Outcome trainOne(Job job, List<TrainingExample> train, List<TrainingExample> dev, HadoopConf hadoop)
+            throws IOException {
+        if (train.isEmpty()) {
+            throw new IllegalStateException(job.model() + ": no training utterances");
+        }
+        StdoutFilter.install();
+        long t0 = System.nanoTime();
+        LOG.info("{}: training on {} utterances, selecting on {} dev utterances", job.model(), train.size(), dev.size());
+        TrainedClassifier trained = ClassifierTrainer.train(train, dev, job.options(), e -> {
+            if (e.epoch() == 1 || e.epoch() % 10 == 0) {
+                LOG.info("{}: epoch {}/{} loss {} dev UA {} WA {} ({} s)", job.model(), e.epoch(), job.options().epochs(),
+                        String.format("%.4f", e.trainLoss()), String.format("%.3f", e.devUa()),
+                        String.format("%.3f", e.devWa()), String.format("%.2f", e.seconds()));
+            }
+        });
+        Map<String, String> provenance = new LinkedHashMap<>(job.provenance());
+        provenance.put("ser.model", job.model());
+        provenance.put("ser.method", job.method());
+        provenance.put("ser.train_utterances", Integer.toString(train.size()));
+        provenance.put("ser.best_epoch", Integer.toString(trained.bestEpoch()));
+        EmotionClassifier model = trained.model();
+        RunLayout.writeBytes(job.modelUri(), model.toSafeTensors(provenance), hadoop.get());
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        LOG.info("{}: done in {} s, best epoch {} of {}", job.model(), String.format("%.1f", seconds),
+                trained.bestEpoch(), trained.history().size());
+        return new Outcome(job.model(), job.method(), train.size(), dev.size(), trained.bestEpoch(), seconds,
+                trained.history());
+    }
+
+    /** Overwrites each model's partition of tables/training_history. */
+    static void writeHistory(SparkSession spark, RunLayout layout, List<Outcome> outcomes) {
+        for (Outcome o : outcomes) {
+            List<Row> rows = new ArrayList<>();
+            for (EpochRecord e : o.history()) {
+                rows.add(RowFactory.create(o.model(), o.method(), e.epoch(), e.trainLoss(), nullIfNaN(e.devLoss()),
+                        nullIfNaN(e.devUa()), nullIfNaN(e.devWa()), e.learningRate(), e.seconds(), e.epoch() == o.bestEpoch()));
+            }
+            spark.createDataFrame(rows, HISTORY).drop("model").coalesce(1).write()
+                    .mode(org.apache.spark.sql.SaveMode.Overwrite)
+                    .parquet(layout.table("training_history") + "/model=" + o.model());
+        }
+    }
+
+    private static Double nullIfNaN(double v) {
+        return Double.isNaN(v) ? null : v;
+    }
+
+    static Tuple2<Integer, Tagged> keyed(int index, TrainingExample e, boolean dev) {
+        return new Tuple2<>(index, new Tagged(e, dev));
+    }
+}
