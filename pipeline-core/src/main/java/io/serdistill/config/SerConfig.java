@@ -83,10 +83,19 @@ public record SerConfig(
             if (!Files.isRegularFile(p)) {
                 throw new ConfigError("--conf", "file " + p + " does not exist");
             }
-            merged = merged.withFallback(ConfigFactory.parseFile(p.toFile(),
-                    ConfigParseOptions.defaults().setAllowMissing(false)));
+            try {
+                merged = merged.withFallback(ConfigFactory.parseFile(p.toFile(),
+                        ConfigParseOptions.defaults().setAllowMissing(false)));
+            } catch (ConfigException e) {
+                throw new ConfigError("--conf " + p, e.getMessage(), e);
+            }
         }
-        Config resolved = merged.withFallback(ConfigFactory.defaultReference()).resolve();
+        Config resolved;
+        try {
+            resolved = merged.withFallback(ConfigFactory.defaultReference()).resolve();
+        } catch (ConfigException e) {
+            throw new ConfigError(e.origin() == null ? "ser" : e.origin().description(), e.getMessage(), e);
+        }
         return from(resolved);
     }
 
@@ -111,36 +120,24 @@ public record SerConfig(
 
     /** Validates a resolved config holding a {@code ser} block. */
     public static SerConfig from(Config c) {
-        try {
-            return build(c);
-        } catch (ConfigException e) {
-            String key = e.origin() == null ? "ser" : describe(e);
-            throw new ConfigError(key, e.getMessage(), e);
-        }
-    }
-
-    private static String describe(ConfigException e) {
-        String msg = e.getMessage();
-        int q1 = msg.indexOf('\'');
-        int q2 = q1 < 0 ? -1 : msg.indexOf('\'', q1 + 1);
-        return q1 >= 0 && q2 > q1 ? msg.substring(q1 + 1, q2) : "ser";
+        return build(c);
     }
 
     private static SerConfig build(Config c) {
-        String runId = c.getString("ser.run.id");
+        String runId = get(c, "ser.run.id", Config::getString);
         require(RUN_ID.matcher(runId).matches(), "ser.run.id",
                 "must be 1-128 characters of letters, digits, '.', '_' or '-', got '" + runId + "'");
-        Run run = new Run(runId, c.getLong("ser.run.seed"));
+        Run run = new Run(runId, get(c, "ser.run.seed", Config::getLong));
 
-        String root = c.getString("ser.output.root");
+        String root = get(c, "ser.output.root", Config::getString);
         require(!root.isBlank(), "ser.output.root", "must not be empty");
 
         Map<String, String> sparkSettings = new LinkedHashMap<>();
-        c.getConfig("ser.spark.settings").entrySet()
+        get(c, "ser.spark.settings", Config::getConfig).entrySet()
                 .forEach(e -> sparkSettings.put(e.getKey().replace("\"", ""), String.valueOf(e.getValue().unwrapped())));
-        Spark spark = new Spark(c.getString("ser.spark.master"), c.getString("ser.spark.app-name"), sparkSettings);
+        Spark spark = new Spark(get(c, "ser.spark.master", Config::getString), get(c, "ser.spark.app-name", Config::getString), sparkSettings);
 
-        List<String> languages = c.getStringList("ser.input.languages");
+        List<String> languages = get(c, "ser.input.languages", Config::getStringList);
         require(!languages.isEmpty(), "ser.input.languages", "must list at least one language");
         for (String lang : languages) {
             require(LANGUAGE.matcher(lang).matches(), "ser.input.languages",
@@ -149,23 +146,23 @@ public record SerConfig(
         require(languages.stream().distinct().count() == languages.size(), "ser.input.languages",
                 "lists a language twice: " + languages);
         Map<String, Emotion> labelMap = new LinkedHashMap<>();
-        for (Map.Entry<String, com.typesafe.config.ConfigValue> e : c.getConfig("ser.input.label-map").entrySet()) {
+        for (Map.Entry<String, com.typesafe.config.ConfigValue> e : get(c, "ser.input.label-map", Config::getConfig).entrySet()) {
             String target = String.valueOf(e.getValue().unwrapped());
             String key = "ser.input.label-map." + e.getKey();
             Emotion emotion = Emotion.parse(target).orElseThrow(() -> new ConfigError(key,
                     "maps to '" + target + "', which is not one of " + Emotion.labels()));
             labelMap.put(e.getKey().replace("\"", "").toLowerCase(Locale.ROOT), emotion);
         }
-        Input input = new Input(c.getString("ser.input.manifest"), List.copyOf(languages), labelMap);
+        Input input = new Input(get(c, "ser.input.manifest", Config::getString), List.copyOf(languages), labelMap);
 
-        Demo demo = new Demo(c.getString("ser.demo.dir"), c.getLong("ser.demo.seed"),
-                c.getInt("ser.demo.speakers-per-language"), c.getInt("ser.demo.utterances-per-speaker-per-emotion"));
+        Demo demo = new Demo(get(c, "ser.demo.dir", Config::getString), get(c, "ser.demo.seed", Config::getLong),
+                get(c, "ser.demo.speakers-per-language", Config::getInt), get(c, "ser.demo.utterances-per-speaker-per-emotion", Config::getInt));
         require(demo.speakersPerLanguage() >= 3, "ser.demo.speakers-per-language",
                 "must be at least 3 (train, dev and test speakers), got " + demo.speakersPerLanguage());
         require(demo.utterancesPerSpeakerPerEmotion() >= 1, "ser.demo.utterances-per-speaker-per-emotion",
                 "must be at least 1");
 
-        String channel = c.getString("ser.audio.channel");
+        String channel = get(c, "ser.audio.channel", Config::getString);
         int channelIndex;
         if (channel.equals("downmix")) {
             channelIndex = -1;
@@ -177,8 +174,8 @@ public record SerConfig(
             }
             require(channelIndex >= 0, "ser.audio.channel", "channel number must be >= 0, got " + channelIndex);
         }
-        Audio audio = new Audio(c.getInt("ser.audio.sample-rate"), channelIndex,
-                c.getDouble("ser.audio.max-seconds"), c.getDouble("ser.audio.min-seconds"));
+        Audio audio = new Audio(get(c, "ser.audio.sample-rate", Config::getInt), channelIndex,
+                get(c, "ser.audio.max-seconds", Config::getDouble), get(c, "ser.audio.min-seconds", Config::getDouble));
         require(audio.sampleRate() >= 8000 && audio.sampleRate() <= 48000, "ser.audio.sample-rate",
                 "must be between 8000 and 48000 Hz, got " + audio.sampleRate());
         require(audio.maxSeconds() >= 0, "ser.audio.max-seconds", "must be >= 0 (0 = no limit)");
@@ -186,25 +183,25 @@ public record SerConfig(
         require(audio.maxSeconds() == 0 || audio.maxSeconds() > audio.minSeconds(), "ser.audio.max-seconds",
                 "must exceed ser.audio.min-seconds");
 
-        String kind = c.getString("ser.features.kind");
+        String kind = get(c, "ser.features.kind", Config::getString);
         require(kind.equals("fbank"), "ser.features.kind", "'" + kind + "' is not supported; use \"fbank\"");
-        Fbank fbank = new Fbank(c.getInt("ser.features.fbank.num-mel-bins"),
-                c.getDouble("ser.features.fbank.frame-length-ms"), c.getDouble("ser.features.fbank.frame-shift-ms"),
-                c.getDouble("ser.features.fbank.dither"));
+        Fbank fbank = new Fbank(get(c, "ser.features.fbank.num-mel-bins", Config::getInt),
+                get(c, "ser.features.fbank.frame-length-ms", Config::getDouble), get(c, "ser.features.fbank.frame-shift-ms", Config::getDouble),
+                get(c, "ser.features.fbank.dither", Config::getDouble));
         require(fbank.numMelBins() >= 8 && fbank.numMelBins() <= 256, "ser.features.fbank.num-mel-bins",
                 "must be between 8 and 256, got " + fbank.numMelBins());
         require(fbank.frameShiftMs() > 0 && fbank.frameLengthMs() >= fbank.frameShiftMs(),
                 "ser.features.fbank.frame-length-ms", "must be >= frame-shift-ms > 0");
         require(fbank.dither() >= 0, "ser.features.fbank.dither", "must be >= 0");
-        int partitions = c.getInt("ser.features.partitions");
+        int partitions = get(c, "ser.features.partitions", Config::getInt);
         require(partitions >= 0, "ser.features.partitions", "must be >= 0 (0 = automatic)");
         Features features = new Features(kind, partitions, fbank);
 
         Training teachers = training(c, "ser.teachers");
         Training student = training(c, "ser.student");
 
-        Distill distill = new Distill(c.getDouble("ser.distill.temperature"), c.getDouble("ser.distill.alpha"),
-                c.getDouble("ser.distill.beta"), c.getStringList("ser.distill.methods"));
+        Distill distill = new Distill(get(c, "ser.distill.temperature", Config::getDouble), get(c, "ser.distill.alpha", Config::getDouble),
+                get(c, "ser.distill.beta", Config::getDouble), get(c, "ser.distill.methods", Config::getStringList));
         require(distill.temperature() > 0, "ser.distill.temperature", "must be > 0, got " + distill.temperature());
         require(distill.alpha() >= 0 && distill.alpha() <= 1, "ser.distill.alpha",
                 "must be within [0, 1], got " + distill.alpha());
@@ -215,7 +212,7 @@ public record SerConfig(
             require(METHODS.contains(m), "ser.distill.methods", "'" + m + "' is not one of " + METHODS);
         }
 
-        List<String> splits = c.getStringList("ser.evaluate.splits");
+        List<String> splits = get(c, "ser.evaluate.splits", Config::getStringList);
         for (String s : splits) {
             require(SPLITS.contains(s), "ser.evaluate.splits", "'" + s + "' is not one of " + SPLITS);
         }
@@ -224,12 +221,12 @@ public record SerConfig(
     }
 
     private static Training training(Config c, String path) {
-        List<Integer> hidden = c.getIntList(path + ".hidden");
+        List<Integer> hidden = get(c, path + ".hidden", Config::getIntList);
         for (int h : hidden) {
             require(h > 0, path + ".hidden", "layer sizes must be > 0, got " + hidden);
         }
-        Training t = new Training(List.copyOf(hidden), c.getInt(path + ".epochs"), c.getInt(path + ".batch-size"),
-                c.getDouble(path + ".learning-rate"), c.getDouble(path + ".weight-decay"), c.getInt(path + ".patience"));
+        Training t = new Training(List.copyOf(hidden), get(c, path + ".epochs", Config::getInt), get(c, path + ".batch-size", Config::getInt),
+                get(c, path + ".learning-rate", Config::getDouble), get(c, path + ".weight-decay", Config::getDouble), get(c, path + ".patience", Config::getInt));
         require(t.epochs() >= 1, path + ".epochs", "must be >= 1, got " + t.epochs());
         require(t.batchSize() >= 1, path + ".batch-size", "must be >= 1, got " + t.batchSize());
         require(t.learningRate() > 0 && t.learningRate() < 1, path + ".learning-rate",
@@ -237,6 +234,15 @@ public record SerConfig(
         require(t.weightDecay() >= 0, path + ".weight-decay", "must be >= 0");
         require(t.patience() >= 0, path + ".patience", "must be >= 0 (0 = no early stopping)");
         return t;
+    }
+
+    /** Reads one key; a missing key or a value of the wrong type becomes a ConfigError naming it. */
+    private static <T> T get(Config c, String key, java.util.function.BiFunction<Config, String, T> getter) {
+        try {
+            return getter.apply(c, key);
+        } catch (ConfigException e) {
+            throw new ConfigError(key, e.getMessage(), e);
+        }
     }
 
     private static void require(boolean ok, String key, String reason) {

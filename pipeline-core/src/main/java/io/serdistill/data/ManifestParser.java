@@ -67,7 +67,12 @@ public final class ManifestParser {
             dataRows++;
             String rawPath = f.size() > col.get("path") ? f.get(col.get("path")).trim() : null;
             if (f.size() != header.size()) {
-                rejects.add(new Reject(STAGE, row, null, rawPath, RejectReason.MALFORMED_ROW,
+                // Keep whatever identifies the row, so the reject can be traced without opening the CSV.
+                Integer idCol = col.get("utt_id");
+                String rawId = idCol != null && f.size() > idCol ? f.get(idCol).trim()
+                        : rawPath != null && !rawPath.isEmpty() ? deriveId(rawPath) : null;
+                rejects.add(new Reject(STAGE, row, rawId == null || rawId.isEmpty() ? null : rawId, rawPath,
+                        RejectReason.MALFORMED_ROW,
                         "has " + f.size() + " fields, the header has " + header.size()));
                 continue;
             }

@@ -1,0 +1,89 @@
+package io.serdistill.audio;
+
+import io.serdistill.data.RejectReason;
+
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Turns WAV bytes into the mono clip at the target rate that feature extraction consumes: decode with the
+ * channel mode, validate, cut to the maximum duration, resample.
+ *
+ * <p>Checks run on the decoded clip before cutting and resampling, in this order: NON_FINITE (a NaN would smear
+ * over the whole resampled clip), TOO_SHORT (duration below {@link AudioOptions#minSeconds()}), SILENT (peak
+ * |sample| below {@value #SILENCE_PEAK}, i.e. under one 16-bit step). Cutting happens before resampling so long
+ * recordings cost only what is kept.
+ *
+ * <p>Keeps one {@link Resampler} per source rate it meets, so it is meant as per-task reusable state:
+ * thread-confined, not safe to share between threads.
+ */
+public final class AudioPreparer {
+
+    /** Peak absolute amplitude below which a clip counts as silent. */
+    public static final double SILENCE_PEAK = 1e-5;
+
+    private final AudioOptions options;
+    private final Map<Integer, Resampler> resamplers = new HashMap<>();
+
+    public AudioPreparer(AudioOptions options) {
+        if (options == null) {
+            throw new IllegalArgumentException("options must not be null");
+        }
+        this.options = options;
+    }
+
+    public AudioOptions options() {
+        return options;
+    }
+
+    /** Decodes and prepares a WAV file; the result is mono at {@link AudioOptions#targetRate()} Hz. */
+    public AudioClip prepare(byte[] wav) throws AudioFormatException {
+        return prepare(WavDecoder.decode(wav, options.channelMode()));
+    }
+
+    /** Validates, cuts and resamples an already decoded mono clip. */
+    public AudioClip prepare(AudioClip clip) throws AudioFormatException {
+        float[] x = clip.samples();
+        double peak = 0;
+        for (int i = 0; i < x.length; i++) {
+            float v = x[i];
+            if (!Float.isFinite(v)) {
+                throw new AudioFormatException(RejectReason.NON_FINITE,
+                        "sample " + i + " of " + x.length + " is " + v);
+            }
+            peak = Math.max(peak, Math.abs(v));
+        }
+        double seconds = clip.durationSeconds();
+        if (seconds < options.minSeconds()) {
+            throw new AudioFormatException(RejectReason.TOO_SHORT, String.format(
+                    "%.4f s (%d frames at %d Hz) is shorter than the minimum %.4f s",
+                    seconds, x.length, clip.sampleRate(), options.minSeconds()));
+        }
+        if (peak < SILENCE_PEAK) {
+            throw new AudioFormatException(RejectReason.SILENT, String.format(
+                    "peak amplitude %.3g is below the silence threshold %.0e", peak, SILENCE_PEAK));
+        }
+        AudioClip cut = clip;
+        if (options.maxSeconds() > 0) {
+            int keep = (int) Math.ceil(options.maxSeconds() * clip.sampleRate());
+            if (keep < x.length) {
+                cut = new AudioClip(Arrays.copyOf(x, keep), clip.sampleRate());
+            }
+        }
+        if (cut.sampleRate() == options.targetRate()) {
+            return cut;
+        }
+        Resampler resampler = resamplers.computeIfAbsent(cut.sampleRate(),
+                rate -> new Resampler(rate, options.targetRate()));
+        AudioClip out = resampler.resample(cut);
+        if (options.maxSeconds() > 0) {
+            // ceil() on both sides can leave one frame more than the limit at the target rate.
+            int limit = (int) Math.ceil(options.maxSeconds() * options.targetRate());
+            if (out.samples().length > limit) {
+                out = new AudioClip(Arrays.copyOf(out.samples(), limit), out.sampleRate());
+            }
+        }
+        return out;
+    }
+}

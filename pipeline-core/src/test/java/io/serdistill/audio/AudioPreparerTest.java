@@ -1,0 +1,116 @@
+package io.serdistill.audio;
+
+import static io.serdistill.audio.Sines.sine;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.serdistill.data.RejectReason;
+
+import org.junit.jupiter.api.Test;
+
+class AudioPreparerTest {
+
+    private static AudioFormatException rejection(AudioOptions options, byte[] wav) {
+        return assertThrows(AudioFormatException.class, () -> new AudioPreparer(options).prepare(wav));
+    }
+
+    @Test
+    void turnsStereo44100IntoMono16000() throws Exception {
+        float[] left = sine(500, 0.4, 44100, 44100);
+        float[] right = sine(500, 0.2, 44100, 44100);
+        byte[] wav = WavWriter.write(new float[][] {left, right}, 44100, SampleFormat.PCM_S16, false);
+        AudioClip clip = new AudioPreparer(AudioOptions.defaults()).prepare(wav);
+        assertEquals(16000, clip.sampleRate());
+        assertEquals(16000, clip.samples().length);
+        float[] ideal = sine(500, 0.3, 16000, 16000);
+        for (int i = 200; i < 15800; i++) {
+            assertEquals(ideal[i], clip.samples()[i], 1e-3, "frame " + i);
+        }
+    }
+
+    @Test
+    void selectsTheConfiguredChannel() throws Exception {
+        float[] left = sine(500, 0.4, 16000, 1600);
+        float[] right = sine(700, 0.2, 16000, 1600);
+        byte[] wav = WavWriter.write(new float[][] {left, right}, 16000, SampleFormat.FLOAT32, false);
+        AudioOptions options = new AudioOptions(16000, ChannelMode.select(1), 0, 0.1);
+        assertArrayEquals(right, new AudioPreparer(options).prepare(wav).samples());
+    }
+
+    @Test
+    void cutsToMaxSecondsAtTheTargetRate() throws Exception {
+        AudioOptions options = new AudioOptions(16000, ChannelMode.DOWNMIX, 2.0, 0.1);
+        AudioPreparer preparer = new AudioPreparer(options);
+        float[] at16k = sine(300, 0.5, 16000, 3 * 16000);
+        AudioClip same = preparer.prepare(new AudioClip(at16k, 16000));
+        assertEquals(32000, same.samples().length);
+        assertEquals(at16k[31999], same.samples()[31999]);
+        AudioClip from48k = preparer.prepare(new AudioClip(sine(300, 0.5, 48000, 3 * 48000), 48000));
+        assertEquals(32000, from48k.samples().length);
+        AudioClip from22k = preparer.prepare(new AudioClip(sine(300, 0.5, 22050, 3 * 22050), 22050));
+        assertEquals(32000, from22k.samples().length);
+    }
+
+    @Test
+    void leavesAClipAlreadyAtTheTargetRateUntouched() throws Exception {
+        AudioClip clip = new AudioClip(sine(300, 0.5, 16000, 8000), 16000);
+        assertSame(clip, new AudioPreparer(AudioOptions.defaults()).prepare(clip));
+    }
+
+    @Test
+    void rejectsClipsShorterThanMinSeconds() {
+        byte[] wav = WavWriter.pcm16(new AudioClip(sine(300, 0.5, 16000, 1599), 16000));
+        AudioFormatException e = rejection(AudioOptions.defaults(), wav);
+        assertEquals(RejectReason.TOO_SHORT, e.reason());
+        assertTrue(e.getMessage().startsWith("0.0999 s (1599 frames at 16000 Hz)"), e.getMessage());
+    }
+
+    @Test
+    void rejectsDigitalSilence() {
+        float[] x = new float[16000];
+        x[100] = 5e-6f; // below one 16-bit step
+        byte[] wav = WavWriter.write(new AudioClip(x, 16000), SampleFormat.FLOAT32);
+        assertEquals(RejectReason.SILENT, rejection(AudioOptions.defaults(), wav).reason());
+        assertEquals(RejectReason.SILENT,
+                rejection(AudioOptions.defaults(), WavWriter.pcm16(new AudioClip(new float[16000], 16000))).reason());
+    }
+
+    @Test
+    void rejectsNonFiniteSamplesNamingTheFirst() {
+        float[] x = sine(300, 0.5, 16000, 16000);
+        x[1234] = Float.NaN;
+        x[2000] = Float.POSITIVE_INFINITY;
+        AudioFormatException e = rejection(AudioOptions.defaults(),
+                WavWriter.write(new AudioClip(x, 16000), SampleFormat.FLOAT32));
+        assertEquals(RejectReason.NON_FINITE, e.reason());
+        assertEquals("sample 1234 of 16000 is NaN", e.getMessage());
+    }
+
+    @Test
+    void passesTheDecodersReasonThrough() {
+        assertEquals(RejectReason.NOT_WAV, rejection(AudioOptions.defaults(), new byte[40]).reason());
+    }
+
+    @Test
+    void optionsRejectAMaximumBelowTheMinimum() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new AudioOptions(16000, ChannelMode.DOWNMIX, 0.05, 0.1));
+        assertTrue(e.getMessage().startsWith("maxSeconds (0.05) is below minSeconds (0.1)"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new AudioOptions(0, ChannelMode.DOWNMIX, 0, 0));
+        assertThrows(IllegalArgumentException.class, () -> new AudioOptions(16000, null, 0, 0));
+        assertThrows(IllegalArgumentException.class, () -> new AudioOptions(16000, ChannelMode.DOWNMIX, -1, 0));
+    }
+
+    @Test
+    void parsesChannelModesAsTheyPrint() {
+        assertEquals(ChannelMode.DOWNMIX, ChannelMode.parse(" Downmix "));
+        assertEquals(ChannelMode.select(2), ChannelMode.parse("channel:2"));
+        assertEquals(ChannelMode.select(0), ChannelMode.parse("0"));
+        assertEquals(ChannelMode.select(3), ChannelMode.parse(ChannelMode.select(3).toString()));
+        assertThrows(IllegalArgumentException.class, () -> ChannelMode.parse("left"));
+        assertThrows(IllegalArgumentException.class, () -> ChannelMode.parse("channel:-1"));
+    }
+}

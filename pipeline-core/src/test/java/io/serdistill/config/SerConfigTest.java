@@ -1,0 +1,72 @@
+package io.serdistill.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.serdistill.data.Emotion;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SerConfigTest {
+
+    @Test
+    void referenceDefaultsAreValid() {
+        SerConfig c = SerConfig.defaults();
+        assertEquals(List.of("en", "fi", "fr"), c.input().languages());
+        assertEquals(5.0, c.distill().temperature());
+        assertEquals(0.75, c.distill().alpha());
+        assertEquals(-1, c.audio().channel(), "downmix");
+        assertEquals(80, c.features().fbank().numMelBins());
+    }
+
+    @Test
+    void overlaysAndOverridesApplyInOrder(@TempDir Path dir) throws Exception {
+        Path a = dir.resolve("a.conf");
+        Files.writeString(a, "ser.run.id = from-a\nser.teachers.epochs = 3\nser.input.label-map { excited = happy }\n");
+        Path b = dir.resolve("b.conf");
+        Files.writeString(b, "ser.teachers.epochs = 4\n");
+        SerConfig c = SerConfig.load(List.of(a, b), Map.of("ser.distill.methods", "[ft-multi]",
+                "ser.output.root", "hdfs://nn:8020/x"));
+        assertEquals("from-a", c.run().id());
+        assertEquals(4, c.teachers().epochs(), "later overlay wins");
+        assertEquals(List.of("ft-multi"), c.distill().methods());
+        assertEquals("hdfs://nn:8020/x", c.outputRoot(), "a URI is taken as a string");
+        assertEquals(Emotion.HAPPY, c.input().labelMap().get("excited"));
+    }
+
+    @Test
+    void errorsNameTheOffendingKey() {
+        assertKey("ser.teachers.epochs", Map.of("ser.teachers.epochs", "0"));
+        assertKey("ser.distill.alpha", Map.of("ser.distill.alpha", "1.5"));
+        assertKey("ser.distill.methods", Map.of("ser.distill.methods", "[mtkd-magic]"));
+        assertKey("ser.input.languages", Map.of("ser.input.languages", "[en, EN1]"));
+        assertKey("ser.audio.channel", Map.of("ser.audio.channel", "left"));
+        assertKey("ser.run.id", Map.of("ser.run.id", "\"a b\""));
+        assertKey("ser.input.label-map.excited", Map.of("ser.input.label-map.excited", "thrilled"));
+        assertKey("ser.student.batch-size", Map.of("ser.student.batch-size", "many"));
+    }
+
+    @Test
+    void overrideSplitterAddsTheSerPrefix() {
+        assertEquals(Map.entry("ser.run.id", "x"), SerConfig.splitOverride("run.id=x"));
+        assertThrows(ConfigError.class, () -> SerConfig.splitOverride("novalue"));
+    }
+
+    @Test
+    void hashChangesWithTheConfig() {
+        assertEquals(SerConfig.defaults().hash(), SerConfig.defaults().hash());
+        assertNotEquals(SerConfig.defaults().hash(), SerConfig.load(List.of(), Map.of("ser.run.seed", "1")).hash());
+    }
+
+    private static void assertKey(String key, Map<String, String> overrides) {
+        ConfigError e = assertThrows(ConfigError.class, () -> SerConfig.load(List.of(), overrides));
+        assertEquals(key, e.key(), e.getMessage());
+        assertTrue(e.getMessage().contains(key), e.getMessage());
+    }
+}

@@ -1,0 +1,77 @@
+package io.serdistill.data;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ManifestParserTest {
+    private final ManifestParser parser = new ManifestParser(List.of("en", "fi"), Map.of("excited", Emotion.HAPPY));
+
+    @Test
+    void resolvesRelativePathsAgainstTheCsvDirectoryAndKeepsRowNumbers() {
+        String csv = "path,language,emotion,speaker,split\n"
+                + "a/x.wav,en,angry,s1,train\n"
+                + "/abs/y.wav,FI,Sad,s2,test\n"
+                + "hdfs://nn:8020/z.wav,en,excited,s3,dev\n";
+        ManifestParser.Result r = parser.parse(csv, "hdfs://nn:8020/data/corpus/manifest.csv");
+        assertEquals(3, r.dataRows());
+        assertEquals(List.of(), r.rejects());
+        ManifestEntry a = r.entries().get(0);
+        assertEquals("hdfs://nn:8020/data/corpus/a/x.wav", a.path());
+        assertEquals(2, a.row());
+        assertEquals("x", a.uttId(), "utt_id derived from the file name");
+        assertEquals("hdfs://nn:8020/abs/y.wav", r.entries().get(1).path());
+        assertEquals("fi", r.entries().get(1).language());
+        assertEquals(Emotion.SAD, r.entries().get(1).emotion());
+        assertEquals(Emotion.HAPPY, r.entries().get(2).emotion(), "label map applies");
+        assertEquals("hdfs://nn:8020/z.wav", r.entries().get(2).path());
+    }
+
+    @Test
+    void rejectsBadRowsWithReasonAndRow() {
+        String csv = "utt_id,path,language,emotion,speaker,split\n"
+                + "u1,a.wav,en,angry,s1,train\n"
+                + "u2,b.wav,en,angry\n"
+                + "u3,c.wav,de,angry,s1,train\n"
+                + "u4,d.wav,en,bored,s1,train\n"
+                + "u1,e.wav,en,sad,s1,train\n"
+                + "u6,f.wav,en,sad,s1,holdout\n"
+                + "u7,,en,sad,s1,train\n"
+                + "\n";
+        ManifestParser.Result r = parser.parse(csv, "file:/c/m.csv");
+        assertEquals(7, r.dataRows(), "blank lines are not rows");
+        assertEquals(1, r.entries().size());
+        assertEquals(r.dataRows(), r.entries().size() + r.rejects().size());
+        List<String> got = r.rejects().stream().map(x -> x.row() + ":" + x.uttId() + ":" + x.reason()).toList();
+        assertEquals(List.of("3:u2:MALFORMED_ROW", "4:u3:UNKNOWN_LANGUAGE", "5:u4:UNKNOWN_LABEL", "6:u1:DUPLICATE_ID",
+                "7:u6:MALFORMED_ROW", "8:u7:MALFORMED_ROW"), got);
+        assertTrue(r.rejects().get(1).message().contains("'de'"), r.rejects().get(1).message());
+        assertTrue(r.rejects().get(2).message().contains("'bored'"), r.rejects().get(2).message());
+        assertTrue(r.rejects().get(4).message().contains("holdout"));
+    }
+
+    @Test
+    void handlesQuotedFieldsAndCrlf() {
+        String csv = "path,language,emotion,speaker,split\r\n\"dir, with comma/a \"\"q\"\".wav\",en,happy,s1,train\r\n";
+        ManifestParser.Result r = parser.parse(csv, "file:/m.csv");
+        assertEquals("file:/dir, with comma/a \"q\".wav", r.entries().get(0).path());
+    }
+
+    @Test
+    void headerWithoutRequiredColumnsIsAnErrorNamingThem() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> parser.parse("path,language,emotion\na.wav,en,sad\n", "file:/m.csv"));
+        assertTrue(e.getMessage().contains("[speaker, split]") && e.getMessage().contains("file:/m.csv"), e.getMessage());
+    }
+
+    @Test
+    void malformedRowWithoutIdColumnFallsBackToPathOrNull() {
+        ManifestParser.Result r = parser.parse("path,language,emotion,speaker,split\n,en\n", "file:/m.csv");
+        assertNull(r.rejects().get(0).uttId());
+    }
+}
