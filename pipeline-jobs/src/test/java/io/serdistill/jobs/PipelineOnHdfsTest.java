@@ -28,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The whole pipeline on a small generated corpus, local[2] Spark, reading audio from and writing every table to an
  * in-process HDFS. The corpus carries deliberately bad rows: each must end in the rejects table with its reason.
  */
-class PipelineOnHdfsIT {
+class PipelineOnHdfsTest {
     @TempDir
     static Path tmp;
     static MiniDFSCluster dfs;
@@ -64,7 +64,7 @@ class PipelineOnHdfsIT {
         FileSystem fs = dfs.getFileSystem();
         fs.copyFromLocalFile(new org.apache.hadoop.fs.Path(corpus.toUri()), new org.apache.hadoop.fs.Path(hdfs + "/corpus"));
 
-        spark = SparkSession.builder().master("local[2]").appName("PipelineOnHdfsIT")
+        spark = SparkSession.builder().master("local[2]").appName("PipelineOnHdfsTest")
                 .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "4").getOrCreate();
         Map<String, String> overrides = new LinkedHashMap<>();
         overrides.put("ser.run.id", "it");
