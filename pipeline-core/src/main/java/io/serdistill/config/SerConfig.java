@@ -118,9 +118,30 @@ public record SerConfig(
         }
     }
 
+    /** Blocks whose keys are free-form (user-named Spark settings, corpus labels). */
+    private static final List<String> OPEN_BLOCKS = List.of("ser.spark.settings", "ser.input.label-map");
+
     /** Validates a resolved config holding a {@code ser} block. */
     public static SerConfig from(Config c) {
+        rejectUnknownKeys(c);
         return build(c);
+    }
+
+    /** A misspelt key would otherwise be ignored silently and the default used: name it instead. */
+    private static void rejectUnknownKeys(Config c) {
+        Config reference = ConfigFactory.defaultReference();
+        if (!c.hasPath("ser")) {
+            throw new ConfigError("ser", "no ser block in the configuration");
+        }
+        for (Map.Entry<String, com.typesafe.config.ConfigValue> e : c.getConfig("ser").entrySet()) {
+            String key = "ser." + e.getKey();
+            if (OPEN_BLOCKS.stream().anyMatch(b -> key.startsWith(b + "."))) {
+                continue;
+            }
+            if (!reference.hasPathOrNull(key)) {
+                throw new ConfigError(key, "is not a known setting (misspelt?); see reference.conf for every key");
+            }
+        }
     }
 
     private static SerConfig build(Config c) {

@@ -50,6 +50,7 @@ class SerConfigTest {
         assertKey("ser.run.id", Map.of("ser.run.id", "\"a b\""));
         assertKey("ser.input.label-map.excited", Map.of("ser.input.label-map.excited", "thrilled"));
         assertKey("ser.student.batch-size", Map.of("ser.student.batch-size", "many"));
+        assertKey("ser.teachers.epoch", Map.of("ser.teachers.epoch", "3"));
     }
 
     @Test
