@@ -7,6 +7,7 @@ import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValueFactory;
 import io.serdistill.data.Emotion;
+import io.serdistill.train.LearningRateSchedule;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -55,11 +56,13 @@ public record SerConfig(
 
     /** Optimisation settings of one model family (teachers or student). */
     public record Training(List<Integer> hidden, int epochs, int batchSize, double learningRate,
-                           double weightDecay, int patience) {}
+                           double weightDecay, int patience, LearningRateSchedule.Shape schedule,
+                           double warmupFraction, double clipNorm, boolean classWeighted) {}
 
     public record Distill(double temperature, double alpha, double beta, List<String> methods) {}
 
-    public static final List<String> METHODS = List.of("ft-multi", "mtkd-uniform", "mtkd-language");
+    public static final List<String> METHODS = List.of("ft-multi", "mtkd-uniform", "mtkd-language", "mtkd-similarity",
+            "mtkd-language-similarity");
     public static final List<String> SPLITS = List.of("train", "dev", "test");
     private static final Pattern RUN_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
     private static final Pattern LANGUAGE = Pattern.compile("[a-z]{2,3}");
@@ -246,8 +249,21 @@ public record SerConfig(
         for (int h : hidden) {
             require(h > 0, path + ".hidden", "layer sizes must be > 0, got " + hidden);
         }
-        Training t = new Training(List.copyOf(hidden), get(c, path + ".epochs", Config::getInt), get(c, path + ".batch-size", Config::getInt),
-                get(c, path + ".learning-rate", Config::getDouble), get(c, path + ".weight-decay", Config::getDouble), get(c, path + ".patience", Config::getInt));
+        String scheduleName = get(c, path + ".schedule", Config::getString);
+        LearningRateSchedule.Shape schedule;
+        try {
+            schedule = LearningRateSchedule.Shape.valueOf(scheduleName.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigError(path + ".schedule", "'" + scheduleName + "' is not one of constant, linear, cosine");
+        }
+        Training t = new Training(List.copyOf(hidden), get(c, path + ".epochs", Config::getInt),
+                get(c, path + ".batch-size", Config::getInt), get(c, path + ".learning-rate", Config::getDouble),
+                get(c, path + ".weight-decay", Config::getDouble), get(c, path + ".patience", Config::getInt),
+                schedule, get(c, path + ".warmup-fraction", Config::getDouble),
+                get(c, path + ".clip-norm", Config::getDouble), get(c, path + ".class-weighted", Config::getBoolean));
+        require(t.warmupFraction() >= 0 && t.warmupFraction() < 1, path + ".warmup-fraction",
+                "must be within [0, 1), got " + t.warmupFraction());
+        require(t.clipNorm() >= 0, path + ".clip-norm", "must be >= 0 (0 = no clipping), got " + t.clipNorm());
         require(t.epochs() >= 1, path + ".epochs", "must be >= 1, got " + t.epochs());
         require(t.batchSize() >= 1, path + ".batch-size", "must be >= 1, got " + t.batchSize());
         require(t.learningRate() > 0 && t.learningRate() < 1, path + ".learning-rate",

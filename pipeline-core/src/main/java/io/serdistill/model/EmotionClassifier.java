@@ -9,12 +9,9 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
-import org.nd4j.autodiff.samediff.TrainingConfig;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.dataset.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.learning.config.Adam;
 
 /**
  * An utterance-level emotion classifier in SameDiff: input standardisation, an MLP with ReLU, logits.
@@ -29,6 +26,7 @@ public final class EmotionClassifier {
     public static final String TARGETS = "soft";
     public static final String LOGITS = "logits";
     public static final String LOSS = "loss";
+    public static final String CLASS_WEIGHTS = "class_weights";
 
     private final ClassifierSpec spec;
     private final float[] inputMean;
@@ -102,19 +100,26 @@ public final class EmotionClassifier {
         return out.toFloatMatrix();
     }
 
+    /** Loss and gradients of one batch; gradient arrays are keyed by parameter name (see {@link #parameters()}). */
+    public record Step(double loss, Map<String, INDArray> gradients) {}
+
     /**
-     * Adds the loss to the graph and an Adam updater with decoupled weight decay. Call once before {@link #fitBatch}.
+     * Adds the training loss to the graph. Call once before {@link #step}. The label term is class-weighted
+     * cross-entropy normalised by the summed weights (PyTorch's convention); the distillation term is averaged over
+     * the batch.
      *
      * @param alpha       weight of the label cross-entropy; 1 means no distillation term (and no targets needed)
      * @param temperature distillation temperature T
      */
-    public void prepareTraining(double alpha, double temperature, double learningRate, double weightDecay) {
+    public void prepareTraining(double alpha, double temperature) {
         if (trainable) {
             throw new IllegalStateException("prepareTraining was already called");
         }
         SDVariable z = sd.getVariable(LOGITS);
         SDVariable y = sd.placeHolder(LABELS, DataType.FLOAT, -1, spec.numClasses());
-        SDVariable ce = y.mul(logSoftmax(z)).sum(1).mean().neg();
+        SDVariable classWeights = sd.placeHolder(CLASS_WEIGHTS, DataType.FLOAT, spec.numClasses());
+        SDVariable exampleWeights = y.mul(classWeights).sum(1);
+        SDVariable ce = y.mul(logSoftmax(z)).sum(1).mul(exampleWeights).sum().div(exampleWeights.sum()).neg();
         SDVariable loss;
         withTargets = alpha < 1;
         if (withTargets) {
@@ -127,18 +132,6 @@ public final class EmotionClassifier {
         }
         loss.rename(LOSS);
         sd.setLossVariables(LOSS);
-        TrainingConfig.Builder tc = TrainingConfig.builder()
-                .updater(new Adam(learningRate))
-                .dataSetFeatureMapping(INPUT);
-        if (weightDecay > 0) {
-            tc.weightDecay(weightDecay, true);
-        }
-        if (withTargets) {
-            tc.dataSetLabelMapping(LABELS, TARGETS);
-        } else {
-            tc.dataSetLabelMapping(LABELS);
-        }
-        sd.setTrainingConfig(tc.build());
         trainable = true;
     }
 
@@ -149,24 +142,25 @@ public final class EmotionClassifier {
         return shifted.sub(g.math.log(g.math.exp(shifted).sum(true, 1)));
     }
 
-    /** One optimiser step on a batch. {@code targets} may be null when alpha = 1. */
-    public void fitBatch(List<float[]> rows, int[] labels, List<float[]> targets) {
-        sd.fit(batch(rows, labels, targets));
+    /**
+     * Loss and gradients for a batch (no update: the optimiser lives in the trainer, which also clips).
+     *
+     * @param targets      distillation targets [n][classes]; may be null when alpha = 1
+     * @param classWeights per-class weights of the cross-entropy [classes]; null = all 1
+     */
+    public Step step(List<float[]> rows, int[] labels, List<float[]> targets, float[] classWeights) {
+        var out = sd.calculateGradientsAndOutputs(placeholders(rows, labels, targets, classWeights), List.of(LOSS),
+                parameterNames());
+        return new Step(out.getOutputs().get(LOSS).getDouble(0), out.getGradients());
     }
 
-    /** Mean training loss over the given examples (no update). */
-    public double loss(List<float[]> rows, int[] labels, List<float[]> targets) {
-        MultiDataSet b = batch(rows, labels, targets);
-        Map<String, INDArray> ph = new LinkedHashMap<>();
-        ph.put(INPUT, b.getFeatures(0));
-        ph.put(LABELS, b.getLabels(0));
-        if (withTargets) {
-            ph.put(TARGETS, b.getLabels(1));
-        }
-        return sd.output(ph, LOSS).get(LOSS).getDouble(0);
+    /** Loss over the given examples (no update). */
+    public double loss(List<float[]> rows, int[] labels, List<float[]> targets, float[] classWeights) {
+        return sd.output(placeholders(rows, labels, targets, classWeights), LOSS).get(LOSS).getDouble(0);
     }
 
-    private MultiDataSet batch(List<float[]> rows, int[] labels, List<float[]> targets) {
+    private Map<String, INDArray> placeholders(List<float[]> rows, int[] labels, List<float[]> targets,
+                                               float[] classWeights) {
         if (!trainable) {
             throw new IllegalStateException("call prepareTraining first");
         }
@@ -175,25 +169,53 @@ public final class EmotionClassifier {
         for (int i = 0; i < labels.length; i++) {
             oneHot[i * c + labels[i]] = 1f;
         }
-        INDArray y = Nd4j.create(oneHot, new long[] {labels.length, c}, 'c');
-        if (!withTargets) {
-            return new MultiDataSet(new INDArray[] {inputs(rows)}, new INDArray[] {y});
+        Map<String, INDArray> ph = new LinkedHashMap<>();
+        ph.put(INPUT, inputs(rows));
+        ph.put(LABELS, Nd4j.create(oneHot, new long[] {labels.length, c}, 'c'));
+        float[] cw = classWeights == null ? filled(c, 1f) : classWeights;
+        ph.put(CLASS_WEIGHTS, Nd4j.create(cw, new long[] {c}, 'c'));
+        if (withTargets) {
+            if (targets == null) {
+                throw new IllegalArgumentException("distillation needs targets");
+            }
+            float[] soft = new float[labels.length * c];
+            for (int i = 0; i < labels.length; i++) {
+                System.arraycopy(targets.get(i), 0, soft, i * c, c);
+            }
+            ph.put(TARGETS, Nd4j.create(soft, new long[] {labels.length, c}, 'c'));
         }
-        float[] soft = new float[labels.length * c];
-        for (int i = 0; i < labels.length; i++) {
-            System.arraycopy(targets.get(i), 0, soft, i * c, c);
+        return ph;
+    }
+
+    private static float[] filled(int n, float v) {
+        float[] a = new float[n];
+        java.util.Arrays.fill(a, v);
+        return a;
+    }
+
+    /** Names of the trainable parameters, in layer order. */
+    public List<String> parameterNames() {
+        List<String> names = new java.util.ArrayList<>();
+        for (int i = 0; i < spec.layers(); i++) {
+            names.add(weightName(i));
+            names.add(biasName(i));
         }
-        INDArray t = Nd4j.create(soft, new long[] {labels.length, c}, 'c');
-        return new MultiDataSet(new INDArray[] {inputs(rows)}, new INDArray[] {y, t});
+        return names;
+    }
+
+    /** The live parameter arrays (updating them in place updates the model). */
+    public Map<String, INDArray> parameters() {
+        Map<String, INDArray> out = new LinkedHashMap<>();
+        for (String n : parameterNames()) {
+            out.put(n, sd.getVariable(n).getArr());
+        }
+        return out;
     }
 
     /** A copy of every weight, e.g. to keep the best epoch's model. */
     public Map<String, float[]> weights() {
         Map<String, float[]> out = new LinkedHashMap<>();
-        for (int i = 0; i < spec.layers(); i++) {
-            out.put(weightName(i), sd.getVariable(weightName(i)).getArr().dup().data().asFloat());
-            out.put(biasName(i), sd.getVariable(biasName(i)).getArr().dup().data().asFloat());
-        }
+        parameters().forEach((name, arr) -> out.put(name, arr.dup().data().asFloat()));
         return out;
     }
 

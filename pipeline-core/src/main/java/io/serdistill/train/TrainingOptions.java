@@ -1,22 +1,52 @@
 package io.serdistill.train;
 
 import io.serdistill.config.SerConfig;
+import io.serdistill.distill.TeacherWeighting;
 import java.io.Serializable;
 import java.util.List;
 
 /**
  * Everything a training run needs besides data.
  *
- * @param alpha       weight of the label cross-entropy; 1 = plain fine-tuning
- * @param temperature distillation temperature T
- * @param patience    epochs without dev-UA improvement before stopping; 0 = run all epochs
+ * @param alpha          weight of the label cross-entropy; 1 = plain fine-tuning
+ * @param temperature    distillation temperature T
+ * @param patience       epochs without dev-UA improvement before stopping; 0 = run all epochs
+ * @param warmupFraction share of the optimiser steps spent warming the learning rate up linearly
+ * @param clipNorm       maximum global gradient norm; 0 = no clipping
+ * @param classWeighted  weigh the cross-entropy by inverse class frequency of the training set
+ * @param weighting      how teacher soft targets are mixed per utterance (null when alpha = 1)
+ * @param teachers       teacher languages, in the order of {@link TrainingExample#teacherLogits()}
  */
 public record TrainingOptions(List<Integer> hidden, int epochs, int batchSize, double learningRate,
-                              double weightDecay, int patience, double alpha, double temperature, long seed)
-        implements Serializable {
+                              double weightDecay, int patience, LearningRateSchedule.Shape schedule,
+                              double warmupFraction, double clipNorm, boolean classWeighted,
+                              double alpha, double temperature, TeacherWeighting weighting, List<String> teachers,
+                              long seed) implements Serializable {
 
-    public static TrainingOptions of(SerConfig.Training t, double alpha, double temperature, long seed) {
+    public TrainingOptions {
+        hidden = List.copyOf(hidden);
+        teachers = teachers == null ? List.of() : List.copyOf(teachers);
+        if (alpha < 1 && (weighting == null || teachers.isEmpty())) {
+            throw new IllegalArgumentException("distillation (alpha < 1) needs a teacher weighting and teachers");
+        }
+    }
+
+    /** Plain fine-tuning (alpha = 1) with the given family's settings. */
+    public static TrainingOptions fineTuning(SerConfig.Training t, long seed) {
         return new TrainingOptions(t.hidden(), t.epochs(), t.batchSize(), t.learningRate(), t.weightDecay(),
-                t.patience(), alpha, temperature, seed);
+                t.patience(), t.schedule(), t.warmupFraction(), t.clipNorm(), t.classWeighted(), 1.0, 1.0, null,
+                List.of(), seed);
+    }
+
+    /** Distillation from {@code teachers} mixed by {@code weighting}. */
+    public static TrainingOptions distillation(SerConfig.Training t, double alpha, double temperature,
+                                               TeacherWeighting weighting, List<String> teachers, long seed) {
+        return new TrainingOptions(t.hidden(), t.epochs(), t.batchSize(), t.learningRate(), t.weightDecay(),
+                t.patience(), t.schedule(), t.warmupFraction(), t.clipNorm(), t.classWeighted(), alpha, temperature,
+                weighting, teachers, seed);
+    }
+
+    public boolean distills() {
+        return alpha < 1;
     }
 }

@@ -3,6 +3,7 @@ package io.serdistill.distill;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -54,13 +55,28 @@ class KdLossTest {
     void languageWeightingRoutesToOwnTeacher() {
         List<String> teachers = List.of("en", "fi", "fr");
         assertArrayEquals(new double[] {0.1, 0.8, 0.1},
-                new TeacherWeighting.Language(0.8).weights("fi", teachers), 1e-12);
+                new TeacherWeighting.Language(0.8).weights("fi", teachers, null, null), 1e-12);
         assertArrayEquals(new double[] {0, 0, 1},
-                new TeacherWeighting.Language(1.0).weights("fr", teachers), 1e-12);
+                new TeacherWeighting.Language(1.0).weights("fr", teachers, null, null), 1e-12);
         assertArrayEquals(new double[] {1.0 / 3, 1.0 / 3, 1.0 / 3},
-                new TeacherWeighting.Language(0.8).weights("sv", teachers), 1e-12, "no teacher for sv: uniform");
+                new TeacherWeighting.Language(0.8).weights("sv", teachers, null, null), 1e-12, "no teacher for sv: uniform");
         assertArrayEquals(new double[] {1.0 / 3, 1.0 / 3, 1.0 / 3},
-                new TeacherWeighting.Uniform().weights("en", teachers), 1e-12);
+                new TeacherWeighting.Uniform().weights("en", teachers, null, null), 1e-12);
         assertThrows(IllegalArgumentException.class, () -> new TeacherWeighting.Language(1.5));
+    }
+
+    @Test
+    void similarityWeightingIsSoftmaxOfScaledCosines() {
+        List<String> teachers = List.of("en", "fi");
+        float[] student = {1f, 0f};
+        float[][] logits = {{1f, 0f}, {0f, 1f}}; // cosines 1 and 0
+        // softmax([1/0.25, 0/0.25]) = [e^4, 1] / (e^4 + 1) = [0.982014, 0.017986]
+        double[] w = TeacherWeighting.named("similarity", 0.8).weights("en", teachers, student, logits);
+        assertArrayEquals(new double[] {0.982014, 0.017986}, w, 1e-6);
+        // language+similarity: [0.8 * 0.982014, 0.2 * 0.017986] renormalised = [0.995442, 0.004558]
+        double[] both = TeacherWeighting.named("language+similarity", 0.8).weights("en", teachers, student, logits);
+        assertArrayEquals(new double[] {0.995442, 0.004558}, both, 1e-6);
+        assertTrue(TeacherWeighting.named("similarity", 1).needsStudentLogits());
+        assertThrows(IllegalArgumentException.class, () -> TeacherWeighting.named("loudest", 1));
     }
 }

@@ -1,7 +1,6 @@
 package io.serdistill.jobs;
 
 import io.serdistill.config.SerConfig;
-import io.serdistill.distill.SoftTargets;
 import io.serdistill.distill.TeacherWeighting;
 import io.serdistill.model.EmotionClassifier;
 import io.serdistill.train.TrainingExample;
@@ -90,30 +89,25 @@ public final class DistillStage implements Stage {
                 .mapToPair(r -> new Tuple2<>(r.getString(0), new Tuple2<>(FeatureRows.example(r), "dev".equals(FeatureRows.split(r)))));
 
         List<String> methods = cfg.distill().methods();
+        List<String> teacherLangs = List.copyOf(teacherLanguages);
         List<TrainingTasks.Job> jobs = new ArrayList<>();
-        List<TeacherWeighting> weightings = new ArrayList<>();
-        for (int i = 0; i < methods.size(); i++) {
-            String method = methods.get(i);
-            double alpha = method.equals("ft-multi") ? 1.0 : cfg.distill().alpha();
+        for (String method : methods) {
             // Same seed for every student: the methods differ only in their targets.
-            TrainingOptions opts = TrainingOptions.of(cfg.student(), alpha, cfg.distill().temperature(), cfg.run().seed() + 7);
+            long seed = cfg.run().seed() + 7;
+            TrainingOptions opts = method.equals("ft-multi")
+                    ? TrainingOptions.fineTuning(cfg.student(), seed)
+                    : TrainingOptions.distillation(cfg.student(), cfg.distill().alpha(), cfg.distill().temperature(),
+                            weighting(method, cfg.distill().beta()), teacherLangs, seed);
             jobs.add(new TrainingTasks.Job(modelName(method), method, ctx.layout().studentModel(method), opts,
                     Provenance.of(cfg, "student " + method + " over teachers " + teacherLanguages)));
-            weightings.add(switch (method) {
-                case "mtkd-language" -> new TeacherWeighting.Language(cfg.distill().beta());
-                default -> new TeacherWeighting.Uniform(); // ft-multi ignores its targets
-            });
         }
-        double temperature = cfg.distill().temperature();
-        List<String> teacherLangs = List.copyOf(teacherLanguages);
+        int studentCount = methods.size();
         JavaPairRDD<Integer, TrainingTasks.Tagged> keyed = examples.join(logitsByUtt).flatMapToPair(kv -> {
-            TrainingExample e = kv._2()._1()._1();
+            TrainingExample e = kv._2()._1()._1().withTeacherLogits(kv._2()._2());
             boolean dev = kv._2()._1()._2();
-            float[][] teacherLogits = kv._2()._2();
-            List<Tuple2<Integer, TrainingTasks.Tagged>> out = new ArrayList<>();
-            for (int i = 0; i < methods.size(); i++) {
-                float[] target = SoftTargets.mix(teacherLogits, weightings.get(i).weights(e.language(), teacherLangs), temperature);
-                out.add(TrainingTasks.keyed(i, e.withTarget(target), dev));
+            List<Tuple2<Integer, TrainingTasks.Tagged>> out = new ArrayList<>(studentCount);
+            for (int i = 0; i < studentCount; i++) {
+                out.add(TrainingTasks.keyed(i, e, dev));
             }
             return out.iterator();
         });
@@ -127,6 +121,12 @@ public final class DistillStage implements Stage {
                     "seconds", Math.round(o.seconds() * 10) / 10.0));
         }
         return counts;
+    }
+
+    /** The teacher weighting a student method uses: mtkd-language → language, mtkd-language-similarity → both. */
+    static TeacherWeighting weighting(String method, double beta) {
+        String rule = method.substring("mtkd-".length());
+        return TeacherWeighting.named(rule.equals("language-similarity") ? "language+similarity" : rule, beta);
     }
 
     /** Logits of every teacher for the partition's utterances, one batch per teacher. */

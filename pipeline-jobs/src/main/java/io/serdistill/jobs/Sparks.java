@@ -25,6 +25,8 @@ public final class Sparks {
         conf.setIfMissing("spark.sql.shuffle.partitions", "8");
         conf.setIfMissing("spark.ui.showConsoleProgress", "false");
         conf.setIfMissing("spark.sql.parquet.compression.codec", "snappy");
+        // ND4J's OpenMP threads compete with Spark's task threads; parallelism comes from tasks.
+        conf.setIfMissing("spark.executorEnv.OMP_NUM_THREADS", "1");
         for (Map.Entry<String, String> e : config.spark().settings().entrySet()) {
             conf.set(e.getKey(), e.getValue());
         }

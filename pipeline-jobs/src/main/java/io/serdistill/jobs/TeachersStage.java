@@ -54,8 +54,7 @@ public final class TeachersStage implements Stage {
         for (int i = 0; i < languages.size(); i++) {
             String lang = languages.get(i);
             // alpha = 1: teachers are plain fine-tuning on their own language.
-            TrainingOptions opts = TrainingOptions.of(cfg.teachers(), 1.0, cfg.distill().temperature(),
-                    cfg.run().seed() + 1000L * (i + 1));
+            TrainingOptions opts = TrainingOptions.fineTuning(cfg.teachers(), cfg.run().seed() + 1000L * (i + 1));
             jobs.add(new TrainingTasks.Job(modelName(lang), METHOD, ctx.layout().teacherModel(lang), opts,
                     Provenance.of(cfg, "teacher for " + lang)));
         }

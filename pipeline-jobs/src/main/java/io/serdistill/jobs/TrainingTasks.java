@@ -89,7 +89,9 @@ final class TrainingTasks {
         StdoutFilter.install();
         long t0 = System.nanoTime();
         LOG.info("{}: training on {} utterances, selecting on {} dev utterances", job.model(), train.size(), dev.size());
-        TrainedClassifier trained = ClassifierTrainer.train(train, dev, job.options(), e -> {
+        String modelDir = job.modelUri().substring(0, job.modelUri().lastIndexOf('/'));
+        HadoopCheckpointStore checkpoints = new HadoopCheckpointStore(modelDir + "/checkpoints", hadoop.get());
+        TrainedClassifier trained = ClassifierTrainer.train(train, dev, job.options(), checkpoints, e -> {
             if (e.epoch() == 1 || e.epoch() % 10 == 0) {
                 LOG.info("{}: epoch {}/{} loss {} dev UA {} WA {} ({} s)", job.model(), e.epoch(), job.options().epochs(),
                         String.format("%.4f", e.trainLoss()), String.format("%.3f", e.devUa()),
@@ -103,6 +105,7 @@ final class TrainingTasks {
         provenance.put("ser.best_epoch", Integer.toString(trained.bestEpoch()));
         EmotionClassifier model = trained.model();
         RunLayout.writeBytes(job.modelUri(), model.toSafeTensors(provenance), hadoop.get());
+        checkpoints.clear();
         double seconds = (System.nanoTime() - t0) / 1e9;
         LOG.info("{}: done in {} s, best epoch {} of {}", job.model(), String.format("%.1f", seconds),
                 trained.bestEpoch(), trained.history().size());
