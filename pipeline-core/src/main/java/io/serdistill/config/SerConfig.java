@@ -36,6 +36,7 @@ public record SerConfig(
         Training student,
         Distill distill,
         List<String> evaluateSplits,
+        Resources resources,
         Config raw) {
 
     public record Run(String id, long seed) {}
@@ -59,10 +60,13 @@ public record SerConfig(
                            double weightDecay, int patience, LearningRateSchedule.Shape schedule,
                            double warmupFraction, double clipNorm, boolean classWeighted) {}
 
-    public record Distill(double temperature, double alpha, double beta, List<String> methods) {}
+    /** {@code alpha}: CE weight of multi-teacher students; {@code singleTeacherAlpha}: of single-teacher (KD) ones. */
+    public record Distill(double temperature, double alpha, double singleTeacherAlpha, double beta, List<String> methods) {}
 
-    public static final List<String> METHODS = List.of("ft-multi", "mtkd-uniform", "mtkd-language", "mtkd-similarity",
-            "mtkd-language-similarity");
+    /** GPUs per training task (0 = CPU), the executor discovery script and the vendor, for Spark's GPU scheduling. */
+    public record Resources(int gpuPerTask, String discoveryScript, String vendor) {}
+
+    public static final List<String> METHODS = io.serdistill.distill.StudentPlan.METHODS;
     public static final List<String> SPLITS = List.of("train", "dev", "test");
     private static final Pattern RUN_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
     private static final Pattern LANGUAGE = Pattern.compile("[a-z]{2,3}");
@@ -225,10 +229,13 @@ public record SerConfig(
         Training student = training(c, "ser.student");
 
         Distill distill = new Distill(get(c, "ser.distill.temperature", Config::getDouble), get(c, "ser.distill.alpha", Config::getDouble),
+                get(c, "ser.distill.single-teacher-alpha", Config::getDouble),
                 get(c, "ser.distill.beta", Config::getDouble), get(c, "ser.distill.methods", Config::getStringList));
         require(distill.temperature() > 0, "ser.distill.temperature", "must be > 0, got " + distill.temperature());
         require(distill.alpha() >= 0 && distill.alpha() <= 1, "ser.distill.alpha",
                 "must be within [0, 1], got " + distill.alpha());
+        require(distill.singleTeacherAlpha() >= 0 && distill.singleTeacherAlpha() <= 1, "ser.distill.single-teacher-alpha",
+                "must be within [0, 1], got " + distill.singleTeacherAlpha());
         require(distill.beta() >= 0 && distill.beta() <= 1, "ser.distill.beta",
                 "must be within [0, 1], got " + distill.beta());
         require(!distill.methods().isEmpty(), "ser.distill.methods", "must list at least one method");
@@ -240,8 +247,12 @@ public record SerConfig(
         for (String s : splits) {
             require(SPLITS.contains(s), "ser.evaluate.splits", "'" + s + "' is not one of " + SPLITS);
         }
+        Resources resources = new Resources(get(c, "ser.resources.gpu.per-task", Config::getInt),
+                get(c, "ser.resources.gpu.discovery-script", Config::getString),
+                get(c, "ser.resources.gpu.vendor", Config::getString));
+        require(resources.gpuPerTask() >= 0, "ser.resources.gpu.per-task", "must be >= 0 (0 = CPU only)");
         return new SerConfig(run, root, spark, input, demo, audio, features, teachers, student, distill,
-                List.copyOf(splits), c);
+                List.copyOf(splits), resources, c);
     }
 
     private static Training training(Config c, String path) {

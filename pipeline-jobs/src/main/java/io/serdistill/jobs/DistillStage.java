@@ -1,7 +1,7 @@
 package io.serdistill.jobs;
 
 import io.serdistill.config.SerConfig;
-import io.serdistill.distill.TeacherWeighting;
+import io.serdistill.distill.StudentPlan;
 import io.serdistill.model.EmotionClassifier;
 import io.serdistill.train.TrainingExample;
 import io.serdistill.train.TrainingOptions;
@@ -51,13 +51,10 @@ public final class DistillStage implements Stage {
         return "distill";
     }
 
-    public static String modelName(String method) {
-        return "student-" + method;
-    }
-
     @Override
     public Map<String, Object> run(StageContext ctx) throws Exception {
         SerConfig cfg = ctx.config();
+        LeakageCheck.run(ctx);
         List<String> teacherLanguages = cfg.input().languages();
         List<ModelStore.Entry> entries = teacherLanguages.stream().map(l -> new ModelStore.Entry(
                 TeachersStage.modelName(l), TeachersStage.METHOD, ctx.layout().teacherModel(l))).toList();
@@ -90,29 +87,33 @@ public final class DistillStage implements Stage {
 
         List<String> methods = cfg.distill().methods();
         List<String> teacherLangs = List.copyOf(teacherLanguages);
+        List<StudentPlan.Student> students = plan(cfg);
         List<TrainingTasks.Job> jobs = new ArrayList<>();
-        for (String method : methods) {
-            // Same seed for every student: the methods differ only in their targets.
+        for (StudentPlan.Student st : students) {
+            // Same seed for every student: the methods differ only in their data and targets.
             long seed = cfg.run().seed() + 7;
-            TrainingOptions opts = method.equals("ft-multi")
-                    ? TrainingOptions.fineTuning(cfg.student(), seed)
-                    : TrainingOptions.distillation(cfg.student(), cfg.distill().alpha(), cfg.distill().temperature(),
-                            weighting(method, cfg.distill().beta()), teacherLangs, seed);
-            jobs.add(new TrainingTasks.Job(modelName(method), method, ctx.layout().studentModel(method), opts,
-                    Provenance.of(cfg, "student " + method + " over teachers " + teacherLanguages)));
+            TrainingOptions opts = st.distills()
+                    ? TrainingOptions.distillation(cfg.student(), st.alpha(), cfg.distill().temperature(), st.weighting(),
+                            teacherLangs, seed)
+                    : TrainingOptions.fineTuning(cfg.student(), seed);
+            jobs.add(new TrainingTasks.Job(st.model(), st.method(), ctx.layout().studentModel(st.model()), opts,
+                    Provenance.of(cfg, "student " + st.model() + " over teachers " + teacherLanguages)));
         }
-        int studentCount = methods.size();
+        List<String> studentLanguages = students.stream().map(StudentPlan.Student::language).toList();
         JavaPairRDD<Integer, TrainingTasks.Tagged> keyed = examples.join(logitsByUtt).flatMapToPair(kv -> {
             TrainingExample e = kv._2()._1()._1().withTeacherLogits(kv._2()._2());
             boolean dev = kv._2()._1()._2();
-            List<Tuple2<Integer, TrainingTasks.Tagged>> out = new ArrayList<>(studentCount);
-            for (int i = 0; i < studentCount; i++) {
-                out.add(TrainingTasks.keyed(i, e, dev));
+            List<Tuple2<Integer, TrainingTasks.Tagged>> out = new ArrayList<>();
+            for (int i = 0; i < studentLanguages.size(); i++) {
+                String only = studentLanguages.get(i);
+                if (only == null || only.equals(e.language())) {
+                    out.add(TrainingTasks.keyed(i, e, dev));
+                }
             }
             return out.iterator();
         });
-        LOG.info("training {} students in parallel: {}", jobs.size(), methods);
-        List<TrainingTasks.Outcome> outcomes = TrainingTasks.trainAll(jobs, keyed, ctx.hadoop());
+        LOG.info("training {} students in parallel: {}", jobs.size(), students.stream().map(StudentPlan.Student::model).toList());
+        List<TrainingTasks.Outcome> outcomes = TrainingTasks.trainAll(jobs, keyed, ctx.hadoop(), ctx.gpus(), ctx.master());
         TrainingTasks.writeHistory(ctx.spark(), ctx.layout(), outcomes);
         Map<String, Object> counts = new LinkedHashMap<>();
         counts.put("soft_target_rows", softRows);
@@ -123,10 +124,10 @@ public final class DistillStage implements Stage {
         return counts;
     }
 
-    /** The teacher weighting a student method uses: mtkd-language → language, mtkd-language-similarity → both. */
-    static TeacherWeighting weighting(String method, double beta) {
-        String rule = method.substring("mtkd-".length());
-        return TeacherWeighting.named(rule.equals("language-similarity") ? "language+similarity" : rule, beta);
+    /** The students the configured methods call for. */
+    static List<StudentPlan.Student> plan(SerConfig cfg) {
+        return StudentPlan.plan(cfg.distill().methods(), cfg.input().languages(), cfg.distill().alpha(),
+                cfg.distill().singleTeacherAlpha(), cfg.distill().beta());
     }
 
     /** Logits of every teacher for the partition's utterances, one batch per teacher. */

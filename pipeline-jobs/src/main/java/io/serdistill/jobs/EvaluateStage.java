@@ -2,6 +2,7 @@ package io.serdistill.jobs;
 
 import io.serdistill.config.SerConfig;
 import io.serdistill.data.Emotion;
+import io.serdistill.distill.StudentPlan;
 import io.serdistill.eval.ConfusionMatrix;
 import io.serdistill.model.EmotionClassifier;
 import io.serdistill.train.ClassifierTrainer;
@@ -103,8 +104,8 @@ public final class EvaluateStage implements Stage {
         for (String l : cfg.input().languages()) {
             entries.add(new ModelStore.Entry(TeachersStage.modelName(l), TeachersStage.METHOD, ctx.layout().teacherModel(l)));
         }
-        for (String m : cfg.distill().methods()) {
-            entries.add(new ModelStore.Entry(DistillStage.modelName(m), m, ctx.layout().studentModel(m)));
+        for (StudentPlan.Student st : DistillStage.plan(cfg)) {
+            entries.add(new ModelStore.Entry(st.model(), st.method(), ctx.layout().studentModel(st.model())));
         }
         ModelStore models = ModelStore.load(entries, ctx.hadoop().get());
         Broadcast<ModelStore> modelsB = spark.sparkContext().broadcast(models,

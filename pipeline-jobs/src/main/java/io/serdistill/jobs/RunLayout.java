@@ -18,7 +18,7 @@ import org.apache.hadoop.fs.Path;
  *             features/{kind}/language=…/split=…/
  *             teachers/{language}/model.safetensors
  *             soft_targets/                   teacher logits per (utterance, teacher)
- *             students/{method}/model.safetensors
+ *             students/{method}[-{language}]/model.safetensors
  *             tables/{metrics,class_metrics,confusion,predictions,training_history}/
  *             report/summary.txt
  *             _stages/{stage}.json            completion markers
@@ -57,8 +57,9 @@ public record RunLayout(String root) implements Serializable {
         return root + "/soft_targets";
     }
 
-    public String studentModel(String method) {
-        return root + "/students/" + method + "/model.safetensors";
+    /** students/{method}[-{language}]/model.safetensors for model student-{method}[-{language}]. */
+    public String studentModel(String model) {
+        return root + "/students/" + model.substring(model.indexOf('-') + 1) + "/model.safetensors";
     }
 
     public String table(String name) {

@@ -4,4 +4,14 @@ import io.serdistill.config.SerConfig;
 import org.apache.spark.sql.SparkSession;
 
 /** What every stage gets: the session, the validated config, the run's directory and a shippable Hadoop conf. */
-public record StageContext(SparkSession spark, SerConfig config, RunLayout layout, HadoopConf hadoop) {}
+public record StageContext(SparkSession spark, SerConfig config, RunLayout layout, HadoopConf hadoop) {
+
+    GpuBinding.Settings gpus() {
+        SerConfig.Resources r = config.resources();
+        return new GpuBinding.Settings(r.gpuPerTask(), r.discoveryScript(), r.vendor());
+    }
+
+    String master() {
+        return spark.sparkContext().master();
+    }
+}

@@ -1,5 +1,6 @@
 package io.serdistill.jobs;
 
+import io.serdistill.distill.StudentPlan;
 import io.serdistill.eval.ConfusionMatrix;
 import java.util.List;
 import java.util.Map;
@@ -12,7 +13,7 @@ final class SummaryTable {
                          List<String> methods, String split) {
         StringBuilder sb = new StringBuilder();
         sb.append("UA / WA (%) on the ").append(split).append(" split, per language\n");
-        sb.append(String.format("%-26s", "model"));
+        sb.append(String.format("%-34s", "model"));
         for (String l : languages) {
             sb.append(String.format("  %-13s", l + " UA/WA"));
         }
@@ -21,7 +22,10 @@ final class SummaryTable {
         sb.append(row("teachers (own language)", languages, split, matrices, l -> TeachersStage.modelName(l),
                 TeachersStage.METHOD));
         for (String m : methods) {
-            sb.append(row(DistillStage.modelName(m), languages, split, matrices, l -> DistillStage.modelName(m), m));
+            boolean mono = m.endsWith("-mono");
+            // Mono students are shown on their own language, like the teachers.
+            sb.append(row(StudentPlan.modelName(m, null) + (mono ? " (own language)" : ""), languages, split, matrices,
+                    l -> StudentPlan.modelName(m, mono ? l : null), m));
         }
         return sb.toString();
     }
@@ -29,7 +33,7 @@ final class SummaryTable {
     private static String row(String label, List<String> languages, String split,
                               Map<EvaluateStage.Key, ConfusionMatrix> matrices,
                               java.util.function.Function<String, String> modelFor, String method) {
-        StringBuilder sb = new StringBuilder(String.format("%-26s", label));
+        StringBuilder sb = new StringBuilder(String.format("%-34s", label));
         double uaSum = 0;
         double waSum = 0;
         int n = 0;

@@ -38,6 +38,7 @@ public final class TeachersStage implements Stage {
     @Override
     public Map<String, Object> run(StageContext ctx) {
         SerConfig cfg = ctx.config();
+        LeakageCheck.run(ctx);
         List<String> languages = cfg.input().languages();
         Dataset<Row> features = FeatureRows.select(ctx.spark().read().parquet(ctx.layout().features(ExtractStage.KIND))
                 .filter(col("split").isin("train", "dev")));
@@ -67,7 +68,7 @@ public final class TeachersStage implements Stage {
                 .mapToPair(r -> TrainingTasks.keyed(index.get(r.getString(1)), FeatureRows.example(r),
                         "dev".equals(FeatureRows.split(r))));
         LOG.info("training {} teachers in parallel ({} tasks): train utterances {}", jobs.size(), jobs.size(), trainCounts);
-        List<TrainingTasks.Outcome> outcomes = TrainingTasks.trainAll(jobs, keyed, ctx.hadoop());
+        List<TrainingTasks.Outcome> outcomes = TrainingTasks.trainAll(jobs, keyed, ctx.hadoop(), ctx.gpus(), ctx.master());
         TrainingTasks.writeHistory(ctx.spark(), ctx.layout(), outcomes);
         Map<String, Object> counts = new LinkedHashMap<>();
         for (TrainingTasks.Outcome o : outcomes) {

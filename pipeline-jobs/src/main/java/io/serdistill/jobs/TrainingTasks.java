@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.api.java.JavaPairRDD;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
@@ -55,10 +56,12 @@ final class TrainingTasks {
     private TrainingTasks() {}
 
     /** Trains jobs.get(i) on the examples keyed i; returns outcomes in job order. */
-    static List<Outcome> trainAll(List<Job> jobs, JavaPairRDD<Integer, Tagged> examples, HadoopConf hadoop) {
-        List<Outcome> outcomes = new ArrayList<>(examples
+    static List<Outcome> trainAll(List<Job> jobs, JavaPairRDD<Integer, Tagged> examples, HadoopConf hadoop,
+                                  GpuBinding.Settings gpus, String master) {
+        JavaRDD<Outcome> training = examples
                 .partitionBy(new IndexPartitioner(jobs.size()))
                 .mapPartitionsWithIndex((index, it) -> {
+                    GpuBinding.bindCurrentTask();
                     List<TrainingExample> train = new ArrayList<>();
                     List<TrainingExample> dev = new ArrayList<>();
                     while (it.hasNext()) {
@@ -66,8 +69,8 @@ final class TrainingTasks {
                         (t.dev() ? dev : train).add(t.example());
                     }
                     return List.of(trainOne(jobs.get(index), train, dev, hadoop)).iterator();
-                }, true)
-                .collect());
+                }, true);
+        List<Outcome> outcomes = new ArrayList<>(GpuBinding.withGpus(training, gpus, master).collect());
         outcomes.sort(java.util.Comparator.comparingInt(o -> indexOf(jobs, o.model())));
         return outcomes;
     }

@@ -1,0 +1,84 @@
+package io.serdistill.jobs;
+
+import java.io.Serializable;
+import java.util.Map;
+import java.util.OptionalInt;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.resource.ExecutorResourceRequests;
+import org.apache.spark.resource.ResourceInformation;
+import org.apache.spark.resource.ResourceProfile;
+import org.apache.spark.resource.ResourceProfileBuilder;
+import org.apache.spark.resource.TaskResourceRequests;
+import org.nd4j.linalg.factory.Nd4j;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * GPU scheduling for the training stages. On a cluster with {@code ser.resources.gpu.per-task > 0} the training RDD
+ * runs under a ResourceProfile asking that many GPUs per task, and each task binds ND4J to the first GPU address
+ * Spark assigned it before creating any array. In local mode (no GPU resources) nothing changes: CPU backend.
+ */
+final class GpuBinding {
+    private static final Logger LOG = LoggerFactory.getLogger("ser.gpu");
+
+    /** Resource settings, from config. */
+    record Settings(int perTask, String discoveryScript, String vendor) implements Serializable {
+        boolean enabled() {
+            return perTask > 0;
+        }
+    }
+
+    private GpuBinding() {}
+
+    /** Attaches the GPU profile to {@code rdd} when GPUs are requested and the master is not local. */
+    static <T> JavaRDD<T> withGpus(JavaRDD<T> rdd, Settings settings, String master) {
+        if (!settings.enabled()) {
+            return rdd;
+        }
+        if (master.startsWith("local")) {
+            LOG.warn("ser.resources.gpu.per-task = {} is ignored in local mode: Spark has no GPU scheduling there; "
+                    + "training runs on the CPU backend", settings.perTask());
+            return rdd;
+        }
+        return rdd.withResources(profile(settings));
+    }
+
+    static ResourceProfile profile(Settings s) {
+        ExecutorResourceRequests executor = new ExecutorResourceRequests()
+                .resource("gpu", s.perTask(), s.discoveryScript(), s.vendor());
+        TaskResourceRequests task = new TaskResourceRequests().resource("gpu", s.perTask()).cpus(1);
+        return new ResourceProfileBuilder().require(executor).require(task).build();
+    }
+
+    /** The first GPU address of a task's resources, if it has any ("gpu" → ["0", "1"] gives 0). */
+    static OptionalInt firstGpu(Map<String, ResourceInformation> resources) {
+        ResourceInformation gpu = resources.get("gpu");
+        if (gpu == null || gpu.addresses().length == 0) {
+            return OptionalInt.empty();
+        }
+        String address = gpu.addresses()[0].trim();
+        try {
+            return OptionalInt.of(Integer.parseInt(address));
+        } catch (NumberFormatException e) {
+            throw new IllegalStateException("GPU address '" + address + "' assigned by Spark is not a device number; "
+                    + "check the discovery script's output", e);
+        }
+    }
+
+    /**
+     * Called first thing in a training task: binds this thread's ND4J device to the GPU Spark assigned.
+     * A no-op without an assignment (local mode, CPU backend).
+     */
+    static void bindCurrentTask() {
+        TaskContext tc = TaskContext.get();
+        if (tc == null) {
+            return;
+        }
+        OptionalInt gpu = firstGpu(tc.resourcesJMap());
+        if (gpu.isPresent()) {
+            Nd4j.getAffinityManager().unsafeSetDevice(gpu.getAsInt());
+            LOG.info("task {} bound to GPU {}", tc.taskAttemptId(), gpu.getAsInt());
+        }
+    }
+}

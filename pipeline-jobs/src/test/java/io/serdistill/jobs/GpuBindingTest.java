@@ -1,0 +1,33 @@
+package io.serdistill.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Map;
+import java.util.OptionalInt;
+import org.apache.spark.resource.ResourceInformation;
+import org.apache.spark.resource.ResourceProfile;
+import org.junit.jupiter.api.Test;
+
+class GpuBindingTest {
+
+    @Test
+    void bindsToTheFirstAssignedGpu() {
+        assertEquals(OptionalInt.of(3), GpuBinding.firstGpu(Map.of("gpu", new ResourceInformation("gpu", new String[] {"3", "5"}))));
+        assertEquals(OptionalInt.empty(), GpuBinding.firstGpu(Map.of()), "no GPU assigned: CPU backend");
+        assertEquals(OptionalInt.empty(), GpuBinding.firstGpu(Map.of("gpu", new ResourceInformation("gpu", new String[0]))));
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> GpuBinding.firstGpu(Map.of("gpu", new ResourceInformation("gpu", new String[] {"GPU-uuid"}))));
+        assertTrue(e.getMessage().contains("GPU-uuid"), e.getMessage());
+    }
+
+    @Test
+    void profileAsksOneGpuPerTaskAndPerExecutor() {
+        ResourceProfile p = GpuBinding.profile(new GpuBinding.Settings(1, "/opt/gpu-discovery.sh", "nvidia.com"));
+        assertEquals(1.0, p.taskResources().get("gpu").get().amount());
+        assertEquals(1L, p.executorResources().get("gpu").get().amount());
+        assertEquals("/opt/gpu-discovery.sh", p.executorResources().get("gpu").get().discoveryScript());
+        assertEquals("nvidia.com", p.executorResources().get("gpu").get().vendor());
+    }
+}
