@@ -37,21 +37,48 @@ public record SerConfig(
         Distill distill,
         List<String> evaluateSplits,
         Resources resources,
+        FoldSpec folds,
         Config raw) {
 
     public record Run(String id, long seed) {}
 
     public record Spark(String master, String appName, Map<String, String> settings) {}
 
-    /** {@code manifest} empty means the demo corpus is generated. */
-    public record Input(String manifest, List<String> languages, Map<String, Emotion> labelMap) {}
+    /** {@code manifest} empty means the demo corpus is generated (unless {@code corpus} names an adapter). */
+    public record Input(String manifest, List<String> languages, Map<String, Emotion> labelMap, Corpus corpus) {}
+
+    /**
+     * Where utterances come from. {@code kind}: auto (csv when ser.input.manifest is set, else demo), csv, demo,
+     * iemocap, cafe, fesc. {@code labelMap} (keys lower-case) replaces the adapter's default label map when not
+     * empty; {@code labelToken} is the 0-based file-name token FESC reads the label from, -1 = any token.
+     */
+    public record Corpus(String kind, String root, Map<String, Emotion> labelMap, int labelToken) {
+        public static final List<String> KINDS = List.of("auto", "csv", "demo", "iemocap", "cafe", "fesc");
+
+        /** True when an adapter scans {@code root} (rather than a manifest CSV being read). */
+        public boolean scansFiles() {
+            return List.of("iemocap", "cafe", "fesc").contains(kind);
+        }
+    }
+
+    /**
+     * How speakers are split into train/dev/test. {@code scheme}: given (the manifest's split column),
+     * leave-one-session-out, leave-one-speaker-out, k-fold; {@code fold} is the fold this run holds out.
+     */
+    public record FoldSpec(String scheme, int k, int devSpeakers, int fold) {
+        public static final List<String> SCHEMES = List.of("given", "leave-one-session-out", "leave-one-speaker-out",
+                "k-fold");
+    }
 
     public record Demo(String dir, long seed, int speakersPerLanguage, int utterancesPerSpeakerPerEmotion) {}
 
     /** {@code channel} is -1 for downmix, otherwise the 0-based channel to keep. Durations in seconds. */
     public record Audio(int sampleRate, int channel, double maxSeconds, double minSeconds) {}
 
-    public record Features(String kind, int partitions, Fbank fbank) {}
+    /** {@code normalize}: none, utterance (per-utterance CMVN) or global (CMVN from the train split's frames). */
+    public record Features(String kind, int partitions, Fbank fbank, String normalize, boolean normalizeVariance) {
+        public static final List<String> NORMALIZE = List.of("none", "utterance", "global");
+    }
 
     public record Fbank(int numMelBins, double frameLengthMs, double frameShiftMs, double dither) {}
 
@@ -126,7 +153,8 @@ public record SerConfig(
     }
 
     /** Blocks whose keys are free-form (user-named Spark settings, corpus labels). */
-    private static final List<String> OPEN_BLOCKS = List.of("ser.spark.settings", "ser.input.label-map");
+    private static final List<String> OPEN_BLOCKS = List.of("ser.spark.settings", "ser.input.label-map",
+            "ser.input.corpus.label-map");
 
     /** Validates a resolved config holding a {@code ser} block. */
     public static SerConfig from(Config c) {
@@ -173,15 +201,28 @@ public record SerConfig(
         }
         require(languages.stream().distinct().count() == languages.size(), "ser.input.languages",
                 "lists a language twice: " + languages);
-        Map<String, Emotion> labelMap = new LinkedHashMap<>();
-        for (Map.Entry<String, com.typesafe.config.ConfigValue> e : get(c, "ser.input.label-map", Config::getConfig).entrySet()) {
-            String target = String.valueOf(e.getValue().unwrapped());
-            String key = "ser.input.label-map." + e.getKey();
-            Emotion emotion = Emotion.parse(target).orElseThrow(() -> new ConfigError(key,
-                    "maps to '" + target + "', which is not one of " + Emotion.labels()));
-            labelMap.put(e.getKey().replace("\"", "").toLowerCase(Locale.ROOT), emotion);
-        }
-        Input input = new Input(get(c, "ser.input.manifest", Config::getString), List.copyOf(languages), labelMap);
+        Map<String, Emotion> labelMap = labelMap(c, "ser.input.label-map");
+        Corpus corpus = new Corpus(get(c, "ser.input.corpus.kind", Config::getString),
+                get(c, "ser.input.corpus.root", Config::getString), labelMap(c, "ser.input.corpus.label-map"),
+                get(c, "ser.input.corpus.label-token", Config::getInt));
+        require(Corpus.KINDS.contains(corpus.kind()), "ser.input.corpus.kind",
+                "'" + corpus.kind() + "' is not one of " + Corpus.KINDS);
+        require(!corpus.scansFiles() || !corpus.root().isBlank(), "ser.input.corpus.root",
+                "must name the corpus directory when ser.input.corpus.kind = " + corpus.kind());
+        require(corpus.labelToken() >= -1, "ser.input.corpus.label-token", "must be >= -1 (-1 = any token)");
+        Input input = new Input(get(c, "ser.input.manifest", Config::getString), List.copyOf(languages), labelMap, corpus);
+        require(!corpus.kind().equals("csv") || !input.manifest().isBlank(), "ser.input.manifest",
+                "must name the manifest CSV when ser.input.corpus.kind = csv");
+
+        FoldSpec folds = new FoldSpec(get(c, "ser.folds.scheme", Config::getString), get(c, "ser.folds.k", Config::getInt),
+                get(c, "ser.folds.dev-speakers", Config::getInt), get(c, "ser.folds.fold", Config::getInt));
+        require(FoldSpec.SCHEMES.contains(folds.scheme()), "ser.folds.scheme",
+                "'" + folds.scheme() + "' is not one of " + FoldSpec.SCHEMES);
+        require(folds.k() >= 2, "ser.folds.k", "must be >= 2, got " + folds.k());
+        require(folds.devSpeakers() >= 0, "ser.folds.dev-speakers", "must be >= 0, got " + folds.devSpeakers());
+        require(folds.fold() >= 0, "ser.folds.fold", "must be >= 0, got " + folds.fold());
+        require(!folds.scheme().equals("k-fold") || folds.fold() < folds.k(), "ser.folds.fold",
+                "must be below ser.folds.k = " + folds.k() + ", got " + folds.fold());
 
         Demo demo = new Demo(get(c, "ser.demo.dir", Config::getString), get(c, "ser.demo.seed", Config::getLong),
                 get(c, "ser.demo.speakers-per-language", Config::getInt), get(c, "ser.demo.utterances-per-speaker-per-emotion", Config::getInt));
@@ -223,7 +264,11 @@ public record SerConfig(
         require(fbank.dither() >= 0, "ser.features.fbank.dither", "must be >= 0");
         int partitions = get(c, "ser.features.partitions", Config::getInt);
         require(partitions >= 0, "ser.features.partitions", "must be >= 0 (0 = automatic)");
-        Features features = new Features(kind, partitions, fbank);
+        String normalize = get(c, "ser.features.normalize", Config::getString);
+        require(Features.NORMALIZE.contains(normalize), "ser.features.normalize",
+                "'" + normalize + "' is not one of " + Features.NORMALIZE);
+        Features features = new Features(kind, partitions, fbank, normalize,
+                get(c, "ser.features.normalize-variance", Config::getBoolean));
 
         Training teachers = training(c, "ser.teachers");
         Training student = training(c, "ser.student");
@@ -252,7 +297,20 @@ public record SerConfig(
                 get(c, "ser.resources.gpu.vendor", Config::getString));
         require(resources.gpuPerTask() >= 0, "ser.resources.gpu.per-task", "must be >= 0 (0 = CPU only)");
         return new SerConfig(run, root, spark, input, demo, audio, features, teachers, student, distill,
-                List.copyOf(splits), resources, c);
+                List.copyOf(splits), resources, folds, c);
+    }
+
+    /** A block of corpus label → class entries; keys lower-case, quotes removed. */
+    private static Map<String, Emotion> labelMap(Config c, String block) {
+        Map<String, Emotion> map = new LinkedHashMap<>();
+        for (Map.Entry<String, com.typesafe.config.ConfigValue> e : get(c, block, Config::getConfig).entrySet()) {
+            String target = String.valueOf(e.getValue().unwrapped());
+            String key = block + "." + e.getKey();
+            Emotion emotion = Emotion.parse(target).orElseThrow(() -> new ConfigError(key,
+                    "maps to '" + target + "', which is not one of " + Emotion.labels()));
+            map.put(e.getKey().replace("\"", "").toLowerCase(Locale.ROOT), emotion);
+        }
+        return map;
     }
 
     private static Training training(Config c, String path) {
