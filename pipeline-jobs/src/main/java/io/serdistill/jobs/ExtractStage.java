@@ -1,43 +1,56 @@
 package io.serdistill.jobs;
 
+import com.google.gson.GsonBuilder;
 import io.serdistill.audio.AudioClip;
 import io.serdistill.audio.AudioFormatException;
 import io.serdistill.audio.AudioOptions;
 import io.serdistill.audio.AudioPreparer;
 import io.serdistill.audio.ChannelMode;
 import io.serdistill.config.SerConfig;
+import io.serdistill.data.Emotion;
 import io.serdistill.data.RejectReason;
 import io.serdistill.features.FbankOptions;
 import io.serdistill.features.FeatureMatrix;
+import io.serdistill.features.FeatureNormalizer;
+import io.serdistill.features.GlobalStats;
 import io.serdistill.features.KaldiFbank;
 import io.serdistill.features.UtterancePooling;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import scala.Tuple2;
 
 import static org.apache.spark.sql.functions.col;
 
 /**
- * extract: decode each manifest row's audio and compute log-mel filterbank features, sharded over partitions
- * (one decoder, resampler and FFT plan per task). Output: features/fbank/language=…/split=…/ with framewise
- * features and their statistics pooling; unusable files go to rejects/stage=extract with a reason code.
- * Fails if rows in ≠ features + rejects.
+ * extract: decode each manifest row's audio and compute log-mel filterbank features, sharded over size-balanced
+ * partitions (file bytes as the proxy for duration, packed longest-first on the driver; one decoder, resampler and
+ * FFT plan per task). Output: features/fbank/language=…/split=…/ with framewise features (optionally CMVN-normalised
+ * per utterance or with the train split's global statistics, stored in features/fbank_stats.json) and their
+ * statistics pooling; unusable files go to rejects/stage=extract with a reason code. Fails if rows in ≠ features +
+ * rejects. Every output is overwritten, so re-running the stage over the same run gives the same tables.
  */
 public final class ExtractStage implements Stage {
     private static final Logger LOG = LoggerFactory.getLogger("ser.extract");
@@ -45,11 +58,13 @@ public final class ExtractStage implements Stage {
 
     /** What a task needs, as plain serialisable values. Durations in seconds, frame sizes in milliseconds. */
     record Settings(int sampleRate, int channel, double maxSeconds, double minSeconds, int melBins,
-                    double frameLengthMs, double frameShiftMs, double dither) implements Serializable {
+                    double frameLengthMs, double frameShiftMs, double dither, List<String> languages,
+                    boolean normalizeUtterance, boolean normalizeVariance) implements Serializable {
         static Settings of(SerConfig c) {
             return new Settings(c.audio().sampleRate(), c.audio().channel(), c.audio().maxSeconds(),
                     c.audio().minSeconds(), c.features().fbank().numMelBins(), c.features().fbank().frameLengthMs(),
-                    c.features().fbank().frameShiftMs(), c.features().fbank().dither());
+                    c.features().fbank().frameShiftMs(), c.features().fbank().dither(), List.copyOf(c.input().languages()),
+                    c.features().normalize().equals("utterance"), c.features().normalizeVariance());
         }
 
         AudioPreparer preparer() {
@@ -93,43 +108,127 @@ public final class ExtractStage implements Stage {
     }
 
     @Override
-    public Map<String, Object> run(StageContext ctx) {
-        Dataset<Row> manifest = ctx.spark().read().parquet(ctx.layout().manifest());
-        long rowsIn = manifest.count();
-        int partitions = ctx.config().features().partitions() > 0 ? ctx.config().features().partitions()
-                : Math.max(1, 4 * ctx.spark().sparkContext().defaultParallelism());
+    public Map<String, Object> run(StageContext ctx) throws IOException {
+        SparkSession spark = ctx.spark();
+        SerConfig cfg = ctx.config();
+        Dataset<Row> manifest = spark.read().parquet(ctx.layout().manifest());
+        // Driver side: only ids and paths (a corpus has thousands to a few hundred thousand rows).
+        List<Row> keys = manifest.select("utt_id", "path").collectAsList();
+        long rowsIn = keys.size();
+        int partitions = cfg.features().partitions() > 0 ? cfg.features().partitions()
+                : Math.max(1, 4 * spark.sparkContext().defaultParallelism());
         partitions = (int) Math.max(1, Math.min(partitions, rowsIn));
-        Settings settings = Settings.of(ctx.config());
+        long[] sizes = FileSizes.of(keys.stream().map(r -> r.getString(1)).toList(), ctx.hadoop().get());
+        SizeBalancer.Assignment packing = SizeBalancer.assign(sizes, partitions);
+        HashMap<String, Integer> partitionOf = new HashMap<>();
+        for (int i = 0; i < keys.size(); i++) {
+            partitionOf.put(keys.get(i).getString(0), packing.binOf()[i]);
+        }
+        LOG.info("extract: {} rows, {} MB of audio files in {} partitions (heaviest / mean = {})", rowsIn,
+                String.format("%.1f", Arrays.stream(sizes).sum() / 1e6), partitions,
+                String.format("%.3f", packing.imbalance()));
+        Broadcast<HashMap<String, Integer>> partitionOfB = JavaSparkContext.fromSparkContext(spark.sparkContext())
+                .broadcast(partitionOf);
+        Settings settings = Settings.of(cfg);
         HadoopConf hadoop = ctx.hadoop();
-        JavaRDD<Row> results = manifest.repartition(partitions).javaRDD()
+        JavaRDD<Row> results = manifest.javaRDD()
+                .mapToPair(r -> new Tuple2<>(partitionOfB.value().get(r.<String>getAs("utt_id")), r))
+                .partitionBy(new IndexPartitioner(partitions))
+                .values()
                 .mapPartitions(rows -> extractPartition(rows, settings, hadoop));
-        Dataset<Row> all = ctx.spark().createDataFrame(results, RESULT).persist(StorageLevel.MEMORY_AND_DISK());
+        Dataset<Row> all = spark.createDataFrame(results, RESULT).persist(StorageLevel.MEMORY_AND_DISK());
         try {
             Dataset<Row> features = all.filter(col("reason").isNull()).drop("reason", "message");
+            String statsUri = ctx.layout().featureStats(KIND);
+            if (cfg.features().normalize().equals("global")) {
+                GlobalStats stats = trainStats(features, settings.melBins());
+                RunLayout.writeText(statsUri, statsJson(stats, cfg.features().normalizeVariance()), hadoop.get());
+                features = normalized(spark, features, stats.toNormalizer(cfg.features().normalizeVariance()));
+                LOG.info("global CMVN from {} train frames, stored in {}", stats.count(), statsUri);
+            } else if (RunLayout.exists(statsUri, hadoop.get())) {
+                // Left by an earlier run with normalize = global: it no longer describes these features.
+                new org.apache.hadoop.fs.Path(statsUri).getFileSystem(hadoop.get())
+                        .delete(new org.apache.hadoop.fs.Path(statsUri), false);
+            }
             features.write().mode(SaveMode.Overwrite).partitionBy("language", "split").parquet(ctx.layout().features(KIND));
             Dataset<Row> rejects = all.filter(col("reason").isNotNull())
                     .select("row", "utt_id", "path", "reason", "message");
             rejects.coalesce(1).write().mode(SaveMode.Overwrite).parquet(ctx.layout().rejects(name()));
-            long featureRows = ctx.spark().read().parquet(ctx.layout().features(KIND)).count();
-            List<Row> rejected = ctx.spark().read().parquet(ctx.layout().rejects(name())).collectAsList();
+            long featureRows = spark.read().parquet(ctx.layout().features(KIND)).count();
+            List<Row> rejected = spark.read().parquet(ctx.layout().rejects(name())).collectAsList();
+            Map<String, Long> byReason = new TreeMap<>();
             for (Row r : rejected) {
                 LOG.warn("rejected row {} ({}): {}: {}", r.getLong(0), r.getString(2), r.getString(3), r.getString(4));
+                byReason.merge(r.getString(3), 1L, Long::sum);
             }
-            if (featureRows + rejected.size() != rowsIn) {
-                throw new IllegalStateException("extract lost rows: manifest has " + rowsIn + " rows but features hold "
-                        + featureRows + " and rejects " + rejected.size());
-            }
+            requireEveryRowAccountedFor(rowsIn, featureRows, rejected.size());
             Map<String, Object> counts = new LinkedHashMap<>();
             counts.put("rows", rowsIn);
             counts.put("features", featureRows);
             counts.put("rejected", (long) rejected.size());
+            counts.put("rejected_by_reason", byReason);
             counts.put("partitions", partitions);
-            Row seconds = features.agg(org.apache.spark.sql.functions.sum("duration_s")).first();
+            counts.put("partition_imbalance", packing.imbalance());
+            counts.put("normalize", cfg.features().normalize());
+            Row seconds = all.filter(col("reason").isNull()).agg(org.apache.spark.sql.functions.sum("duration_s")).first();
             counts.put("audio_seconds", seconds.isNullAt(0) ? 0.0 : seconds.getDouble(0));
             return counts;
         } finally {
             all.unpersist();
+            partitionOfB.destroy();
         }
+    }
+
+    /** The stage's invariant: nothing is dropped silently. */
+    static void requireEveryRowAccountedFor(long rowsIn, long featureRows, long rejectRows) {
+        if (featureRows + rejectRows != rowsIn) {
+            throw new IllegalStateException("extract lost or duplicated rows: " + rowsIn + " manifest rows in, but "
+                    + featureRows + " feature rows + " + rejectRows + " rejects = " + (featureRows + rejectRows)
+                    + " (difference " + (rowsIn - featureRows - rejectRows) + ")");
+        }
+    }
+
+    /** Frame mean and variance over the train split only, so dev and test never inform the normalisation. */
+    static GlobalStats trainStats(Dataset<Row> features, int dim) {
+        GlobalStats stats = features.filter(col("split").equalTo("train")).select("num_frames", "dim", "frames")
+                .javaRDD()
+                .aggregate(GlobalStats.empty(dim),
+                        (s, r) -> s.plus(new FeatureMatrix(r.getInt(0), r.getInt(1), FeatureRows.floats(r.getList(2)))),
+                        GlobalStats::merge);
+        if (stats.count() == 0) {
+            throw new IllegalStateException("ser.features.normalize = global needs train-split frames; there are none");
+        }
+        return stats;
+    }
+
+    private static Dataset<Row> normalized(SparkSession spark, Dataset<Row> features, FeatureNormalizer normalizer) {
+        StructType schema = features.schema();
+        int framesCol = schema.fieldIndex("frames");
+        int numFramesCol = schema.fieldIndex("num_frames");
+        int dimCol = schema.fieldIndex("dim");
+        JavaRDD<Row> rows = features.javaRDD().map(r -> {
+            Object[] values = new Object[r.size()];
+            for (int i = 0; i < values.length; i++) {
+                values[i] = r.get(i);
+            }
+            FeatureMatrix raw = new FeatureMatrix(r.getInt(numFramesCol), r.getInt(dimCol),
+                    FeatureRows.floats(r.getList(framesCol)));
+            values[framesCol] = normalizer.apply(raw).data();
+            return RowFactory.create(values);
+        });
+        return spark.createDataFrame(rows, schema);
+    }
+
+    private static String statsJson(GlobalStats stats, boolean normalizeVariance) {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("kind", KIND);
+        json.put("split", "train");
+        json.put("frames", stats.count());
+        json.put("dim", stats.dim());
+        json.put("normalize_variance", normalizeVariance);
+        json.put("mean", stats.mean());
+        json.put("variance", stats.variance());
+        return new GsonBuilder().setPrettyPrinting().create().toJson(json);
     }
 
     /** Per task: one preparer and one fbank plan, reused for every row of the partition. */
@@ -139,13 +238,25 @@ public final class ExtractStage implements Stage {
         Configuration conf = hadoop.get();
         List<Row> out = new ArrayList<>();
         while (rows.hasNext()) {
-            out.add(extractOne(rows.next(), preparer, fbank, conf));
+            out.add(extractOne(rows.next(), preparer, fbank, settings, conf));
         }
         return out.iterator();
     }
 
-    static Row extractOne(Row m, AudioPreparer preparer, KaldiFbank fbank, Configuration conf) {
+    static Row extractOne(Row m, AudioPreparer preparer, KaldiFbank fbank, Settings settings, Configuration conf) {
         String path = m.getAs("path");
+        // The manifest stage checks these too; a manifest written under another config must not slip through.
+        String language = m.getAs("language");
+        if (!settings.languages().contains(language)) {
+            return reject(m, RejectReason.UNKNOWN_LANGUAGE, "language '" + language + "' is not one of "
+                    + settings.languages() + " (ser.input.languages)");
+        }
+        int label = m.<Integer>getAs("label");
+        String emotion = m.getAs("emotion");
+        if (label < 0 || label >= Emotion.COUNT || !Emotion.values()[label].label().equals(emotion)) {
+            return reject(m, RejectReason.UNKNOWN_LABEL, "label " + label + " / emotion '" + emotion
+                    + "' is not one of " + Emotion.labels());
+        }
         try {
             byte[] bytes;
             try {
@@ -166,9 +277,11 @@ public final class ExtractStage implements Stage {
                     return reject(m, RejectReason.NON_FINITE, "features hold a non-finite value");
                 }
             }
+            float[] frames = settings.normalizeUtterance()
+                    ? FeatureNormalizer.perUtterance(f, settings.normalizeVariance()).data() : f.data();
             return RowFactory.create(m.getAs("utt_id"), m.getAs("row"), path, m.getAs("language"), m.getAs("emotion"),
                     m.getAs("label"), m.getAs("speaker"), m.getAs("split"), m.getAs("corpus"), m.getAs("session"),
-                    clip.durationSeconds(), f.frames(), f.dim(), UtterancePooling.meanStd(f), f.data(), null, null);
+                    clip.durationSeconds(), f.frames(), f.dim(), UtterancePooling.meanStd(f), frames, null, null);
         } catch (AudioFormatException e) {
             return reject(m, e.reason(), e.getMessage());
         } catch (RuntimeException e) {

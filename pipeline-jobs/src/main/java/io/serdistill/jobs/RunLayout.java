@@ -16,6 +16,9 @@ import org.apache.hadoop.fs.Path;
  * {root}/{run}/manifest/                      validated manifest (Parquet)
  *             rejects/stage={manifest|extract}/  unusable rows with reason codes
  *             features/{kind}/language=…/split=…/
+ *             features/{kind}_stats.json       train-split frame mean/variance (ser.features.normalize = global)
+ *             corpus/manifest.csv             manifest written by a corpus adapter (ser.input.corpus.kind)
+ *             folds.json                      every fold of ser.folds.scheme and the one this run holds out
  *             teachers/{language}/model.safetensors
  *             soft_targets/                   teacher logits per (utterance, teacher)
  *             students/{method}[-{language}]/model.safetensors
@@ -47,6 +50,18 @@ public record RunLayout(String root) implements Serializable {
 
     public String features(String kind) {
         return root + "/features/" + kind;
+    }
+
+    public String featureStats(String kind) {
+        return root + "/features/" + kind + "_stats.json";
+    }
+
+    public String corpusManifest() {
+        return root + "/corpus/manifest.csv";
+    }
+
+    public String folds() {
+        return root + "/folds.json";
     }
 
     public String teacherModel(String language) {

@@ -1,0 +1,47 @@
+package io.serdistill.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Arrays;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class SizeBalancerTest {
+
+    @Test
+    void packsLargestFirstIntoTheLightestBin() {
+        SizeBalancer.Assignment a = SizeBalancer.assign(new long[] {5, 9, 1, 7, 3, 3}, 2);
+        // 9→b0, 7→b1, 5→b1 (7 < 9), 3→b0 (9 < 12), 3→b0 (12 = 12, same item count: lower index), 1→b1.
+        assertArrayEquals(new long[] {15, 13}, a.load());
+        assertEquals(28, Arrays.stream(a.load()).sum());
+        assertEquals(0, a.binOf()[1]);
+        assertEquals(1, a.binOf()[3]);
+    }
+
+    @Test
+    void balancesSkewedSizesFarBetterThanRoundRobin() {
+        Random random = new Random(11);
+        long[] sizes = new long[600];
+        for (int i = 0; i < sizes.length; i++) {
+            // IEMOCAP-like: most clips short, a long tail up to ~10x.
+            sizes[i] = (long) (32_000 * (1 + 9 * Math.pow(random.nextDouble(), 4)));
+        }
+        SizeBalancer.Assignment lpt = SizeBalancer.assign(sizes, 8);
+        long[] roundRobin = new long[8];
+        for (int i = 0; i < sizes.length; i++) {
+            roundRobin[i % 8] += sizes[i];
+        }
+        double rr = Arrays.stream(roundRobin).max().getAsLong() / (Arrays.stream(sizes).sum() / 8.0);
+        assertTrue(lpt.imbalance() < 1.01, "LPT imbalance " + lpt.imbalance());
+        assertTrue(lpt.imbalance() < rr, "LPT " + lpt.imbalance() + " vs round-robin " + rr);
+    }
+
+    @Test
+    void everyBinGetsAnItemWhenThereAreEnough() {
+        SizeBalancer.Assignment a = SizeBalancer.assign(new long[] {0, 0, 0, 0}, 4);
+        assertEquals(4, Arrays.stream(a.binOf()).distinct().count());
+        assertEquals(1.0, SizeBalancer.assign(new long[0], 3).imbalance());
+    }
+}
