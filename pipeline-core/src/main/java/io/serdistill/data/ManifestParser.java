@@ -12,7 +12,8 @@ import java.util.regex.Pattern;
 /**
  * Parses and validates a manifest CSV (RFC 4180 quoting; columns path, language, emotion, speaker, split, and
  * optional utt_id, corpus, session, in any order). Bad rows become {@link Reject}s naming the row and reason;
- * a bad header is an error for the whole file.
+ * a bad header is an error for the whole file. When folds are computed ({@link Folds}) the split column is
+ * optional and ignored: entries come back with an empty split for the fold to fill in.
  */
 public final class ManifestParser {
     public static final String STAGE = "manifest";
@@ -25,14 +26,21 @@ public final class ManifestParser {
 
     private final List<String> languages;
     private final Map<String, Emotion> labelMap;
+    private final boolean splitsComputed;
 
     /**
      * @param languages languages the run accepts
      * @param labelMap  extra corpus labels mapped to the four classes (keys lower-case), e.g. excited → happy
      */
     public ManifestParser(List<String> languages, Map<String, Emotion> labelMap) {
+        this(languages, labelMap, false);
+    }
+
+    /** @param splitsComputed folds assign the splits: the split column may be absent, and is ignored */
+    public ManifestParser(List<String> languages, Map<String, Emotion> labelMap, boolean splitsComputed) {
         this.languages = List.copyOf(languages);
         this.labelMap = Map.copyOf(labelMap);
+        this.splitsComputed = splitsComputed;
     }
 
     /**
@@ -49,7 +57,8 @@ public final class ManifestParser {
         for (int i = 0; i < header.size(); i++) {
             col.put(header.get(i), i);
         }
-        List<String> missing = REQUIRED.stream().filter(r -> !col.containsKey(r)).toList();
+        List<String> missing = REQUIRED.stream().filter(r -> !col.containsKey(r))
+                .filter(r -> !(splitsComputed && r.equals("split"))).toList();
         if (!missing.isEmpty()) {
             throw new IllegalArgumentException(csvUri + ": header " + header + " lacks column(s) " + missing);
         }
@@ -80,14 +89,14 @@ public final class ManifestParser {
             String language = field(f, col, "language").toLowerCase(Locale.ROOT);
             String label = field(f, col, "emotion");
             String speaker = field(f, col, "speaker");
-            String split = field(f, col, "split").toLowerCase(Locale.ROOT);
+            String split = splitsComputed ? "" : field(f, col, "split").toLowerCase(Locale.ROOT);
             String uttId = col.containsKey("utt_id") ? field(f, col, "utt_id") : "";
             if (uttId.isEmpty() && !path.isEmpty()) {
                 uttId = deriveId(path);
             }
             String problem = path.isEmpty() ? "path is empty"
                     : speaker.isEmpty() ? "speaker is empty"
-                    : !SPLITS.contains(split) ? "split '" + split + "' is not one of train, dev, test"
+                    : !splitsComputed && !SPLITS.contains(split) ? "split '" + split + "' is not one of train, dev, test"
                     : null;
             if (problem != null) {
                 rejects.add(new Reject(STAGE, row, uttId.isEmpty() ? null : uttId, path, RejectReason.MALFORMED_ROW, problem));
