@@ -223,6 +223,9 @@ public record SerConfig(
         require(folds.fold() >= 0, "ser.folds.fold", "must be >= 0, got " + folds.fold());
         require(!folds.scheme().equals("k-fold") || folds.fold() < folds.k(), "ser.folds.fold",
                 "must be below ser.folds.k = " + folds.k() + ", got " + folds.fold());
+        require(!corpus.scansFiles() || !folds.scheme().equals("given"), "ser.folds.scheme",
+                "must be computed (e.g. leave-one-session-out) when ser.input.corpus.kind = " + corpus.kind()
+                        + ": a scanned corpus has no split column");
 
         Demo demo = new Demo(get(c, "ser.demo.dir", Config::getString), get(c, "ser.demo.seed", Config::getLong),
                 get(c, "ser.demo.speakers-per-language", Config::getInt), get(c, "ser.demo.utterances-per-speaker-per-emotion", Config::getInt));

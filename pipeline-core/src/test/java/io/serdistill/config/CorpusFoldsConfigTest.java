@@ -38,6 +38,7 @@ class CorpusFoldsConfigTest {
     void errorsNameTheKey() {
         assertKey("ser.input.corpus.kind", Map.of("ser.input.corpus.kind", "timit"));
         assertKey("ser.input.corpus.root", Map.of("ser.input.corpus.kind", "iemocap"));
+        assertKey("ser.folds.scheme", Map.of("ser.input.corpus.kind", "iemocap", "ser.input.corpus.root", "/d"));
         assertKey("ser.input.manifest", Map.of("ser.input.corpus.kind", "csv"));
         assertKey("ser.input.corpus.label-map.bored", Map.of("ser.input.corpus.label-map", "{ bored = sleepy }"));
         assertKey("ser.folds.scheme", Map.of("ser.folds.scheme", "random"));

@@ -11,8 +11,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Where the manifest comes from: {@code ser.input.manifest} when set, otherwise the generated demo corpus, which is
- * written once to {@code ser.demo.dir} (a local directory) and regenerated only when its options change.
+ * Where the manifest CSV comes from: {@code ser.input.manifest} when set (unless ser.input.corpus.kind = demo),
+ * otherwise the generated demo corpus, which is written once to {@code ser.demo.dir} (a local directory) and
+ * regenerated only when its options change. Scanned corpora (iemocap, cafe, fesc) do not come through here.
  */
 final class DemoInput {
     private static final Logger LOG = LoggerFactory.getLogger("ser.demo");
@@ -20,7 +21,7 @@ final class DemoInput {
     private DemoInput() {}
 
     static String manifestUri(SerConfig cfg, Configuration conf) throws IOException {
-        if (!cfg.input().manifest().isBlank()) {
+        if (!cfg.input().corpus().kind().equals("demo") && !cfg.input().manifest().isBlank()) {
             org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(cfg.input().manifest());
             org.apache.hadoop.fs.FileSystem fs = p.getFileSystem(conf);
             if (!fs.exists(p)) {
