@@ -150,7 +150,12 @@ public final class ExtractStage implements Stage {
                 new org.apache.hadoop.fs.Path(statsUri).getFileSystem(hadoop.get())
                         .delete(new org.apache.hadoop.fs.Path(statsUri), false);
             }
-            features.write().mode(SaveMode.Overwrite).partitionBy("language", "split").parquet(ctx.layout().features(KIND));
+            // Frame values are nearly all distinct: Parquet's dictionary attempt on them (a float hash map filled,
+            // then thrown away) cost more CPU than the fbank itself. Plain encoding for the float columns only.
+            features.write().mode(SaveMode.Overwrite)
+                    .option("parquet.enable.dictionary#frames.list.element", "false")
+                    .option("parquet.enable.dictionary#pooled.list.element", "false")
+                    .partitionBy("language", "split").parquet(ctx.layout().features(KIND));
             Dataset<Row> rejects = all.filter(col("reason").isNotNull())
                     .select("row", "utt_id", "path", "reason", "message");
             rejects.coalesce(1).write().mode(SaveMode.Overwrite).parquet(ctx.layout().rejects(name()));

@@ -49,7 +49,7 @@ class ExtractStageTest {
             // Different lengths, so partitions get different byte counts to balance.
             Files.write(dir.resolve("wav/good" + i + ".wav"), WavWriter.pcm16(noise(random, 0.3 + 0.2 * i, 0.3)));
             csv.append("good").append(i).append(",wav/good").append(i).append(".wav,en,")
-                    .append(List.of("neutral", "happy", "angry", "sad").get(i % 4)).append(",spk").append(i % 3)
+                    .append(List.of("neutral", "happy", "angry", "sad").get(i % 4)).append(",spk_").append(splits[i]).append(i % 2)
                     .append(',').append(splits[i]).append('\n');
         }
         Files.write(dir.resolve("wav/short.wav"), WavWriter.pcm16(noise(random, 0.05, 0.3)));
