@@ -51,12 +51,9 @@ public final class CafeAdapter implements CorpusAdapter {
     @Override
     public CorpusScan scan(CorpusFiles files) throws IOException {
         CorpusScan.Builder out = new CorpusScan.Builder(corpus(), language(), files);
-        for (String f : files.list()) {
+        for (String f : files.wavFiles()) { // not Readme.txt, License.txt
             List<String> parts = List.of(f.split("/"));
             String name = parts.get(parts.size() - 1);
-            if (name.startsWith(".") || !name.toLowerCase(Locale.ROOT).endsWith(".wav")) {
-                continue; // Readme.txt, License.txt, macOS "._" copies
-            }
             String utt = "cafe_" + name.substring(0, name.length() - 4);
             Matcher m = NAME.matcher(name);
             if (!m.matches()) {

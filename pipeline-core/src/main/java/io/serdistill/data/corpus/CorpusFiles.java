@@ -11,6 +11,17 @@ public interface CorpusFiles {
     /** Every regular file under the root, as '/'-separated paths relative to it, sorted. */
     List<String> list() throws IOException;
 
+    /**
+     * The WAV files under the root (case-insensitive ".wav"), skipping names that start with '.' (macOS "._"
+     * resource-fork copies found in some corpus archives are not audio).
+     */
+    default List<String> wavFiles() throws IOException {
+        return list().stream().filter(f -> {
+            String name = f.substring(f.lastIndexOf('/') + 1);
+            return !name.startsWith(".") && name.toLowerCase(java.util.Locale.ROOT).endsWith(".wav");
+        }).toList();
+    }
+
     /** A text file's content (UTF-8; IEMOCAP's label files are ASCII). */
     String readText(String relative) throws IOException;
 

@@ -46,12 +46,9 @@ public final class FescAdapter implements CorpusAdapter {
     @Override
     public CorpusScan scan(CorpusFiles files) throws IOException {
         CorpusScan.Builder out = new CorpusScan.Builder(corpus(), language(), files);
-        for (String f : files.list()) {
+        for (String f : files.wavFiles()) {
             String[] parts = f.split("/");
             String name = parts[parts.length - 1];
-            if (name.startsWith(".") || !name.toLowerCase(Locale.ROOT).endsWith(".wav")) {
-                continue;
-            }
             String stem = name.substring(0, name.length() - 4);
             if (parts.length != 2) {
                 out.reject(f, "fesc_" + stem, RejectReason.MALFORMED_ROW, f + " is not <speaker>/<file>.wav");
