@@ -65,7 +65,8 @@ public record SerConfig(
      * How speakers are split into train/dev/test. {@code scheme}: given (the manifest's split column),
      * leave-one-session-out, leave-one-speaker-out, k-fold; {@code fold} is the fold this run holds out.
      */
-    public record FoldSpec(String scheme, int k, int devSpeakers, int fold) {
+    /** {@code all}: run every fold of the scheme (each as a sub-run) and summarise them; else only {@code fold}. */
+    public record FoldSpec(String scheme, int k, int devSpeakers, int fold, boolean all) {
         public static final List<String> SCHEMES = List.of("given", "leave-one-session-out", "leave-one-speaker-out",
                 "k-fold");
     }
@@ -215,12 +216,15 @@ public record SerConfig(
                 "must name the manifest CSV when ser.input.corpus.kind = csv");
 
         FoldSpec folds = new FoldSpec(get(c, "ser.folds.scheme", Config::getString), get(c, "ser.folds.k", Config::getInt),
-                get(c, "ser.folds.dev-speakers", Config::getInt), get(c, "ser.folds.fold", Config::getInt));
+                get(c, "ser.folds.dev-speakers", Config::getInt), get(c, "ser.folds.fold", Config::getInt),
+                get(c, "ser.folds.all", Config::getBoolean));
         require(FoldSpec.SCHEMES.contains(folds.scheme()), "ser.folds.scheme",
                 "'" + folds.scheme() + "' is not one of " + FoldSpec.SCHEMES);
         require(folds.k() >= 2, "ser.folds.k", "must be >= 2, got " + folds.k());
         require(folds.devSpeakers() >= 0, "ser.folds.dev-speakers", "must be >= 0, got " + folds.devSpeakers());
         require(folds.fold() >= 0, "ser.folds.fold", "must be >= 0, got " + folds.fold());
+        require(!folds.all() || !folds.scheme().equals("given"), "ser.folds.all",
+                "needs a computed ser.folds.scheme (leave-one-session-out, leave-one-speaker-out or k-fold), not given");
         require(!folds.scheme().equals("k-fold") || folds.fold() < folds.k(), "ser.folds.fold",
                 "must be below ser.folds.k = " + folds.k() + ", got " + folds.fold());
         require(!corpus.scansFiles() || !folds.scheme().equals("given"), "ser.folds.scheme",
@@ -358,6 +362,15 @@ public record SerConfig(
         if (!ok) {
             throw new ConfigError(key, reason);
         }
+    }
+
+    /** This configuration with some keys replaced (full paths, values as HOCON), validated again. */
+    public SerConfig with(Map<String, String> overrides) {
+        Config merged = raw;
+        for (Map.Entry<String, String> o : overrides.entrySet()) {
+            merged = parseOverride(o.getKey(), o.getValue()).withFallback(merged);
+        }
+        return from(merged.resolve());
     }
 
     /** The {@code ser} block as compact JSON, recorded with every run. */
