@@ -2,12 +2,9 @@ package io.serdistill.jobs;
 
 import io.serdistill.config.SerConfig;
 import io.serdistill.distill.StudentPlan;
-import io.serdistill.model.EmotionClassifier;
 import io.serdistill.train.TrainingExample;
 import io.serdistill.train.TrainingOptions;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -64,7 +61,8 @@ public final class DistillStage implements Stage {
 
         Dataset<Row> features = FeatureRows.select(ctx.spark().read().parquet(ctx.layout().features(ExtractStage.KIND))
                 .filter(col("split").isin("train", "dev")));
-        JavaRDD<Row> soft = features.javaRDD().mapPartitions(rows -> softTargets(rows, teachersB.value()));
+        JavaRDD<Row> soft = features.javaRDD().mapPartitions(rows -> teachersB.value().score(rows, (teacher, r, logits) ->
+                RowFactory.create(r.getString(0), r.getString(1), FeatureRows.split(r), teacher, logits)));
         ctx.spark().createDataFrame(soft, SOFT_TARGETS).write().mode(SaveMode.Overwrite).parquet(ctx.layout().softTargets());
         long softRows = ctx.spark().read().parquet(ctx.layout().softTargets()).count();
         LOG.info("soft targets: {} rows ({} teachers) at {}", softRows, teachers.names().size(), ctx.layout().softTargets());
@@ -85,7 +83,6 @@ public final class DistillStage implements Stage {
         JavaPairRDD<String, Tuple2<TrainingExample, Boolean>> examples = features.javaRDD()
                 .mapToPair(r -> new Tuple2<>(r.getString(0), new Tuple2<>(FeatureRows.example(r), "dev".equals(FeatureRows.split(r)))));
 
-        List<String> methods = cfg.distill().methods();
         List<String> teacherLangs = List.copyOf(teacherLanguages);
         List<StudentPlan.Student> students = plan(cfg);
         List<TrainingTasks.Job> jobs = new ArrayList<>();
@@ -130,24 +127,4 @@ public final class DistillStage implements Stage {
                 cfg.distill().singleTeacherAlpha(), cfg.distill().beta());
     }
 
-    /** Logits of every teacher for the partition's utterances, one batch per teacher. */
-    static Iterator<Row> softTargets(Iterator<Row> rows, ModelStore teachers) throws java.io.IOException {
-        List<Row> batch = new ArrayList<>();
-        rows.forEachRemaining(batch::add);
-        if (batch.isEmpty()) {
-            return java.util.Collections.emptyIterator();
-        }
-        List<float[]> inputs = batch.stream().map(r -> FeatureRows.floats(r.getList(5))).toList();
-        List<String> names = teachers.names();
-        List<EmotionClassifier> models = teachers.instantiate();
-        List<Row> out = new ArrayList<>(batch.size() * names.size());
-        for (int k = 0; k < names.size(); k++) {
-            float[][] logits = models.get(k).logits(inputs);
-            for (int i = 0; i < batch.size(); i++) {
-                Row r = batch.get(i);
-                out.add(RowFactory.create(r.getString(0), r.getString(1), FeatureRows.split(r), names.get(k), logits[i]));
-            }
-        }
-        return out.iterator();
-    }
 }

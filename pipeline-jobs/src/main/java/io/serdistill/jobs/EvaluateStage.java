@@ -4,10 +4,8 @@ import io.serdistill.config.SerConfig;
 import io.serdistill.data.Emotion;
 import io.serdistill.distill.StudentPlan;
 import io.serdistill.eval.ConfusionMatrix;
-import io.serdistill.model.EmotionClassifier;
 import io.serdistill.train.ClassifierTrainer;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -112,7 +110,12 @@ public final class EvaluateStage implements Stage {
                 scala.reflect.ClassTag$.MODULE$.apply(ModelStore.class));
         Dataset<Row> features = FeatureRows.select(spark.read().parquet(ctx.layout().features(ExtractStage.KIND))
                 .filter(col("split").isin(cfg.evaluateSplits().toArray())));
-        JavaRDD<Row> predictions = features.javaRDD().mapPartitions(rows -> predict(rows, modelsB.value()));
+        JavaRDD<Row> predictions = features.javaRDD().mapPartitions(rows -> {
+            ModelStore store = modelsB.value();
+            return store.score(rows, (model, r, logits) -> RowFactory.create(model, store.methods().get(model),
+                    r.getString(0), r.getString(1), r.getString(2), FeatureRows.split(r), r.getInt(3),
+                    ClassifierTrainer.argMax(logits), logits));
+        });
         spark.createDataFrame(predictions, PREDICTIONS).write().mode(SaveMode.Overwrite).parquet(ctx.layout().table("predictions"));
 
         Map<Key, ConfusionMatrix> matrices = confusions(spark.read().parquet(ctx.layout().table("predictions")));
@@ -154,27 +157,6 @@ public final class EvaluateStage implements Stage {
 
     private static void write(SparkSession spark, List<Row> rows, StructType schema, String path) {
         spark.createDataFrame(rows, schema).coalesce(1).write().mode(SaveMode.Overwrite).parquet(path);
-    }
-
-    static Iterator<Row> predict(Iterator<Row> rows, ModelStore store) throws java.io.IOException {
-        List<Row> batch = new ArrayList<>();
-        rows.forEachRemaining(batch::add);
-        if (batch.isEmpty()) {
-            return java.util.Collections.emptyIterator();
-        }
-        List<float[]> inputs = batch.stream().map(r -> FeatureRows.floats(r.getList(5))).toList();
-        List<String> names = store.names();
-        List<EmotionClassifier> instances = store.instantiate();
-        List<Row> out = new ArrayList<>();
-        for (int k = 0; k < names.size(); k++) {
-            float[][] logits = instances.get(k).logits(inputs);
-            for (int i = 0; i < batch.size(); i++) {
-                Row r = batch.get(i);
-                out.add(RowFactory.create(names.get(k), store.methods().get(names.get(k)), r.getString(0), r.getString(1),
-                        r.getString(2), FeatureRows.split(r), r.getInt(3), ClassifierTrainer.argMax(logits[i]), logits[i]));
-            }
-        }
-        return out.iterator();
     }
 
     /** Confusion matrices per model × language × split, plus language "all", from grouped prediction counts. */
