@@ -39,6 +39,20 @@ public record Wav2Vec2Output(List<INDArray> hiddenStates, INDArray features, int
         return out;
     }
 
+    /**
+     * Masked mean over the real frames of every hidden state of one utterance: [numLayers][hidden]. This is the
+     * compact frozen-feature form that {@link HeadSpec#prePooled()} heads take.
+     */
+    public float[][] layerMeans(int utterance) {
+        float[][] out = new float[hiddenStates.size()][];
+        for (int layer = 0; layer < out.length; layer++) {
+            INDArray real = hiddenStates.get(layer).slice(utterance)
+                    .get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, frames[utterance]), org.nd4j.linalg.indexing.NDArrayIndex.all());
+            out[layer] = real.mean(0).toFloatVector();
+        }
+        return out;
+    }
+
     /** 1 for real frames, 0 for padding: [B, T] as floats (the form the pooling heads take). */
     public float[][] frameMask() {
         float[][] mask = new float[frames.length][paddedFrames()];
