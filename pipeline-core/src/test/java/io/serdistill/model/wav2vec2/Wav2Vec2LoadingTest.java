@@ -121,6 +121,21 @@ class Wav2Vec2LoadingTest {
     }
 
     @Test
+    void repeatedForwardPassesOfDifferentSizesGiveIdenticalResults() throws IOException {
+        // The forward pass reuses a workspace; outputs must not alias it.
+        Wav2Vec2Model model = Wav2Vec2Model.load(Wav2Vec2ParityTest.fixtureDir("base"));
+        float[] wave = Wav2Vec2ParityTest.floats(Wav2Vec2ParityTest.FIXTURES + "input.f32", 8000);
+        Wav2Vec2Output first = model.forward(List.of(wave));
+        Wav2Vec2Output batch = model.forward(List.of(wave, java.util.Arrays.copyOf(wave, 3000), wave));
+        Wav2Vec2Output again = model.forward(List.of(wave));
+        for (int layer = 0; layer < first.hiddenStates().size(); layer++) {
+            assertEquals(0, first.hiddenStates().get(layer).sub(again.hiddenStates().get(layer)).amaxNumber().doubleValue());
+            assertEquals(0, first.hiddenStates().get(layer).slice(0).sub(batch.hiddenStates().get(layer).slice(2))
+                    .amaxNumber().doubleValue(), 1e-5);
+        }
+    }
+
+    @Test
     void rejectsTooShortUtterance() throws IOException {
         Wav2Vec2Model model = Wav2Vec2Model.load(Wav2Vec2ParityTest.fixtureDir("base"));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> model.forward(List.of(new float[399])));
