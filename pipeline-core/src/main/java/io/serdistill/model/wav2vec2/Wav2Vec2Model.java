@@ -294,6 +294,30 @@ public final class Wav2Vec2Model {
         return new Wav2Vec2Output(states, features.detach(), realFrames);
     }
 
+    /**
+     * Hugging Face's {@code Wav2Vec2FeatureExtractor} normalisation for checkpoints with {@code do_normalize = true}
+     * (wav2vec2-base, large-lv60, XLS-R): (x - mean) / sqrt(var + 1e-7) over the utterance's own samples, before
+     * any padding. Returns a new array.
+     */
+    public static float[] normalizeWaveform(float[] samples) {
+        double mean = 0;
+        for (float v : samples) {
+            mean += v;
+        }
+        mean /= Math.max(1, samples.length);
+        double var = 0;
+        for (float v : samples) {
+            var += (v - mean) * (v - mean);
+        }
+        var /= Math.max(1, samples.length);
+        double scale = 1 / Math.sqrt(var + 1e-7);
+        float[] out = new float[samples.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = (float) ((samples[i] - mean) * scale);
+        }
+        return out;
+    }
+
     /** Receptive field of one output frame, in samples (400 for the standard conv stack). */
     public int minimumSamples() {
         int n = 1;

@@ -142,6 +142,14 @@ class Wav2Vec2LoadingTest {
         assertTrue(e.getMessage().contains("400 samples needed"), e.getMessage());
     }
 
+    @Test
+    void normalizesWaveformToZeroMeanUnitVarianceLikeHuggingFace() {
+        float[] x = Wav2Vec2Model.normalizeWaveform(new float[] {1, 2, 3, 6});
+        // mean 3, variance (4 + 1 + 0 + 9) / 4 = 3.5
+        double s = Math.sqrt(3.5 + 1e-7);
+        assertArrayEquals(new float[] {(float) (-2 / s), (float) (-1 / s), 0f, (float) (3 / s)}, x, 1e-6f);
+    }
+
     interface Edit {
         void apply(Map<String, SafeTensors.Tensor> tensors);
     }
