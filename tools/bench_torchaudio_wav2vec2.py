@@ -5,6 +5,13 @@ Wav2Vec2Bench prints for ND4J.
 
     /usr/bin/python3 tools/bench_torchaudio_wav2vec2.py [threads=2] [seconds=4] [warmups=2] [runs=5]
 
+Debian's python3-torch is built with BLAS_INFO=generic and, unless an optimised libblas.so.3 is selected, runs on
+the reference (netlib) BLAS, ~13x slower at GEMM. For a fair comparison give it the OpenBLAS that ND4J itself uses,
+without touching the system's alternatives:
+
+    mkdir -p /tmp/w2v-blas && ln -sf ~/.javacpp/cache/openblas-0.3.19-1.5.7-linux-x86_64.jar/org/bytedeco/openblas/linux-x86_64/libopenblas.so.0 /tmp/w2v-blas/libblas.so.3
+    LD_LIBRARY_PATH=/tmp/w2v-blas OPENBLAS_NUM_THREADS=2 /usr/bin/python3 tools/bench_torchaudio_wav2vec2.py 2 4 1 3
+
 Times model.extract_features (all layer outputs, as the Java side returns), which is what the extract stage needs.
 """
 import sys

@@ -15,10 +15,11 @@ import org.nd4j.linalg.factory.Nd4j;
  * 512, group norm, post-LN) on CPU for 4 s of 16 kHz audio, batch 1 and batch 8. Not a test: run by hand, e.g.
  * <pre>
  * mvn -B -o -q -pl pipeline-core test-compile dependency:build-classpath -Dmdep.outputFile=/tmp/cp.txt
- * java -Xmx6g -cp pipeline-core/target/test-classes:pipeline-core/target/classes:$(cat /tmp/cp.txt) \
- *     io.serdistill.model.wav2vec2.Wav2Vec2Bench
+ * java -Xmx3g -Dorg.bytedeco.javacpp.maxbytes=6G -cp pipeline-core/target/test-classes:pipeline-core/target/classes:$(cat /tmp/cp.txt) \
+ *     io.serdistill.model.wav2vec2.Wav2Vec2Bench 4 1 3
  * </pre>
- * Compare with {@code tools/bench_torchaudio_wav2vec2.py} at the same thread count (printed here: ND4J's).
+ * Compare with {@code tools/bench_torchaudio_wav2vec2.py} at the same thread count (printed here: ND4J's); see
+ * docs/benchmarks.md for the figures and the BLAS that torch must be given for a fair comparison.
  *
  * <p>Arguments (optional): audio seconds (4), warm-up runs (2), timed runs (5).
  */
