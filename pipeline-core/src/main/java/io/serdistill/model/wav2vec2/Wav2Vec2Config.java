@@ -107,6 +107,9 @@ public record Wav2Vec2Config(
             requireValue(o, "model_type", "wav2vec2", source);
             requireValue(o, "hidden_act", "gelu", source);
             requireValue(o, "feat_extract_activation", "gelu", source);
+            if (value(o, "adapter_attn_dim") != null) {
+                throw new IOException(source + ": adapter_attn_dim (MMS attention adapters) is not supported");
+            }
             if (o.has("conv_pos_batch_norm") && o.get("conv_pos_batch_norm").getAsBoolean()) {
                 throw new IOException(source + ": conv_pos_batch_norm = true is not supported");
             }

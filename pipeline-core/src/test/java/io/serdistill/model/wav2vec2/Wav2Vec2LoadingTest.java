@@ -58,6 +58,9 @@ class Wav2Vec2LoadingTest {
         IOException model = assertThrows(IOException.class,
                 () -> Wav2Vec2Config.parse(BASE_CONFIG.replace("\"wav2vec2\"", "\"wavlm\""), "c.json"));
         assertTrue(model.getMessage().contains("model_type = 'wavlm'"), model.getMessage());
+        IOException adapter = assertThrows(IOException.class,
+                () -> Wav2Vec2Config.parse(BASE_CONFIG.replace("{", "{\"adapter_attn_dim\": 16, "), "c.json"));
+        assertTrue(adapter.getMessage().contains("adapter_attn_dim"), adapter.getMessage());
     }
 
     @Test
