@@ -25,7 +25,7 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 class Wav2Vec2ParityTest {
     static final String FIXTURES = "/fixtures/wav2vec2/";
-    /** The contract. Observed: see the report printed by the tests (all below 2e-6 when written). */
+    /** The contract. Observed when written: at most 1.2e-6 single utterance, 4.3e-6 padded batch (base). */
     private static final double TOLERANCE = 1e-4;
 
     @ParameterizedTest
