@@ -1,0 +1,232 @@
+package io.serdistill.model.wav2vec2;
+
+import io.serdistill.model.DistillationLossGraph;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.autodiff.samediff.TrainingConfig;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.MultiDataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Adam;
+
+/**
+ * A trainable SameDiff head over precomputed frozen wav2vec2 hidden states: optional softmax-weighted layer sum,
+ * masked pooling (mean or attentive statistics), projector, linear classifier. Inputs:
+ * {@link #HIDDEN} [B, numLayers, T, H] with {@link #MASK} [B, T] (1 real frame, 0 padding), or, when
+ * {@link HeadSpec#prePooled()}, [B, numLayers, H] and no mask.
+ *
+ * <p>Pooling happens before the projector: for mean pooling that equals Hugging Face's projector-then-mean
+ * (both are affine); for attentive statistics the statistics are taken on the hidden states themselves.
+ *
+ * <p>Not thread-safe: one instance per thread (Spark task).
+ */
+public final class Wav2Vec2Head {
+    public static final String HIDDEN = "hidden";
+    public static final String MASK = "mask";
+    public static final String LABELS = "y";
+    public static final String TARGETS = "soft";
+    public static final String LAYER_LOGITS = "layer_logits";
+    public static final String POOLED = "pooled";
+    public static final String LOGITS = "logits";
+    public static final String LOSS = "loss";
+    private static final double MASKED = -1e9;
+
+    private final HeadSpec spec;
+    private final SameDiff sd;
+    private boolean trainable;
+    private boolean withTargets;
+
+    private Wav2Vec2Head(HeadSpec spec, Map<String, INDArray> weights) {
+        this.spec = spec;
+        this.sd = SameDiff.create();
+        int h = spec.hiddenSize();
+        int layers = spec.numLayers();
+        SDVariable x = spec.prePooled()
+                ? sd.placeHolder(HIDDEN, DataType.FLOAT, -1, layers, h)
+                : sd.placeHolder(HIDDEN, DataType.FLOAT, -1, layers, -1, h);
+        if (spec.layerWeighting()) {
+            SDVariable logits = sd.var(LAYER_LOGITS, weights.get(LAYER_LOGITS));
+            SDVariable e = sd.math.exp(logits.sub(logits.max()));
+            SDVariable w = e.div(e.sum());
+            x = x.mul(spec.prePooled() ? sd.reshape(w, 1, layers, 1) : sd.reshape(w, 1, layers, 1, 1));
+        }
+        x = x.sum(1); // the weighted sum, or dropping the single-layer axis
+        SDVariable pooled;
+        if (spec.prePooled()) {
+            pooled = x;
+        } else {
+            SDVariable mask = sd.placeHolder(MASK, DataType.FLOAT, -1, -1);
+            pooled = spec.pooling() == HeadSpec.Pooling.MEAN ? maskedMean(x, mask) : attentiveStats(x, mask, weights);
+        }
+        pooled = sd.identity(POOLED, pooled);
+        SDVariable projected = sd.nn.linear(pooled, sd.var("proj_w", weights.get("proj_w")), sd.var("proj_b", weights.get("proj_b")));
+        sd.nn.linear(LOGITS, projected, sd.var("cls_w", weights.get("cls_w")), sd.var("cls_b", weights.get("cls_b")));
+    }
+
+    /** sum_t x[b, t] m[b, t] / sum_t m[b, t]: padding frames never count. x [B, T, H], m [B, T] to [B, H]. */
+    private SDVariable maskedMean(SDVariable x, SDVariable mask) {
+        SDVariable m = sd.expandDims(mask, 2);
+        return x.mul(m).sum(1).div(mask.sum(true, 1));
+    }
+
+    /**
+     * Attentive statistics pooling (Okabe et al. 2018): alpha_t = softmax over real frames of
+     * v . tanh(W x_t + b); output [sum alpha x ; sqrt(sum alpha x^2 - mean^2)], [B, 2H].
+     */
+    private SDVariable attentiveStats(SDVariable x, SDVariable mask, Map<String, INDArray> weights) {
+        int h = spec.hiddenSize();
+        SDVariable frames = sd.reshape(x, -1, h);
+        SDVariable a = sd.math.tanh(sd.nn.linear(frames, sd.var("att_w", weights.get("att_w")), sd.var("att_b", weights.get("att_b"))));
+        SDVariable scores = sd.reshape(a.mmul(sd.var("att_v", weights.get("att_v"))), sd.shape(mask));
+        scores = scores.add(mask.sub(1).mul(-MASKED));
+        SDVariable e = sd.math.exp(scores.sub(scores.max(true, 1))).mul(mask);
+        SDVariable alpha = sd.expandDims(e.div(e.sum(true, 1)), 2);
+        SDVariable mean = x.mul(alpha).sum(1);
+        SDVariable meanSquare = x.mul(x).mul(alpha).sum(1);
+        SDVariable std = sd.math.sqrt(sd.nn.relu(meanSquare.sub(mean.mul(mean)), 0).add(1e-6));
+        return sd.concat(1, mean, std);
+    }
+
+    /** Fresh weights from {@code seed}: uniform layer weights, Glorot-uniform matrices, zero biases. */
+    public static Wav2Vec2Head initialise(HeadSpec spec, long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        Map<String, INDArray> w = new LinkedHashMap<>();
+        if (spec.layerWeighting()) {
+            w.put(LAYER_LOGITS, Nd4j.zeros(DataType.FLOAT, spec.numLayers()));
+        }
+        if (!spec.prePooled() && spec.pooling() == HeadSpec.Pooling.ATTENTIVE_STATS) {
+            w.put("att_w", glorot(rng, spec.hiddenSize(), spec.attentionDim()));
+            w.put("att_b", Nd4j.zeros(DataType.FLOAT, spec.attentionDim()));
+            w.put("att_v", glorot(rng, spec.attentionDim(), 1));
+        }
+        w.put("proj_w", glorot(rng, spec.pooledDim(), spec.projectorDim()));
+        w.put("proj_b", Nd4j.zeros(DataType.FLOAT, spec.projectorDim()));
+        w.put("cls_w", glorot(rng, spec.projectorDim(), spec.numClasses()));
+        w.put("cls_b", Nd4j.zeros(DataType.FLOAT, spec.numClasses()));
+        return new Wav2Vec2Head(spec, w);
+    }
+
+    public HeadSpec spec() {
+        return spec;
+    }
+
+    /** Softmax of the layer logits: the weight of each hidden state, summing to 1. */
+    public float[] layerWeights() {
+        if (!spec.layerWeighting()) {
+            return new float[] {1f};
+        }
+        double[] z = sd.getVariable(LAYER_LOGITS).getArr().toDoubleVector();
+        double max = Double.NEGATIVE_INFINITY;
+        for (double v : z) {
+            max = Math.max(max, v);
+        }
+        double sum = 0;
+        for (double v : z) {
+            sum += Math.exp(v - max);
+        }
+        float[] w = new float[z.length];
+        for (int i = 0; i < z.length; i++) {
+            w[i] = (float) (Math.exp(z[i] - max) / sum);
+        }
+        return w;
+    }
+
+    /** Logits [B, classes]. {@code mask} is null for pre-pooled input. */
+    public INDArray logits(INDArray hidden, INDArray mask) {
+        return sd.output(inputs(hidden, mask), LOGITS).get(LOGITS);
+    }
+
+    /** The pooled vector fed to the projector, [B, H] (or [B, 2H] for attentive statistics). */
+    public INDArray pooled(INDArray hidden, INDArray mask) {
+        return sd.output(inputs(hidden, mask), POOLED).get(POOLED);
+    }
+
+    /**
+     * Adds the loss ({@link DistillationLossGraph}) and an Adam updater with decoupled weight decay (AdamW); call once before {@link #fitBatch}.
+     *
+     * @param alpha weight of the label cross-entropy; 1 means no distillation targets
+     */
+    public void prepareTraining(double alpha, double temperature, double learningRate, double weightDecay) {
+        if (trainable) {
+            throw new IllegalStateException("prepareTraining was already called");
+        }
+        withTargets = alpha < 1;
+        SDVariable y = sd.placeHolder(LABELS, DataType.FLOAT, -1, spec.numClasses());
+        SDVariable t = withTargets ? sd.placeHolder(TARGETS, DataType.FLOAT, -1, spec.numClasses()) : null;
+        DistillationLossGraph.build(sd.getVariable(LOGITS), y, t, alpha, temperature).rename(LOSS);
+        sd.setLossVariables(LOSS);
+        TrainingConfig.Builder tc = TrainingConfig.builder()
+                .updater(new Adam(learningRate))
+                .dataSetFeatureMapping(spec.prePooled() ? new String[] {HIDDEN} : new String[] {HIDDEN, MASK});
+        if (weightDecay > 0) {
+            tc.weightDecay(weightDecay, true);
+        }
+        tc.dataSetLabelMapping(withTargets ? new String[] {LABELS, TARGETS} : new String[] {LABELS});
+        sd.setTrainingConfig(tc.build());
+        trainable = true;
+    }
+
+    /** One optimiser step. {@code targets} [B, classes] may be null when alpha = 1. */
+    public void fitBatch(INDArray hidden, INDArray mask, int[] labels, INDArray targets) {
+        if (!trainable) {
+            throw new IllegalStateException("call prepareTraining first");
+        }
+        INDArray[] features = spec.prePooled() ? new INDArray[] {hidden} : new INDArray[] {hidden, mask};
+        INDArray y = oneHot(labels);
+        sd.fit(new MultiDataSet(features, withTargets ? new INDArray[] {y, targets} : new INDArray[] {y}));
+    }
+
+    /** Mean training loss over a batch, no update. */
+    public double loss(INDArray hidden, INDArray mask, int[] labels, INDArray targets) {
+        Map<String, INDArray> ph = inputs(hidden, mask);
+        ph.put(LABELS, oneHot(labels));
+        if (withTargets) {
+            ph.put(TARGETS, targets);
+        }
+        return sd.output(ph, LOSS).get(LOSS).getDouble(0);
+    }
+
+    /** A copy of every trainable array by name. */
+    public Map<String, INDArray> weights() {
+        Map<String, INDArray> out = new LinkedHashMap<>();
+        for (SDVariable v : sd.variables()) {
+            if (v.getVariableType() == org.nd4j.autodiff.samediff.VariableType.VARIABLE) {
+                out.put(v.name(), v.getArr().dup());
+            }
+        }
+        return out;
+    }
+
+    private Map<String, INDArray> inputs(INDArray hidden, INDArray mask) {
+        Map<String, INDArray> ph = new LinkedHashMap<>();
+        ph.put(HIDDEN, hidden);
+        if (!spec.prePooled()) {
+            if (mask == null) {
+                throw new IllegalArgumentException("frame-level input needs a mask [B, T]");
+            }
+            ph.put(MASK, mask);
+        }
+        return ph;
+    }
+
+    private INDArray oneHot(int[] labels) {
+        INDArray y = Nd4j.zeros(DataType.FLOAT, labels.length, spec.numClasses());
+        for (int i = 0; i < labels.length; i++) {
+            y.putScalar(i, labels[i], 1f);
+        }
+        return y;
+    }
+
+    private static INDArray glorot(SplittableRandom rng, int in, int out) {
+        double limit = Math.sqrt(6.0 / (in + out));
+        float[] w = new float[in * out];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = (float) ((2 * rng.nextDouble() - 1) * limit);
+        }
+        return Nd4j.create(w, new long[] {in, out}, 'c');
+    }
+}
