@@ -77,7 +77,14 @@ public record SerConfig(
     public record Audio(int sampleRate, int channel, double maxSeconds, double minSeconds) {}
 
     /** {@code normalize}: none, utterance (per-utterance CMVN) or global (CMVN from the train split's frames). */
-    public record Features(String kind, int partitions, Fbank fbank, String normalize, boolean normalizeVariance) {
+    /**
+     * Frozen wav2vec2 features: {@code layer} -1 averages every hidden state's time-mean (uniform layer weighting),
+     * k selects hidden state k (0 = after the feature projection / positional conv).
+     */
+    public record Wav2Vec2(String modelDir, boolean normalize, String store, int batchSize, int layer) {}
+
+    public record Features(String kind, int partitions, Fbank fbank, String normalize, boolean normalizeVariance,
+                           Wav2Vec2 wav2vec2) {
         public static final List<String> NORMALIZE = List.of("none", "utterance", "global");
     }
 
@@ -260,7 +267,23 @@ public record SerConfig(
                 "must exceed ser.audio.min-seconds");
 
         String kind = get(c, "ser.features.kind", Config::getString);
-        require(kind.equals("fbank"), "ser.features.kind", "'" + kind + "' is not supported; use \"fbank\"");
+        require(kind.equals("fbank") || kind.equals("wav2vec2"), "ser.features.kind",
+                "'" + kind + "' is not supported; use \"fbank\" or \"wav2vec2\"");
+        Wav2Vec2 w2v = new Wav2Vec2(get(c, "ser.features.wav2vec2.model-dir", Config::getString),
+                get(c, "ser.features.wav2vec2.normalize", Config::getBoolean),
+                get(c, "ser.features.wav2vec2.store", Config::getString),
+                get(c, "ser.features.wav2vec2.batch-size", Config::getInt),
+                get(c, "ser.features.wav2vec2.layer", Config::getInt));
+        if (kind.equals("wav2vec2")) {
+            require(!w2v.modelDir().isBlank(), "ser.features.wav2vec2.model-dir",
+                    "must name a Hugging Face model directory (config.json + model.safetensors) when ser.features.kind"
+                            + " = wav2vec2; nothing is ever downloaded");
+        }
+        require(w2v.store().equals("layer-means"), "ser.features.wav2vec2.store",
+                "'" + w2v.store() + "' is not supported yet; \"layer-means\" is");
+        require(w2v.batchSize() == 1, "ser.features.wav2vec2.batch-size",
+                "only 1 is supported yet (group-norm models normalise over padding), got " + w2v.batchSize());
+        require(w2v.layer() >= -1, "ser.features.wav2vec2.layer", "must be -1 (average of all) or a hidden-state index");
         Fbank fbank = new Fbank(get(c, "ser.features.fbank.num-mel-bins", Config::getInt),
                 get(c, "ser.features.fbank.frame-length-ms", Config::getDouble), get(c, "ser.features.fbank.frame-shift-ms", Config::getDouble),
                 get(c, "ser.features.fbank.dither", Config::getDouble));
@@ -274,8 +297,10 @@ public record SerConfig(
         String normalize = get(c, "ser.features.normalize", Config::getString);
         require(Features.NORMALIZE.contains(normalize), "ser.features.normalize",
                 "'" + normalize + "' is not one of " + Features.NORMALIZE);
+        require(kind.equals("fbank") || normalize.equals("none"), "ser.features.normalize",
+                "applies to fbank frames only; use none with ser.features.kind = " + kind);
         Features features = new Features(kind, partitions, fbank, normalize,
-                get(c, "ser.features.normalize-variance", Config::getBoolean));
+                get(c, "ser.features.normalize-variance", Config::getBoolean), w2v);
 
         Training teachers = training(c, "ser.teachers");
         Training student = training(c, "ser.student");

@@ -59,7 +59,7 @@ public final class DistillStage implements Stage {
         Broadcast<ModelStore> teachersB = ctx.spark().sparkContext().broadcast(teachers,
                 scala.reflect.ClassTag$.MODULE$.apply(ModelStore.class));
 
-        Dataset<Row> features = FeatureRows.select(ctx.spark().read().parquet(ctx.layout().features(ExtractStage.KIND))
+        Dataset<Row> features = FeatureRows.select(ctx.spark().read().parquet(ctx.featuresPath())
                 .filter(col("split").isin("train", "dev")));
         JavaRDD<Row> soft = features.javaRDD().mapPartitions(rows -> teachersB.value().score(rows, (teacher, r, logits) ->
                 RowFactory.create(r.getString(0), r.getString(1), FeatureRows.split(r), teacher, logits)));

@@ -108,7 +108,7 @@ public final class EvaluateStage implements Stage {
         ModelStore models = ModelStore.load(entries, ctx.hadoop().get());
         Broadcast<ModelStore> modelsB = spark.sparkContext().broadcast(models,
                 scala.reflect.ClassTag$.MODULE$.apply(ModelStore.class));
-        Dataset<Row> features = FeatureRows.select(spark.read().parquet(ctx.layout().features(ExtractStage.KIND))
+        Dataset<Row> features = FeatureRows.select(spark.read().parquet(ctx.featuresPath())
                 .filter(col("split").isin(cfg.evaluateSplits().toArray())));
         JavaRDD<Row> predictions = features.javaRDD().mapPartitions(rows -> {
             ModelStore store = modelsB.value();

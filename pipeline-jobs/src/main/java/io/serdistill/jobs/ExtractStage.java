@@ -13,7 +13,9 @@ import io.serdistill.features.FbankOptions;
 import io.serdistill.features.FeatureMatrix;
 import io.serdistill.features.FeatureNormalizer;
 import io.serdistill.features.GlobalStats;
-import io.serdistill.features.KaldiFbank;
+import io.serdistill.features.FbankFeatures;
+import io.serdistill.features.UtteranceFeatures;
+import io.serdistill.features.Wav2Vec2Features;
 import io.serdistill.features.UtterancePooling;
 import java.io.FileNotFoundException;
 import java.io.IOException;
@@ -54,17 +56,26 @@ import static org.apache.spark.sql.functions.col;
  */
 public final class ExtractStage implements Stage {
     private static final Logger LOG = LoggerFactory.getLogger("ser.extract");
-    public static final String KIND = "fbank";
 
     /** What a task needs, as plain serialisable values. Durations in seconds, frame sizes in milliseconds. */
     record Settings(int sampleRate, int channel, double maxSeconds, double minSeconds, int melBins,
                     double frameLengthMs, double frameShiftMs, double dither, List<String> languages,
-                    boolean normalizeUtterance, boolean normalizeVariance) implements Serializable {
+                    boolean normalizeUtterance, boolean normalizeVariance, String kind, String wav2vec2Dir,
+                    boolean wav2vec2Normalize, int wav2vec2Layer) implements Serializable {
         static Settings of(SerConfig c) {
+            SerConfig.Wav2Vec2 w = c.features().wav2vec2();
             return new Settings(c.audio().sampleRate(), c.audio().channel(), c.audio().maxSeconds(),
                     c.audio().minSeconds(), c.features().fbank().numMelBins(), c.features().fbank().frameLengthMs(),
                     c.features().fbank().frameShiftMs(), c.features().fbank().dither(), List.copyOf(c.input().languages()),
-                    c.features().normalize().equals("utterance"), c.features().normalizeVariance());
+                    c.features().normalize().equals("utterance"), c.features().normalizeVariance(),
+                    c.features().kind(), w.modelDir(), w.normalize(), w.layer());
+        }
+
+        /** This task's extractor; a wav2vec2 model that cannot load fails the task (and the job), naming the path. */
+        UtteranceFeatures features() {
+            return kind.equals("wav2vec2") ? Wav2Vec2Features.load(wav2vec2Dir, wav2vec2Normalize, wav2vec2Layer)
+                    : new FbankFeatures(FbankOptions.defaults().toBuilder().sampleRate(sampleRate).numMelBins(melBins)
+                    .frameLengthMs(frameLengthMs).frameShiftMs(frameShiftMs).dither(dither).build());
         }
 
         AudioPreparer preparer() {
@@ -72,10 +83,6 @@ public final class ExtractStage implements Stage {
                     channel < 0 ? ChannelMode.DOWNMIX : ChannelMode.select(channel), maxSeconds, minSeconds));
         }
 
-        KaldiFbank fbank() {
-            return new KaldiFbank(FbankOptions.defaults().toBuilder().sampleRate(sampleRate).numMelBins(melBins)
-                    .frameLengthMs(frameLengthMs).frameShiftMs(frameShiftMs).dither(dither).build());
-        }
     }
 
     /** One row per manifest row: features when reason is null, otherwise the reject. */
@@ -139,7 +146,7 @@ public final class ExtractStage implements Stage {
         Dataset<Row> all = spark.createDataFrame(results, RESULT).persist(StorageLevel.MEMORY_AND_DISK());
         try {
             Dataset<Row> features = all.filter(col("reason").isNull()).drop("reason", "message");
-            String statsUri = ctx.layout().featureStats(KIND);
+            String statsUri = ctx.layout().featureStats(cfg.features().kind());
             if (cfg.features().normalize().equals("global")) {
                 GlobalStats stats = trainStats(features, settings.melBins());
                 RunLayout.writeText(statsUri, statsJson(stats, cfg.features().normalizeVariance()), hadoop.get());
@@ -155,11 +162,11 @@ public final class ExtractStage implements Stage {
             features.write().mode(SaveMode.Overwrite)
                     .option("parquet.enable.dictionary#frames.list.element", "false")
                     .option("parquet.enable.dictionary#pooled.list.element", "false")
-                    .partitionBy("language", "split").parquet(ctx.layout().features(KIND));
+                    .partitionBy("language", "split").parquet(ctx.featuresPath());
             Dataset<Row> rejects = all.filter(col("reason").isNotNull())
                     .select("row", "utt_id", "path", "reason", "message");
             rejects.coalesce(1).write().mode(SaveMode.Overwrite).parquet(ctx.layout().rejects(name()));
-            long featureRows = spark.read().parquet(ctx.layout().features(KIND)).count();
+            long featureRows = spark.read().parquet(ctx.featuresPath()).count();
             List<Row> rejected = spark.read().parquet(ctx.layout().rejects(name())).collectAsList();
             Map<String, Long> byReason = new TreeMap<>();
             for (Row r : rejected) {
@@ -226,7 +233,7 @@ public final class ExtractStage implements Stage {
 
     private static String statsJson(GlobalStats stats, boolean normalizeVariance) {
         Map<String, Object> json = new LinkedHashMap<>();
-        json.put("kind", KIND);
+        json.put("kind", "fbank"); // normalisation applies to fbank frames only
         json.put("split", "train");
         json.put("frames", stats.count());
         json.put("dim", stats.dim());
@@ -236,19 +243,19 @@ public final class ExtractStage implements Stage {
         return new GsonBuilder().setPrettyPrinting().create().toJson(json);
     }
 
-    /** Per task: one preparer and one fbank plan, reused for every row of the partition. */
+    /** Per task: one preparer and one extractor (FFT plan or loaded encoder), reused for every row of the partition. */
     static Iterator<Row> extractPartition(Iterator<Row> rows, Settings settings, HadoopConf hadoop) {
         AudioPreparer preparer = settings.preparer();
-        KaldiFbank fbank = settings.fbank();
+        UtteranceFeatures extractor = settings.features();
         Configuration conf = hadoop.get();
         List<Row> out = new ArrayList<>();
         while (rows.hasNext()) {
-            out.add(extractOne(rows.next(), preparer, fbank, settings, conf));
+            out.add(extractOne(rows.next(), preparer, extractor, settings, conf));
         }
         return out.iterator();
     }
 
-    static Row extractOne(Row m, AudioPreparer preparer, KaldiFbank fbank, Settings settings, Configuration conf) {
+    static Row extractOne(Row m, AudioPreparer preparer, UtteranceFeatures extractor, Settings settings, Configuration conf) {
         String path = m.getAs("path");
         // The manifest stage checks these too; a manifest written under another config must not slip through.
         String language = m.getAs("language");
@@ -272,11 +279,8 @@ public final class ExtractStage implements Stage {
                 return reject(m, RejectReason.UNREADABLE, "could not read " + path + ": " + e.getMessage());
             }
             AudioClip clip = preparer.prepare(bytes);
-            FeatureMatrix f = fbank.computeFromUnitRange(clip.samples());
-            if (f.frames() == 0) {
-                return reject(m, RejectReason.TOO_SHORT, String.format("%.3f s gives no %s frame",
-                        clip.durationSeconds(), KIND));
-            }
+            UtteranceFeatures.Extracted extracted = extractor.extract(clip.samples());
+            FeatureMatrix f = extracted.matrix();
             for (float v : f.data()) {
                 if (!Float.isFinite(v)) {
                     return reject(m, RejectReason.NON_FINITE, "features hold a non-finite value");
@@ -286,7 +290,7 @@ public final class ExtractStage implements Stage {
                     ? FeatureNormalizer.perUtterance(f, settings.normalizeVariance()).data() : f.data();
             return RowFactory.create(m.getAs("utt_id"), m.getAs("row"), path, m.getAs("language"), m.getAs("emotion"),
                     m.getAs("label"), m.getAs("speaker"), m.getAs("split"), m.getAs("corpus"), m.getAs("session"),
-                    clip.durationSeconds(), f.frames(), f.dim(), UtterancePooling.meanStd(f), frames, null, null);
+                    clip.durationSeconds(), f.frames(), f.dim(), extracted.pooled(), frames, null, null);
         } catch (AudioFormatException e) {
             return reject(m, e.reason(), e.getMessage());
         } catch (RuntimeException e) {

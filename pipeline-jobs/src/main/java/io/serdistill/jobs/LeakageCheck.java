@@ -9,7 +9,7 @@ final class LeakageCheck {
     private LeakageCheck() {}
 
     static void run(StageContext ctx) {
-        List<LeakageGuard.Member> members = ctx.spark().read().parquet(ctx.layout().features(ExtractStage.KIND))
+        List<LeakageGuard.Member> members = ctx.spark().read().parquet(ctx.featuresPath())
                 .select("utt_id", "speaker", "path", "split").collectAsList().stream()
                 .map((Row r) -> new LeakageGuard.Member(r.getString(0), r.getString(1), r.getString(2), r.getString(3)))
                 .toList();

@@ -11,6 +11,11 @@ public record StageContext(SparkSession spark, SerConfig config, RunLayout layou
         return new GpuBinding.Settings(r.gpuPerTask(), r.discoveryScript(), r.vendor());
     }
 
+    /** features/{kind}/ of this run's configured feature kind. */
+    String featuresPath() {
+        return layout.features(config.features().kind());
+    }
+
     String master() {
         return spark.sparkContext().master();
     }

@@ -40,7 +40,7 @@ public final class TeachersStage implements Stage {
         SerConfig cfg = ctx.config();
         LeakageCheck.run(ctx);
         List<String> languages = cfg.input().languages();
-        Dataset<Row> features = FeatureRows.select(ctx.spark().read().parquet(ctx.layout().features(ExtractStage.KIND))
+        Dataset<Row> features = FeatureRows.select(ctx.spark().read().parquet(ctx.featuresPath())
                 .filter(col("split").isin("train", "dev")));
         Map<String, Long> trainCounts = new LinkedHashMap<>();
         for (Row r : features.filter(col("split").equalTo("train")).groupBy("language").count().collectAsList()) {

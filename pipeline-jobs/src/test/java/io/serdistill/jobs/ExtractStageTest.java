@@ -194,7 +194,7 @@ class ExtractStageTest {
         ExtractStage.Settings settings = ExtractStage.Settings.of(c);
         Row m = new org.apache.spark.sql.catalyst.expressions.GenericRowWithSchema(new Object[] {"u1", 2L,
                 "file:/nowhere.wav", "en", "bored", 7, "spk", "train", "", ""}, Tables.MANIFEST);
-        Row out = ExtractStage.extractOne(m, settings.preparer(), settings.fbank(), settings,
+        Row out = ExtractStage.extractOne(m, settings.preparer(), settings.features(), settings,
                 new org.apache.hadoop.conf.Configuration());
         assertEquals("UNKNOWN_LABEL", out.getString(ExtractStage.RESULT.fieldIndex("reason")));
     }
