@@ -1,9 +1,12 @@
 package io.serdistill.jobs;
 
 import io.serdistill.config.SerConfig;
+import io.serdistill.data.DemoCorpus;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -12,7 +15,7 @@ import java.util.stream.Stream;
 import org.apache.spark.sql.SparkSession;
 
 /**
- * One small pipeline run (demo corpus, few epochs) on the local FileSystem, made once per test JVM and shared by
+ * One small pipeline run (demo corpus plus two bad rows, few epochs) on the local FileSystem, made once per test JVM and shared by
  * the test classes that read its tables, warehouse and report: a run takes a while on a small machine.
  */
 final class DemoRun {
@@ -31,6 +34,12 @@ final class DemoRun {
         if (instance == null) {
             Path dir = Files.createTempDirectory("ser-demo-run");
             Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(dir)));
+            DemoCorpus.Summary corpus = new DemoCorpus(DemoCorpus.Options.defaults().withSpeakers(3).withUtterances(3)
+                    .withSeed(7)).write(dir.resolve("corpus"));
+            // Two bad rows, so the rejects tables and queries have something to show.
+            Files.writeString(corpus.manifest(), String.join("\n", "en_bad_malformed,wav/en/x.wav,en,angry",
+                    "fr_bad_missing,wav/fr/does-not-exist.wav,fr,sad,fr_spk00,train,demo") + "\n",
+                    StandardCharsets.UTF_8, StandardOpenOption.APPEND);
             List<StageRunner.StageTiming> timings = StageRunner.run(spark(), config(dir, Map.of()), PipelineJob.stages(), false);
             instance = new DemoRun(dir, timings);
         }
@@ -54,10 +63,9 @@ final class DemoRun {
     private static SerConfig config(Path dir, Map<String, String> extra) {
         Map<String, String> o = new LinkedHashMap<>();
         o.put("ser.run.id", RUN_ID);
-        o.put("ser.output.root", dir.resolve("runs").toUri().toString());
-        o.put("ser.demo.dir", dir.resolve("corpus").toString());
-        o.put("ser.demo.speakers-per-language", "3");
-        o.put("ser.demo.utterances-per-speaker-per-emotion", "3");
+        // Not Path.toUri(): it ends in '/' once the directory exists, which would change the config hash.
+        o.put("ser.output.root", "file://" + dir.resolve("runs"));
+        o.put("ser.input.manifest", dir.resolve("corpus").resolve("manifest.csv").toUri().toString());
         o.put("ser.teachers.epochs", "12");
         o.put("ser.student.epochs", "12");
         o.put("ser.warehouse.bootstrap-resamples", "200");
@@ -66,11 +74,11 @@ final class DemoRun {
     }
 
     String runDir(String runId) {
-        return dir.resolve("runs").resolve(runId).toUri().toString();
+        return "file://" + dir.resolve("runs").resolve(runId);
     }
 
     String warehouse() {
-        return dir.resolve("runs").resolve("warehouse").toUri().toString();
+        return "file://" + dir.resolve("runs").resolve("warehouse");
     }
 
     /** Copies this run's directory to another run id, to publish a second run without training again. */
