@@ -20,6 +20,8 @@ import org.jfree.chart.axis.SymbolAxis;
 import org.jfree.chart.plot.CategoryPlot;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.PaintScale;
+import org.jfree.chart.renderer.category.BarRenderer;
+import org.jfree.chart.renderer.category.StandardBarPainter;
 import org.jfree.chart.renderer.xy.XYBlockRenderer;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
 import org.jfree.data.category.DefaultCategoryDataset;
@@ -43,6 +45,10 @@ public final class ReportCharts {
     public static final int WIDE_HEIGHT = 420;
     private static final Color EMPTY = new Color(247, 251, 255);
     private static final Color FULL = new Color(8, 48, 107);
+    /** Tableau 10: distinct on white and for most colour-blind readers. */
+    private static final Color[] PALETTE = {new Color(0x4e79a7), new Color(0xf28e2b), new Color(0xe15759),
+        new Color(0x76b7b2), new Color(0x59a14f), new Color(0xedc948), new Color(0xb07aa1), new Color(0xff9da7),
+        new Color(0x9c755f), new Color(0xbab0ac)};
 
     private ReportCharts() {}
 
@@ -104,6 +110,12 @@ public final class ReportCharts {
         JFreeChart chart = ChartFactory.createBarChart(title, categoryLabel, valueLabel, data);
         CategoryPlot plot = chart.getCategoryPlot();
         plot.getRangeAxis().setRange(0, 1);
+        BarRenderer renderer = (BarRenderer) plot.getRenderer();
+        renderer.setBarPainter(new StandardBarPainter());
+        renderer.setShadowVisible(false);
+        for (int i = 0; i < data.getRowCount(); i++) {
+            renderer.setSeriesPaint(i, PALETTE[i % PALETTE.length]);
+        }
         plot.setBackgroundPaint(Color.WHITE);
         plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
         chart.setBackgroundPaint(Color.WHITE);
@@ -133,6 +145,7 @@ public final class ReportCharts {
         XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, false);
         for (int i = 0; i < data.getSeriesCount(); i++) {
             renderer.setSeriesStroke(i, new BasicStroke(2f));
+            renderer.setSeriesPaint(i, PALETTE[i % PALETTE.length]);
         }
         plot.setRenderer(renderer);
         plot.setBackgroundPaint(Color.WHITE);
