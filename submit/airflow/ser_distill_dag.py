@@ -32,11 +32,13 @@ COMMON_CONF = {
     "spark.executor.extraJavaOptions": "-Djava.awt.headless=true",
 }
 
-# Training stages: one GPU per task (one model per task), found by the shipped discovery script.
+# Training stages: one GPU per training task (one model per task). Only those tasks hold GPUs: they run under a
+# ResourceProfile built from ser.resources.gpu.*, whose executors Spark starts through dynamic allocation; the
+# shipped discovery script finds the GPUs.
+GPU_ARGS = ["--set", "resources.gpu.per-task=1", "--set", "resources.gpu.discovery-script=./gpu-discovery.sh"]
 GPU_CONF = {
-    "spark.executor.resource.gpu.amount": "1",
-    "spark.task.resource.gpu.amount": "1",
-    "spark.executor.resource.gpu.discoveryScript": "./gpu-discovery.sh",
+    "spark.dynamicAllocation.enabled": "true",
+    "spark.dynamicAllocation.shuffleTracking.enabled": "true",
 }
 
 # (task id, stage, trains models on GPUs), in pipeline order.
@@ -67,7 +69,7 @@ def ser_task(task_id, stage, gpu):
         application=SER_JAR,
         java_class="io.serdistill.jobs.SerCli",
         name="ser-distill " + stage,
-        application_args=[stage, "--conf", "application.conf", "--set", "run.id={{ ds }}"],
+        application_args=[stage] + (GPU_ARGS if gpu else []) + ["--conf", "application.conf", "--set", "run.id={{ ds }}"],
         files=",".join([SER_CONF] + ([SER_GPU_DISCOVERY] if gpu else [])),
         conf={**COMMON_CONF, **(GPU_CONF if gpu else {})},
         # The provider turns these into spark.yarn.appMasterEnv.* / spark.kubernetes.driverEnv.*, as submit/ser does.

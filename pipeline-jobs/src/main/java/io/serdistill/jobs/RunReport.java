@@ -39,7 +39,7 @@ final class RunReport {
     static List<String> models(SerConfig cfg) {
         List<String> models = new ArrayList<>();
         cfg.input().languages().forEach(l -> models.add(TeachersStage.modelName(l)));
-        cfg.distill().methods().forEach(m -> models.add(DistillStage.modelName(m)));
+        DistillStage.plan(cfg).forEach(s -> models.add(s.model()));
         return models;
     }
 

@@ -45,6 +45,16 @@ class AirflowDagTest {
         return d;
     }
 
+    /** The double-quoted strings of a Python list literal's body. */
+    private static List<String> strings(String body) {
+        List<String> out = new ArrayList<>();
+        Matcher m = Pattern.compile("\"([^\"]*)\"").matcher(body);
+        while (m.find()) {
+            out.add(m.group(1));
+        }
+        return out;
+    }
+
     private static String block(String opening, String closing) {
         int start = dag.indexOf(opening);
         assertTrue(start >= 0, "the DAG defines " + opening);
@@ -68,10 +78,11 @@ class AirflowDagTest {
     @Test
     void everyTaskSubmitsWhatTheLauncherPrints() throws Exception {
         String jar = group("SER_JAR = os.environ.get\\(\"SER_JAR\", \"([^\"]+)\"\\)");
-        String gpus = dict("GPU_CONF").get("spark.task.resource.gpu.amount");
-        // How the task builds its arguments and settings; the values come from the dicts and STAGES.
-        String argsTemplate = group("application_args=\\[(.*?)\\],");
-        assertEquals("stage, \"--conf\", \"application.conf\", \"--set\", \"run.id={{ ds }}\"", argsTemplate);
+        List<String> gpuArgs = strings(block("GPU_ARGS = [", "").split("]")[0]);
+        String gpus = gpuArgs.get(gpuArgs.indexOf("--set") + 1).replace("resources.gpu.per-task=", "");
+        // How the task builds its arguments and settings; the values come from the literals and STAGES.
+        assertTrue(dag.contains("application_args=[stage] + (GPU_ARGS if gpu else []) + [\"--conf\", \"application.conf\", "
+                + "\"--set\", \"run.id={{ ds }}\"],"));
         assertTrue(dag.contains("conf={**COMMON_CONF, **(GPU_CONF if gpu else {})},"));
         assertTrue(dag.contains("files=\",\".join([SER_CONF] + ([SER_GPU_DISCOVERY] if gpu else [])),"));
         assertTrue(dag.contains("env_vars={\"SER_GIT_COMMIT\": SER_GIT_COMMIT}"), "the driver learns the commit");
@@ -85,10 +96,15 @@ class AirflowDagTest {
             Launcher.Submit printed = Launcher.printSubmit(env, stage, "--set", "run.id={{ ds }}");
             assertEquals(printed.jar(), jar, stage + ": application");
             assertEquals(printed.option("--class"), group("java_class=\"([^\"]+)\""), stage + ": java_class");
-            assertEquals(printed.appArgs(), List.of(stage, "--conf", "application.conf", "--set", "run.id={{ ds }}"),
-                    stage + ": application_args");
+            boolean gpu = Boolean.parseBoolean(row[2].toLowerCase());
+            List<String> args = new ArrayList<>(List.of(stage));
+            if (gpu) {
+                args.addAll(gpuArgs);
+            }
+            args.addAll(List.of("--conf", "application.conf", "--set", "run.id={{ ds }}"));
+            assertEquals(printed.appArgs(), args, stage + ": application_args");
             Map<String, String> conf = new LinkedHashMap<>(dict("COMMON_CONF"));
-            if (Boolean.parseBoolean(row[2].toLowerCase())) {
+            if (gpu) {
                 conf.putAll(dict("GPU_CONF"));
             }
             Map<String, String> launcherConf = new LinkedHashMap<>(printed.conf());
@@ -96,7 +112,7 @@ class AirflowDagTest {
             assertEquals("abc123", launcherConf.remove("spark.yarn.appMasterEnv.SER_GIT_COMMIT"));
             assertEquals(launcherConf, conf, stage + ": conf");
             int shipped = printed.option("--files").split(",").length;
-            assertEquals(conf.containsKey("spark.task.resource.gpu.amount") ? 2 : 1, shipped, stage + ": files");
+            assertEquals(gpu ? 2 : 1, shipped, stage + ": files");
         }
     }
 }

@@ -28,22 +28,27 @@ class SerLauncherTest {
         assertEquals(List.of("evaluate", "--conf", "application.conf", "--set", "run.id={{ ds }}", "--force"), s.appArgs());
         assertEquals("abc123", s.conf().get("spark.yarn.appMasterEnv.SER_GIT_COMMIT"));
         assertEquals("-Djava.awt.headless=true", s.conf().get("spark.driver.extraJavaOptions"));
-        assertFalse(s.conf().keySet().stream().anyMatch(k -> k.contains("resource.gpu")), "no GPUs unless asked");
+        assertFalse(String.join(" ", s.appArgs()).contains("resources.gpu"), "no GPUs unless asked");
     }
 
     @Test
     void asksForGpusOnTrainingStagesOnly() throws Exception {
         Map<String, String> env = Map.of("SER_JAR", "/j.jar", "SER_GPUS_PER_TASK", "2");
         for (String stage : List.of("teachers", "distill", "pipeline")) {
-            Launcher.Submit s = Launcher.printSubmit(env, stage);
-            assertEquals("2", s.conf().get("spark.executor.resource.gpu.amount"), stage);
-            assertEquals("2", s.conf().get("spark.task.resource.gpu.amount"), stage);
-            assertEquals("./gpu-discovery.sh", s.conf().get("spark.executor.resource.gpu.discoveryScript"), stage);
+            Launcher.Submit s = Launcher.printSubmit(env, stage, "--set", "run.id=x");
+            // The training tasks' ResourceProfile (ser.resources.gpu.*) asks for the GPUs; the caller's --set still wins.
+            assertEquals(List.of(stage, "--set", "resources.gpu.per-task=2", "--set", "resources.gpu.discovery-script=./gpu-discovery.sh",
+                    "--conf", "application.conf", "--set", "run.id=x"), s.appArgs());
+            assertEquals("true", s.conf().get("spark.dynamicAllocation.enabled"), "profiles get executors by dynamic allocation");
+            assertEquals("true", s.conf().get("spark.dynamicAllocation.shuffleTracking.enabled"));
+            assertNull(s.conf().get("spark.task.resource.gpu.amount"), "not every task of the application needs a GPU");
             assertTrue(s.option("--files").endsWith(",".concat(Launcher.repoRoot().resolve("submit/gpu-discovery.sh").toString())),
                     "the discovery script is shipped: " + s.option("--files"));
         }
         for (String stage : List.of("manifest", "extract", "evaluate", "publish")) {
-            assertNull(Launcher.printSubmit(env, stage).conf().get("spark.task.resource.gpu.amount"), stage);
+            Launcher.Submit s = Launcher.printSubmit(env, stage);
+            assertNull(s.conf().get("spark.dynamicAllocation.enabled"), stage);
+            assertEquals(List.of(stage, "--conf", "application.conf"), s.appArgs());
         }
     }
 
@@ -60,13 +65,13 @@ class SerLauncherTest {
         assertEquals("ser@EXAMPLE.COM", s.option("--principal"));
         assertEquals("/etc/ser.keytab", s.option("--keytab"));
         assertEquals("24g", s.option("--executor-memory"));
-        assertEquals("nvidia.com", s.conf().get("spark.executor.resource.gpu.vendor"));
+        assertTrue(s.appArgs().contains("resources.gpu.per-task=1"), s.appArgs().toString());
         assertEquals("reg/ser:1", s.conf().get("spark.kubernetes.container.image"));
         assertEquals("64", s.conf().get("spark.sql.shuffle.partitions"));
         assertEquals("ser", s.conf().get("spark.kubernetes.namespace"));
         // Client mode: the driver runs here, so config files keep their full paths; later files still win.
-        assertEquals(List.of("teachers", "--conf", Launcher.repoRoot().resolve("conf/application.conf").toString(),
-                "--conf", overlay.toRealPath().toString()), s.appArgs());
+        assertEquals(List.of("--conf", Launcher.repoRoot().resolve("conf/application.conf").toString(),
+                "--conf", overlay.toRealPath().toString()), s.appArgs().subList(5, 9));
     }
 
     @Test
