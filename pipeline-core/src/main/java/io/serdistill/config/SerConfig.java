@@ -38,6 +38,7 @@ public record SerConfig(
         List<String> evaluateSplits,
         Resources resources,
         FoldSpec folds,
+        Warehouse warehouse,
         Config raw) {
 
     public record Run(String id, long seed) {}
@@ -101,10 +102,14 @@ public record SerConfig(
     /** GPUs per training task (0 = CPU), the executor discovery script and the vendor, for Spark's GPU scheduling. */
     public record Resources(int gpuPerTask, String discoveryScript, String vendor) {}
 
+    /** Where publish appends each run's results; {@code root} is a FileSystem URI or path. */
+    public record Warehouse(String root, boolean registerHive, String database, int bootstrapResamples) {}
+
     public static final List<String> METHODS = io.serdistill.distill.StudentPlan.METHODS;
     public static final List<String> SPLITS = List.of("train", "dev", "test");
     private static final Pattern RUN_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
     private static final Pattern LANGUAGE = Pattern.compile("[a-z]{2,3}");
+    private static final Pattern SQL_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,127}");
 
     /** reference.conf only. */
     public static SerConfig defaults() {
@@ -134,7 +139,8 @@ public record SerConfig(
         }
         Config resolved;
         try {
-            resolved = merged.withFallback(ConfigFactory.defaultReference()).resolve();
+            // Unresolved reference, so defaults such as ${ser.output.root}"/warehouse" follow the overrides.
+            resolved = merged.withFallback(ConfigFactory.defaultReferenceUnresolved()).resolve();
         } catch (ConfigException e) {
             throw new ConfigError(e.origin() == null ? "ser" : e.origin().description(), e.getMessage(), e);
         }
@@ -328,8 +334,9 @@ public record SerConfig(
                 get(c, "ser.resources.gpu.discovery-script", Config::getString),
                 get(c, "ser.resources.gpu.vendor", Config::getString));
         require(resources.gpuPerTask() >= 0, "ser.resources.gpu.per-task", "must be >= 0 (0 = CPU only)");
+        Warehouse warehouse = warehouse(c);
         return new SerConfig(run, root, spark, input, demo, audio, features, teachers, student, distill,
-                List.copyOf(splits), resources, folds, c);
+                List.copyOf(splits), resources, folds, warehouse, c);
     }
 
     /** A block of corpus label → class entries; keys lower-case, quotes removed. */
@@ -343,6 +350,18 @@ public record SerConfig(
             map.put(e.getKey().replace("\"", "").toLowerCase(Locale.ROOT), emotion);
         }
         return map;
+    }
+
+    private static Warehouse warehouse(Config c) {
+        Warehouse w = new Warehouse(get(c, "ser.warehouse.root", Config::getString),
+                get(c, "ser.warehouse.register-hive", Config::getBoolean), get(c, "ser.warehouse.database", Config::getString),
+                get(c, "ser.warehouse.bootstrap-resamples", Config::getInt));
+        require(!w.root().isBlank(), "ser.warehouse.root", "must not be empty");
+        require(SQL_NAME.matcher(w.database()).matches(), "ser.warehouse.database",
+                "must be letters, digits and '_' (a catalog database name), got '" + w.database() + "'");
+        require(w.bootstrapResamples() >= 1, "ser.warehouse.bootstrap-resamples",
+                "must be >= 1 (1000 or more for a stable interval), got " + w.bootstrapResamples());
+        return w;
     }
 
     private static Training training(Config c, String path) {

@@ -54,6 +54,17 @@ class SerConfigTest {
     }
 
     @Test
+    void warehouseDefaultsFollowTheOutputRootAndValidate() {
+        SerConfig c = SerConfig.load(List.of(), Map.of("ser.output.root", "hdfs://nn:8020/ser"));
+        assertEquals("hdfs://nn:8020/ser/warehouse", c.warehouse().root());
+        assertEquals(false, c.warehouse().registerHive());
+        assertEquals(1000, c.warehouse().bootstrapResamples());
+        assertKey("ser.warehouse.bootstrap-resamples", Map.of("ser.warehouse.bootstrap-resamples", "0"));
+        assertKey("ser.warehouse.database", Map.of("ser.warehouse.database", "\"my db\""));
+        assertKey("ser.warehouse.register-hive", Map.of("ser.warehouse.register-hive", "maybe"));
+    }
+
+    @Test
     void overrideSplitterAddsTheSerPrefix() {
         assertEquals(Map.entry("ser.run.id", "x"), SerConfig.splitOverride("run.id=x"));
         assertThrows(ConfigError.class, () -> SerConfig.splitOverride("novalue"));

@@ -27,8 +27,8 @@ import static org.apache.spark.sql.functions.col;
 /**
  * evaluate: every teacher and student scores the evaluation splits (models broadcast, inference sharded);
  * writes tables/predictions, tables/metrics (WA, UA, macro-F1 per model × language × split, language "all"
- * pooling every language), tables/class_metrics, tables/confusion, and report/summary.txt with the per-language
- * UA/WA table it also prints.
+ * pooling every language), tables/class_metrics, tables/confusion, report/summary.txt with the per-language
+ * UA/WA table it also prints, and the HTML report with its charts (report/index.html, see RunReport).
  */
 public final class EvaluateStage implements Stage {
     private static final Logger LOG = LoggerFactory.getLogger("ser.evaluate");
@@ -145,6 +145,7 @@ public final class EvaluateStage implements Stage {
         String split = cfg.evaluateSplits().contains("test") ? "test" : cfg.evaluateSplits().get(0);
         String table = SummaryTable.render(matrices, cfg.input().languages(), cfg.distill().methods(), split);
         RunLayout.writeText(ctx.layout().report("summary.txt"), table, ctx.hadoop().get());
+        int reportFiles = RunReport.write(ctx, split);
         System.out.println();
         System.out.println(table);
         LOG.info("metrics written to {}", ctx.layout().table("metrics"));
@@ -152,6 +153,7 @@ public final class EvaluateStage implements Stage {
         counts.put("models", models.names().size());
         counts.put("matrices", matrices.size());
         counts.put("metric_rows", metricRows.size());
+        counts.put("report_files", reportFiles);
         return counts;
     }
 

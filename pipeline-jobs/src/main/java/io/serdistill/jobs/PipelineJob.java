@@ -2,12 +2,13 @@ package io.serdistill.jobs;
 
 import java.util.List;
 
-/** pipeline: manifest → extract → teachers → distill → evaluate, skipping stages already complete with this config. */
+/** pipeline: manifest → extract → teachers → distill → evaluate → publish, skipping stages already complete with this config. */
 public final class PipelineJob {
     private PipelineJob() {}
 
     public static List<Stage> stages() {
-        return List.of(new ManifestStage(), new ExtractStage(), new TeachersStage(), new DistillStage(), new EvaluateStage());
+        return List.of(new ManifestStage(), new ExtractStage(), new TeachersStage(), new DistillStage(), new EvaluateStage(),
+                new PublishStage());
     }
 
     public static void main(String[] args) {

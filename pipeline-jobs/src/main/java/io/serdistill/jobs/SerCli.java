@@ -9,7 +9,7 @@ public final class SerCli {
 
     public static void main(String[] args) {
         if (args.length == 0 || args[0].equals("-h") || args[0].equals("--help")) {
-            System.out.println("usage: ser {manifest|extract|teachers|distill|evaluate|pipeline} " + JobArgs.USAGE);
+            System.out.println("usage: ser {manifest|extract|teachers|distill|evaluate|publish|pipeline} " + JobArgs.USAGE);
             System.exit(args.length == 0 ? 2 : 0);
         }
         String[] rest = Arrays.copyOfRange(args, 1, args.length);
@@ -18,7 +18,7 @@ public final class SerCli {
             default -> PipelineJob.stages().stream().filter(s -> s.name().equals(args[0])).toList();
         };
         if (stages.isEmpty()) {
-            System.err.println("ser: unknown stage '" + args[0] + "'; expected manifest, extract, teachers, distill, evaluate or pipeline");
+            System.err.println("ser: unknown stage '" + args[0] + "'; expected manifest, extract, teachers, distill, evaluate, publish or pipeline");
             System.exit(2);
         }
         StageRunner.mainExit(stages, rest);

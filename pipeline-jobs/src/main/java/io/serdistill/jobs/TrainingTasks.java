@@ -96,9 +96,10 @@ final class TrainingTasks {
         HadoopCheckpointStore checkpoints = new HadoopCheckpointStore(modelDir + "/checkpoints", hadoop.get());
         TrainedClassifier trained = ClassifierTrainer.train(train, dev, job.options(), checkpoints, e -> {
             if (e.epoch() == 1 || e.epoch() % 10 == 0) {
-                LOG.info("{}: epoch {}/{} loss {} dev UA {} WA {} ({} s)", job.model(), e.epoch(), job.options().epochs(),
-                        String.format("%.4f", e.trainLoss()), String.format("%.3f", e.devUa()),
-                        String.format("%.3f", e.devWa()), String.format("%.2f", e.seconds()));
+                LOG.info("{}: epoch {}/{} loss {} dev UA {} WA {} ({} s; ETA {})", job.model(), e.epoch(),
+                        job.options().epochs(), String.format("%.4f", e.trainLoss()), String.format("%.3f", e.devUa()),
+                        String.format("%.3f", e.devWa()), String.format("%.2f", e.seconds()),
+                        Eta.of(e.epoch(), job.options().epochs(), (System.nanoTime() - t0) / 1e9));
             }
         });
         Map<String, String> provenance = new LinkedHashMap<>(job.provenance());

@@ -1,0 +1,147 @@
+package io.serdistill.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonParser;
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.imageio.ImageIO;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/** The publish stage's warehouse tables and the evaluate stage's HTML report, on one shared demo run. */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class PublishAndReportTest {
+    static DemoRun run;
+    static SparkSession spark;
+
+    @BeforeAll
+    static void runPipeline() throws Exception {
+        run = DemoRun.get();
+        spark = DemoRun.spark();
+    }
+
+    private static Dataset<Row> warehouse(String table) {
+        return spark.read().parquet(run.warehouse() + "/" + table);
+    }
+
+    private static Dataset<Row> runTable(String relative) {
+        return spark.read().parquet(run.runDir(DemoRun.RUN_ID) + "/" + relative);
+    }
+
+    @Test
+    void pipelineEndsWithPublish() {
+        assertEquals(List.of("manifest", "extract", "teachers", "distill", "evaluate", "publish"),
+                run.timings.stream().map(StageRunner.StageTiming::stage).toList());
+    }
+
+    @Test
+    void reportPageShowsEveryChartAtItsSize() throws Exception {
+        Path report = Path.of(java.net.URI.create(run.runDir(DemoRun.RUN_ID))).resolve("report");
+        String html = Files.readString(report.resolve("index.html"));
+        Matcher img = Pattern.compile("<img src=\"([^\"]+)\"[^>]* width=\"(\\d+)\" height=\"(\\d+)\">").matcher(html);
+        int images = 0;
+        while (img.find()) {
+            BufferedImage png = ImageIO.read(report.resolve(img.group(1)).toFile());
+            assertTrue(png != null, img.group(1) + " decodes as PNG");
+            boolean confusion = img.group(1).startsWith("confusion_");
+            int width = confusion ? ReportCharts.CONFUSION_WIDTH : ReportCharts.WIDE_WIDTH;
+            int height = confusion ? ReportCharts.CONFUSION_HEIGHT : ReportCharts.WIDE_HEIGHT;
+            assertEquals(width, png.getWidth(), img.group(1));
+            assertEquals(height, png.getHeight(), img.group(1));
+            assertEquals(width + "x" + height, img.group(2) + "x" + img.group(3), "the page states the size");
+            images++;
+        }
+        // UA bars, WA bars, loss curves, dev-UA curves, and 6 models x (3 languages + all) confusion matrices.
+        assertEquals(4 + 6 * 4, images);
+        for (String chart : List.of(RunReport.UA_BARS, RunReport.WA_BARS, RunReport.LOSS_CURVES, RunReport.DEV_UA_CURVES,
+                RunReport.confusionFile("student-mtkd-language", "fi"))) {
+            assertTrue(html.contains("src=\"" + chart + "\""), chart + " is on the page");
+        }
+        assertTrue(html.contains("UA / WA (%) on the test split"), "the summary table is on the page");
+    }
+
+    @Test
+    void everyTableHasThisRunsPartition() {
+        for (String table : Warehouse.TABLES) {
+            Dataset<Row> t = warehouse(table).filter("run_id = '" + DemoRun.RUN_ID + "'");
+            assertTrue(t.count() > 0, table + " has rows for the run");
+            assertEquals("string", t.schema().apply("run_id").dataType().simpleString(), table);
+        }
+        assertEquals(runTable("tables/predictions").count(),
+                warehouse(Warehouse.PREDICTIONS).filter("run_id = '" + DemoRun.RUN_ID + "'").count());
+        assertEquals(runTable("tables/training_history").count(),
+                warehouse(Warehouse.TRAINING_HISTORY).filter("run_id = '" + DemoRun.RUN_ID + "'").count());
+        Row mislabel = warehouse(Warehouse.PREDICTIONS).filter("label <> predicted").first();
+        assertFalse(mislabel.<String>getAs("emotion").equals(mislabel.getAs("predicted_emotion")));
+    }
+
+    @Test
+    void runsRowRecordsConfigCommitAndCorpus() {
+        Row r = warehouse(Warehouse.RUNS).filter("run_id = '" + DemoRun.RUN_ID + "'").first();
+        assertEquals(DemoRun.RUN_ID, JsonParser.parseString(r.<String>getAs("config")).getAsJsonObject()
+                .getAsJsonObject("run").get("id").getAsString());
+        assertEquals(run.config(Map.of()).hash(), r.getAs("config_hash"));
+        assertEquals(Provenance.gitCommit(), r.getAs("git_commit"));
+        assertEquals(42L, (long) r.getAs("seed"));
+        assertTrue(!((java.sql.Timestamp) r.getAs("started")).after(r.getAs("finished")));
+        List<Row> corpus = r.getList(r.fieldIndex("corpus"));
+        assertEquals(9, corpus.size(), "3 languages x 3 splits");
+        long utterances = corpus.stream().mapToLong(c -> c.getLong(2)).sum();
+        assertEquals(runTable("features/fbank").count(), utterances);
+        assertEquals(utterances, (long) r.getAs("utterances"));
+        assertEquals(2L, (long) r.getAs("rejects"), "the two bad rows");
+        assertEquals(List.of("MALFORMED_ROW@manifest", "MISSING_FILE@extract"), warehouse(Warehouse.REJECTS)
+                .filter("run_id = '" + DemoRun.RUN_ID + "'").orderBy("reason").collectAsList().stream()
+                .map(x -> x.getAs("reason") + "@" + x.getAs("stage")).toList());
+    }
+
+    @Test
+    void metricsCarryBootstrapIntervalsAroundTheValue() {
+        Dataset<Row> m = warehouse(Warehouse.METRICS).filter("run_id = '" + DemoRun.RUN_ID + "'");
+        assertEquals(runTable("tables/metrics").count(), m.count());
+        assertEquals(0, m.filter("fold <> 0 OR ci_low IS NULL OR ci_high IS NULL").count());
+        assertEquals(0, m.filter("metric IN ('wa', 'ua') AND NOT (ci_low <= value AND value <= ci_high)").count(),
+                "the full-sample value lies inside its percentile interval");
+        assertTrue(m.filter("ci_high - ci_low > 0.01").count() > 0, "intervals have width on a small test set");
+    }
+
+    @Test
+    void republishingReplacesTheRunsPartitionAndAnotherRunAppends() throws Exception {
+        long before = warehouse(Warehouse.METRICS).filter("run_id = '" + DemoRun.RUN_ID + "'").count();
+        List<StageRunner.StageTiming> again = StageRunner.run(spark, run.config(Map.of()), List.of(new PublishStage()), true);
+        assertFalse(again.get(0).skipped());
+        assertEquals(before, warehouse(Warehouse.METRICS).filter("run_id = '" + DemoRun.RUN_ID + "'").count(), "no duplicates");
+        run.publishCopyAs("demo-b");
+        List<Row> perRun = warehouse(Warehouse.METRICS).groupBy("run_id").count().orderBy("run_id").collectAsList();
+        assertEquals(List.of(DemoRun.RUN_ID, "demo-b"), perRun.stream().map(r -> r.getString(0)).toList());
+        assertEquals(before, perRun.get(1).getLong(1));
+    }
+
+    @Test
+    @Order(Integer.MAX_VALUE) // publishes with another config, which ser_runs then records: runs after the rest
+    void registersTablesInTheCatalogWhenAsked() throws Exception {
+        StageRunner.run(spark, run.config(Map.of("ser.warehouse.register-hive", "true")), List.of(new PublishStage()), true);
+        for (String table : Warehouse.TABLES) {
+            assertTrue(spark.catalog().tableExists("default", table), table);
+        }
+        long registered = spark.sql("SELECT count(*) FROM default.ser_metrics WHERE run_id = '" + DemoRun.RUN_ID + "'")
+                .first().getLong(0);
+        assertEquals(runTable("tables/metrics").count(), registered);
+        assertEquals(List.of("run_id=" + DemoRun.RUN_ID), spark.sql("SHOW PARTITIONS default.ser_runs").collectAsList()
+                .stream().map(r -> r.getString(0)).toList());
+    }
+}
