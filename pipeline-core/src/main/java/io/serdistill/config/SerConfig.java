@@ -422,10 +422,15 @@ public record SerConfig(
         return raw.getConfig("ser").root().render(ConfigRenderOptions.concise());
     }
 
-    /** SHA-256 of the rendered {@code ser} block: stage markers use it to tell whether a stage ran with this config. */
+    /**
+     * SHA-256 of the rendered {@code ser} block without the settings that cannot change results (Spark tuning,
+     * where results are published): stage markers use it to tell whether a stage ran with this config.
+     */
     public String hash() {
+        String json = raw.getConfig("ser").withoutPath("spark").withoutPath("warehouse").root()
+                .render(ConfigRenderOptions.concise());
         try {
-            byte[] d = MessageDigest.getInstance("SHA-256").digest(toJson().getBytes(StandardCharsets.UTF_8));
+            byte[] d = MessageDigest.getInstance("SHA-256").digest(json.getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(d).substring(0, 16);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);

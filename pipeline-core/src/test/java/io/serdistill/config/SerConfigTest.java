@@ -74,6 +74,8 @@ class SerConfigTest {
     void hashChangesWithTheConfig() {
         assertEquals(SerConfig.defaults().hash(), SerConfig.defaults().hash());
         assertNotEquals(SerConfig.defaults().hash(), SerConfig.load(List.of(), Map.of("ser.run.seed", "1")).hash());
+        assertEquals(SerConfig.defaults().hash(), SerConfig.load(List.of(), Map.of("ser.spark.master", "local[1]")).hash(),
+                "Spark tuning does not invalidate finished stages");
     }
 
     private static void assertKey(String key, Map<String, String> overrides) {

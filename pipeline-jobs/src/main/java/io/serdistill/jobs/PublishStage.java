@@ -111,7 +111,7 @@ public final class PublishStage implements Stage {
         Instant[] span = stageSpan(ctx.layout(), conf);
         List<Row> corpus = new ArrayList<>();
         long utterances = 0;
-        for (Row r : read(ctx.spark(), ctx.layout().features(ExtractStage.KIND)).groupBy("language", "split").count()
+        for (Row r : read(ctx.spark(), ctx.featuresPath()).groupBy("language", "split").count()
                 .orderBy("language", "split").collectAsList()) {
             corpus.add(RowFactory.create(r.getString(0), r.getString(1), r.getLong(2)));
             utterances += r.getLong(2);
@@ -143,7 +143,7 @@ public final class PublishStage implements Stage {
         return new Instant[] {started, finished};
     }
 
-    /** tables/metrics with fold 0 (a single train/dev/test split for now) and a bootstrap interval per metric. */
+    /** tables/metrics with the run's fold (ser.folds.fold; each ser.folds.all sub-run is one fold) and a bootstrap interval per metric. */
     private static Dataset<Row> metrics(StageContext ctx) {
         SerConfig cfg = ctx.config();
         Dataset<Row> metrics = read(ctx.spark(), ctx.layout().table("metrics")).drop(Warehouse.PARTITION_COLUMN);
@@ -151,7 +151,7 @@ public final class PublishStage implements Stage {
                 cfg.warehouse().bootstrapResamples(), cfg.run().seed());
         return metrics.join(intervals, scala.collection.JavaConverters.asScalaBuffer(
                         List.of("model", "method", "language", "split", "metric")).toSeq(), "left")
-                .select(lit(0).as("fold"), col("model"), col("method"), col("language"), col("split"), col("metric"),
+                .select(lit(ctx.config().folds().fold()).as("fold"), col("model"), col("method"), col("language"), col("split"), col("metric"),
                         col("value"), col("ci_low"), col("ci_high"), col("n"));
     }
 
