@@ -67,7 +67,7 @@ public record SerConfig(
      * leave-one-session-out, leave-one-speaker-out, k-fold; {@code fold} is the fold this run holds out.
      */
     /** {@code all}: run every fold of the scheme (each as a sub-run) and summarise them; else only {@code fold}. */
-    public record FoldSpec(String scheme, int k, int devSpeakers, int fold, boolean all) {
+    public record FoldSpec(String scheme, int k, int devSpeakers, int fold, boolean all, int parallelism) {
         public static final List<String> SCHEMES = List.of("given", "leave-one-session-out", "leave-one-speaker-out",
                 "k-fold");
     }
@@ -230,7 +230,8 @@ public record SerConfig(
 
         FoldSpec folds = new FoldSpec(get(c, "ser.folds.scheme", Config::getString), get(c, "ser.folds.k", Config::getInt),
                 get(c, "ser.folds.dev-speakers", Config::getInt), get(c, "ser.folds.fold", Config::getInt),
-                get(c, "ser.folds.all", Config::getBoolean));
+                get(c, "ser.folds.all", Config::getBoolean), get(c, "ser.folds.parallelism", Config::getInt));
+        require(folds.parallelism() >= 0, "ser.folds.parallelism", "must be >= 0 (0 = every fold at once)");
         require(FoldSpec.SCHEMES.contains(folds.scheme()), "ser.folds.scheme",
                 "'" + folds.scheme() + "' is not one of " + FoldSpec.SCHEMES);
         require(folds.k() >= 2, "ser.folds.k", "must be >= 2, got " + folds.k());

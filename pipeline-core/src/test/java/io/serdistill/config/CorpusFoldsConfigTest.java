@@ -18,7 +18,7 @@ class CorpusFoldsConfigTest {
         SerConfig c = SerConfig.defaults();
         assertEquals("auto", c.input().corpus().kind());
         assertFalse(c.input().corpus().scansFiles());
-        assertEquals(new SerConfig.FoldSpec("given", 5, 1, 0, false), c.folds());
+        assertEquals(new SerConfig.FoldSpec("given", 5, 1, 0, false, 0), c.folds());
         assertEquals("none", c.features().normalize());
         assertTrue(c.features().normalizeVariance());
     }

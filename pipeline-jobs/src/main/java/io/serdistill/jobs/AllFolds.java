@@ -8,6 +8,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -20,7 +24,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@code ser.folds.all = true}: the stages run once per fold, each fold a sub-run {@code {run}/{run}-fold<k>/} with its
- * own markers (so an interrupted cross-validation resumes fold by fold), then the test metrics of every fold are
+ * own markers (so an interrupted cross-validation resumes fold by fold), the folds concurrently
+ * ({@code ser.folds.parallelism}), then the test metrics of every fold are
  * summarised in the paper's Table 6 layout: {@code {run}/table6/} (Parquet) and {@code {run}/report/table6.txt}.
  */
 final class AllFolds {
@@ -53,16 +58,38 @@ final class AllFolds {
         Configuration conf = spark.sparkContext().hadoopConfiguration();
         RunLayout experiment = RunLayout.of(cfg.outputRoot(), cfg.run().id(), conf);
         List<StageRunner.StageTiming> timings = new ArrayList<>();
-        int folds = Integer.MAX_VALUE;
-        for (int k = 0; k < folds; k++) {
-            SerConfig foldCfg = foldConfig(cfg, experiment, k);
-            LOG.info("fold {}{}: run {}", k, folds == Integer.MAX_VALUE ? "" : "/" + folds, foldCfg.run().id());
-            timings.addAll(StageRunner.run(spark, foldCfg, stages, force));
-            if (k == 0) {
-                RunLayout first = RunLayout.of(foldCfg.outputRoot(), foldCfg.run().id(), conf);
-                folds = Folds.Definition.fromJson(new String(RunLayout.readBytes(first.folds(), conf),
-                        StandardCharsets.UTF_8)).folds().size();
+        // Fold 0's manifest stage defines every fold (folds.json); the folds then run concurrently, each as its own
+        // Spark jobs from a driver thread, so the teachers of every (language, fold) train in parallel.
+        SerConfig first = foldConfig(cfg, experiment, 0);
+        List<Stage> rest = stages;
+        if (stages.get(0) instanceof ManifestStage) {
+            timings.addAll(StageRunner.run(spark, first, stages.subList(0, 1), force));
+            rest = stages.subList(1, stages.size());
+        }
+        RunLayout firstLayout = RunLayout.of(first.outputRoot(), first.run().id(), conf);
+        int folds = Folds.Definition.fromJson(new String(RunLayout.readBytes(firstLayout.folds(), conf),
+                StandardCharsets.UTF_8)).folds().size();
+        int threads = cfg.folds().parallelism() == 0 ? folds : Math.min(folds, cfg.folds().parallelism());
+        LOG.info("{} folds of {}, {} at a time: runs {}-fold0 … {}-fold{}", folds, cfg.folds().scheme(), threads,
+                cfg.run().id(), cfg.run().id(), folds - 1);
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<List<StageRunner.StageTiming>>> running = new ArrayList<>();
+            for (int k = 0; k < folds; k++) {
+                SerConfig foldCfg = foldConfig(cfg, experiment, k);
+                List<Stage> foldStages = k == 0 ? rest : stages;
+                running.add(pool.submit(() -> StageRunner.run(spark, foldCfg, foldStages, force)));
             }
+            for (int k = 0; k < folds; k++) {
+                try {
+                    timings.addAll(running.get(k).get());
+                } catch (ExecutionException e) {
+                    running.forEach(f -> f.cancel(true));
+                    throw new IllegalStateException("fold " + k + " failed: " + e.getCause().getMessage(), e.getCause());
+                }
+            }
+        } finally {
+            pool.shutdownNow();
         }
         if (stages.stream().anyMatch(s -> s instanceof EvaluateStage)) {
             summarise(spark, cfg, experiment, folds);

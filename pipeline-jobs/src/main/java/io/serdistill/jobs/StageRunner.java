@@ -76,12 +76,12 @@ public final class StageRunner {
             Stage stage = stages.get(i);
             String marker = layout.stageMarker(stage.name());
             if (!force && completedWith(marker, config.hash(), hconf)) {
-                LOG.info("[{}/{}] {}: already complete with this config; skipped (--force re-runs it)",
-                        i + 1, stages.size(), stage.name());
+                LOG.info("[{}/{}] {} {}: already complete with this config; skipped (--force re-runs it)",
+                        i + 1, stages.size(), config.run().id(), stage.name());
                 timings.add(new StageTiming(stage.name(), 0, true, Map.of()));
                 continue;
             }
-            LOG.info("[{}/{}] {}: started", i + 1, stages.size(), stage.name());
+            LOG.info("[{}/{}] {} {}: started", i + 1, stages.size(), config.run().id(), stage.name());
             Instant started = Instant.now();
             long t0 = System.nanoTime();
             spark.sparkContext().setJobGroup(stage.name(), "ser-distill " + stage.name(), false);
@@ -89,7 +89,7 @@ public final class StageRunner {
             double seconds = (System.nanoTime() - t0) / 1e9;
             writeMarker(marker, stage.name(), config, started, seconds, counts, hconf);
             timings.add(new StageTiming(stage.name(), seconds, false, counts));
-            LOG.info("[{}/{}] {}: done in {} s {}", i + 1, stages.size(), stage.name(),
+            LOG.info("[{}/{}] {} {}: done in {} s {}", i + 1, stages.size(), config.run().id(), stage.name(),
                     String.format("%.1f", seconds), counts);
         }
         StringBuilder summary = new StringBuilder("stage timings (s):");
