@@ -82,7 +82,8 @@ public record SerConfig(
      * Frozen wav2vec2 features: {@code layer} -1 averages every hidden state's time-mean (uniform layer weighting),
      * k selects hidden state k (0 = after the feature projection / positional conv).
      */
-    public record Wav2Vec2(String modelDir, boolean normalize, String store, int batchSize, int layer) {}
+    public record Wav2Vec2(String modelDir, boolean normalize, String store, int batchSize, int layer,
+                           boolean layerWeights) {}
 
     public record Features(String kind, int partitions, Fbank fbank, String normalize, boolean normalizeVariance,
                            Wav2Vec2 wav2vec2) {
@@ -280,7 +281,8 @@ public record SerConfig(
                 get(c, "ser.features.wav2vec2.normalize", Config::getBoolean),
                 get(c, "ser.features.wav2vec2.store", Config::getString),
                 get(c, "ser.features.wav2vec2.batch-size", Config::getInt),
-                get(c, "ser.features.wav2vec2.layer", Config::getInt));
+                get(c, "ser.features.wav2vec2.layer", Config::getInt),
+                get(c, "ser.features.wav2vec2.layer-weights", Config::getBoolean));
         if (kind.equals("wav2vec2")) {
             require(!w2v.modelDir().isBlank(), "ser.features.wav2vec2.model-dir",
                     "must name a Hugging Face model directory (config.json + model.safetensors) when ser.features.kind"

@@ -27,6 +27,7 @@ public final class EmotionClassifier {
     public static final String LOGITS = "logits";
     public static final String LOSS = "loss";
     public static final String CLASS_WEIGHTS = "class_weights";
+    static final String LAYER_LOGITS = "layer_logits";
 
     private final ClassifierSpec spec;
     private final float[] inputMean;
@@ -44,6 +45,13 @@ public final class EmotionClassifier {
         this.inputStd = inputStd.clone();
         this.sd = SameDiff.create();
         SDVariable h = sd.placeHolder(INPUT, DataType.FLOAT, -1, spec.inputDim());
+        if (spec.inputLayers() > 1) {
+            // Softmax over learnable per-layer logits, built from exp/sum (see logSoftmax for why not sd.nn).
+            SDVariable layerLogits = sd.var(LAYER_LOGITS, Nd4j.create(weights.get(LAYER_LOGITS), new long[] {spec.inputLayers()}, 'c'));
+            SDVariable e = sd.math.exp(layerLogits.sub(layerLogits.max()));
+            SDVariable layerWeights = e.div(e.sum()).reshape(1, spec.inputLayers(), 1);
+            h = h.reshape(-1, spec.inputLayers(), spec.mlpInput()).mul(layerWeights).sum(1);
+        }
         for (int i = 0; i < spec.layers(); i++) {
             SDVariable w = sd.var(weightName(i), Nd4j.create(weights.get(weightName(i)), new long[] {spec.fanIn(i), spec.fanOut(i)}, 'c'));
             SDVariable b = sd.var(biasName(i), Nd4j.create(weights.get(biasName(i)), new long[] {spec.fanOut(i)}, 'c'));
@@ -68,6 +76,9 @@ public final class EmotionClassifier {
             }
             weights.put(weightName(i), w);
             weights.put(biasName(i), new float[fanOut]);
+        }
+        if (spec.inputLayers() > 1) {
+            weights.put(LAYER_LOGITS, new float[spec.inputLayers()]); // uniform layer weights to start
         }
         return new EmotionClassifier(spec, inputMean, inputStd, weights);
     }
@@ -196,11 +207,36 @@ public final class EmotionClassifier {
     /** Names of the trainable parameters, in layer order. */
     public List<String> parameterNames() {
         List<String> names = new java.util.ArrayList<>();
+        if (spec.inputLayers() > 1) {
+            names.add(LAYER_LOGITS);
+        }
         for (int i = 0; i < spec.layers(); i++) {
             names.add(weightName(i));
             names.add(biasName(i));
         }
         return names;
+    }
+
+    /** The learned weight of each input layer (softmax of the layer logits); [1.0] without layer weighting. */
+    public double[] layerWeights() {
+        if (spec.inputLayers() == 1) {
+            return new double[] {1.0};
+        }
+        float[] logits = sd.getVariable(LAYER_LOGITS).getArr().toFloatVector();
+        double max = Double.NEGATIVE_INFINITY;
+        for (float l : logits) {
+            max = Math.max(max, l);
+        }
+        double[] w = new double[logits.length];
+        double sum = 0;
+        for (int i = 0; i < w.length; i++) {
+            w[i] = Math.exp(logits[i] - max);
+            sum += w[i];
+        }
+        for (int i = 0; i < w.length; i++) {
+            w[i] /= sum;
+        }
+        return w;
     }
 
     /** The live parameter arrays (updating them in place updates the model). */
@@ -233,6 +269,9 @@ public final class EmotionClassifier {
         tensors.put("input_mean", new SafeTensors.Tensor(new long[] {spec.inputDim()}, inputMean));
         tensors.put("input_std", new SafeTensors.Tensor(new long[] {spec.inputDim()}, inputStd));
         Map<String, float[]> w = weights();
+        if (spec.inputLayers() > 1) {
+            tensors.put(LAYER_LOGITS, new SafeTensors.Tensor(new long[] {spec.inputLayers()}, w.get(LAYER_LOGITS)));
+        }
         for (int i = 0; i < spec.layers(); i++) {
             tensors.put(weightName(i), new SafeTensors.Tensor(new long[] {spec.fanIn(i), spec.fanOut(i)}, w.get(weightName(i))));
             tensors.put(biasName(i), new SafeTensors.Tensor(new long[] {spec.fanOut(i)}, w.get(biasName(i))));
@@ -251,6 +290,9 @@ public final class EmotionClassifier {
         }
         ClassifierSpec spec = new Gson().fromJson(specJson, ClassifierSpec.class);
         Map<String, float[]> weights = new LinkedHashMap<>();
+        if (spec.inputLayers() > 1) {
+            weights.put(LAYER_LOGITS, checked(st, LAYER_LOGITS, source, spec.inputLayers()));
+        }
         for (int i = 0; i < spec.layers(); i++) {
             weights.put(weightName(i), checked(st, weightName(i), source, spec.fanIn(i), spec.fanOut(i)));
             weights.put(biasName(i), checked(st, biasName(i), source, spec.fanOut(i)));

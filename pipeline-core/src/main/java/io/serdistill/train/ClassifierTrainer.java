@@ -61,7 +61,7 @@ public final class ClassifierTrainer {
         int dim = train.get(0).input().length;
         float[][] norm = meanAndStd(train, dim);
         EmotionClassifier model = EmotionClassifier.initialise(
-                new ClassifierSpec(dim, opts.hidden(), Emotion.COUNT), norm[0], norm[1], opts.seed());
+                new ClassifierSpec(dim, opts.hidden(), Emotion.COUNT, opts.inputLayers()), norm[0], norm[1], opts.seed());
         model.prepareTraining(opts.alpha(), opts.temperature());
         float[] classWeights = opts.classWeighted() ? inverseFrequency(train) : null;
         int stepsPerEpoch = (train.size() + opts.batchSize() - 1) / opts.batchSize();

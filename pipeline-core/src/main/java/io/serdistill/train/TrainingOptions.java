@@ -16,16 +16,20 @@ import java.util.List;
  * @param classWeighted  weigh the cross-entropy by inverse class frequency of the training set
  * @param weighting      how teacher soft targets are mixed per utterance (null when alpha = 1)
  * @param teachers       teacher languages, in the order of {@link TrainingExample#teacherLogits()}
+ * @param inputLayers    stacked input vectors combined by learned layer weights (1 = a plain pooled vector)
  */
 public record TrainingOptions(List<Integer> hidden, int epochs, int batchSize, double learningRate,
                               double weightDecay, int patience, LearningRateSchedule.Shape schedule,
                               double warmupFraction, double clipNorm, boolean classWeighted,
                               double alpha, double temperature, TeacherWeighting weighting, List<String> teachers,
-                              long seed) implements Serializable {
+                              long seed, int inputLayers) implements Serializable {
 
     public TrainingOptions {
         hidden = List.copyOf(hidden);
         teachers = teachers == null ? List.of() : List.copyOf(teachers);
+        if (inputLayers < 1) {
+            throw new IllegalArgumentException("inputLayers must be >= 1, got " + inputLayers);
+        }
         if (alpha < 1 && (weighting == null || teachers.isEmpty())) {
             throw new IllegalArgumentException("distillation (alpha < 1) needs a teacher weighting and teachers");
         }
@@ -35,7 +39,7 @@ public record TrainingOptions(List<Integer> hidden, int epochs, int batchSize, d
     public static TrainingOptions fineTuning(SerConfig.Training t, long seed) {
         return new TrainingOptions(t.hidden(), t.epochs(), t.batchSize(), t.learningRate(), t.weightDecay(),
                 t.patience(), t.schedule(), t.warmupFraction(), t.clipNorm(), t.classWeighted(), 1.0, 1.0, null,
-                List.of(), seed);
+                List.of(), seed, 1);
     }
 
     /** Distillation from {@code teachers} mixed by {@code weighting}. */
@@ -43,7 +47,13 @@ public record TrainingOptions(List<Integer> hidden, int epochs, int batchSize, d
                                                TeacherWeighting weighting, List<String> teachers, long seed) {
         return new TrainingOptions(t.hidden(), t.epochs(), t.batchSize(), t.learningRate(), t.weightDecay(),
                 t.patience(), t.schedule(), t.warmupFraction(), t.clipNorm(), t.classWeighted(), alpha, temperature,
-                weighting, teachers, seed);
+                weighting, teachers, seed, 1);
+    }
+
+    /** The same options for inputs of {@code layers} stacked vectors (learned layer weighting). */
+    public TrainingOptions withInputLayers(int layers) {
+        return new TrainingOptions(hidden, epochs, batchSize, learningRate, weightDecay, patience, schedule,
+                warmupFraction, clipNorm, classWeighted, alpha, temperature, weighting, teachers, seed, layers);
     }
 
     public boolean distills() {

@@ -129,4 +129,31 @@ class EmotionClassifierTest {
         assertTrue(e.getMessage().contains("bad.safetensors") && e.getMessage().contains("'w0'")
                 && e.getMessage().contains("[5, 8]"), e.getMessage());
     }
+
+    @Test
+    void layerWeightingStartsUniformAndLearnsWhichLayerCarriesTheSignal() throws IOException {
+        // 3 stacked layers of width 2; only layer 2 separates the classes, layers 0 and 1 are noise.
+        ClassifierSpec spec = new ClassifierSpec(6, List.of(8), 4, 3);
+        EmotionClassifier m = EmotionClassifier.initialise(spec, new float[6], new float[] {1, 1, 1, 1, 1, 1}, 2);
+        assertArrayEquals(new double[] {1.0 / 3, 1.0 / 3, 1.0 / 3}, m.layerWeights(), 1e-9);
+        Random r = new Random(4);
+        List<float[]> x = new ArrayList<>();
+        int[] y = new int[64];
+        for (int i = 0; i < 64; i++) {
+            y[i] = i % 4;
+            x.add(new float[] {(float) r.nextGaussian() * 3, (float) r.nextGaussian() * 3, (float) r.nextGaussian() * 3,
+                    (float) r.nextGaussian() * 3, (y[i] & 1) * 2f - 1, (y[i] >> 1) * 2f - 1});
+        }
+        m.prepareTraining(1.0, 1.0);
+        io.serdistill.train.AdamW opt = new io.serdistill.train.AdamW(0, 0);
+        for (int step = 0; step < 150; step++) {
+            opt.apply(m.parameters(), m.step(x, y, null, null).gradients(), 0.03);
+        }
+        double[] w = m.layerWeights();
+        assertEquals(1.0, w[0] + w[1] + w[2], 1e-9);
+        assertTrue(w[2] > 0.6 && w[2] > w[0] && w[2] > w[1], java.util.Arrays.toString(w));
+        EmotionClassifier back = EmotionClassifier.fromSafeTensors(m.toSafeTensors(Map.of()), "mem");
+        assertArrayEquals(w, back.layerWeights(), 1e-6);
+        assertArrayEquals(m.logits(x.subList(0, 2))[1], back.logits(x.subList(0, 2))[1], 1e-5f);
+    }
 }

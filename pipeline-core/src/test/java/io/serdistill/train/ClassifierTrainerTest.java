@@ -41,12 +41,12 @@ class ClassifierTrainerTest {
 
     private static TrainingOptions fineTuning(int epochs, int patience) {
         return new TrainingOptions(List.of(16), epochs, 16, 0.01, 1e-4, patience, LearningRateSchedule.Shape.COSINE,
-                0.1, 5.0, false, 1.0, 1.0, null, List.of(), 11);
+                0.1, 5.0, false, 1.0, 1.0, null, List.of(), 11, 1);
     }
 
     private static TrainingOptions distillation(TeacherWeighting w, int epochs) {
         return new TrainingOptions(List.of(16), epochs, 16, 0.01, 1e-4, 0, LearningRateSchedule.Shape.LINEAR,
-                0.1, 5.0, true, 0.5, 2.0, w, List.of("en", "fi"), 12);
+                0.1, 5.0, true, 0.5, 2.0, w, List.of("en", "fi"), 12, 1);
     }
 
     private static double ua(TrainedClassifier t, List<TrainingExample> test) {

@@ -60,7 +60,7 @@ public final class DistillStage implements Stage {
                 scala.reflect.ClassTag$.MODULE$.apply(ModelStore.class));
 
         Dataset<Row> features = FeatureRows.select(ctx.spark().read().parquet(ctx.featuresPath())
-                .filter(col("split").isin("train", "dev")));
+                .filter(col("split").isin("train", "dev")), ctx.inputColumn());
         JavaRDD<Row> soft = features.javaRDD().mapPartitions(rows -> teachersB.value().score(rows, (teacher, r, logits) ->
                 RowFactory.create(r.getString(0), r.getString(1), FeatureRows.split(r), teacher, logits)));
         ctx.spark().createDataFrame(soft, SOFT_TARGETS).write().mode(SaveMode.Overwrite).parquet(ctx.layout().softTargets());
@@ -85,6 +85,7 @@ public final class DistillStage implements Stage {
 
         List<String> teacherLangs = List.copyOf(teacherLanguages);
         List<StudentPlan.Student> students = plan(cfg);
+        int inputLayers = ctx.inputLayers();
         List<TrainingTasks.Job> jobs = new ArrayList<>();
         for (StudentPlan.Student st : students) {
             // Same seed for every student: the methods differ only in their data and targets.
@@ -93,6 +94,7 @@ public final class DistillStage implements Stage {
                     ? TrainingOptions.distillation(cfg.student(), st.alpha(), cfg.distill().temperature(), st.weighting(),
                             teacherLangs, seed)
                     : TrainingOptions.fineTuning(cfg.student(), seed);
+            opts = opts.withInputLayers(inputLayers);
             jobs.add(new TrainingTasks.Job(st.model(), st.method(), ctx.layout().studentModel(st.model()), opts,
                     Provenance.of(cfg, "student " + st.model() + " over teachers " + teacherLanguages)));
         }

@@ -109,7 +109,7 @@ public final class EvaluateStage implements Stage {
         Broadcast<ModelStore> modelsB = spark.sparkContext().broadcast(models,
                 scala.reflect.ClassTag$.MODULE$.apply(ModelStore.class));
         Dataset<Row> features = FeatureRows.select(spark.read().parquet(ctx.featuresPath())
-                .filter(col("split").isin(cfg.evaluateSplits().toArray())));
+                .filter(col("split").isin(cfg.evaluateSplits().toArray())), ctx.inputColumn());
         JavaRDD<Row> predictions = features.javaRDD().mapPartitions(rows -> {
             ModelStore store = modelsB.value();
             return store.score(rows, (model, r, logits) -> RowFactory.create(model, store.methods().get(model),

@@ -11,9 +11,17 @@ final class FeatureRows {
     /** Columns every consumer selects, in this order. */
     static final String[] COLUMNS = {"utt_id", "language", "speaker", "label", "split", "pooled"};
 
-    static org.apache.spark.sql.Dataset<Row> select(org.apache.spark.sql.Dataset<Row> features) {
-        return features.select(java.util.Arrays.stream(COLUMNS).map(org.apache.spark.sql.functions::col)
-                .toArray(org.apache.spark.sql.Column[]::new));
+    /**
+     * The columns models read, in {@link #COLUMNS} order; the model input (column 5) is {@code inputColumn}:
+     * "pooled", or "frames" for stacked per-layer vectors (learned layer weighting).
+     */
+    static org.apache.spark.sql.Dataset<Row> select(org.apache.spark.sql.Dataset<Row> features, String inputColumn) {
+        org.apache.spark.sql.Column[] cols = new org.apache.spark.sql.Column[COLUMNS.length];
+        for (int i = 0; i < COLUMNS.length - 1; i++) {
+            cols[i] = org.apache.spark.sql.functions.col(COLUMNS[i]);
+        }
+        cols[COLUMNS.length - 1] = org.apache.spark.sql.functions.col(inputColumn).as(COLUMNS[COLUMNS.length - 1]);
+        return features.select(cols);
     }
 
     static TrainingExample example(Row r) {

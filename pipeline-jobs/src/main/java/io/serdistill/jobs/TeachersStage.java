@@ -41,7 +41,7 @@ public final class TeachersStage implements Stage {
         LeakageCheck.run(ctx);
         List<String> languages = cfg.input().languages();
         Dataset<Row> features = FeatureRows.select(ctx.spark().read().parquet(ctx.featuresPath())
-                .filter(col("split").isin("train", "dev")));
+                .filter(col("split").isin("train", "dev")), ctx.inputColumn());
         Map<String, Long> trainCounts = new LinkedHashMap<>();
         for (Row r : features.filter(col("split").equalTo("train")).groupBy("language").count().collectAsList()) {
             trainCounts.put(r.getString(0), r.getLong(1));
@@ -51,11 +51,13 @@ public final class TeachersStage implements Stage {
             throw new IllegalStateException("no training utterances for language(s) " + missing
                     + "; every language in ser.input.languages needs a teacher");
         }
+        int inputLayers = ctx.inputLayers();
         List<TrainingTasks.Job> jobs = new ArrayList<>();
         for (int i = 0; i < languages.size(); i++) {
             String lang = languages.get(i);
             // alpha = 1: teachers are plain fine-tuning on their own language.
-            TrainingOptions opts = TrainingOptions.fineTuning(cfg.teachers(), cfg.run().seed() + 1000L * (i + 1));
+            TrainingOptions opts = TrainingOptions.fineTuning(cfg.teachers(), cfg.run().seed() + 1000L * (i + 1))
+                    .withInputLayers(inputLayers);
             jobs.add(new TrainingTasks.Job(modelName(lang), METHOD, ctx.layout().teacherModel(lang), opts,
                     Provenance.of(cfg, "teacher for " + lang)));
         }

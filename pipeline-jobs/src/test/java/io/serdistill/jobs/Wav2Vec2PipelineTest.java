@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.serdistill.config.SerConfig;
+import io.serdistill.model.EmotionClassifier;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -51,6 +52,18 @@ class Wav2Vec2PipelineTest {
             long metrics = spark.read().parquet(tmp.resolve("runs/w2v/tables/metrics").toString())
                     .filter("split = 'test' AND metric = 'ua'").count();
             assertTrue(metrics >= 6 * 3, "teachers and students scored on every language: " + metrics);
+
+            // Learned layer weighting: the models take all 3 hidden states and learn their weights.
+            o.put("ser.run.id", "w2v-lw");
+            o.put("ser.features.wav2vec2.layer-weights", "true");
+            o.put("ser.distill.methods", "[ft-multi, mtkd-language]");
+            StageRunner.run(spark, SerConfig.load(List.of(), o), PipelineJob.stages(), false);
+            EmotionClassifier student = EmotionClassifier.fromSafeTensors(java.nio.file.Files.readAllBytes(
+                    tmp.resolve("runs/w2v-lw/students/mtkd-language/model.safetensors")), "student");
+            double[] w = student.layerWeights();
+            assertEquals(3, w.length);
+            assertEquals(1.0, w[0] + w[1] + w[2], 1e-6);
+            assertEquals(3 * 32, student.spec().inputDim(), "input is every hidden state's mean");
         } finally {
             spark.stop();
         }
