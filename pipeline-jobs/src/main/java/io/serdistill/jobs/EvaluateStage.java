@@ -3,6 +3,7 @@ package io.serdistill.jobs;
 import io.serdistill.config.SerConfig;
 import io.serdistill.data.Emotion;
 import io.serdistill.distill.StudentPlan;
+import io.serdistill.eval.ClassificationReport;
 import io.serdistill.eval.ConfusionMatrix;
 import io.serdistill.train.ClassifierTrainer;
 import java.util.ArrayList;
@@ -144,6 +145,11 @@ public final class EvaluateStage implements Stage {
 
         String split = cfg.evaluateSplits().contains("test") ? "test" : cfg.evaluateSplits().get(0);
         String table = SummaryTable.render(matrices, cfg.input().languages(), cfg.distill().methods(), split);
+        matrices.forEach((k, cm) -> {
+            if (k.split().equals(split) && k.language().equals(ALL) && cm.total() > 0) {
+                LOG.info("{} on {}, all languages:\n{}", k.model(), split, ClassificationReport.ofEmotions(cm));
+            }
+        });
         RunLayout.writeText(ctx.layout().report("summary.txt"), table, ctx.hadoop().get());
         int reportFiles = RunReport.write(ctx, split);
         System.out.println();
