@@ -1,23 +1,24 @@
 package io.serdistill.model.wav2vec2;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.transforms.strict.Erf;
+import org.nd4j.linalg.api.ops.impl.transforms.strict.Erfc;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The exact GELU, x * (1 + erf(x / sqrt 2)) / 2, which PyTorch and Hugging Face use for "gelu". ND4J's own GELU
- * ops are the sigmoid and tanh approximations, which differ by up to ~1e-3 and would break parity.
+ * ops are the sigmoid and tanh approximations, which differ by up to ~1e-3 and would break parity. Computed as
+ * x * erfc(-x / sqrt 2) / 2 (the same function): four passes over the array instead of five.
  */
 final class Gelu {
-    private static final double INV_SQRT2 = 1 / Math.sqrt(2);
+    private static final double MINUS_INV_SQRT2 = -1 / Math.sqrt(2);
 
     private Gelu() {
     }
 
     /** GELU in place; returns {@code x}. */
     static INDArray applyInPlace(INDArray x) {
-        INDArray erf = x.mul(INV_SQRT2);
-        Nd4j.exec(new Erf(erf, erf));
-        return x.muli(erf.addi(1).muli(0.5));
+        INDArray phi = x.mul(MINUS_INV_SQRT2);
+        Nd4j.exec(new Erfc(phi, phi));
+        return x.muli(phi).muli(0.5);
     }
 }

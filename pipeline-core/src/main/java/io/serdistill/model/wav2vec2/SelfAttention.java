@@ -4,8 +4,20 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
 import org.nd4j.linalg.factory.Nd4j;
 
-/** Multi-head scaled dot-product self-attention over a padded batch, keys beyond each utterance's length masked. */
-record SelfAttention(Linear q, Linear k, Linear v, Linear out, int heads) {
+/**
+ * Multi-head scaled dot-product self-attention over a padded batch, keys beyond each utterance's length masked.
+ * The query, key and value projections are one fused [hidden, 3 * hidden] projection (one GEMM, one bias add, one
+ * head split), with the 1 / sqrt(headDim) query scaling folded into the query weights and bias at load.
+ */
+record SelfAttention(Linear qkv, Linear out, int heads) {
+
+    static SelfAttention of(Linear q, Linear k, Linear v, Linear out, int heads) {
+        long hidden = q.weightT().size(0);
+        double scale = 1 / Math.sqrt((double) hidden / heads);
+        INDArray weightT = Nd4j.hstack(q.weightT().mul(scale), k.weightT(), v.weightT());
+        INDArray bias = Nd4j.hstack(q.bias().mul(scale), k.bias(), v.bias());
+        return new SelfAttention(new Linear(weightT, bias), out, heads);
+    }
 
     /**
      * @param x        [batch * frames, hidden], utterance-major
@@ -14,9 +26,11 @@ record SelfAttention(Linear q, Linear k, Linear v, Linear out, int heads) {
     INDArray apply(INDArray x, int batch, int frames, INDArray keyMask) {
         int hidden = (int) x.size(1);
         int headDim = hidden / heads;
-        INDArray qh = split(q.apply(x).muli(1 / Math.sqrt(headDim)), batch, frames, headDim);
-        INDArray kh = split(k.apply(x), batch, frames, headDim);
-        INDArray vh = split(v.apply(x), batch, frames, headDim);
+        // [batch * frames, 3 * hidden] -> [3, batch, heads, frames, headDim]
+        INDArray split = qkv.apply(x).reshape(batch, frames, 3, heads, headDim).permute(2, 0, 3, 1, 4).dup('c');
+        INDArray qh = split.slice(0).reshape((long) batch * heads, frames, headDim);
+        INDArray kh = split.slice(1).reshape((long) batch * heads, frames, headDim);
+        INDArray vh = split.slice(2).reshape((long) batch * heads, frames, headDim);
         INDArray scores = Nd4j.matmul(qh, kh, false, true, false); // [batch * heads, frames, frames]
         if (keyMask != null) {
             INDArray perUtterance = scores.reshape(batch, (long) heads * frames, frames);
@@ -29,11 +43,5 @@ record SelfAttention(Linear q, Linear k, Linear v, Linear out, int heads) {
         INDArray merged = context.reshape(batch, heads, frames, headDim).permute(0, 2, 1, 3).dup('c')
                 .reshape((long) batch * frames, hidden);
         return out.apply(merged);
-    }
-
-    /** [batch * frames, heads * headDim] to [batch * heads, frames, headDim]. */
-    private INDArray split(INDArray x, int batch, int frames, int headDim) {
-        return x.reshape(batch, frames, heads, headDim).permute(0, 2, 1, 3).dup('c')
-                .reshape((long) batch * heads, frames, headDim);
     }
 }

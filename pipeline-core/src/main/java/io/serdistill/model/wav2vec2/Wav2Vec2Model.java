@@ -98,7 +98,7 @@ public final class Wav2Vec2Model {
         int ffn = config.intermediateSize();
         for (int i = 0; i < layers.length; i++) {
             String p = "encoder.layers." + i + ".";
-            SelfAttention attention = new SelfAttention(linear(t, p + "attention.q_proj", h, h),
+            SelfAttention attention = SelfAttention.of(linear(t, p + "attention.q_proj", h, h),
                     linear(t, p + "attention.k_proj", h, h), linear(t, p + "attention.v_proj", h, h),
                     linear(t, p + "attention.out_proj", h, h), config.numAttentionHeads());
             layers[i] = new EncoderLayer(attention, layerNorm(t, p + "layer_norm", h, eps),
