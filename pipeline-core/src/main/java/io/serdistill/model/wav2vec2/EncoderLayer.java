@@ -3,7 +3,8 @@ package io.serdistill.model.wav2vec2;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * One transformer layer. Post-LN (wav2vec2-base): x = LN(x + attn(x)); x = LN'(x + ffn(x)).
+ * One transformer layer. {@code output}'s weights are half the checkpoint's: it is fed 2 GELU (see
+ * {@link Gelu#applyDoubledInPlace}). Post-LN (wav2vec2-base): x = LN(x + attn(x)); x = LN'(x + ffn(x)).
  * Pre-LN ("stable layer norm", large / XLS-R): x = x + attn(LN(x)); x = x + ffn(LN'(x)).
  * LN is {@code layer_norm}, LN' is {@code final_layer_norm} in Hugging Face's naming.
  */
@@ -21,6 +22,6 @@ record EncoderLayer(SelfAttention attention, LayerNorm layerNorm, Linear interme
     }
 
     private INDArray feedForward(INDArray x) {
-        return output.apply(Gelu.applyInPlace(intermediate.apply(x)));
+        return output.apply(Gelu.applyDoubledInPlace(intermediate.apply(x))); // output's weights are halved at load
     }
 }

@@ -77,7 +77,8 @@ public final class Wav2Vec2Model {
             int out = config.convDim().get(i);
             INDArray w = t.get(p + "conv.weight", out, in, config.convKernel().get(i));
             INDArray b = config.convBias() ? t.get(p + "conv.bias", out) : null;
-            convs[i] = Conv1d.of(w, b, 1, config.convStride().get(i), 0, false);
+            // Layers after the first read 2 GELU of the previous one (Gelu.applyDoubledInPlace): halved weights.
+            convs[i] = Conv1d.of(i == 0 ? w : w.mul(0.5), b, 1, config.convStride().get(i), 0, false);
             if (config.featExtractNorm() == Wav2Vec2Config.FeatExtractNorm.LAYER || i == 0) {
                 // PyTorch's GroupNorm and LayerNorm default eps, not layer_norm_eps.
                 convNorms[i] = LayerNorm.of(t.get(p + "layer_norm.weight", out), t.get(p + "layer_norm.bias", out), 1e-5);
@@ -102,7 +103,7 @@ public final class Wav2Vec2Model {
                     linear(t, p + "attention.k_proj", h, h), linear(t, p + "attention.v_proj", h, h),
                     linear(t, p + "attention.out_proj", h, h), config.numAttentionHeads());
             layers[i] = new EncoderLayer(attention, layerNorm(t, p + "layer_norm", h, eps),
-                    linear(t, p + "feed_forward.intermediate_dense", ffn, h), linear(t, p + "feed_forward.output_dense", h, ffn),
+                    linear(t, p + "feed_forward.intermediate_dense", ffn, h), halved(linear(t, p + "feed_forward.output_dense", h, ffn)),
                     layerNorm(t, p + "final_layer_norm", h, eps), config.doStableLayerNorm());
         }
     }
@@ -335,7 +336,11 @@ public final class Wav2Vec2Model {
                 x = config.featExtractNorm() == Wav2Vec2Config.FeatExtractNorm.GROUP
                         ? convNorms[i].applyOverTime(x) : convNorms[i].apply(x);
             }
-            Gelu.applyInPlace(x);
+            if (i < convs.length - 1) {
+                Gelu.applyDoubledInPlace(x); // the next layer's weights are halved
+            } else {
+                Gelu.applyInPlace(x);
+            }
         }
         return x;
     }
@@ -362,6 +367,11 @@ public final class Wav2Vec2Model {
 
     private static Linear linear(CheckpointTensors t, String name, int out, int in) throws IOException {
         return Linear.of(t.get(name + ".weight", out, in), t.get(name + ".bias", out));
+    }
+
+    /** The same map on 2x its input (for a layer fed {@link Gelu#applyDoubledInPlace}); halving is exact. */
+    private static Linear halved(Linear l) {
+        return new Linear(l.weightT().mul(0.5), l.bias());
     }
 
     private static LayerNorm layerNorm(CheckpointTensors t, String name, int dim, double eps) throws IOException {
