@@ -14,11 +14,11 @@ record EncoderLayer(SelfAttention attention, LayerNorm layerNorm, Linear interme
     /** x [batch * frames, hidden] to a new array of the same shape. */
     INDArray apply(INDArray x, int batch, int frames, INDArray keyMask) {
         if (preNorm) {
-            INDArray h = x.add(attention.apply(layerNorm.apply(x), batch, frames, keyMask));
+            INDArray h = attention.apply(layerNorm.apply(x), batch, frames, keyMask).addi(x);
             return h.addi(feedForward(finalLayerNorm.apply(h)));
         }
-        INDArray h = layerNorm.apply(x.add(attention.apply(x, batch, frames, keyMask)));
-        return finalLayerNorm.apply(h.add(feedForward(h)));
+        INDArray h = layerNorm.apply(attention.apply(x, batch, frames, keyMask).addi(x));
+        return finalLayerNorm.apply(feedForward(h).addi(h));
     }
 
     private INDArray feedForward(INDArray x) {
