@@ -38,6 +38,7 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
@@ -116,9 +117,11 @@ public final class ExtractStage implements Stage {
 
     @Override
     public Map<String, Object> run(StageContext ctx) throws IOException {
+        long started = System.nanoTime();
         SparkSession spark = ctx.spark();
         SerConfig cfg = ctx.config();
-        Dataset<Row> manifest = spark.read().parquet(ctx.layout().manifest());
+        // The manifest stage writes Tables.MANIFEST; naming it saves a job that would read a footer to infer it.
+        Dataset<Row> manifest = spark.read().schema(Tables.MANIFEST).parquet(ctx.layout().manifest());
         // Driver side: only ids and paths (a corpus has thousands to a few hundred thousand rows).
         List<Row> keys = manifest.select("utt_id", "path").collectAsList();
         long rowsIn = keys.size();
@@ -138,14 +141,20 @@ public final class ExtractStage implements Stage {
                 .broadcast(partitionOf);
         Settings settings = Settings.of(cfg);
         HadoopConf hadoop = ctx.hadoop();
+        // The extracted rows are kept as the Java objects the tasks made (an RDD cache, not Spark SQL's columnar
+        // one): the features write fills it as it goes, in one job, and the rejects come from it without decoding
+        // any audio again. A Dataset cache would add a job that only builds the cache (AQE materialises it as its
+        // own query stage), so every task would wait for the slowest one twice.
         JavaRDD<Row> results = manifest.javaRDD()
                 .mapToPair(r -> new Tuple2<>(partitionOfB.value().get(r.<String>getAs("utt_id")), r))
                 .partitionBy(new IndexPartitioner(partitions))
                 .values()
-                .mapPartitions(rows -> extractPartition(rows, settings, hadoop));
-        Dataset<Row> all = spark.createDataFrame(results, RESULT).persist(StorageLevel.MEMORY_AND_DISK());
+                .mapPartitions(rows -> extractPartition(rows, settings, hadoop))
+                .persist(StorageLevel.MEMORY_AND_DISK());
+        long planned = System.nanoTime();
         try {
-            Dataset<Row> features = all.filter(col("reason").isNull()).drop("reason", "message");
+            Dataset<Row> features = spark.createDataFrame(results.filter(r -> r.isNullAt(REASON)), RESULT)
+                    .drop("reason", "message");
             String statsUri = ctx.layout().featureStats(cfg.features().kind());
             if (cfg.features().normalize().equals("global")) {
                 GlobalStats stats = trainStats(features, settings.melBins());
@@ -163,17 +172,45 @@ public final class ExtractStage implements Stage {
                     .option("parquet.enable.dictionary#frames.list.element", "false")
                     .option("parquet.enable.dictionary#pooled.list.element", "false")
                     .partitionBy("language", "split").parquet(ctx.featuresPath());
-            Dataset<Row> rejects = all.filter(col("reason").isNotNull())
-                    .select("row", "utt_id", "path", "reason", "message");
-            rejects.coalesce(1).write().mode(SaveMode.Overwrite).parquet(ctx.layout().rejects(name()));
-            long featureRows = spark.read().parquet(ctx.featuresPath()).count();
-            List<Row> rejected = spark.read().parquet(ctx.layout().rejects(name())).collectAsList();
+            long written = System.nanoTime();
+            JavaRDD<Row> rejectRows = results.filter(r -> !r.isNullAt(REASON))
+                    .map(r -> RowFactory.create(r.get(ROW), r.get(UTT_ID), r.get(PATH), r.get(REASON), r.get(MESSAGE)));
+            spark.createDataFrame(rejectRows, Tables.REJECTS).coalesce(1)
+                    .write().mode(SaveMode.Overwrite).parquet(ctx.layout().rejects(name()));
+            // The check reads back what was written, not what was meant to be, in one job: the features' small
+            // duration_s column (their count and the audio total) and the rejects (the rows to log). Both schemas are
+            // given, so neither read needs a job of its own to infer one.
+            JavaRDD<Written> featuresBack = spark.read().schema(writtenSchema(features.schema()))
+                    .parquet(ctx.featuresPath()).select("duration_s").javaRDD()
+                    .mapPartitions(rows -> {
+                        long n = 0;
+                        double seconds = 0;
+                        while (rows.hasNext()) {
+                            n++;
+                            seconds += rows.next().getDouble(0);
+                        }
+                        return List.of(new Written(n, seconds, List.of())).iterator();
+                    });
+            JavaRDD<Written> rejectsBack = spark.read().schema(Tables.REJECTS).parquet(ctx.layout().rejects(name()))
+                    .javaRDD().mapPartitions(rows -> {
+                        List<Row> list = new ArrayList<>();
+                        rows.forEachRemaining(list::add);
+                        return List.of(new Written(0, 0, list)).iterator();
+                    });
+            Written back = featuresBack.union(rejectsBack).fold(Written.NONE, Written::plus);
+            long featureRows = back.features();
+            List<Row> rejected = new ArrayList<>(back.rejects());
+            rejected.sort(java.util.Comparator.comparingLong(r -> r.getLong(0)));
             Map<String, Long> byReason = new TreeMap<>();
             for (Row r : rejected) {
                 LOG.warn("rejected row {} ({}): {}: {}", r.getLong(0), r.getString(2), r.getString(3), r.getString(4));
                 byReason.merge(r.getString(3), 1L, Long::sum);
             }
             requireEveryRowAccountedFor(rowsIn, featureRows, rejected.size());
+            long checked = System.nanoTime();
+            LOG.info("extract: planned in {} s, extracted and wrote features in {} s, wrote rejects and checked "
+                    + "the counts in {} s", seconds(planned - started), seconds(written - planned),
+                    seconds(checked - written));
             Map<String, Object> counts = new LinkedHashMap<>();
             counts.put("rows", rowsIn);
             counts.put("features", featureRows);
@@ -182,13 +219,44 @@ public final class ExtractStage implements Stage {
             counts.put("partitions", partitions);
             counts.put("partition_imbalance", packing.imbalance());
             counts.put("normalize", cfg.features().normalize());
-            Row seconds = all.filter(col("reason").isNull()).agg(org.apache.spark.sql.functions.sum("duration_s")).first();
-            counts.put("audio_seconds", seconds.isNullAt(0) ? 0.0 : seconds.getDouble(0));
+            counts.put("audio_seconds", back.audioSeconds());
             return counts;
         } finally {
-            all.unpersist();
+            results.unpersist(false);
             partitionOfB.destroy();
         }
+    }
+
+    private static final int UTT_ID = RESULT.fieldIndex("utt_id");
+    private static final int ROW = RESULT.fieldIndex("row");
+    private static final int PATH = RESULT.fieldIndex("path");
+    private static final int REASON = RESULT.fieldIndex("reason");
+    private static final int MESSAGE = RESULT.fieldIndex("message");
+
+    /** The written tables as read back: feature rows, their audio seconds, and the reject rows. */
+    record Written(long features, double audioSeconds, List<Row> rejects) implements Serializable {
+        static final Written NONE = new Written(0, 0, List.of());
+
+        Written plus(Written o) {
+            List<Row> both = new ArrayList<>(rejects);
+            both.addAll(o.rejects);
+            return new Written(features + o.features, audioSeconds + o.audioSeconds, both);
+        }
+    }
+
+    /** The features table as read back: the partition columns come last. */
+    static StructType writtenSchema(StructType features) {
+        StructType out = new StructType();
+        for (StructField f : features.fields()) {
+            if (!f.name().equals("language") && !f.name().equals("split")) {
+                out = out.add(f);
+            }
+        }
+        return out.add("language", DataTypes.StringType, true).add("split", DataTypes.StringType, true);
+    }
+
+    private static String seconds(long nanos) {
+        return String.format("%.2f", nanos / 1e9);
     }
 
     /** The stage's invariant: nothing is dropped silently. */

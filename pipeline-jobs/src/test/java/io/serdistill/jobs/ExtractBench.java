@@ -12,17 +12,72 @@ import org.apache.spark.sql.SparkSession;
 
 /**
  * Extraction scaling benchmark (not a test): generates a demo corpus and times the extract stage in local[1] and
- * local[2] sessions, one after the other, each with one warm-up run and then {@code repeats} timed runs (best and
- * median reported: on a shared machine the best run is the one least disturbed by other load). Usage: ExtractBench [utterances=600] [repeats=3] [workDir]. The utterance count is rounded to
- * 3 languages x 5 speakers x 4 emotions x n; durations are uniform in 1-8 s at 16 kHz.
+ * local[2] sessions, one after the other, each with {@code warmups} untimed runs and then {@code repeats} timed runs
+ * (best and median reported: on a shared machine the best run is the one least disturbed by other load). Usage:
+ * ExtractBench [utterances=600] [repeats=3] [workDir] [warmups=1]. The local[1] session starts in a cold JVM, so with
+ * one warm-up its runs are still getting faster from JIT compilation; more warm-ups measure both at steady state.
+ * The utterance count is rounded to 3 languages x 5 speakers x 4 emotions x n; durations are uniform in 1-8 s at
+ * 16 kHz. With -Dextract.bench.trace=true every run is followed by its Spark job and stage timeline.
  */
 public final class ExtractBench {
     private ExtractBench() {}
 
+    /** With -Dextract.bench.trace=true: after each run, every Spark stage's wall time, task count and task time. */
+    static final class Trace extends org.apache.spark.scheduler.SparkListener {
+        private final List<String> lines = java.util.Collections.synchronizedList(new ArrayList<>());
+        private final Map<Integer, long[]> taskTimes = new java.util.concurrent.ConcurrentHashMap<>();
+        private volatile long origin = -1;
+
+        @Override
+        public void onJobStart(org.apache.spark.scheduler.SparkListenerJobStart e) {
+            if (origin < 0) {
+                origin = e.time();
+            }
+            lines.add(String.format("  +%5d ms job %d start (%s)", e.time() - origin, e.jobId(),
+                    e.properties() == null ? "" : e.properties().getProperty("callSite.short", "")));
+        }
+
+        @Override
+        public void onJobEnd(org.apache.spark.scheduler.SparkListenerJobEnd e) {
+            lines.add(String.format("  +%5d ms job %d end", e.time() - origin, e.jobId()));
+        }
+
+        @Override
+        public void onTaskEnd(org.apache.spark.scheduler.SparkListenerTaskEnd e) {
+            long[] t = taskTimes.computeIfAbsent(e.stageId(), k -> new long[3]);
+            synchronized (t) {
+                if (e.taskMetrics() != null) {
+                    t[0] += e.taskMetrics().executorRunTime();
+                    t[1] = Math.max(t[1], e.taskMetrics().executorRunTime());
+                    t[2] += e.taskMetrics().jvmGCTime();
+                }
+            }
+        }
+
+        @Override
+        public void onStageCompleted(org.apache.spark.scheduler.SparkListenerStageCompleted e) {
+            org.apache.spark.scheduler.StageInfo s = e.stageInfo();
+            long[] t = taskTimes.getOrDefault(s.stageId(), new long[3]);
+            long sub = (Long) s.submissionTime().get();
+            long done = (Long) s.completionTime().get();
+            lines.add(String.format("  +%5d ms   stage %d %s: %d tasks, %d ms wall, task run sum %d ms, max %d ms, gc %d ms",
+                    sub - origin, s.stageId(), s.name(), s.numTasks(), done - sub, t[0], t[1], t[2]));
+        }
+
+        void dump() {
+            synchronized (lines) {
+                lines.forEach(System.out::println);
+                lines.clear();
+            }
+            origin = -1;
+        }
+    }
+
     public static void main(String[] args) throws Exception {
         int utterances = args.length > 0 ? Integer.parseInt(args[0]) : 600;
         int repeats = args.length > 1 ? Integer.parseInt(args[1]) : 3;
-        Path work = args.length > 2 ? Path.of(args[2]) : Files.createTempDirectory("extract-bench");
+        Path work = args.length > 2 && !args[2].isEmpty() ? Path.of(args[2]) : Files.createTempDirectory("extract-bench");
+        int warmups = args.length > 3 ? Integer.parseInt(args[3]) : 1;
         int perEmotion = Math.max(1, Math.round(utterances / 60f));
         DemoCorpus.Options options = new DemoCorpus.Options(List.of("en", "fi", "fr"), 5, perEmotion, 1.0, 8.0, 11L, 16_000);
         long t0 = System.nanoTime();
@@ -42,11 +97,16 @@ public final class ExtractBench {
                     .config("spark.ui.enabled", "false").getOrCreate();
             try {
                 StageRunner.run(spark, config, List.of(new ManifestStage()), true);
+                Trace trace = new Trace();
+                if (Boolean.getBoolean("extract.bench.trace")) {
+                    spark.sparkContext().addSparkListener(trace);
+                }
                 List<Double> seconds = new ArrayList<>();
-                for (int r = 0; r <= repeats; r++) {
+                for (int r = 1 - warmups; r <= repeats; r++) {
                     StageRunner.StageTiming t = StageRunner.run(spark, config, List.of(new ExtractStage()), true).get(0);
-                    System.out.printf("%s run %d%s: %.2f s %s%n", master, r, r == 0 ? " (warm-up)" : "", t.seconds(),
+                    System.out.printf("%s run %d%s: %.2f s %s%n", master, r, r <= 0 ? " (warm-up)" : "", t.seconds(),
                             t.counts());
+                    trace.dump();
                     if (r > 0) {
                         seconds.add(t.seconds());
                     }
@@ -62,9 +122,9 @@ public final class ExtractBench {
             double one = stat.getValue().get("local[1]");
             double two = stat.getValue().get("local[2]");
             System.out.printf("extract, %d utterances / %.0f s of audio, %s of %d: local[1] %.2f s (%.0f audio-s/s), "
-                            + "local[2] %.2f s (%.0f audio-s/s); speed-up %.2fx on %d available processors%n",
+                            + "local[2] %.2f s (%.0f audio-s/s); speed-up %.2fx on %d available processors, %d warm-up run(s)%n",
                     corpus.utterances(), corpus.totalSeconds(), stat.getKey(), repeats, one, corpus.totalSeconds() / one,
-                    two, corpus.totalSeconds() / two, one / two, Runtime.getRuntime().availableProcessors());
+                    two, corpus.totalSeconds() / two, one / two, Runtime.getRuntime().availableProcessors(), warmups);
         }
     }
 }
