@@ -86,18 +86,8 @@ public final class ExtractStage implements Stage {
 
     }
 
-    /** One row per manifest row: features when reason is null, otherwise the reject. */
-    static final StructType RESULT = new StructType()
-            .add("utt_id", DataTypes.StringType, false)
-            .add("row", DataTypes.LongType, false)
-            .add("path", DataTypes.StringType, false)
-            .add("language", DataTypes.StringType, false)
-            .add("emotion", DataTypes.StringType, false)
-            .add("label", DataTypes.IntegerType, false)
-            .add("speaker", DataTypes.StringType, false)
-            .add("split", DataTypes.StringType, false)
-            .add("corpus", DataTypes.StringType, false)
-            .add("session", DataTypes.StringType, false)
+    /** One row per manifest row: the manifest's columns, then the features when reason is null, otherwise the reject. */
+    static final StructType RESULT = Tables.MANIFEST
             .add("duration_s", DataTypes.DoubleType, true)
             .add("num_frames", DataTypes.IntegerType, true)
             .add("dim", DataTypes.IntegerType, true)
