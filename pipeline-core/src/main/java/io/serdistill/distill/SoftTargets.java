@@ -4,20 +4,11 @@ package io.serdistill.distill;
 public final class SoftTargets {
     private SoftTargets() {}
 
-    /** softmax(logits / temperature), computed stably in double. */
+    /** softmax(logits / temperature), computed stably in double (exp of {@link KdLoss}'s log-softmax). */
     public static double[] softmax(float[] logits, double temperature) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (float z : logits) {
-            max = Math.max(max, z / temperature);
-        }
-        double[] p = new double[logits.length];
-        double sum = 0;
-        for (int i = 0; i < logits.length; i++) {
-            p[i] = Math.exp(logits[i] / temperature - max);
-            sum += p[i];
-        }
+        double[] p = KdLoss.logSoftmax(logits, temperature);
         for (int i = 0; i < p.length; i++) {
-            p[i] /= sum;
+            p[i] = Math.exp(p[i]);
         }
         return p;
     }

@@ -12,6 +12,7 @@ import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * An utterance-level emotion classifier in SameDiff: input standardisation, an MLP with ReLU, logits.
@@ -222,21 +223,7 @@ public final class EmotionClassifier {
         if (spec.inputLayers() == 1) {
             return new double[] {1.0};
         }
-        float[] logits = sd.getVariable(LAYER_LOGITS).getArr().toFloatVector();
-        double max = Double.NEGATIVE_INFINITY;
-        for (float l : logits) {
-            max = Math.max(max, l);
-        }
-        double[] w = new double[logits.length];
-        double sum = 0;
-        for (int i = 0; i < w.length; i++) {
-            w[i] = Math.exp(logits[i] - max);
-            sum += w[i];
-        }
-        for (int i = 0; i < w.length; i++) {
-            w[i] /= sum;
-        }
-        return w;
+        return Transforms.softmax(sd.getVariable(LAYER_LOGITS).getArr().castTo(DataType.DOUBLE), true).toDoubleVector();
     }
 
     /** The live parameter arrays (updating them in place updates the model). */

@@ -11,6 +11,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
 import org.nd4j.linalg.learning.config.Adam;
 
 /**
@@ -119,20 +120,7 @@ public final class Wav2Vec2Head {
         if (!spec.layerWeighting()) {
             return new float[] {1f};
         }
-        double[] z = sd.getVariable(LAYER_LOGITS).getArr().toDoubleVector();
-        double max = Double.NEGATIVE_INFINITY;
-        for (double v : z) {
-            max = Math.max(max, v);
-        }
-        double sum = 0;
-        for (double v : z) {
-            sum += Math.exp(v - max);
-        }
-        float[] w = new float[z.length];
-        for (int i = 0; i < z.length; i++) {
-            w[i] = (float) (Math.exp(z[i] - max) / sum);
-        }
-        return w;
+        return Transforms.softmax(sd.getVariable(LAYER_LOGITS).getArr(), true).toFloatVector();
     }
 
     /** Logits [B, classes]. {@code mask} is null for pre-pooled input. */
