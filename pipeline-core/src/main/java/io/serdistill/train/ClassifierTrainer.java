@@ -5,6 +5,8 @@ import com.google.gson.reflect.TypeToken;
 import io.serdistill.data.Emotion;
 import io.serdistill.distill.SoftTargets;
 import io.serdistill.eval.ConfusionMatrix;
+import io.serdistill.features.FeatureMatrix;
+import io.serdistill.features.GlobalStats;
 import io.serdistill.model.ClassifierSpec;
 import io.serdistill.model.EmotionClassifier;
 import io.serdistill.model.SafeTensors;
@@ -284,26 +286,24 @@ public final class ClassifierTrainer {
     }
 
     private static float[][] meanAndStd(List<TrainingExample> examples, int dim) {
-        double[] sum = new double[dim];
-        double[] sumSq = new double[dim];
-        for (TrainingExample e : examples) {
+        float[] flat = new float[examples.size() * dim];
+        for (int i = 0; i < examples.size(); i++) {
+            TrainingExample e = examples.get(i);
             if (e.input().length != dim) {
                 throw new IllegalArgumentException("utterance " + e.uttId() + " has " + e.input().length
                         + " input values, expected " + dim);
             }
-            for (int j = 0; j < dim; j++) {
-                sum[j] += e.input()[j];
-                sumSq[j] += (double) e.input()[j] * e.input()[j];
-            }
+            System.arraycopy(e.input(), 0, flat, i * dim, dim);
         }
+        GlobalStats stats = GlobalStats.of(new FeatureMatrix(examples.size(), dim, flat));
+        double[] m = stats.mean();
+        double[] var = stats.variance();
         float[] mean = new float[dim];
         float[] std = new float[dim];
-        int n = examples.size();
         for (int j = 0; j < dim; j++) {
-            double m = sum[j] / n;
-            mean[j] = (float) m;
+            mean[j] = (float) m[j];
             // Floor keeps constant inputs (e.g. a silent mel bin) from dividing by zero.
-            std[j] = (float) Math.max(Math.sqrt(Math.max(sumSq[j] / n - m * m, 0)), 1e-3);
+            std[j] = (float) Math.max(Math.sqrt(var[j]), 1e-3);
         }
         return new float[][] {mean, std};
     }
