@@ -83,6 +83,8 @@ public final class Wav2Vec2FineTuneModel {
     private final DataType dtype;
     private final SameDiff sd;
     private final List<String> parameterNames = new ArrayList<>();
+    /** [B, T] of the current input, as a LONG vector: dynamic shapes are built from it. */
+    private final SDVariable batchAndTime;
     private boolean trainable;
     private boolean withTargets;
 
@@ -113,7 +115,7 @@ public final class Wav2Vec2FineTuneModel {
         int ffn = config.intermediateSize();
         SDVariable features = sd.placeHolder(FEATURES, dtype, -1, -1, f);
         SDVariable mask = sd.placeHolder(MASK, dtype, -1, -1);
-        SDVariable batchAndTime = sd.slice(sd.shape(features).castTo(DataType.LONG), new int[] {0}, 2);
+        batchAndTime = sd.slice(sd.shape(features).castTo(DataType.LONG), new int[] {0}, 2);
 
         SDVariable x = layerNorm(features, t, "feature_projection.layer_norm", f, eps);
         x = linear(x, t, "feature_projection.projection", h, f);
@@ -129,10 +131,10 @@ public final class Wav2Vec2FineTuneModel {
         for (int i = 0; i < config.numHiddenLayers(); i++) {
             String p = "encoder.layers." + i + ".";
             if (config.doStableLayerNorm()) {
-                SDVariable a = x.add(attention(layerNorm(x, t, p + "layer_norm", h, eps), t, p, keyBias, batchAndTime));
+                SDVariable a = x.add(attention(layerNorm(x, t, p + "layer_norm", h, eps), t, p, keyBias));
                 x = a.add(feedForward(layerNorm(a, t, p + "final_layer_norm", h, eps), t, p, ffn));
             } else {
-                SDVariable a = layerNorm(x.add(attention(x, t, p, keyBias, batchAndTime)), t, p + "layer_norm", h, eps);
+                SDVariable a = layerNorm(x.add(attention(x, t, p, keyBias)), t, p + "layer_norm", h, eps);
                 x = layerNorm(a.add(feedForward(a, t, p, ffn)), t, p + "final_layer_norm", h, eps);
             }
             boolean last = i == config.numHiddenLayers() - 1;
@@ -204,11 +206,20 @@ public final class Wav2Vec2FineTuneModel {
         return centred.div(std).mul(gain).add(bias);
     }
 
-    /** x W^T + b on [B, T, in] with W in PyTorch's [out, in] layout (so saved weights keep Hugging Face's shape). */
+    /**
+     * x W^T + b on [B, T, in] with W in PyTorch's [out, in] layout (so saved weights keep Hugging Face's shape), as
+     * one [B * T, in] GEMM: tensorMmul would be shorter, but its gradient op fails on rank-3 input in M2.1.
+     */
     private SDVariable linear(SDVariable x, CheckpointTensors t, String name, int out, int in) throws IOException {
         SDVariable w = param(t, name + ".weight", out, in);
         SDVariable b = param(t, name + ".bias", out);
-        return sd.tensorMmul(x, w, new int[] {2}, new int[] {1}).add(b);
+        SDVariable y = sd.mmul(x.reshape(-1, in), w, false, true, false).add(b);
+        return sd.reshape(y, shape(out));
+    }
+
+    /** [B, T, tail...] as a shape vector for the current input. */
+    private SDVariable shape(long... tail) {
+        return sd.concat(0, batchAndTime, sd.constant(Nd4j.createFromArray(tail)));
     }
 
     /** The exact GELU, x (1 + erf(x / sqrt 2)) / 2 (ND4J's gelu ops are approximations). */
@@ -267,19 +278,17 @@ public final class Wav2Vec2FineTuneModel {
     }
 
     /** Multi-head self-attention on [B, T, H]; {@code keyBias} [B, 1, 1, T] masks padding keys. */
-    private SDVariable attention(SDVariable x, CheckpointTensors t, String p, SDVariable keyBias, SDVariable batchAndTime)
-            throws IOException {
+    private SDVariable attention(SDVariable x, CheckpointTensors t, String p, SDVariable keyBias) throws IOException {
         int h = config.hiddenSize();
         int heads = config.numAttentionHeads();
         int headDim = h / heads;
-        SDVariable split = sd.concat(0, batchAndTime, sd.constant(Nd4j.createFromArray((long) heads, headDim)));
+        SDVariable split = shape(heads, headDim);
         SDVariable q = heads(linear(x, t, p + "attention.q_proj", h, h).mul(1 / Math.sqrt(headDim)), split);
         SDVariable k = heads(linear(x, t, p + "attention.k_proj", h, h), split);
         SDVariable v = heads(linear(x, t, p + "attention.v_proj", h, h), split);
         SDVariable scores = sd.mmul(q, k, false, true, false).add(keyBias); // [B, heads, T, T]
         SDVariable context = sd.mmul(sd.nn.softmax(scores, 3), v); // [B, heads, T, headDim]
-        SDVariable merged = sd.reshape(sd.permute(context, 0, 2, 1, 3),
-                sd.concat(0, batchAndTime, sd.constant(Nd4j.createFromArray((long) h))));
+        SDVariable merged = sd.reshape(sd.permute(context, 0, 2, 1, 3), shape(h));
         return linear(merged, t, p + "attention.out_proj", h, h);
     }
 

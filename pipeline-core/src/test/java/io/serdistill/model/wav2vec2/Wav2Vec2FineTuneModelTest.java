@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import org.nd4j.linalg.api.buffer.DataType;
 import java.util.Properties;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -57,6 +59,49 @@ class Wav2Vec2FineTuneModelTest {
         List<INDArray> padded = model.hiddenStates(model.batch(two));
         int last = padded.size() - 1;
         assertClose(variant + " padded short", alone.hiddenStates().get(last).slice(0), padded.get(last).slice(1), alone.frames()[0]);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"base", "stable"})
+    void gradientsMatchFiniteDifferencesInDoublePrecision(String variant) throws IOException {
+        Wav2Vec2Model frozen = Wav2Vec2Model.load(Wav2Vec2ParityTest.fixtureDir(variant));
+        Wav2Vec2FineTuneModel model = Wav2Vec2FineTuneModel.load(Wav2Vec2ParityTest.fixtureDir(variant),
+                Wav2Vec2FineTuneModel.meanPoolingHead(frozen.config(), true, 8, 4), 3, DataType.DOUBLE);
+        model.prepareTraining(0.5, 2.0);
+        float[] wave = Wav2Vec2ParityTest.floats(Wav2Vec2ParityTest.FIXTURES + "input.f32", 8000);
+        // two utterances of different lengths: the gradient also flows through the padding masks
+        Wav2Vec2FineTuneModel.Batch batch = model.batch(frozen.featureEncoder(
+                List.of(java.util.Arrays.copyOf(wave, 6000), java.util.Arrays.copyOfRange(wave, 1000, 8000))));
+        int[] labels = {1, 3};
+        List<float[]> targets = List.of(new float[] {0.1f, 0.6f, 0.2f, 0.1f}, new float[] {0.25f, 0.25f, 0.1f, 0.4f});
+        Map<String, INDArray> grads = model.step(batch, labels, targets).gradients();
+        Map<String, INDArray> params = model.parameters();
+        double worst = 0;
+        for (String name : List.of("feature_projection.layer_norm.weight", "feature_projection.projection.weight",
+                "encoder.pos_conv_embed.conv.weight_g", "encoder.pos_conv_embed.conv.weight_v",
+                "encoder.pos_conv_embed.conv.bias", "encoder.layer_norm.bias", "encoder.layers.0.attention.q_proj.weight",
+                "encoder.layers.0.attention.k_proj.weight", "encoder.layers.1.attention.v_proj.weight",
+                "encoder.layers.1.feed_forward.intermediate_dense.weight", "encoder.layers.1.final_layer_norm.weight",
+                "layer_logits", "proj_w", "cls_b")) {
+            INDArray p = params.get(name).reshape(-1);
+            INDArray g = grads.get(name).reshape(-1);
+            for (long i : new long[] {0, p.length() / 3, p.length() - 1}) {
+                double original = p.getDouble(i);
+                double h = 1e-6;
+                p.putScalar(i, original + h);
+                double up = model.loss(batch, labels, targets);
+                p.putScalar(i, original - h);
+                double down = model.loss(batch, labels, targets);
+                p.putScalar(i, original);
+                double numeric = (up - down) / (2 * h);
+                double analytic = g.getDouble(i);
+                // floor: a few gradients are exactly 0 (e.g. the key bias: softmax ignores a shift shared by all keys)
+                double err = Math.abs(numeric - analytic) / Math.max(1e-3, Math.abs(numeric) + Math.abs(analytic));
+                worst = Math.max(worst, err);
+                assertTrue(err < 1e-5, variant + " " + name + "[" + i + "]: numeric " + numeric + " vs analytic " + analytic);
+            }
+        }
+        System.out.printf("%s gradient check: worst relative error %.3g%n", variant, worst);
     }
 
     static double relativeError(INDArray expected, INDArray actual, int frames) {
