@@ -389,6 +389,13 @@ public final class Wav2Vec2FineTuneModel {
      * @param targets distillation targets [B][classes]; may be null when alpha = 1
      */
     public Step step(Batch batch, int[] labels, List<float[]> targets) {
+        if (labels.length == 1) {
+            // M2.1's backward pass fails on a batch of one (a reduce op without input, NullPointerException); the
+            // utterance twice has the same mean loss and the same gradients.
+            batch = new Batch(Nd4j.concat(0, batch.features(), batch.features()), Nd4j.concat(0, batch.mask(), batch.mask()));
+            labels = new int[] {labels[0], labels[0]};
+            targets = targets == null ? null : List.of(targets.get(0), targets.get(0));
+        }
         var out = sd.calculateGradientsAndOutputs(placeholders(batch, labels, targets), List.of(LOSS), parameterNames);
         return new Step(out.getOutputs().get(LOSS).getDouble(0), out.getGradients());
     }

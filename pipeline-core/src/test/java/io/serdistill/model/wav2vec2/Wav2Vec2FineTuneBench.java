@@ -25,6 +25,7 @@ public final class Wav2Vec2FineTuneBench {
         double seconds = args.length > 0 ? Double.parseDouble(args[0]) : 4;
         int warmups = args.length > 1 ? Integer.parseInt(args[1]) : 1;
         int runs = args.length > 2 ? Integer.parseInt(args[2]) : 3;
+        int batchSize = args.length > 3 ? Integer.parseInt(args[3]) : 1;
         String json = """
                 {"model_type": "wav2vec2", "hidden_size": 768, "num_hidden_layers": 12, "num_attention_heads": 12,
                  "intermediate_size": 3072, "conv_bias": false, "feat_extract_norm": "group", "do_stable_layer_norm": false}
@@ -39,20 +40,20 @@ public final class Wav2Vec2FineTuneBench {
         model.prepareTraining(1.0, 1.0);
         int frames = config.frames((int) (seconds * 16000));
         INDArray cnn = Nd4j.rand(DataType.FLOAT, frames, config.featureDim());
-        Wav2Vec2FineTuneModel.Batch batch = model.batch(List.of(cnn));
+        Wav2Vec2FineTuneModel.Batch batch = model.batch(java.util.Collections.nCopies(batchSize, cnn));
         AdamW adam = new AdamW(0.01, 1.0);
         double[] times = new double[runs];
         for (int i = -warmups; i < runs; i++) {
             long start = System.nanoTime();
-            Wav2Vec2FineTuneModel.Step step = model.step(batch, new int[] {1}, null);
+            Wav2Vec2FineTuneModel.Step step = model.step(batch, new int[batchSize], null);
             adam.apply(model.parameters(), step.gradients(), 1e-5);
             if (i >= 0) {
                 times[i] = (System.nanoTime() - start) * 1e-9;
             }
         }
         Arrays.sort(times);
-        System.out.printf("wav2vec2-base-sized fine-tuning step, %d frames (%.1f s), batch 1, ND4J threads %d: median %.2f s,"
-                + " best %.2f s (%d runs after %d warm-up)%n", frames, seconds, Nd4j.getEnvironment().maxMasterThreads(),
+        System.out.printf("wav2vec2-base-sized fine-tuning step, %d frames (%.1f s), batch %d, ND4J threads %d: median %.2f s,"
+                + " best %.2f s (%d runs after %d warm-up)%n", frames, seconds, batchSize, Nd4j.getEnvironment().maxMasterThreads(),
                 times[runs / 2], times[0], runs, warmups);
     }
 }

@@ -104,6 +104,22 @@ class Wav2Vec2FineTuneModelTest {
         System.out.printf("%s gradient check: worst relative error %.3g%n", variant, worst);
     }
 
+    @org.junit.jupiter.api.Test
+    void aBatchOfOneUtteranceTrains() throws IOException {
+        Wav2Vec2Model frozen = Wav2Vec2Model.load(Wav2Vec2ParityTest.fixtureDir("base"));
+        Wav2Vec2FineTuneModel model = Wav2Vec2FineTuneModel.load(Wav2Vec2ParityTest.fixtureDir("base"),
+                Wav2Vec2FineTuneModel.meanPoolingHead(frozen.config(), true, 8, 4), 3);
+        model.prepareTraining(1.0, 1.0);
+        float[] wave = Wav2Vec2ParityTest.floats(Wav2Vec2ParityTest.FIXTURES + "input.f32", 8000);
+        INDArray frames = frozen.featureEncoder(List.of(wave)).get(0);
+        Wav2Vec2FineTuneModel.Step one = model.step(model.batch(List.of(frames)), new int[] {2}, null);
+        Wav2Vec2FineTuneModel.Step two = model.step(model.batch(List.of(frames, frames)), new int[] {2, 2}, null);
+        assertEquals(two.loss(), one.loss(), 1e-6);
+        assertEquals(model.loss(model.batch(List.of(frames)), new int[] {2}, null), one.loss(), 1e-6);
+        String q = "encoder.layers.1.attention.q_proj.weight";
+        assertEquals(0, one.gradients().get(q).sub(two.gradients().get(q)).amaxNumber().doubleValue(), 1e-6);
+    }
+
     static double relativeError(INDArray expected, INDArray actual, int frames) {
         INDArray e = expected.get(NDArrayIndex.interval(0, frames), NDArrayIndex.all()).castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE);
         INDArray a = actual.get(NDArrayIndex.interval(0, frames), NDArrayIndex.all()).castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE);
