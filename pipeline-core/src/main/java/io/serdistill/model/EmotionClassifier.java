@@ -47,10 +47,10 @@ public final class EmotionClassifier {
         this.sd = SameDiff.create();
         SDVariable h = sd.placeHolder(INPUT, DataType.FLOAT, -1, spec.inputDim());
         if (spec.inputLayers() > 1) {
-            // Softmax over learnable per-layer logits, built from exp/sum (see logSoftmax for why not sd.nn).
+            // Softmax over learnable per-layer logits. sd.nn.softmax, not exp / sum by hand: the gradient of that
+            // division by the reduced sum is wrong in M2.1 (see Wav2Vec2FineTuneModelTest's gradient check).
             SDVariable layerLogits = sd.var(LAYER_LOGITS, Nd4j.create(weights.get(LAYER_LOGITS), new long[] {spec.inputLayers()}, 'c'));
-            SDVariable e = sd.math.exp(layerLogits.sub(layerLogits.max()));
-            SDVariable layerWeights = e.div(e.sum()).reshape(1, spec.inputLayers(), 1);
+            SDVariable layerWeights = sd.nn.softmax(layerLogits.reshape(1, spec.inputLayers()), 1).reshape(1, spec.inputLayers(), 1);
             h = h.reshape(-1, spec.inputLayers(), spec.mlpInput()).mul(layerWeights).sum(1);
         }
         for (int i = 0; i < spec.layers(); i++) {

@@ -11,7 +11,7 @@ import java.io.Serializable;
  *                      training, weighted per utterance), or null when not distilling
  */
 public record TrainingExample(String uttId, String language, String speaker, int label, float[] input,
-                              float[][] teacherLogits) implements Serializable {
+                              float[][] teacherLogits) implements Serializable, LabelledUtterance {
 
     public TrainingExample withTeacherLogits(float[][] logits) {
         return new TrainingExample(uttId, language, speaker, label, input, logits);

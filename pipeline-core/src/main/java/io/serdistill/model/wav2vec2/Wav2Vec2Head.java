@@ -44,15 +44,27 @@ public final class Wav2Vec2Head {
     private Wav2Vec2Head(HeadSpec spec, Map<String, INDArray> weights) {
         this.spec = spec;
         this.sd = SameDiff.create();
-        int h = spec.hiddenSize();
-        int layers = spec.numLayers();
         SDVariable x = spec.prePooled()
-                ? sd.placeHolder(HIDDEN, DataType.FLOAT, -1, layers, h)
-                : sd.placeHolder(HIDDEN, DataType.FLOAT, -1, layers, -1, h);
+                ? sd.placeHolder(HIDDEN, DataType.FLOAT, -1, spec.numLayers(), spec.hiddenSize())
+                : sd.placeHolder(HIDDEN, DataType.FLOAT, -1, spec.numLayers(), -1, spec.hiddenSize());
+        build(spec, x, spec.prePooled() ? null : sd.placeHolder(MASK, DataType.FLOAT, -1, -1), weights);
+    }
+
+    /**
+     * Adds the head to {@code x}'s graph, its trainable variables named as in {@link #weights()}: layer weighting,
+     * pooling, projector, classifier; returns the logits [B, classes], named {@link #LOGITS}. Shared with
+     * {@link Wav2Vec2FineTuneModel}, which feeds it hidden states computed in the same graph.
+     *
+     * @param x    [B, numLayers, T, H], or [B, numLayers, H] when {@link HeadSpec#prePooled()}
+     * @param mask [B, T], 1 for real frames and 0 for padding; null when pre-pooled
+     */
+    static SDVariable build(HeadSpec spec, SDVariable x, SDVariable mask, Map<String, INDArray> weights) {
+        SameDiff sd = x.getSameDiff();
+        int layers = spec.numLayers();
         if (spec.layerWeighting()) {
-            SDVariable logits = sd.var(LAYER_LOGITS, weights.get(LAYER_LOGITS));
-            SDVariable e = sd.math.exp(logits.sub(logits.max()));
-            SDVariable w = e.div(e.sum());
+            // sd.nn.softmax: exp(l - max) / sum built by hand has a wrong gradient in M2.1 (the division by the
+            // reduced sum), checked by finite differences in Wav2Vec2FineTuneModelTest.
+            SDVariable w = sd.nn.softmax(sd.reshape(sd.var(LAYER_LOGITS, weights.get(LAYER_LOGITS)), 1, layers), 1);
             x = x.mul(spec.prePooled() ? sd.reshape(w, 1, layers, 1) : sd.reshape(w, 1, layers, 1, 1));
         }
         x = x.sum(1); // the weighted sum, or dropping the single-layer axis
@@ -60,17 +72,16 @@ public final class Wav2Vec2Head {
         if (spec.prePooled()) {
             pooled = x;
         } else {
-            SDVariable mask = sd.placeHolder(MASK, DataType.FLOAT, -1, -1);
-            pooled = spec.pooling() == HeadSpec.Pooling.MEAN ? maskedMean(x, mask) : attentiveStats(x, mask, weights);
+            pooled = spec.pooling() == HeadSpec.Pooling.MEAN ? maskedMean(x, mask) : attentiveStats(spec, x, mask, weights);
         }
         pooled = sd.identity(POOLED, pooled);
         SDVariable projected = sd.nn.linear(pooled, sd.var("proj_w", weights.get("proj_w")), sd.var("proj_b", weights.get("proj_b")));
-        sd.nn.linear(LOGITS, projected, sd.var("cls_w", weights.get("cls_w")), sd.var("cls_b", weights.get("cls_b")));
+        return sd.nn.linear(LOGITS, projected, sd.var("cls_w", weights.get("cls_w")), sd.var("cls_b", weights.get("cls_b")));
     }
 
     /** sum_t x[b, t] m[b, t] / sum_t m[b, t]: padding frames never count. x [B, T, H], m [B, T] to [B, H]. */
-    private SDVariable maskedMean(SDVariable x, SDVariable mask) {
-        SDVariable m = sd.expandDims(mask, 2);
+    private static SDVariable maskedMean(SDVariable x, SDVariable mask) {
+        SDVariable m = x.getSameDiff().expandDims(mask, 2);
         return x.mul(m).sum(1).div(mask.sum(true, 1));
     }
 
@@ -78,7 +89,8 @@ public final class Wav2Vec2Head {
      * Attentive statistics pooling (Okabe et al. 2018): alpha_t = softmax over real frames of
      * v . tanh(W x_t + b); output [sum alpha x ; sqrt(sum alpha x^2 - mean^2)], [B, 2H].
      */
-    private SDVariable attentiveStats(SDVariable x, SDVariable mask, Map<String, INDArray> weights) {
+    private static SDVariable attentiveStats(HeadSpec spec, SDVariable x, SDVariable mask, Map<String, INDArray> weights) {
+        SameDiff sd = x.getSameDiff();
         int h = spec.hiddenSize();
         SDVariable frames = sd.reshape(x, -1, h);
         SDVariable a = sd.math.tanh(sd.nn.linear(frames, sd.var("att_w", weights.get("att_w")), sd.var("att_b", weights.get("att_b"))));
@@ -94,6 +106,11 @@ public final class Wav2Vec2Head {
 
     /** Fresh weights from {@code seed}: uniform layer weights, Glorot-uniform matrices, zero biases. */
     public static Wav2Vec2Head initialise(HeadSpec spec, long seed) {
+        return new Wav2Vec2Head(spec, initialWeights(spec, seed));
+    }
+
+    /** The weights {@link #initialise} starts from, by variable name. */
+    static Map<String, INDArray> initialWeights(HeadSpec spec, long seed) {
         SplittableRandom rng = new SplittableRandom(seed);
         Map<String, INDArray> w = new LinkedHashMap<>();
         if (spec.layerWeighting()) {
@@ -108,7 +125,7 @@ public final class Wav2Vec2Head {
         w.put("proj_b", Nd4j.zeros(DataType.FLOAT, spec.projectorDim()));
         w.put("cls_w", glorot(rng, spec.projectorDim(), spec.numClasses()));
         w.put("cls_b", Nd4j.zeros(DataType.FLOAT, spec.numClasses()));
-        return new Wav2Vec2Head(spec, w);
+        return w;
     }
 
     public HeadSpec spec() {

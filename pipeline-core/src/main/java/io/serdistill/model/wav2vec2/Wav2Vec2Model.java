@@ -38,7 +38,8 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * never looks at them.
  *
  * <p>Immutable after loading; {@link #forward} may be called from several threads (ND4J itself uses a thread pool
- * per op). Gradients are not available: this is the frozen-feature path.
+ * per op). Gradients are not available: this is the frozen-feature path; {@link Wav2Vec2FineTuneModel} is the
+ * trainable counterpart of everything after the CNN, fed by {@link #featureEncoder}.
  */
 public final class Wav2Vec2Model {
     private static final double MASKED = -1e9;
@@ -114,6 +115,15 @@ public final class Wav2Vec2Model {
      * ({@code pytorch_model.bin}, *.pt, *.pth, *.ckpt) are refused: loading them can run arbitrary code.
      */
     public static Wav2Vec2Model load(Path dir) throws IOException {
+        Checkpoint c = readCheckpoint(dir);
+        return fromTensors(c.config(), c.tensors(), c.source());
+    }
+
+    /** A Hugging Face model directory's config and tensors, read but not yet turned into a model. */
+    record Checkpoint(Wav2Vec2Config config, String configJson, Map<String, SafeTensors.Tensor> tensors, String source) {}
+
+    /** The reading half of {@link #load}, shared with {@link Wav2Vec2FineTuneModel#load}. */
+    static Checkpoint readCheckpoint(Path dir) throws IOException {
         if (!Files.isDirectory(dir)) {
             throw new IOException(dir + ": not a directory (expected a Hugging Face model directory with config.json"
                     + " and model.safetensors)");
@@ -122,7 +132,8 @@ public final class Wav2Vec2Model {
         if (!Files.isRegularFile(configFile)) {
             throw new IOException(dir + ": no config.json");
         }
-        Wav2Vec2Config config = Wav2Vec2Config.load(configFile);
+        String configJson = Files.readString(configFile, StandardCharsets.UTF_8);
+        Wav2Vec2Config config = Wav2Vec2Config.parse(configJson, configFile.toString());
         Path single = dir.resolve("model.safetensors");
         Path index = dir.resolve("model.safetensors.index.json");
         Map<String, SafeTensors.Tensor> tensors = new LinkedHashMap<>();
@@ -149,7 +160,7 @@ public final class Wav2Vec2Model {
             }
             throw new IOException(dir + ": no model.safetensors (nor model.safetensors.index.json)");
         }
-        return fromTensors(config, tensors, source);
+        return new Checkpoint(config, configJson, tensors, source);
     }
 
     /** A model from already-read tensors named as in Hugging Face's Wav2Vec2Model (optionally "wav2vec2."-prefixed). */
@@ -293,6 +304,28 @@ public final class Wav2Vec2Model {
             states.add(state.reshape(batch, frames, h).detach());
         }
         return new Wav2Vec2Output(states, features.detach(), realFrames);
+    }
+
+    /**
+     * The frozen conv feature encoder alone, one utterance at a time: for each waveform (16 kHz samples, normalised
+     * as for {@link #forward}) its CNN frames [frames, conv_dim[-1]] (512 for released models), one per 20 ms.
+     * These are the inputs of {@link Wav2Vec2FineTuneModel}: the CNN is frozen during fine-tuning, so its output
+     * can be computed once and cached like any other feature. Unlike a padded {@link #forward} batch, no padding
+     * samples ever reach the CNN (for group-norm models, whose first layer normalises over time, that matters).
+     */
+    public List<INDArray> featureEncoder(List<float[]> waveforms) {
+        List<INDArray> out = new ArrayList<>(waveforms.size());
+        for (int i = 0; i < waveforms.size(); i++) {
+            float[] w = waveforms.get(i);
+            if (config.frames(w.length) == 0) {
+                throw new IllegalArgumentException("utterance " + i + " has " + w.length + " samples, too short for"
+                        + " one frame (" + minimumSamples() + " samples needed)");
+            }
+            try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().getAndActivateWorkspace(WORKSPACE, WORKSPACE_ID)) {
+                out.add(convFeatures(Nd4j.createFromArray(w).reshape(w.length, 1)).detach());
+            }
+        }
+        return out;
     }
 
     /**

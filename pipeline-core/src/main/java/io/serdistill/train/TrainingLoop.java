@@ -1,0 +1,284 @@
+package io.serdistill.train;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.reflect.TypeToken;
+import io.serdistill.data.Emotion;
+import io.serdistill.distill.SoftTargets;
+import io.serdistill.eval.ConfusionMatrix;
+import io.serdistill.model.SafeTensors;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SplittableRandom;
+import java.util.function.Consumer;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The mini-batch loop shared by every trainer: AdamW with warm-up and decay, gradient clipping, distillation
+ * targets mixed per utterance from teacher logits, early stopping on dev UA (the best epoch's weights are restored
+ * into the model), and end-of-epoch checkpoints from which an interrupted run resumes exactly (shuffles are derived
+ * from the seed and the epoch number, never from earlier epochs). What a batch is made of is the model's business.
+ */
+final class TrainingLoop {
+    private static final Gson HISTORY_JSON = new GsonBuilder().serializeSpecialFloatingPointValues().create();
+
+    private TrainingLoop() {}
+
+    /** A model as the loop sees it; {@code E} is its kind of example. */
+    interface Trainee<E> {
+        /** Logits [n][classes], no update. */
+        float[][] logits(List<E> examples);
+
+        /** Loss and gradients of one batch, keyed as {@link #parameters()}; no update. */
+        Step step(List<E> batch, List<float[]> targets);
+
+        /** Mean loss over the examples, no update; {@code targets} null unless distilling. */
+        double loss(List<E> examples, List<float[]> targets);
+
+        /** The live trainable arrays by name. */
+        Map<String, INDArray> parameters();
+    }
+
+    record Step(double loss, Map<String, INDArray> gradients) {}
+
+    /** History and the epoch whose weights the model holds on return (1-based). */
+    record Result(List<EpochRecord> history, int bestEpoch) {}
+
+    static <E extends LabelledUtterance> Result run(Trainee<E> model, List<E> train, List<E> dev, TrainingOptions opts,
+                                                   CheckpointStore checkpoints, Consumer<EpochRecord> progress) {
+        if (train.isEmpty()) {
+            throw new IllegalArgumentException("no training examples");
+        }
+        if (opts.distills()) {
+            for (E e : train) {
+                if (e.teacherLogits() == null || e.teacherLogits().length != opts.teachers().size()) {
+                    throw new IllegalArgumentException("utterance " + e.uttId() + " lacks logits from teachers "
+                            + opts.teachers());
+                }
+            }
+        }
+        int stepsPerEpoch = (train.size() + opts.batchSize() - 1) / opts.batchSize();
+        LearningRateSchedule schedule = new LearningRateSchedule(opts.schedule(), opts.learningRate(),
+                opts.warmupFraction(), (long) stepsPerEpoch * opts.epochs());
+        AdamW optimizer = new AdamW(opts.weightDecay(), opts.clipNorm());
+        String fingerprint = fingerprint(opts, train, dev);
+        // Static teacher mixes are computed once; similarity-based ones every batch.
+        List<float[]> staticTargets = opts.distills() && !opts.weighting().needsStudentLogits()
+                ? train.stream().map(e -> mix(e, opts, null)).toList() : null;
+
+        State state = restore(checkpoints, fingerprint, model.parameters(), optimizer)
+                .orElseGet(() -> new State(0, new ArrayList<>(), null, Double.NEGATIVE_INFINITY, 0));
+        for (int epoch = state.epoch + 1; epoch <= opts.epochs(); epoch++) {
+            if (opts.patience() > 0 && !dev.isEmpty() && state.bestEpoch > 0 && epoch - 1 - state.bestEpoch >= opts.patience()) {
+                break;
+            }
+            long start = System.nanoTime();
+            int[] order = permutation(train.size(), new SplittableRandom(opts.seed() * 1_000_003L + epoch));
+            double lossSum = 0;
+            double lr = 0;
+            for (int from = 0; from < order.length; from += opts.batchSize()) {
+                int to = Math.min(order.length, from + opts.batchSize());
+                List<E> batch = new ArrayList<>(to - from);
+                List<float[]> targets = opts.distills() ? new ArrayList<>(to - from) : null;
+                for (int i = from; i < to; i++) {
+                    batch.add(train.get(order[i]));
+                    if (staticTargets != null) {
+                        targets.add(staticTargets.get(order[i]));
+                    }
+                }
+                if (opts.distills() && staticTargets == null) {
+                    targets.addAll(mixAll(batch, opts, model.logits(batch)));
+                }
+                Step step = model.step(batch, targets);
+                lr = schedule.at(optimizer.step());
+                optimizer.apply(model.parameters(), step.gradients(), lr);
+                lossSum += step.loss() * batch.size();
+            }
+            double trainLoss = lossSum / train.size();
+            double devUa = Double.NaN;
+            double devWa = Double.NaN;
+            double devLoss = Double.NaN;
+            if (!dev.isEmpty()) {
+                float[][] devLogits = model.logits(dev);
+                ConfusionMatrix cm = ConfusionMatrix.from(labels(dev), argMax(devLogits), Emotion.COUNT);
+                devUa = cm.unweightedRecall();
+                devWa = cm.accuracy();
+                boolean devHasTeachers = dev.stream().allMatch(e -> e.teacherLogits() != null);
+                if (!opts.distills() || devHasTeachers) {
+                    devLoss = model.loss(dev, opts.distills() ? mixAll(dev, opts, devLogits) : null);
+                }
+            }
+            EpochRecord rec = new EpochRecord(epoch, trainLoss, devLoss, devUa, devWa, lr, (System.nanoTime() - start) / 1e9);
+            state.history.add(rec);
+            // Select on dev UA; without a dev split the latest epoch wins.
+            if (dev.isEmpty() || devUa > state.bestUa) {
+                state.bestUa = dev.isEmpty() ? state.bestUa : devUa;
+                state.best = copy(model.parameters());
+                state.bestEpoch = epoch;
+            }
+            state.epoch = epoch;
+            save(checkpoints, fingerprint, state, model.parameters(), optimizer);
+            progress.accept(rec);
+        }
+        model.parameters().forEach((n, a) -> a.assign(Nd4j.create(state.best.get(n), a.shape(), 'c')));
+        return new Result(List.copyOf(state.history), state.bestEpoch);
+    }
+
+    /** Mutable training state: what a checkpoint holds besides the parameters and optimiser moments. */
+    private static final class State {
+        int epoch;
+        final List<EpochRecord> history;
+        Map<String, float[]> best;
+        double bestUa;
+        int bestEpoch;
+
+        State(int epoch, List<EpochRecord> history, Map<String, float[]> best, double bestUa, int bestEpoch) {
+            this.epoch = epoch;
+            this.history = history;
+            this.best = best;
+            this.bestUa = bestUa;
+            this.bestEpoch = bestEpoch;
+        }
+    }
+
+    private static Map<String, float[]> copy(Map<String, INDArray> params) {
+        Map<String, float[]> out = new LinkedHashMap<>();
+        params.forEach((n, a) -> out.put(n, a.dup('c').data().asFloat()));
+        return out;
+    }
+
+    private static void save(CheckpointStore store, String fingerprint, State state, Map<String, INDArray> params,
+                             AdamW optimizer) {
+        if (store == CheckpointStore.NONE) {
+            return;
+        }
+        Map<String, SafeTensors.Tensor> tensors = new LinkedHashMap<>();
+        params.forEach((n, a) -> tensors.put("param/" + n, tensor(a)));
+        optimizer.firstMoments().forEach((n, a) -> tensors.put("m/" + n, tensor(a)));
+        optimizer.secondMoments().forEach((n, a) -> tensors.put("v/" + n, tensor(a)));
+        state.best.forEach((n, w) -> tensors.put("best/" + n, new SafeTensors.Tensor(params.get(n).shape(), w)));
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("fingerprint", fingerprint);
+        meta.put("epoch", Integer.toString(state.epoch));
+        meta.put("step", Long.toString(optimizer.step()));
+        meta.put("best_epoch", Integer.toString(state.bestEpoch));
+        meta.put("best_ua", Double.toString(state.bestUa));
+        meta.put("history", HISTORY_JSON.toJson(state.history));
+        try {
+            store.save(state.epoch, new SafeTensors(tensors, meta).toBytes());
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not write the checkpoint of epoch " + state.epoch, e);
+        }
+    }
+
+    private static Optional<State> restore(CheckpointStore store, String fingerprint, Map<String, INDArray> params,
+                                           AdamW optimizer) {
+        Optional<byte[]> bytes;
+        SafeTensors st;
+        try {
+            bytes = store.latest();
+            if (bytes.isEmpty()) {
+                return Optional.empty();
+            }
+            st = SafeTensors.parse(bytes.get(), "checkpoint");
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not read the latest checkpoint", e);
+        }
+        if (!fingerprint.equals(st.metadata().get("fingerprint"))) {
+            // Another configuration or other data: starting over is the only safe choice.
+            return Optional.empty();
+        }
+        Map<String, INDArray> m = new LinkedHashMap<>();
+        Map<String, INDArray> v = new LinkedHashMap<>();
+        Map<String, float[]> best = new LinkedHashMap<>();
+        for (Map.Entry<String, INDArray> p : params.entrySet()) {
+            String n = p.getKey();
+            long[] shape = p.getValue().shape();
+            p.getValue().assign(Nd4j.create(st.require("param/" + n).values(), shape, 'c'));
+            if (st.tensors().containsKey("m/" + n)) {
+                m.put(n, Nd4j.create(st.require("m/" + n).values(), shape, 'c').castTo(p.getValue().dataType()));
+                v.put(n, Nd4j.create(st.require("v/" + n).values(), shape, 'c').castTo(p.getValue().dataType()));
+            }
+            best.put(n, st.require("best/" + n).values());
+        }
+        optimizer.restore(Long.parseLong(st.metadata().get("step")), m, v);
+        List<EpochRecord> history = HISTORY_JSON.fromJson(st.metadata().get("history"),
+                new TypeToken<List<EpochRecord>>() {}.getType());
+        return Optional.of(new State(Integer.parseInt(st.metadata().get("epoch")), new ArrayList<>(history), best,
+                Double.parseDouble(st.metadata().get("best_ua")), Integer.parseInt(st.metadata().get("best_epoch"))));
+    }
+
+    private static SafeTensors.Tensor tensor(INDArray a) {
+        return new SafeTensors.Tensor(a.shape(), a.dup('c').data().asFloat());
+    }
+
+    /** Identifies options and data: a checkpoint is only resumed by the run that wrote it. */
+    static String fingerprint(TrainingOptions opts, List<? extends LabelledUtterance> train,
+                              List<? extends LabelledUtterance> dev) {
+        try {
+            MessageDigest d = MessageDigest.getInstance("SHA-256");
+            d.update(opts.toString().getBytes(StandardCharsets.UTF_8));
+            for (List<? extends LabelledUtterance> part : List.of(train, dev)) {
+                d.update((byte) '|');
+                for (LabelledUtterance e : part) {
+                    d.update(e.uttId().getBytes(StandardCharsets.UTF_8));
+                    d.update((byte) ',');
+                }
+            }
+            return HexFormat.of().formatHex(d.digest()).substring(0, 16);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Each example's teacher mix; {@code studentLogits} [n][classes] is only read by similarity-based weightings. */
+    private static List<float[]> mixAll(List<? extends LabelledUtterance> examples, TrainingOptions opts,
+                                        float[][] studentLogits) {
+        List<float[]> out = new ArrayList<>(examples.size());
+        for (int i = 0; i < examples.size(); i++) {
+            out.add(mix(examples.get(i), opts, studentLogits[i]));
+        }
+        return out;
+    }
+
+    private static float[] mix(LabelledUtterance e, TrainingOptions opts, float[] studentLogits) {
+        double[] w = opts.weighting().weights(e.language(), opts.teachers(), studentLogits, e.teacherLogits());
+        return SoftTargets.mix(e.teacherLogits(), w, opts.temperature());
+    }
+
+    static int[] argMax(float[][] logits) {
+        int[] out = new int[logits.length];
+        for (int i = 0; i < logits.length; i++) {
+            out[i] = ClassifierTrainer.argMax(logits[i]);
+        }
+        return out;
+    }
+
+    static int[] labels(List<? extends LabelledUtterance> batch) {
+        return batch.stream().mapToInt(LabelledUtterance::label).toArray();
+    }
+
+    private static int[] permutation(int n, SplittableRandom rng) {
+        int[] a = new int[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = i;
+        }
+        for (int i = n - 1; i > 0; i--) {
+            int j = rng.nextInt(i + 1);
+            int t = a[i];
+            a[i] = a[j];
+            a[j] = t;
+        }
+        return a;
+    }
+}

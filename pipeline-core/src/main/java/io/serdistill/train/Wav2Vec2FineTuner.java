@@ -1,0 +1,77 @@
+package io.serdistill.train;
+
+import io.serdistill.model.wav2vec2.Wav2Vec2FineTuneModel;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Frozen-CNN fine-tuning of a {@link Wav2Vec2FineTuneModel} on CNN frame sequences of any lengths, in the loop
+ * {@link ClassifierTrainer} uses ({@link TrainingLoop}): each mini-batch is padded to its longest utterance and
+ * masked; AdamW with warm-up and decay and global-norm clipping over every trainable tensor (encoder and head);
+ * distillation targets mixed per utterance from teacher logits when {@link TrainingOptions#distills()}; early stopping
+ * on dev UA with the best epoch's weights restored; end-of-epoch checkpoints resumed exactly like ClassifierTrainer's
+ * (for wav2vec2-base a checkpoint holds parameters, both Adam moments and the best weights: ~1.5 GB).
+ *
+ * <p>Of {@link TrainingOptions} the MLP-specific {@code hidden} and {@code inputLayers} are ignored (the head is
+ * the model's {@link io.serdistill.model.wav2vec2.HeadSpec}); class-weighted cross-entropy is not supported.
+ */
+public final class Wav2Vec2FineTuner {
+    private Wav2Vec2FineTuner() {}
+
+    /**
+     * Trains {@code model} in place and returns it with its history.
+     *
+     * @param model       fresh from {@link Wav2Vec2FineTuneModel#load} or {@link Wav2Vec2FineTuneModel#fromSafeTensors}
+     *                    ({@link Wav2Vec2FineTuneModel#prepareTraining} not yet called: this does it)
+     * @param train       training utterances; when distilling each needs teacher logits
+     * @param dev         model-selection utterances (may be empty: then the last epoch is kept)
+     * @param checkpoints where end-of-epoch state goes and is resumed from ({@link CheckpointStore#NONE} for none)
+     * @param progress    called after every epoch
+     */
+    public static TrainedWav2Vec2 train(Wav2Vec2FineTuneModel model, List<FrameExample> train, List<FrameExample> dev,
+                                        TrainingOptions opts, CheckpointStore checkpoints, Consumer<EpochRecord> progress) {
+        if (opts.classWeighted()) {
+            throw new IllegalArgumentException("class-weighted cross-entropy is not supported for wav2vec2 fine-tuning");
+        }
+        model.prepareTraining(opts.alpha(), opts.temperature());
+        int chunk = opts.batchSize();
+        TrainingLoop.Trainee<FrameExample> trainee = new TrainingLoop.Trainee<>() {
+            @Override
+            public float[][] logits(List<FrameExample> examples) {
+                return model.logits(frames(examples));
+            }
+
+            @Override
+            public TrainingLoop.Step step(List<FrameExample> batch, List<float[]> targets) {
+                Wav2Vec2FineTuneModel.Step step = model.step(model.batch(frames(batch)), TrainingLoop.labels(batch), targets);
+                return new TrainingLoop.Step(step.loss(), step.gradients());
+            }
+
+            @Override
+            public double loss(List<FrameExample> examples, List<float[]> targets) {
+                // in batches of the training size, weighted by utterances: dev sets do not fit one padded batch
+                double sum = 0;
+                for (int from = 0; from < examples.size(); from += chunk) {
+                    int to = Math.min(examples.size(), from + chunk);
+                    List<FrameExample> part = examples.subList(from, to);
+                    sum += model.loss(model.batch(frames(part)), TrainingLoop.labels(part),
+                            targets == null ? null : targets.subList(from, to)) * part.size();
+                }
+                return sum / examples.size();
+            }
+
+            @Override
+            public Map<String, INDArray> parameters() {
+                return model.parameters();
+            }
+        };
+        TrainingLoop.Result result = TrainingLoop.run(trainee, train, dev, opts, checkpoints, progress);
+        return new TrainedWav2Vec2(model, result.history(), result.bestEpoch());
+    }
+
+    private static List<INDArray> frames(List<FrameExample> examples) {
+        return examples.stream().map(FrameExample::frames).toList();
+    }
+}
