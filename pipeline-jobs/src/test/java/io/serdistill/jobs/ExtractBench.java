@@ -17,7 +17,9 @@ import org.apache.spark.sql.SparkSession;
  * ExtractBench [utterances=600] [repeats=3] [workDir] [warmups=1]. The local[1] session starts in a cold JVM, so with
  * one warm-up its runs are still getting faster from JIT compilation; more warm-ups measure both at steady state.
  * The utterance count is rounded to 3 languages x 5 speakers x 4 emotions x n; durations are uniform in 1-8 s at
- * 16 kHz. With -Dextract.bench.trace=true every run is followed by its Spark job and stage timeline.
+ * 16 kHz. With -Dextract.bench.trace=true every run is followed by its Spark job and stage timeline. The sessions
+ * default to local[1] and local[2]; -Dextract.bench.masters=local[1],local[2],local[4] times others too, each
+ * speed-up relative to the first.
  */
 public final class ExtractBench {
     private ExtractBench() {}
@@ -87,7 +89,8 @@ public final class ExtractBench {
 
         Map<String, Double> median = new LinkedHashMap<>();
         Map<String, Double> best = new LinkedHashMap<>();
-        for (String master : List.of("local[1]", "local[2]")) {
+        List<String> masters = List.of(System.getProperty("extract.bench.masters", "local[1],local[2]").split(","));
+        for (String master : masters) {
             Map<String, String> o = new LinkedHashMap<>();
             o.put("ser.run.id", "bench-" + master.replaceAll("[^0-9]", ""));
             o.put("ser.output.root", work.resolve("runs").toUri().toString());
@@ -118,13 +121,17 @@ public final class ExtractBench {
                 spark.stop();
             }
         }
+        String first = masters.get(0);
         for (Map.Entry<String, Map<String, Double>> stat : Map.of("best", best, "median", median).entrySet()) {
-            double one = stat.getValue().get("local[1]");
-            double two = stat.getValue().get("local[2]");
-            System.out.printf("extract, %d utterances / %.0f s of audio, %s of %d: local[1] %.2f s (%.0f audio-s/s), "
-                            + "local[2] %.2f s (%.0f audio-s/s); speed-up %.2fx on %d available processors, %d warm-up run(s)%n",
-                    corpus.utterances(), corpus.totalSeconds(), stat.getKey(), repeats, one, corpus.totalSeconds() / one,
-                    two, corpus.totalSeconds() / two, one / two, Runtime.getRuntime().availableProcessors(), warmups);
+            double base = stat.getValue().get(first);
+            for (String master : masters.subList(1, masters.size())) {
+                double t = stat.getValue().get(master);
+                System.out.printf("extract, %d utterances / %.0f s of audio, %s of %d: %s %.2f s (%.0f audio-s/s), "
+                                + "%s %.2f s (%.0f audio-s/s); speed-up %.2fx on %d available processors, %d warm-up run(s)%n",
+                        corpus.utterances(), corpus.totalSeconds(), stat.getKey(), repeats, first, base,
+                        corpus.totalSeconds() / base, master, t, corpus.totalSeconds() / t, base / t,
+                        Runtime.getRuntime().availableProcessors(), warmups);
+            }
         }
     }
 }
