@@ -71,7 +71,7 @@ public final class DistillStage implements Stage {
         List<String> teacherNames = teachers.names();
         JavaPairRDD<String, float[][]> logitsByUtt = ctx.spark().read().parquet(ctx.layout().softTargets())
                 .select("utt_id", "teacher", "logits").javaRDD()
-                .mapToPair(r -> new Tuple2<>(r.getString(0), new Tuple2<>(r.getString(1), FeatureRows.floats(r.getList(2)))))
+                .mapToPair(r -> new Tuple2<>(r.getString(0), new Tuple2<>(r.getString(1), FeatureRows.floats(r, 2))))
                 .groupByKey()
                 .mapValues(list -> {
                     float[][] out = new float[teacherNames.size()][];

@@ -12,6 +12,7 @@ import io.serdistill.data.RejectReason;
 import io.serdistill.features.FbankOptions;
 import io.serdistill.features.FeatureMatrix;
 import io.serdistill.features.FeatureNormalizer;
+import io.serdistill.features.FloatBlob;
 import io.serdistill.features.GlobalStats;
 import io.serdistill.features.FbankFeatures;
 import io.serdistill.features.UtteranceFeatures;
@@ -92,7 +93,8 @@ public final class ExtractStage implements Stage {
             .add("num_frames", DataTypes.IntegerType, true)
             .add("dim", DataTypes.IntegerType, true)
             .add("pooled", DataTypes.createArrayType(DataTypes.FloatType, false), true)
-            .add("frames", DataTypes.createArrayType(DataTypes.FloatType, false), true)
+            // num_frames x dim float32, row-major, little-endian (FloatBlob): one value per utterance.
+            .add("frames", DataTypes.BinaryType, true)
             .add("reason", DataTypes.StringType, true)
             .add("message", DataTypes.StringType, true);
 
@@ -156,10 +158,10 @@ public final class ExtractStage implements Stage {
                 new org.apache.hadoop.fs.Path(statsUri).getFileSystem(hadoop.get())
                         .delete(new org.apache.hadoop.fs.Path(statsUri), false);
             }
-            // Frame values are nearly all distinct: Parquet's dictionary attempt on them (a float hash map filled,
-            // then thrown away) cost more CPU than the fbank itself. Plain encoding for the float columns only.
+            // Values are nearly all distinct: Parquet's dictionary attempt on them (a hash map filled, then thrown
+            // away) cost more CPU than the fbank itself. Plain encoding for the feature columns only.
             features.write().mode(SaveMode.Overwrite)
-                    .option("parquet.enable.dictionary#frames.list.element", "false")
+                    .option("parquet.enable.dictionary#frames", "false")
                     .option("parquet.enable.dictionary#pooled.list.element", "false")
                     .partitionBy("language", "split").parquet(ctx.featuresPath());
             long written = System.nanoTime();
@@ -263,7 +265,7 @@ public final class ExtractStage implements Stage {
         GlobalStats stats = features.filter(col("split").equalTo("train")).select("num_frames", "dim", "frames")
                 .javaRDD()
                 .aggregate(GlobalStats.empty(dim),
-                        (s, r) -> s.plus(new FeatureMatrix(r.getInt(0), r.getInt(1), FeatureRows.floats(r.getList(2)))),
+                        (s, r) -> s.plus(new FeatureMatrix(r.getInt(0), r.getInt(1), FloatBlob.decode(r.getAs(2)))),
                         GlobalStats::merge);
         if (stats.count() == 0) {
             throw new IllegalStateException("ser.features.normalize = global needs train-split frames; there are none");
@@ -282,8 +284,8 @@ public final class ExtractStage implements Stage {
                 values[i] = r.get(i);
             }
             FeatureMatrix raw = new FeatureMatrix(r.getInt(numFramesCol), r.getInt(dimCol),
-                    FeatureRows.floats(r.getList(framesCol)));
-            values[framesCol] = normalizer.apply(raw).data();
+                    FloatBlob.decode(r.getAs(framesCol)));
+            values[framesCol] = FloatBlob.encode(normalizer.apply(raw).data());
             return RowFactory.create(values);
         });
         return spark.createDataFrame(rows, schema);
@@ -348,7 +350,7 @@ public final class ExtractStage implements Stage {
                     ? FeatureNormalizer.perUtterance(f, settings.normalizeVariance()).data() : f.data();
             return RowFactory.create(m.getAs("utt_id"), m.getAs("row"), path, m.getAs("language"), m.getAs("emotion"),
                     m.getAs("label"), m.getAs("speaker"), m.getAs("split"), m.getAs("corpus"), m.getAs("session"),
-                    clip.durationSeconds(), f.frames(), f.dim(), extracted.pooled(), frames, null, null);
+                    clip.durationSeconds(), f.frames(), f.dim(), extracted.pooled(), FloatBlob.encode(frames), null, null);
         } catch (AudioFormatException e) {
             return reject(m, e.reason(), e.getMessage());
         } catch (RuntimeException e) {

@@ -1,5 +1,6 @@
 package io.serdistill.jobs;
 
+import io.serdistill.features.FloatBlob;
 import io.serdistill.train.TrainingExample;
 import java.util.List;
 import org.apache.spark.sql.Row;
@@ -25,11 +26,17 @@ final class FeatureRows {
     }
 
     static TrainingExample example(Row r) {
-        return new TrainingExample(r.getString(0), r.getString(1), r.getString(2), r.getInt(3), floats(r.getList(5)), null);
+        return new TrainingExample(r.getString(0), r.getString(1), r.getString(2), r.getInt(3), floats(r, 5), null);
     }
 
     static String split(Row r) {
         return r.getString(4);
+    }
+
+    /** A model input column: a float list ("pooled") or a float32 blob ("frames", {@link FloatBlob}). */
+    static float[] floats(Row r, int column) {
+        Object v = r.get(column);
+        return v instanceof byte[] bytes ? FloatBlob.decode(bytes) : floats(r.getList(column));
     }
 
     static float[] floats(List<?> values) {

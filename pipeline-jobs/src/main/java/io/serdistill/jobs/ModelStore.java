@@ -55,7 +55,7 @@ record ModelStore(Map<String, String> methods, Map<String, byte[]> bytes) implem
         if (batch.isEmpty()) {
             return Collections.emptyIterator();
         }
-        List<float[]> inputs = batch.stream().map(r -> FeatureRows.floats(r.getList(5))).toList();
+        List<float[]> inputs = batch.stream().map(r -> FeatureRows.floats(r, 5)).toList();
         List<String> names = names();
         List<EmotionClassifier> models = instantiate();
         List<Row> out = new ArrayList<>(batch.size() * names.size());

@@ -11,6 +11,7 @@ import io.serdistill.audio.AudioClip;
 import io.serdistill.audio.SampleFormat;
 import io.serdistill.audio.WavWriter;
 import io.serdistill.config.SerConfig;
+import io.serdistill.features.FloatBlob;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -152,12 +153,12 @@ class ExtractStageTest {
         double[] sumSq = new double[23];
         long n = 0;
         for (Row r : features.filter("split = 'train'").select("frames").collectAsList()) {
-            List<Float> f = r.getList(0);
-            for (int i = 0; i < f.size(); i++) {
-                sum[i % 23] += f.get(i);
-                sumSq[i % 23] += f.get(i) * f.get(i);
+            float[] f = FloatBlob.decode(r.getAs(0));
+            for (int i = 0; i < f.length; i++) {
+                sum[i % 23] += f[i];
+                sumSq[i % 23] += f[i] * f[i];
             }
-            n += f.size() / 23;
+            n += f.length / 23;
         }
         for (int c2 = 0; c2 < 23; c2++) {
             assertEquals(0.0, sum[c2] / n, 1e-3, "column " + c2 + " mean");
@@ -178,11 +179,11 @@ class ExtractStageTest {
                 "ser.features.normalize-variance", "false"));
         runStages(c, new ManifestStage(), new ExtractStage());
         for (Row r : table("utterance", "features/fbank").select("frames", "dim").collectAsList()) {
-            List<Float> f = r.getList(0);
+            float[] f = FloatBlob.decode(r.getAs(0));
             int dim = r.getInt(1);
             double[] mean = new double[dim];
-            for (int i = 0; i < f.size(); i++) {
-                mean[i % dim] += f.get(i) / (double) (f.size() / dim);
+            for (int i = 0; i < f.length; i++) {
+                mean[i % dim] += f[i] / (double) (f.length / dim);
             }
             assertArrayEquals(new double[dim], mean, 1e-3);
         }
