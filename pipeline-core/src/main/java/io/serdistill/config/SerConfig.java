@@ -460,11 +460,16 @@ public record SerConfig(
 
     /**
      * SHA-256 of the rendered {@code ser} block without the settings that cannot change results (Spark tuning,
-     * where results are published): stage markers use it to tell whether a stage ran with this config.
+     * where results are published, the fine-tuning keys when not fine-tuning): stage markers use it to tell whether a stage ran with this config.
      */
     public String hash() {
-        String json = raw.getConfig("ser").withoutPath("spark").withoutPath("warehouse").root()
-                .render(ConfigRenderOptions.concise());
+        Config ser = raw.getConfig("ser").withoutPath("spark").withoutPath("warehouse");
+        if (!features.finetunesWav2Vec2()) {
+            // Keys added with fine-tuning mode, without effect otherwise: left out, so runs started before they
+            // existed keep their hash and their finished stages.
+            ser = ser.withoutPath("features.wav2vec2.mode").withoutPath("features.wav2vec2.projector-dim");
+        }
+        String json = ser.root().render(ConfigRenderOptions.concise());
         try {
             byte[] d = MessageDigest.getInstance("SHA-256").digest(json.getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(d).substring(0, 16);

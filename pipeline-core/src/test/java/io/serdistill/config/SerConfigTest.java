@@ -107,6 +107,13 @@ class SerConfigTest {
         assertNotEquals(SerConfig.defaults().hash(), SerConfig.load(List.of(), Map.of("ser.run.seed", "1")).hash());
         assertEquals(SerConfig.defaults().hash(), SerConfig.load(List.of(), Map.of("ser.spark.master", "local[1]")).hash(),
                 "Spark tuning does not invalidate finished stages");
+        assertEquals(SerConfig.defaults().hash(), SerConfig.load(List.of(), Map.of("ser.features.wav2vec2.mode",
+                "frozen-encoder", "ser.features.wav2vec2.projector-dim", "64")).hash(),
+                "fine-tuning keys do not change the hash of runs that do not fine-tune");
+        Map<String, String> ft = Map.of("ser.features.kind", "wav2vec2", "ser.features.wav2vec2.model-dir", "/m",
+                "ser.features.wav2vec2.mode", "finetune");
+        assertNotEquals(SerConfig.load(List.of(), ft).hash(), SerConfig.load(List.of(), with(ft,
+                "ser.features.wav2vec2.projector-dim", "64")).hash());
     }
 
     private static void assertKey(String key, Map<String, String> overrides) {
