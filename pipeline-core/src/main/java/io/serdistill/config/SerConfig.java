@@ -83,11 +83,30 @@ public record SerConfig(
      * k selects hidden state k (0 = after the feature projection / positional conv).
      */
     public record Wav2Vec2(String modelDir, boolean normalize, String store, int batchSize, int layer,
-                           boolean layerWeights) {}
+                           boolean layerWeights, String mode, int projectorDim) {
+        /** The encoder stays frozen; extract stores hidden-state means and the models are MLP heads on them. */
+        public static final String FROZEN_ENCODER = "frozen-encoder";
+        /** The paper's recipe: extract stores the frozen CNN's frames; every model fine-tunes the transformer. */
+        public static final String FINETUNE = "finetune";
+        public static final List<String> MODES = List.of(FROZEN_ENCODER, FINETUNE);
+    }
 
     public record Features(String kind, int partitions, Fbank fbank, String normalize, boolean normalizeVariance,
                            Wav2Vec2 wav2vec2) {
         public static final List<String> NORMALIZE = List.of("none", "utterance", "global");
+
+        /** wav2vec2 in fine-tuning mode: teachers and students fine-tune the encoder on stored CNN frames. */
+        public boolean finetunesWav2Vec2() {
+            return kind.equals("wav2vec2") && wav2vec2.mode().equals(Wav2Vec2.FINETUNE);
+        }
+
+        /**
+         * The directory under features/ this configuration's features go to: the kind, or "wav2vec2-cnn" for the CNN
+         * frames of fine-tuning mode (another table than the frozen encoder's hidden-state means).
+         */
+        public String table() {
+            return finetunesWav2Vec2() ? "wav2vec2-cnn" : kind;
+        }
     }
 
     public record Fbank(int numMelBins, double frameLengthMs, double frameShiftMs, double dither) {}
@@ -282,7 +301,12 @@ public record SerConfig(
                 get(c, "ser.features.wav2vec2.store", Config::getString),
                 get(c, "ser.features.wav2vec2.batch-size", Config::getInt),
                 get(c, "ser.features.wav2vec2.layer", Config::getInt),
-                get(c, "ser.features.wav2vec2.layer-weights", Config::getBoolean));
+                get(c, "ser.features.wav2vec2.layer-weights", Config::getBoolean),
+                get(c, "ser.features.wav2vec2.mode", Config::getString),
+                get(c, "ser.features.wav2vec2.projector-dim", Config::getInt));
+        require(Wav2Vec2.MODES.contains(w2v.mode()), "ser.features.wav2vec2.mode",
+                "'" + w2v.mode() + "' is not one of " + Wav2Vec2.MODES);
+        require(w2v.projectorDim() > 0, "ser.features.wav2vec2.projector-dim", "must be > 0, got " + w2v.projectorDim());
         if (kind.equals("wav2vec2")) {
             require(!w2v.modelDir().isBlank(), "ser.features.wav2vec2.model-dir",
                     "must name a Hugging Face model directory (config.json + model.safetensors) when ser.features.kind"
@@ -293,6 +317,9 @@ public record SerConfig(
         require(w2v.batchSize() == 1, "ser.features.wav2vec2.batch-size",
                 "only 1 is supported yet (group-norm models normalise over padding), got " + w2v.batchSize());
         require(w2v.layer() >= -1, "ser.features.wav2vec2.layer", "must be -1 (average of all) or a hidden-state index");
+        require(!w2v.mode().equals(Wav2Vec2.FINETUNE) || w2v.layer() == -1, "ser.features.wav2vec2.layer",
+                "applies to mode = frozen-encoder only; fine-tuned models pool the last hidden state, or all of them"
+                        + " with ser.features.wav2vec2.layer-weights = true; leave layer at -1");
         Fbank fbank = new Fbank(get(c, "ser.features.fbank.num-mel-bins", Config::getInt),
                 get(c, "ser.features.fbank.frame-length-ms", Config::getDouble), get(c, "ser.features.fbank.frame-shift-ms", Config::getDouble),
                 get(c, "ser.features.fbank.dither", Config::getDouble));
@@ -313,6 +340,12 @@ public record SerConfig(
 
         Training teachers = training(c, "ser.teachers");
         Training student = training(c, "ser.student");
+        if (features.finetunesWav2Vec2()) {
+            require(!teachers.classWeighted(), "ser.teachers.class-weighted",
+                    "is not supported with ser.features.wav2vec2.mode = finetune");
+            require(!student.classWeighted(), "ser.student.class-weighted",
+                    "is not supported with ser.features.wav2vec2.mode = finetune");
+        }
 
         Distill distill = new Distill(get(c, "ser.distill.temperature", Config::getDouble), get(c, "ser.distill.alpha", Config::getDouble),
                 get(c, "ser.distill.single-teacher-alpha", Config::getDouble),
@@ -427,11 +460,16 @@ public record SerConfig(
 
     /**
      * SHA-256 of the rendered {@code ser} block without the settings that cannot change results (Spark tuning,
-     * where results are published): stage markers use it to tell whether a stage ran with this config.
+     * where results are published, the fine-tuning keys when not fine-tuning): stage markers use it to tell whether a stage ran with this config.
      */
     public String hash() {
-        String json = raw.getConfig("ser").withoutPath("spark").withoutPath("warehouse").root()
-                .render(ConfigRenderOptions.concise());
+        Config ser = raw.getConfig("ser").withoutPath("spark").withoutPath("warehouse");
+        if (!features.finetunesWav2Vec2()) {
+            // Keys added with fine-tuning mode, without effect otherwise: left out, so runs started before they
+            // existed keep their hash and their finished stages.
+            ser = ser.withoutPath("features.wav2vec2.mode").withoutPath("features.wav2vec2.projector-dim");
+        }
+        String json = ser.root().render(ConfigRenderOptions.concise());
         try {
             byte[] d = MessageDigest.getInstance("SHA-256").digest(json.getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(d).substring(0, 16);

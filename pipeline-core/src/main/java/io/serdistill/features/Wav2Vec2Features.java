@@ -39,14 +39,26 @@ public final class Wav2Vec2Features implements UtteranceFeatures {
 
     /** Loads (once per JVM) the Hugging Face directory; errors name the directory. */
     public static Wav2Vec2Features load(String modelDir, boolean normalize, int layer) {
-        Wav2Vec2Model model = MODELS.computeIfAbsent(modelDir, dir -> {
+        return new Wav2Vec2Features(shared(modelDir), normalize, layer);
+    }
+
+    /** The model in {@code modelDir}, loaded once per JVM; errors name the directory. */
+    static Wav2Vec2Model shared(String modelDir) {
+        return MODELS.computeIfAbsent(modelDir, dir -> {
             try {
                 return Wav2Vec2Model.load(Path.of(dir));
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot load the wav2vec2 model in " + dir + ": " + e.getMessage(), e);
             }
         });
-        return new Wav2Vec2Features(model, normalize, layer);
+    }
+
+    /** TOO_SHORT when the clip is shorter than one frame's receptive field. */
+    static void requireOneFrame(Wav2Vec2Model model, float[] samples) throws AudioFormatException {
+        if (samples.length < model.minimumSamples()) {
+            throw new AudioFormatException(RejectReason.TOO_SHORT, samples.length + " samples are fewer than the "
+                    + model.minimumSamples() + " the wav2vec2 feature encoder needs for one frame");
+        }
     }
 
     @Override
@@ -57,10 +69,7 @@ public final class Wav2Vec2Features implements UtteranceFeatures {
     /** @param samples [-1, 1] floats at 16 kHz */
     @Override
     public Extracted extract(float[] samples) throws AudioFormatException {
-        if (samples.length < model.minimumSamples()) {
-            throw new AudioFormatException(RejectReason.TOO_SHORT, samples.length + " samples are fewer than the "
-                    + model.minimumSamples() + " the wav2vec2 feature encoder needs for one frame");
-        }
+        requireOneFrame(model, samples);
         float[] input = normalize ? Wav2Vec2Model.normalizeWaveform(samples) : samples;
         float[][] means = model.forward(List.of(input)).layerMeans(0);
         int states = means.length;

@@ -1,6 +1,7 @@
 package io.serdistill.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -54,6 +55,36 @@ class SerConfigTest {
     }
 
     @Test
+    void wav2vec2ModeDefaultsToTheFrozenEncoderAndValidates() {
+        SerConfig frozen = SerConfig.load(List.of(), Map.of("ser.features.kind", "wav2vec2",
+                "ser.features.wav2vec2.model-dir", "/m"));
+        assertEquals(SerConfig.Wav2Vec2.FROZEN_ENCODER, frozen.features().wav2vec2().mode());
+        assertFalse(frozen.features().finetunesWav2Vec2());
+        assertEquals("wav2vec2", frozen.features().table());
+        SerConfig ft = SerConfig.load(List.of(), Map.of("ser.features.kind", "wav2vec2",
+                "ser.features.wav2vec2.model-dir", "/m", "ser.features.wav2vec2.mode", "finetune"));
+        assertTrue(ft.features().finetunesWav2Vec2());
+        assertEquals("wav2vec2-cnn", ft.features().table(), "CNN frames are another table than hidden-state means");
+        assertEquals(256, ft.features().wav2vec2().projectorDim());
+        assertFalse(SerConfig.load(List.of(), Map.of("ser.features.wav2vec2.mode", "finetune")).features().finetunesWav2Vec2(),
+                "the mode applies to kind = wav2vec2 only");
+
+        Map<String, String> base = Map.of("ser.features.kind", "wav2vec2", "ser.features.wav2vec2.model-dir", "/m",
+                "ser.features.wav2vec2.mode", "finetune");
+        assertKey("ser.features.wav2vec2.mode", Map.of("ser.features.wav2vec2.mode", "fine-tune"));
+        assertKey("ser.features.wav2vec2.projector-dim", Map.of("ser.features.wav2vec2.projector-dim", "0"));
+        assertKey("ser.features.wav2vec2.layer", with(base, "ser.features.wav2vec2.layer", "3"));
+        assertKey("ser.student.class-weighted", with(base, "ser.student.class-weighted", "true"));
+        assertKey("ser.features.wav2vec2.model-dir", with(base, "ser.features.wav2vec2.model-dir", "\"\""));
+    }
+
+    private static Map<String, String> with(Map<String, String> base, String key, String value) {
+        Map<String, String> m = new java.util.LinkedHashMap<>(base);
+        m.put(key, value);
+        return m;
+    }
+
+    @Test
     void warehouseDefaultsFollowTheOutputRootAndValidate() {
         SerConfig c = SerConfig.load(List.of(), Map.of("ser.output.root", "hdfs://nn:8020/ser"));
         assertEquals("hdfs://nn:8020/ser/warehouse", c.warehouse().root());
@@ -76,6 +107,13 @@ class SerConfigTest {
         assertNotEquals(SerConfig.defaults().hash(), SerConfig.load(List.of(), Map.of("ser.run.seed", "1")).hash());
         assertEquals(SerConfig.defaults().hash(), SerConfig.load(List.of(), Map.of("ser.spark.master", "local[1]")).hash(),
                 "Spark tuning does not invalidate finished stages");
+        assertEquals(SerConfig.defaults().hash(), SerConfig.load(List.of(), Map.of("ser.features.wav2vec2.mode",
+                "frozen-encoder", "ser.features.wav2vec2.projector-dim", "64")).hash(),
+                "fine-tuning keys do not change the hash of runs that do not fine-tune");
+        Map<String, String> ft = Map.of("ser.features.kind", "wav2vec2", "ser.features.wav2vec2.model-dir", "/m",
+                "ser.features.wav2vec2.mode", "finetune");
+        assertNotEquals(SerConfig.load(List.of(), ft).hash(), SerConfig.load(List.of(), with(ft,
+                "ser.features.wav2vec2.projector-dim", "64")).hash());
     }
 
     private static void assertKey(String key, Map<String, String> overrides) {

@@ -2,6 +2,7 @@ package io.serdistill.jobs;
 
 import io.serdistill.config.SerConfig;
 import io.serdistill.distill.StudentPlan;
+import io.serdistill.train.ModelKind;
 import io.serdistill.train.TrainingExample;
 import io.serdistill.train.TrainingOptions;
 import java.util.ArrayList;
@@ -27,7 +28,9 @@ import static org.apache.spark.sql.functions.col;
  * distill: (1) soft targets — every teacher's logits for every train/dev utterance, computed once with the teachers
  * broadcast and inference sharded over partitions, stored in soft_targets/; (2) students — one multilingual student
  * per configured method, each in its own Spark task: ft-multi (labels only, the baseline), mtkd-uniform (teachers
- * weighted equally, the KD baseline) and mtkd-language (teacher mix weighted by the utterance's language).
+ * weighted equally, the KD baseline) and mtkd-language (teacher mix weighted by the utterance's language), and the
+ * other methods of {@link StudentPlan}. Teachers and students are of the configured {@link ModelKind} (MLP heads,
+ * or wav2vec2 fine-tuned on CNN frames).
  */
 public final class DistillStage implements Stage {
     private static final Logger LOG = LoggerFactory.getLogger("ser.distill");
@@ -55,7 +58,8 @@ public final class DistillStage implements Stage {
         List<String> teacherLanguages = cfg.input().languages();
         List<ModelStore.Entry> entries = teacherLanguages.stream().map(l -> new ModelStore.Entry(
                 TeachersStage.modelName(l), TeachersStage.METHOD, ctx.layout().teacherModel(l))).toList();
-        ModelStore teachers = ModelStore.load(entries, ctx.hadoop().get());
+        ModelKind kind = ctx.modelKind();
+        ModelStore teachers = ModelStore.load(entries, kind, ctx.hadoop());
         Broadcast<ModelStore> teachersB = ctx.spark().sparkContext().broadcast(teachers,
                 scala.reflect.ClassTag$.MODULE$.apply(ModelStore.class));
 
@@ -95,7 +99,7 @@ public final class DistillStage implements Stage {
                             teacherLangs, seed)
                     : TrainingOptions.fineTuning(cfg.student(), seed);
             opts = opts.withInputLayers(inputLayers);
-            jobs.add(new TrainingTasks.Job(st.model(), st.method(), ctx.layout().studentModel(st.model()), opts,
+            jobs.add(new TrainingTasks.Job(st.model(), st.method(), ctx.layout().studentModel(st.model()), kind, opts,
                     Provenance.of(cfg, "student " + st.model() + " over teachers " + teacherLanguages)));
         }
         List<String> studentLanguages = students.stream().map(StudentPlan.Student::language).toList();

@@ -106,7 +106,7 @@ public final class EvaluateStage implements Stage {
         for (StudentPlan.Student st : DistillStage.plan(cfg)) {
             entries.add(new ModelStore.Entry(st.model(), st.method(), ctx.layout().studentModel(st.model())));
         }
-        ModelStore models = ModelStore.load(entries, ctx.hadoop().get());
+        ModelStore models = ModelStore.load(entries, ctx.modelKind(), ctx.hadoop());
         Broadcast<ModelStore> modelsB = spark.sparkContext().broadcast(models,
                 scala.reflect.ClassTag$.MODULE$.apply(ModelStore.class));
         Dataset<Row> features = FeatureRows.select(spark.read().parquet(ctx.featuresPath())

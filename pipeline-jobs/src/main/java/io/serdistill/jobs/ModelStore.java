@@ -1,6 +1,6 @@
 package io.serdistill.jobs;
 
-import io.serdistill.model.EmotionClassifier;
+import io.serdistill.train.ModelKind;
 import java.io.IOException;
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -9,34 +9,41 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.Row;
 
 /**
- * Models of a run as safetensors bytes, loaded once on the driver and broadcast; each task rebuilds its own
- * {@link EmotionClassifier}s (SameDiff graphs are not thread-safe).
+ * Models of a run, broadcast to the tasks that score with them. Small models (MLP heads) travel as safetensors
+ * bytes loaded once on the driver; large ones (fine-tuned wav2vec2, ~380 MB for base) as their URIs, each task
+ * reading the files from the run's FileSystem ({@link ModelKind#broadcastsModels()}). Each task rebuilds its own
+ * models, one at a time (SameDiff graphs are not thread-safe, and several fine-tuned encoders at once would not
+ * fit an executor's memory).
  */
-record ModelStore(Map<String, String> methods, Map<String, byte[]> bytes) implements Serializable {
+record ModelStore(ModelKind kind, Map<String, String> methods, Map<String, String> uris, Map<String, byte[]> bytes,
+                  HadoopConf hadoop) implements Serializable {
 
     /** A model's name, method and file. */
     record Entry(String model, String method, String uri) {}
 
-    static ModelStore load(List<Entry> entries, Configuration conf) throws IOException {
+    static ModelStore load(List<Entry> entries, ModelKind kind, HadoopConf hadoop) throws IOException {
         Map<String, String> methods = new LinkedHashMap<>();
+        Map<String, String> uris = new LinkedHashMap<>();
         Map<String, byte[]> bytes = new LinkedHashMap<>();
         for (Entry e : entries) {
-            if (!RunLayout.exists(e.uri(), conf)) {
+            if (!RunLayout.exists(e.uri(), hadoop.get())) {
                 throw new IllegalStateException("model " + e.model() + " is missing at " + e.uri()
                         + "; run the stage that trains it first");
             }
             methods.put(e.model(), e.method());
-            bytes.put(e.model(), RunLayout.readBytes(e.uri(), conf));
+            uris.put(e.model(), e.uri());
+            if (kind.broadcastsModels()) {
+                bytes.put(e.model(), RunLayout.readBytes(e.uri(), hadoop.get()));
+            }
         }
-        return new ModelStore(methods, bytes);
+        return new ModelStore(kind, methods, uris, bytes, hadoop);
     }
 
     List<String> names() {
-        return new ArrayList<>(bytes.keySet());
+        return new ArrayList<>(uris.keySet());
     }
 
     /** Builds one output row from a model's name, an input row and that model's logits for it. */
@@ -46,8 +53,8 @@ record ModelStore(Map<String, String> methods, Map<String, byte[]> bytes) implem
     }
 
     /**
-     * Scores a partition of feature rows (pooled input in column 5) with every model, one batch per model, and
-     * makes one output row per (model, input row). Models are instantiated once per call, i.e. once per task.
+     * Scores a partition of feature rows (model input in column 5) with every model, one batch per model, and
+     * makes one output row per (model, input row). Each model is instantiated once per call, i.e. once per task.
      */
     Iterator<Row> score(Iterator<Row> rows, RowMaker maker) throws IOException {
         List<Row> batch = new ArrayList<>();
@@ -56,24 +63,19 @@ record ModelStore(Map<String, String> methods, Map<String, byte[]> bytes) implem
             return Collections.emptyIterator();
         }
         List<float[]> inputs = batch.stream().map(r -> FeatureRows.floats(r, 5)).toList();
-        List<String> names = names();
-        List<EmotionClassifier> models = instantiate();
-        List<Row> out = new ArrayList<>(batch.size() * names.size());
-        for (int k = 0; k < names.size(); k++) {
-            float[][] logits = models.get(k).logits(inputs);
+        List<Row> out = new ArrayList<>(batch.size() * uris.size());
+        for (String name : names()) {
+            float[][] logits = instantiate(name).logits(inputs);
             for (int i = 0; i < batch.size(); i++) {
-                out.add(maker.make(names.get(k), batch.get(i), logits[i]));
+                out.add(maker.make(name, batch.get(i), logits[i]));
             }
         }
         return out.iterator();
     }
 
-    /** Fresh instances for the calling task, in {@link #names()} order. */
-    List<EmotionClassifier> instantiate() throws IOException {
-        List<EmotionClassifier> out = new ArrayList<>();
-        for (Map.Entry<String, byte[]> e : bytes.entrySet()) {
-            out.add(EmotionClassifier.fromSafeTensors(e.getValue(), e.getKey()));
-        }
-        return out;
+    /** A fresh instance of model {@code name} for the calling task. */
+    ModelKind.Scorer instantiate(String name) throws IOException {
+        byte[] b = bytes.containsKey(name) ? bytes.get(name) : RunLayout.readBytes(uris.get(name), hadoop.get());
+        return kind.load(b, name);
     }
 }

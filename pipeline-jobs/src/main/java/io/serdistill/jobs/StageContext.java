@@ -1,6 +1,7 @@
 package io.serdistill.jobs;
 
 import io.serdistill.config.SerConfig;
+import io.serdistill.train.ModelKind;
 import org.apache.spark.sql.SparkSession;
 
 /** What every stage gets: the session, the validated config, the run's directory and a shippable Hadoop conf. */
@@ -11,14 +12,22 @@ public record StageContext(SparkSession spark, SerConfig config, RunLayout layou
         return new GpuBinding.Settings(r.gpuPerTask(), r.discoveryScript(), r.vendor());
     }
 
-    /** features/{kind}/ of this run's configured feature kind. */
+    /** features/{table}/ of this run's configured features (see {@link SerConfig.Features#table()}). */
     String featuresPath() {
-        return layout.features(config.features().kind());
+        return layout.features(config.features().table());
     }
 
-    /** The features column models take: "frames" (every hidden state's mean) with learned layer weights, else "pooled". */
+    /** What teachers and students are: MLP heads on pooled vectors, or fine-tuned wav2vec2. */
+    ModelKind modelKind() {
+        return ModelKind.of(config);
+    }
+
+    /**
+     * The features column models take: "frames" for fine-tuned wav2vec2 (CNN frames) and for learned layer weights
+     * (every hidden state's mean), else "pooled".
+     */
     String inputColumn() {
-        return learnsLayerWeights() ? "frames" : "pooled";
+        return config.features().finetunesWav2Vec2() || learnsLayerWeights() ? "frames" : "pooled";
     }
 
     /** How many stacked vectors a model input holds: the number of wav2vec2 hidden states with layer weights, else 1. */
@@ -30,7 +39,9 @@ public record StageContext(SparkSession spark, SerConfig config, RunLayout layou
     }
 
     private boolean learnsLayerWeights() {
-        return config.features().kind().equals("wav2vec2") && config.features().wav2vec2().layerWeights();
+        // Fine-tuned models weigh their own hidden states; their input is CNN frames either way.
+        return config.features().kind().equals("wav2vec2") && !config.features().finetunesWav2Vec2()
+                && config.features().wav2vec2().layerWeights();
     }
 
     String master() {

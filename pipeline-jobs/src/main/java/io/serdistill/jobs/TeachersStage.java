@@ -1,6 +1,7 @@
 package io.serdistill.jobs;
 
 import io.serdistill.config.SerConfig;
+import io.serdistill.train.ModelKind;
 import io.serdistill.train.TrainingOptions;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -16,7 +17,9 @@ import static org.apache.spark.sql.functions.col;
 
 /**
  * teachers: one monolingual teacher per language, each trained in its own Spark task on that language's training
- * split and selected on its dev split. Writes teachers/{language}/model.safetensors and the training history.
+ * split and selected on its dev split: an MLP head on pooled features, or (ser.features.wav2vec2.mode = finetune)
+ * wav2vec2 fine-tuned from model-dir on the stored CNN frames ({@link ModelKind}). Writes
+ * teachers/{language}/model.safetensors and the training history.
  */
 public final class TeachersStage implements Stage {
     private static final Logger LOG = LoggerFactory.getLogger("ser.teachers");
@@ -52,13 +55,14 @@ public final class TeachersStage implements Stage {
                     + "; every language in ser.input.languages needs a teacher");
         }
         int inputLayers = ctx.inputLayers();
+        ModelKind kind = ctx.modelKind();
         List<TrainingTasks.Job> jobs = new ArrayList<>();
         for (int i = 0; i < languages.size(); i++) {
             String lang = languages.get(i);
             // alpha = 1: teachers are plain fine-tuning on their own language.
             TrainingOptions opts = TrainingOptions.fineTuning(cfg.teachers(), cfg.run().seed() + 1000L * (i + 1))
                     .withInputLayers(inputLayers);
-            jobs.add(new TrainingTasks.Job(modelName(lang), METHOD, ctx.layout().teacherModel(lang), opts,
+            jobs.add(new TrainingTasks.Job(modelName(lang), METHOD, ctx.layout().teacherModel(lang), kind, opts,
                     Provenance.of(cfg, "teacher for " + lang)));
         }
         Map<String, Integer> index = new LinkedHashMap<>();

@@ -1,9 +1,7 @@
 package io.serdistill.jobs;
 
-import io.serdistill.model.EmotionClassifier;
-import io.serdistill.train.ClassifierTrainer;
 import io.serdistill.train.EpochRecord;
-import io.serdistill.train.TrainedClassifier;
+import io.serdistill.train.ModelKind;
 import io.serdistill.train.TrainingExample;
 import io.serdistill.train.TrainingOptions;
 import java.io.IOException;
@@ -30,9 +28,9 @@ import scala.Tuple2;
 final class TrainingTasks {
     private static final Logger LOG = LoggerFactory.getLogger("ser.train");
 
-    /** One model to train: where it goes and how. */
-    record Job(String model, String method, String modelUri, TrainingOptions options, Map<String, String> provenance)
-            implements Serializable {}
+    /** One model to train: what it is, where it goes and how. */
+    record Job(String model, String method, String modelUri, ModelKind kind, TrainingOptions options,
+               Map<String, String> provenance) implements Serializable {}
 
     /** An example tagged with its role in training. */
     record Tagged(TrainingExample example, boolean dev) implements Serializable {}
@@ -94,7 +92,7 @@ final class TrainingTasks {
         LOG.info("{}: training on {} utterances, selecting on {} dev utterances", job.model(), train.size(), dev.size());
         String modelDir = job.modelUri().substring(0, job.modelUri().lastIndexOf('/'));
         HadoopCheckpointStore checkpoints = new HadoopCheckpointStore(modelDir + "/checkpoints", hadoop.get());
-        TrainedClassifier trained = ClassifierTrainer.train(train, dev, job.options(), checkpoints, e -> {
+        ModelKind.Trained trained = job.kind().train(train, dev, job.options(), checkpoints, e -> {
             if (e.epoch() == 1 || e.epoch() % 10 == 0) {
                 LOG.info("{}: epoch {}/{} loss {} dev UA {} WA {} ({} s; ETA {})", job.model(), e.epoch(),
                         job.options().epochs(), String.format("%.4f", e.trainLoss()), String.format("%.3f", e.devUa()),
@@ -107,8 +105,7 @@ final class TrainingTasks {
         provenance.put("ser.method", job.method());
         provenance.put("ser.train_utterances", Integer.toString(train.size()));
         provenance.put("ser.best_epoch", Integer.toString(trained.bestEpoch()));
-        EmotionClassifier model = trained.model();
-        RunLayout.writeBytes(job.modelUri(), model.toSafeTensors(provenance), hadoop.get());
+        RunLayout.writeBytes(job.modelUri(), trained.file().toSafeTensors(provenance), hadoop.get());
         checkpoints.clear();
         double seconds = (System.nanoTime() - t0) / 1e9;
         LOG.info("{}: done in {} s, best epoch {} of {}", job.model(), String.format("%.1f", seconds),

@@ -1,0 +1,66 @@
+package io.serdistill.train;
+
+import io.serdistill.data.Emotion;
+import io.serdistill.model.wav2vec2.HeadSpec;
+import io.serdistill.model.wav2vec2.Wav2Vec2Config;
+import io.serdistill.model.wav2vec2.Wav2Vec2FineTuneModel;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Frozen-CNN fine-tuning of wav2vec2 ({@link Wav2Vec2FineTuner}): every model starts from the Hugging Face
+ * checkpoint in {@code modelDir} (a local path present where the task runs) with a fresh head drawn from the
+ * training seed: masked mean pooling of the last hidden state (or a learned weighted sum of all of them with
+ * {@code allLayers}), a projector of {@code projectorDim}, a linear classifier over {@link Emotion#COUNT} classes.
+ * Inputs are the CNN frames [frames, conv_dim[-1]] flattened frame by frame.
+ */
+public record Wav2Vec2FineTuneKind(String modelDir, boolean allLayers, int projectorDim) implements ModelKind {
+
+    @Override
+    public Trained train(List<TrainingExample> train, List<TrainingExample> dev, TrainingOptions options,
+                         CheckpointStore checkpoints, Consumer<EpochRecord> progress) throws IOException {
+        Path dir = Path.of(modelDir);
+        Wav2Vec2Config config = Wav2Vec2Config.load(dir.resolve("config.json"));
+        HeadSpec head = Wav2Vec2FineTuneModel.meanPoolingHead(config, allLayers, projectorDim, Emotion.COUNT);
+        Wav2Vec2FineTuneModel model = Wav2Vec2FineTuneModel.load(dir, head, options.seed());
+        int dim = config.featureDim();
+        TrainedWav2Vec2 t = Wav2Vec2FineTuner.train(model, frameExamples(train, dim), frameExamples(dev, dim), options,
+                checkpoints, progress);
+        return new Trained(t.history(), t.bestEpoch(), t.model()::toSafeTensors);
+    }
+
+    @Override
+    public Scorer load(byte[] safetensors, String source) throws IOException {
+        Wav2Vec2FineTuneModel model = Wav2Vec2FineTuneModel.fromSafeTensors(safetensors, source);
+        int dim = model.config().featureDim();
+        return inputs -> model.logits(inputs.stream().map(x -> frames(x, dim, source)).toList());
+    }
+
+    @Override
+    public boolean broadcastsModels() {
+        return false;
+    }
+
+    static List<FrameExample> frameExamples(List<TrainingExample> examples, int dim) {
+        List<FrameExample> out = new ArrayList<>(examples.size());
+        for (TrainingExample e : examples) {
+            out.add(new FrameExample(e.uttId(), e.language(), e.speaker(), e.label(), frames(e.input(), dim, e.uttId()),
+                    e.teacherLogits()));
+        }
+        return out;
+    }
+
+    /** [frames, dim] from frames flattened frame by frame; {@code what} names the input in errors. */
+    static INDArray frames(float[] flat, int dim, String what) {
+        if (flat.length == 0 || flat.length % dim != 0) {
+            throw new IllegalArgumentException(what + ": " + flat.length + " values are not whole CNN frames of " + dim
+                    + "; were the features extracted with ser.features.wav2vec2.mode = finetune and this model-dir?");
+        }
+        return Nd4j.create(flat, new long[] {flat.length / dim, dim}, 'c');
+    }
+}

@@ -1,0 +1,66 @@
+package io.serdistill.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.serdistill.audio.AudioFormatException;
+import io.serdistill.config.SerConfig;
+import io.serdistill.data.RejectReason;
+import io.serdistill.features.UtteranceFeatures;
+import io.serdistill.features.Wav2Vec2CnnFrames;
+import io.serdistill.model.wav2vec2.Wav2Vec2Model;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/** The config picks the model kind; fine-tuning's inputs are the stored CNN frames, flattened and restored. */
+class ModelKindTest {
+
+    private static Path fixture() {
+        try {
+            return Path.of(ModelKindTest.class.getResource("/fixtures/wav2vec2/base/config.json").toURI()).getParent();
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
+    void configPicksTheKind() {
+        assertEquals(new PooledClassifierKind(), ModelKind.of(SerConfig.defaults()));
+        assertEquals(new PooledClassifierKind(), ModelKind.of(SerConfig.load(List.of(), Map.of("ser.features.kind",
+                "wav2vec2", "ser.features.wav2vec2.model-dir", "/m"))));
+        assertEquals(new Wav2Vec2FineTuneKind("/m", true, 64), ModelKind.of(SerConfig.load(List.of(), Map.of(
+                "ser.features.kind", "wav2vec2", "ser.features.wav2vec2.model-dir", "/m", "ser.features.wav2vec2.mode",
+                "finetune", "ser.features.wav2vec2.layer-weights", "true", "ser.features.wav2vec2.projector-dim", "64"))));
+    }
+
+    @Test
+    void cnnFramesAreTheFeatureEncodersOutputAndRoundTripFlattened() throws Exception {
+        Wav2Vec2Model model = Wav2Vec2Model.load(fixture());
+        float[] wave = new float[4000];
+        for (int n = 0; n < wave.length; n++) {
+            wave[n] = (float) Math.sin(2 * Math.PI * 300 * n / 16000);
+        }
+        UtteranceFeatures.Extracted e = new Wav2Vec2CnnFrames(model, true).extract(wave);
+        INDArray expected = model.featureEncoder(List.of(Wav2Vec2Model.normalizeWaveform(wave))).get(0);
+        assertEquals(model.config().frames(wave.length), e.matrix().frames());
+        assertEquals(model.config().featureDim(), e.matrix().dim());
+        assertEquals(model.config().featureDim(), e.pooled().length);
+        INDArray restored = Wav2Vec2FineTuneKind.frames(e.matrix().data(), e.matrix().dim(), "u");
+        assertArrayEquals(expected.shape(), restored.shape());
+        assertEquals(0.0, restored.sub(expected).amaxNumber().doubleValue(), 0.0);
+
+        AudioFormatException tooShort = assertThrows(AudioFormatException.class,
+                () -> new Wav2Vec2CnnFrames(model, true).extract(new float[model.minimumSamples() - 1]));
+        assertEquals(RejectReason.TOO_SHORT, tooShort.reason());
+        IllegalArgumentException notFrames = assertThrows(IllegalArgumentException.class,
+                () -> Wav2Vec2FineTuneKind.frames(new float[45], 32, "utt7"));
+        assertTrue(notFrames.getMessage().contains("utt7") && notFrames.getMessage().contains("mode = finetune"),
+                notFrames.getMessage());
+    }
+}
