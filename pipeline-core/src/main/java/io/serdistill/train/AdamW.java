@@ -3,6 +3,8 @@ package io.serdistill.train;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
@@ -18,6 +20,7 @@ public final class AdamW {
     private final Map<String, INDArray> m = new LinkedHashMap<>();
     private final Map<String, INDArray> v = new LinkedHashMap<>();
     private long step;
+    private INDArray scratchBuffer;
 
     /**
      * @param clipNorm maximum global L2 norm of the gradients; 0 disables clipping
@@ -45,26 +48,37 @@ public final class AdamW {
         step++;
         double c1 = 1 - Math.pow(beta1, step);
         double c2 = 1 - Math.pow(beta2, step);
+        // Everything in place: a scratch array shared by all parameters (a view of one buffer as long as the
+        // largest), so a step allocates nothing. With fresh temporaries a base-sized wav2vec2 step made ~1.5 GB of
+        // off-heap garbage that only a Java GC frees, and allocating it was ~20 % of the step's time.
         for (Map.Entry<String, INDArray> e : params.entrySet()) {
             INDArray p = e.getValue();
             INDArray g = grads.get(e.getKey());
             if (g == null) {
                 throw new IllegalStateException("no gradient for parameter " + e.getKey());
             }
-            if (scale != 1.0) {
-                g = g.mul(scale);
-            }
             INDArray mi = m.computeIfAbsent(e.getKey(), k -> p.ulike().assign(0));
             INDArray vi = v.computeIfAbsent(e.getKey(), k -> p.ulike().assign(0));
-            mi.muli(beta1).addi(g.mul(1 - beta1));
-            vi.muli(beta2).addi(g.mul(g).muli(1 - beta2));
-            INDArray update = mi.div(c1).divi(Transforms.sqrt(vi.div(c2), false).addi(epsilon));
+            INDArray s = scratch(p);
+            // m = beta1 m + (1 - beta1) g', v = beta2 v + (1 - beta2) g'^2 with g' = scale g (clipped)
+            mi.muli(beta1).addi(s.assign(g).muli((1 - beta1) * scale));
+            vi.muli(beta2).addi(s.assign(g).muli(g).muli((1 - beta2) * scale * scale));
+            // update = lr (m / c1) / (sqrt(v / c2) + eps)
+            Transforms.sqrt(s.assign(vi).divi(c2), false).addi(epsilon).rdivi(mi).muli(learningRate / c1);
             if (weightDecay > 0) {
                 p.muli(1 - learningRate * weightDecay);
             }
-            p.subi(update.muli(learningRate));
+            p.subi(s);
         }
         return norm;
+    }
+
+    /** A [shape of p] view at the start of the shared scratch buffer, grown when p is larger than any before. */
+    private INDArray scratch(INDArray p) {
+        if (scratchBuffer == null || scratchBuffer.length() < p.length() || scratchBuffer.dataType() != p.dataType()) {
+            scratchBuffer = Nd4j.create(p.dataType(), Math.max(p.length(), scratchBuffer == null ? 0 : scratchBuffer.length()));
+        }
+        return scratchBuffer.get(NDArrayIndex.interval(0, p.length())).reshape(p.shape());
     }
 
     static double globalNorm(Map<String, INDArray> grads) {

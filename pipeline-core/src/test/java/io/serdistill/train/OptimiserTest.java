@@ -36,6 +36,62 @@ class OptimiserTest {
     }
 
     @Test
+    void severalStepsOnParametersOfDifferentSizesFollowTheTextbookUpdate() {
+        // Plain-double AdamW with clipping and decoupled decay, against the in-place implementation, which shares one
+        // scratch buffer between parameters: a larger parameter first, then a smaller and a matrix, for 4 steps.
+        double b1 = 0.9;
+        double b2 = 0.999;
+        double eps = 1e-8;
+        double wd = 0.05;
+        double clip = 1.5;
+        double lr = 0.02;
+        java.util.LinkedHashMap<String, INDArray> params = new java.util.LinkedHashMap<>();
+        params.put("big", Nd4j.createFromArray(0.5f, -1.0f, 2.0f, 0.25f, -0.75f));
+        params.put("small", Nd4j.createFromArray(3.0f, -0.5f));
+        params.put("matrix", Nd4j.createFromArray(new float[][] {{1.0f, 0.0f}, {-1.0f, 0.5f}}));
+        java.util.Map<String, double[]> ref = new java.util.LinkedHashMap<>();
+        java.util.Map<String, double[]> rm = new java.util.HashMap<>();
+        java.util.Map<String, double[]> rv = new java.util.HashMap<>();
+        params.forEach((k, v) -> {
+            ref.put(k, v.dup().reshape(v.length()).toDoubleVector());
+            rm.put(k, new double[(int) v.length()]);
+            rv.put(k, new double[(int) v.length()]);
+        });
+        AdamW opt = new AdamW(b1, b2, eps, wd, clip);
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(3);
+        for (int t = 1; t <= 4; t++) {
+            java.util.Map<String, INDArray> grads = new java.util.HashMap<>();
+            double sumSq = 0;
+            for (java.util.Map.Entry<String, INDArray> e : params.entrySet()) {
+                float[] g = new float[(int) e.getValue().length()];
+                for (int i = 0; i < g.length; i++) {
+                    g[i] = (float) (rng.nextDouble() * 2 - 1);
+                    sumSq += (double) g[i] * g[i];
+                }
+                grads.put(e.getKey(), Nd4j.createFromArray(g).reshape(e.getValue().shape()));
+            }
+            double scale = Math.sqrt(sumSq) > clip ? clip / Math.sqrt(sumSq) : 1;
+            opt.apply(params, grads, lr);
+            for (String k : params.keySet()) {
+                double[] p = ref.get(k);
+                double[] m = rm.get(k);
+                double[] v = rv.get(k);
+                double[] g = grads.get(k).dup().reshape(p.length).toDoubleVector();
+                for (int i = 0; i < p.length; i++) {
+                    m[i] = b1 * m[i] + (1 - b1) * g[i] * scale;
+                    v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i] * scale * scale;
+                    double update = (m[i] / (1 - Math.pow(b1, t))) / (Math.sqrt(v[i] / (1 - Math.pow(b2, t))) + eps);
+                    p[i] = p[i] * (1 - lr * wd) - lr * update;
+                }
+                double[] actual = params.get(k).dup().reshape(p.length).toDoubleVector();
+                for (int i = 0; i < p.length; i++) {
+                    assertEquals(p[i], actual[i], 1e-5, k + "[" + i + "] after step " + t);
+                }
+            }
+        }
+    }
+
+    @Test
     void scheduleWarmsUpThenDecays() {
         LearningRateSchedule cos = new LearningRateSchedule(LearningRateSchedule.Shape.COSINE, 1.0, 0.1, 100);
         assertEquals(0.1, cos.at(0), 1e-12, "warm-up step 1 of 10");
