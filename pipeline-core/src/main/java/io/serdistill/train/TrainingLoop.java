@@ -102,6 +102,7 @@ final class TrainingLoop {
                 Step step = model.step(batch, targets);
                 lr = schedule.at(optimizer.step());
                 optimizer.apply(model.parameters(), step.gradients(), lr);
+                release(step.gradients());
                 lossSum += step.loss() * batch.size();
             }
             double trainLoss = lossSum / train.size();
@@ -280,5 +281,18 @@ final class TrainingLoop {
             a[j] = t;
         }
         return a;
+    }
+
+    /**
+     * Frees a step's gradient arrays now: they belong to the step (SameDiff hands them over), and left to the garbage
+     * collector a base-sized wav2vec2 model leaves ~0.4 GB of native memory per step waiting for a Java GC that a
+     * small heap rarely runs.
+     */
+    static void release(Map<String, INDArray> gradients) {
+        for (INDArray g : gradients.values()) {
+            if (g.closeable()) {
+                g.close();
+            }
+        }
     }
 }

@@ -47,6 +47,7 @@ public final class Wav2Vec2FineTuneBench {
             long start = System.nanoTime();
             Wav2Vec2FineTuneModel.Step step = model.step(batch, new int[batchSize], null);
             adam.apply(model.parameters(), step.gradients(), 1e-5);
+            step.gradients().values().forEach(g -> g.close()); // as TrainingLoop does after each step
             if (i >= 0) {
                 times[i] = (System.nanoTime() - start) * 1e-9;
             }
