@@ -46,7 +46,8 @@ record Conv1d(INDArray[] kernels, INDArray bias, int kernel, int stride, int pad
         int inPerGroup = in / groups;
         int outFrames = outputFrames(frames);
         long outPerGroup = kernels[0].size(1);
-        INDArray y = Nd4j.create(DataType.FLOAT, outFrames, outPerGroup * groups);
+        // Every element is written below (one group: y is the GEMM's own output), so no zero-filled allocation.
+        INDArray y = groups == 1 ? null : Nd4j.createUninitialized(DataType.FLOAT, outFrames, outPerGroup * groups);
         for (int g = 0; g < groups; g++) {
             INDArray xg = groups == 1 ? x : x.get(NDArrayIndex.all(), NDArrayIndex.interval(g * inPerGroup, (g + 1) * inPerGroup));
             INDArray padded = padded(xg, frames, inPerGroup);

@@ -1,6 +1,7 @@
 package io.serdistill.model.wav2vec2;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
@@ -22,8 +23,11 @@ record LayerNorm(INDArray gain, INDArray bias, double eps) {
 
     /** Normalises each channel (column) over the rows (frames); returns a new array. */
     INDArray applyOverTime(INDArray x) {
-        INDArray centred = x.subRowVector(x.mean(true, 0));
-        INDArray std = Transforms.sqrt(centred.mul(centred).mean(true, 0).addi(eps), false);
+        // Column means of a row-major [frames, channels] matrix as (1/T) 1^T x: one GEMM instead of a strided
+        // reduction over 12,800 x 512 values (the first conv layer of 4 s of audio), which took ~3x as long.
+        INDArray average = Nd4j.valueArrayOf(new long[] {1, x.size(0)}, 1.0 / x.size(0), x.dataType());
+        INDArray centred = x.subRowVector(average.mmul(x));
+        INDArray std = Transforms.sqrt(average.mmul(centred.mul(centred)).addi(eps), false);
         return centred.diviRowVector(std).muliRowVector(gain).addiRowVector(bias);
     }
 }

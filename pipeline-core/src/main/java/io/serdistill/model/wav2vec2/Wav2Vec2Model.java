@@ -274,7 +274,7 @@ public final class Wav2Vec2Model {
         }
         int f = config.featureDim();
         int h = config.hiddenSize();
-        INDArray features = Nd4j.create(DataType.FLOAT, batch, frames, f);
+        INDArray features = Nd4j.createUninitialized(DataType.FLOAT, batch, frames, f); // every slice assigned below
         for (int b = 0; b < batch; b++) {
             features.slice(b).assign(convFeatures(waveforms.getRow(b).dup().reshape(samples, 1)));
         }
