@@ -43,6 +43,7 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
+import org.apache.spark.util.CollectionAccumulator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import scala.Tuple2;
@@ -139,20 +140,31 @@ public final class ExtractStage implements Stage {
                 .broadcast(partitionOf);
         Settings settings = Settings.of(cfg);
         HadoopConf hadoop = ctx.hadoop();
-        // The extracted rows are kept as the Java objects the tasks made (an RDD cache, not Spark SQL's columnar
-        // one): the features write fills it as it goes, in one job, and the rejects come from it without decoding
-        // any audio again. A Dataset cache would add a job that only builds the cache (AQE materialises it as its
-        // own query stage), so every task would wait for the slowest one twice.
+        // One job extracts and writes the features, streaming: a task holds one utterance's features at a time, and
+        // the rows it rejects travel back to the driver in an accumulator (they are few and small), so nothing
+        // decodes audio twice and no stage waits on a cache. Only global CMVN reads the features twice (statistics,
+        // then the write); there the rows the tasks made are kept (an RDD cache of the Java objects: a Dataset cache
+        // would add a job that only builds it).
+        boolean twoPasses = cfg.features().normalize().equals("global");
+        CollectionAccumulator<Row> rejectsSeen = spark.sparkContext().collectionAccumulator("extract rejects");
         JavaRDD<Row> results = manifest.javaRDD()
                 .mapToPair(r -> new Tuple2<>(partitionOfB.value().get(r.<String>getAs("utt_id")), r))
                 .partitionBy(new IndexPartitioner(partitions))
                 .values()
-                .mapPartitions(rows -> extractPartition(rows, settings, hadoop))
-                .persist(StorageLevel.MEMORY_AND_DISK());
+                .mapPartitions(rows -> extractPartition(rows, settings, hadoop));
+        if (twoPasses) {
+            results = results.persist(StorageLevel.MEMORY_AND_DISK());
+        }
         long planned = System.nanoTime();
         try {
-            Dataset<Row> features = spark.createDataFrame(results.filter(r -> r.isNullAt(REASON)), RESULT)
-                    .drop("reason", "message");
+            JavaRDD<Row> extracted = results.filter(r -> {
+                if (r.isNullAt(REASON)) {
+                    return true;
+                }
+                rejectsSeen.add(RowFactory.create(r.get(ROW), r.get(UTT_ID), r.get(PATH), r.get(REASON), r.get(MESSAGE)));
+                return false;
+            });
+            Dataset<Row> features = spark.createDataFrame(extracted, RESULT).drop("reason", "message");
             String statsUri = ctx.layout().featureStats(cfg.features().table());
             if (cfg.features().normalize().equals("global")) {
                 GlobalStats stats = trainStats(features, settings.melBins());
@@ -171,9 +183,12 @@ public final class ExtractStage implements Stage {
                     .option("parquet.enable.dictionary#pooled.list.element", "false")
                     .partitionBy("language", "split").parquet(ctx.featuresPath());
             long written = System.nanoTime();
-            JavaRDD<Row> rejectRows = results.filter(r -> !r.isNullAt(REASON))
-                    .map(r -> RowFactory.create(r.get(ROW), r.get(UTT_ID), r.get(PATH), r.get(REASON), r.get(MESSAGE)));
-            spark.createDataFrame(rejectRows, Tables.REJECTS).coalesce(1)
+            // A row can be reported twice (two passes; a retried or speculative task): one per manifest row number.
+            Map<Long, Row> rejectsByRow = new TreeMap<>();
+            for (Row r : rejectsSeen.value()) {
+                rejectsByRow.putIfAbsent(r.getLong(0), r);
+            }
+            spark.createDataFrame(new ArrayList<>(rejectsByRow.values()), Tables.REJECTS).coalesce(1)
                     .write().mode(SaveMode.Overwrite).parquet(ctx.layout().rejects(name()));
             // The check reads back what was written, not what was meant to be, in one job: the features' small
             // duration_s column (their count and the audio total) and the rejects (the rows to log). Both schemas are
@@ -220,7 +235,9 @@ public final class ExtractStage implements Stage {
             counts.put("audio_seconds", back.audioSeconds());
             return counts;
         } finally {
-            results.unpersist(false);
+            if (twoPasses) {
+                results.unpersist(false);
+            }
             partitionOfB.destroy();
         }
     }
@@ -314,11 +331,18 @@ public final class ExtractStage implements Stage {
         AudioPreparer preparer = settings.preparer();
         UtteranceFeatures extractor = settings.features();
         Configuration conf = hadoop.get();
-        List<Row> out = new ArrayList<>();
-        while (rows.hasNext()) {
-            out.add(extractOne(rows.next(), preparer, extractor, settings, conf));
-        }
-        return out.iterator();
+        // Lazily, row by row: the Parquet writer downstream holds one utterance's features, not a partition's.
+        return new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                return rows.hasNext();
+            }
+
+            @Override
+            public Row next() {
+                return extractOne(rows.next(), preparer, extractor, settings, conf);
+            }
+        };
     }
 
     static Row extractOne(Row m, AudioPreparer preparer, UtteranceFeatures extractor, Settings settings, Configuration conf) {

@@ -141,6 +141,11 @@ class ExtractStageTest {
     void globalNormalisationUsesTrainFramesAndStoresTheStats() throws Exception {
         SerConfig c = config("global", Map.of("ser.features.normalize", "global"));
         runStages(c, new ManifestStage(), new ExtractStage());
+        // Global CMVN reads the features twice (statistics, then the write): each of the seven unusable files is
+        // still rejected once (fr is a configured language here).
+        Dataset<Row> rejects = table("global", "rejects/stage=extract");
+        assertEquals(7, rejects.count());
+        assertEquals(7, rejects.select("row").distinct().count());
         Path statsFile = tmp.resolve("runs/global/features/fbank_stats.json");
         JsonObject stats = JsonParser.parseString(Files.readString(statsFile)).getAsJsonObject();
         Dataset<Row> features = table("global", "features/fbank");
