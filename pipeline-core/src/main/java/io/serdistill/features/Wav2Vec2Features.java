@@ -53,12 +53,17 @@ public final class Wav2Vec2Features implements UtteranceFeatures {
         });
     }
 
-    /** TOO_SHORT when the clip is shorter than one frame's receptive field. */
-    static void requireOneFrame(Wav2Vec2Model model, float[] samples) throws AudioFormatException {
+    /**
+     * The waveform the encoder takes: {@code samples}, zero-mean unit-variance when {@code normalize}.
+     *
+     * @throws AudioFormatException TOO_SHORT when the clip is shorter than one frame's receptive field
+     */
+    static float[] encoderInput(Wav2Vec2Model model, float[] samples, boolean normalize) throws AudioFormatException {
         if (samples.length < model.minimumSamples()) {
             throw new AudioFormatException(RejectReason.TOO_SHORT, samples.length + " samples are fewer than the "
                     + model.minimumSamples() + " the wav2vec2 feature encoder needs for one frame");
         }
+        return normalize ? Wav2Vec2Model.normalizeWaveform(samples) : samples;
     }
 
     @Override
@@ -69,8 +74,7 @@ public final class Wav2Vec2Features implements UtteranceFeatures {
     /** @param samples [-1, 1] floats at 16 kHz */
     @Override
     public Extracted extract(float[] samples) throws AudioFormatException {
-        requireOneFrame(model, samples);
-        float[] input = normalize ? Wav2Vec2Model.normalizeWaveform(samples) : samples;
+        float[] input = encoderInput(model, samples, normalize);
         float[][] means = model.forward(List.of(input)).layerMeans(0);
         int states = means.length;
         int hidden = means[0].length;
