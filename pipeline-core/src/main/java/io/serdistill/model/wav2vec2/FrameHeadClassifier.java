@@ -64,6 +64,12 @@ public final class FrameHeadClassifier implements FrameClassifier {
 
     @Override
     public Step step(List<INDArray> frames, int[] labels, List<float[]> targets) {
+        if (labels.length == 1) {
+            // M2.1's backward pass fails on a batch of one (see Wav2Vec2FineTuneModel#step): the utterance twice
+            // has the same mean loss and the same gradients.
+            return step(List.of(frames.get(0), frames.get(0)), new int[] {labels[0], labels[0]},
+                    targets == null ? null : List.of(targets.get(0), targets.get(0)));
+        }
         Wav2Vec2FineTuneModel.Batch b = batch(frames);
         return head.step(b.features(), b.mask(), labels, targets(targets));
     }
