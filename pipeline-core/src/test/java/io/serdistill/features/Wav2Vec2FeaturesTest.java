@@ -53,7 +53,7 @@ class Wav2Vec2FeaturesTest {
         Wav2Vec2Output out = model.forward(List.of(Wav2Vec2Model.normalizeWaveform(x)));
         int states = model.config().numHiddenLayers() + 1;
         int n = model.config().frames(x.length);
-        UtteranceFeatures.Extracted one = Wav2Vec2HiddenFrames.load(BASE, true, 1).extract(x);
+        UtteranceFeatures.Extracted one = Wav2Vec2Features.loadFrames(BASE, true, 1).extract(x);
         assertEquals(n, one.matrix().frames(), "one row per 20 ms frame");
         assertEquals(model.config().hiddenSize(), one.matrix().dim());
         float[][] layer1 = out.hiddenState(1, 0);
@@ -62,7 +62,7 @@ class Wav2Vec2FeaturesTest {
         }
         assertArrayEquals(out.layerMeans(0)[1], one.pooled(), 1e-5f, "pooled = the frames' time-mean");
 
-        UtteranceFeatures.Extracted avg = Wav2Vec2HiddenFrames.load(BASE, true, -1).extract(x);
+        UtteranceFeatures.Extracted avg = Wav2Vec2Features.loadFrames(BASE, true, -1).extract(x);
         float[] expected = new float[model.config().hiddenSize()];
         for (int l = 0; l < states; l++) {
             float[] row = out.hiddenState(l, 0)[n - 1];
@@ -73,7 +73,7 @@ class Wav2Vec2FeaturesTest {
         assertArrayEquals(expected, avg.matrix().row(n - 1), 1e-5f, "last frame averaged over every hidden state");
         assertArrayEquals(Wav2Vec2Features.load(BASE, true, -1).extract(x).pooled(), avg.pooled(), 1e-5f,
                 "same pooled vector as the layer-means store");
-        assertThrows(IllegalArgumentException.class, () -> Wav2Vec2HiddenFrames.load(BASE, true, states));
+        assertThrows(IllegalArgumentException.class, () -> Wav2Vec2Features.loadFrames(BASE, true, states));
     }
 
     @Test

@@ -18,7 +18,6 @@ import io.serdistill.features.FbankFeatures;
 import io.serdistill.features.UtteranceFeatures;
 import io.serdistill.features.Wav2Vec2CnnFrames;
 import io.serdistill.features.Wav2Vec2Features;
-import io.serdistill.features.Wav2Vec2HiddenFrames;
 import io.serdistill.features.UtterancePooling;
 import java.io.FileNotFoundException;
 import java.io.IOException;
@@ -87,7 +86,7 @@ public final class ExtractStage implements Stage {
                 return Wav2Vec2CnnFrames.load(wav2vec2Dir, wav2vec2Normalize);
             }
             if (wav2vec2HiddenFrames) {
-                return Wav2Vec2HiddenFrames.load(wav2vec2Dir, wav2vec2Normalize, wav2vec2Layer);
+                return Wav2Vec2Features.loadFrames(wav2vec2Dir, wav2vec2Normalize, wav2vec2Layer);
             }
             return kind.equals("wav2vec2") ? Wav2Vec2Features.load(wav2vec2Dir, wav2vec2Normalize, wav2vec2Layer)
                     : new FbankFeatures(FbankOptions.defaults().toBuilder().sampleRate(sampleRate).numMelBins(melBins)
