@@ -7,6 +7,7 @@ import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValueFactory;
 import io.serdistill.data.Emotion;
+import io.serdistill.model.wav2vec2.HeadSpec;
 import io.serdistill.train.LearningRateSchedule;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -83,7 +84,19 @@ public record SerConfig(
      * k selects hidden state k (0 = after the feature projection / positional conv).
      */
     public record Wav2Vec2(String modelDir, boolean normalize, String store, int batchSize, int layer,
-                           boolean layerWeights, String mode, int projectorDim) {
+                           boolean layerWeights, String mode, int projectorDim, String pooling, int attentionDim) {
+        /** Extraction stores every hidden state's time-mean (MLP heads train on them). */
+        public static final String LAYER_MEANS = "layer-means";
+        /** Extraction stores the chosen hidden state frame by frame (heads pool the frames). */
+        public static final String FRAMES = "frames";
+        public static final List<String> STORES = List.of(LAYER_MEANS, FRAMES);
+        public static final List<String> POOLINGS = List.of("mean", "attentive-statistics");
+
+        /** {@link #pooling} as the head's pooling. */
+        public HeadSpec.Pooling headPooling() {
+            return pooling.equals("mean") ? HeadSpec.Pooling.MEAN : HeadSpec.Pooling.ATTENTIVE_STATS;
+        }
+
         /** The encoder stays frozen; extract stores hidden-state means and the models are MLP heads on them. */
         public static final String FROZEN_ENCODER = "frozen-encoder";
         /** The paper's recipe: extract stores the frozen CNN's frames; every model fine-tunes the transformer. */
@@ -100,12 +113,18 @@ public record SerConfig(
             return kind.equals("wav2vec2") && wav2vec2.mode().equals(Wav2Vec2.FINETUNE);
         }
 
+        /** Frozen wav2vec2 stored frame by frame (store = frames): teachers and students are heads pooling frames. */
+        public boolean storesWav2Vec2Frames() {
+            return kind.equals("wav2vec2") && !finetunesWav2Vec2() && wav2vec2.store().equals(Wav2Vec2.FRAMES);
+        }
+
         /**
-         * The directory under features/ this configuration's features go to: the kind, or "wav2vec2-cnn" for the CNN
-         * frames of fine-tuning mode (another table than the frozen encoder's hidden-state means).
+         * The directory under features/ this configuration's features go to: the kind, "wav2vec2-cnn" for the CNN
+         * frames of fine-tuning mode, or "wav2vec2-frames" for frozen hidden states frame by frame (other tables than
+         * the frozen encoder's hidden-state means).
          */
         public String table() {
-            return finetunesWav2Vec2() ? "wav2vec2-cnn" : kind;
+            return finetunesWav2Vec2() ? "wav2vec2-cnn" : storesWav2Vec2Frames() ? "wav2vec2-frames" : kind;
         }
     }
 
@@ -303,7 +322,9 @@ public record SerConfig(
                 get(c, "ser.features.wav2vec2.layer", Config::getInt),
                 get(c, "ser.features.wav2vec2.layer-weights", Config::getBoolean),
                 get(c, "ser.features.wav2vec2.mode", Config::getString),
-                get(c, "ser.features.wav2vec2.projector-dim", Config::getInt));
+                get(c, "ser.features.wav2vec2.projector-dim", Config::getInt),
+                get(c, "ser.features.wav2vec2.pooling", Config::getString),
+                get(c, "ser.features.wav2vec2.attention-dim", Config::getInt));
         require(Wav2Vec2.MODES.contains(w2v.mode()), "ser.features.wav2vec2.mode",
                 "'" + w2v.mode() + "' is not one of " + Wav2Vec2.MODES);
         require(w2v.projectorDim() > 0, "ser.features.wav2vec2.projector-dim", "must be > 0, got " + w2v.projectorDim());
@@ -312,8 +333,20 @@ public record SerConfig(
                     "must name a Hugging Face model directory (config.json + model.safetensors) when ser.features.kind"
                             + " = wav2vec2; nothing is ever downloaded");
         }
-        require(w2v.store().equals("layer-means"), "ser.features.wav2vec2.store",
-                "'" + w2v.store() + "' is not supported yet; \"layer-means\" is");
+        require(Wav2Vec2.STORES.contains(w2v.store()), "ser.features.wav2vec2.store",
+                "'" + w2v.store() + "' is not one of " + Wav2Vec2.STORES);
+        boolean frames = w2v.store().equals(Wav2Vec2.FRAMES);
+        require(!frames || w2v.mode().equals(Wav2Vec2.FROZEN_ENCODER), "ser.features.wav2vec2.store",
+                "\"frames\" applies to mode = frozen-encoder only (finetune always stores CNN frames); leave layer-means");
+        require(!frames || !w2v.layerWeights(), "ser.features.wav2vec2.layer-weights",
+                "is not supported with ser.features.wav2vec2.store = frames (one hidden state, or their average, is"
+                        + " stored frame by frame); use store = layer-means for learned layer weights");
+        require(Wav2Vec2.POOLINGS.contains(w2v.pooling()), "ser.features.wav2vec2.pooling",
+                "'" + w2v.pooling() + "' is not one of " + Wav2Vec2.POOLINGS);
+        require(w2v.pooling().equals("mean") || frames || w2v.mode().equals(Wav2Vec2.FINETUNE),
+                "ser.features.wav2vec2.pooling", "'" + w2v.pooling() + "' needs frames: use store = frames or mode ="
+                        + " finetune (layer-means are already mean pooled)");
+        require(w2v.attentionDim() > 0, "ser.features.wav2vec2.attention-dim", "must be > 0, got " + w2v.attentionDim());
         require(w2v.batchSize() == 1, "ser.features.wav2vec2.batch-size",
                 "only 1 is supported yet (group-norm models normalise over padding), got " + w2v.batchSize());
         require(w2v.layer() >= -1, "ser.features.wav2vec2.layer", "must be -1 (average of all) or a hidden-state index");
@@ -340,11 +373,11 @@ public record SerConfig(
 
         Training teachers = training(c, "ser.teachers");
         Training student = training(c, "ser.student");
-        if (features.finetunesWav2Vec2()) {
-            require(!teachers.classWeighted(), "ser.teachers.class-weighted",
-                    "is not supported with ser.features.wav2vec2.mode = finetune");
-            require(!student.classWeighted(), "ser.student.class-weighted",
-                    "is not supported with ser.features.wav2vec2.mode = finetune");
+        if (features.finetunesWav2Vec2() || features.storesWav2Vec2Frames()) {
+            String why = "is not supported with ser.features.wav2vec2." + (features.finetunesWav2Vec2()
+                    ? "mode = finetune" : "store = frames");
+            require(!teachers.classWeighted(), "ser.teachers.class-weighted", why);
+            require(!student.classWeighted(), "ser.student.class-weighted", why);
         }
 
         Distill distill = new Distill(get(c, "ser.distill.temperature", Config::getDouble), get(c, "ser.distill.alpha", Config::getDouble),
@@ -464,10 +497,14 @@ public record SerConfig(
      */
     public String hash() {
         Config ser = raw.getConfig("ser").withoutPath("spark").withoutPath("warehouse");
-        if (!features.finetunesWav2Vec2()) {
+        if (!features.finetunesWav2Vec2() && !features.storesWav2Vec2Frames()) {
             // Keys added with fine-tuning mode, without effect otherwise: left out, so runs started before they
             // existed keep their hash and their finished stages.
             ser = ser.withoutPath("features.wav2vec2.mode").withoutPath("features.wav2vec2.projector-dim");
+        }
+        if (features.wav2vec2().pooling().equals("mean")) {
+            // Added with framewise heads; the default changes nothing, so older runs keep their hash.
+            ser = ser.withoutPath("features.wav2vec2.pooling").withoutPath("features.wav2vec2.attention-dim");
         }
         String json = ser.root().render(ConfigRenderOptions.concise());
         try {

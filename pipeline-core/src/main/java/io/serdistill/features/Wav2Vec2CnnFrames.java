@@ -35,8 +35,7 @@ public final class Wav2Vec2CnnFrames implements UtteranceFeatures {
     /** @param samples [-1, 1] floats at 16 kHz */
     @Override
     public Extracted extract(float[] samples) throws AudioFormatException {
-        Wav2Vec2Features.requireOneFrame(model, samples);
-        float[] input = normalize ? Wav2Vec2Model.normalizeWaveform(samples) : samples;
+        float[] input = Wav2Vec2Features.encoderInput(model, samples, normalize);
         INDArray frames = model.featureEncoder(List.of(input)).get(0);
         int n = (int) frames.rows();
         int dim = (int) frames.columns();

@@ -9,9 +9,10 @@ import java.util.function.Consumer;
 
 /**
  * What teachers and students are, chosen once from the config: the one place that knows whether a training task
- * fits an {@link io.serdistill.model.EmotionClassifier} on pooled vectors ({@link PooledClassifierKind}) or
- * fine-tunes wav2vec2 on CNN frames ({@link Wav2Vec2FineTuneKind}), and how a saved model file scores utterances.
- * Both read {@link TrainingExample#input()}: a pooled vector, or CNN frames flattened frame by frame.
+ * fits an {@link io.serdistill.model.EmotionClassifier} on pooled vectors ({@link PooledClassifierKind}),
+ * fine-tunes wav2vec2 on CNN frames ({@link Wav2Vec2FineTuneKind}) or trains a pooling head on frozen hidden-state
+ * frames ({@link Wav2Vec2FrameHeadKind}), and how a saved model file scores utterances. All read
+ * {@link TrainingExample#input()}: a pooled vector, or frames flattened frame by frame.
  * Instances are small serialisable values a Spark task receives; the models they make are per thread.
  */
 public interface ModelKind extends Serializable {
@@ -19,9 +20,15 @@ public interface ModelKind extends Serializable {
     /** The kind {@code cfg} asks for. */
     static ModelKind of(SerConfig cfg) {
         SerConfig.Features f = cfg.features();
-        return f.finetunesWav2Vec2()
-                ? new Wav2Vec2FineTuneKind(f.wav2vec2().modelDir(), f.wav2vec2().layerWeights(), f.wav2vec2().projectorDim())
-                : new PooledClassifierKind();
+        SerConfig.Wav2Vec2 w = f.wav2vec2();
+        if (f.finetunesWav2Vec2()) {
+            return new Wav2Vec2FineTuneKind(w.modelDir(), w.layerWeights(), w.projectorDim(), w.headPooling(),
+                    w.attentionDim());
+        }
+        if (f.storesWav2Vec2Frames()) {
+            return new Wav2Vec2FrameHeadKind(w.modelDir(), w.headPooling(), w.attentionDim(), w.projectorDim());
+        }
+        return new PooledClassifierKind();
     }
 
     /** A trained model: its history, the epoch whose weights it holds (1-based), and how to write its file. */

@@ -1,6 +1,7 @@
 package io.serdistill.train;
 
 import io.serdistill.data.Emotion;
+import io.serdistill.model.wav2vec2.FrameClassifier;
 import io.serdistill.model.wav2vec2.HeadSpec;
 import io.serdistill.model.wav2vec2.Wav2Vec2Config;
 import io.serdistill.model.wav2vec2.Wav2Vec2FineTuneModel;
@@ -15,18 +16,20 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * Frozen-CNN fine-tuning of wav2vec2 ({@link Wav2Vec2FineTuner}): every model starts from the Hugging Face
  * checkpoint in {@code modelDir} (a local path present where the task runs) with a fresh head drawn from the
- * training seed: masked mean pooling of the last hidden state (or a learned weighted sum of all of them with
+ * training seed: masked pooling ({@code pooling}: mean, or attentive statistics with an attention bottleneck of
+ * {@code attentionDim}) of the last hidden state (or of a learned weighted sum of all of them with
  * {@code allLayers}), a projector of {@code projectorDim}, a linear classifier over {@link Emotion#COUNT} classes.
  * Inputs are the CNN frames [frames, conv_dim[-1]] flattened frame by frame.
  */
-public record Wav2Vec2FineTuneKind(String modelDir, boolean allLayers, int projectorDim) implements ModelKind {
+public record Wav2Vec2FineTuneKind(String modelDir, boolean allLayers, int projectorDim, HeadSpec.Pooling pooling,
+                                   int attentionDim) implements ModelKind {
 
     @Override
     public Trained train(List<TrainingExample> train, List<TrainingExample> dev, TrainingOptions options,
                          CheckpointStore checkpoints, Consumer<EpochRecord> progress) throws IOException {
         Path dir = Path.of(modelDir);
         Wav2Vec2Config config = Wav2Vec2Config.load(dir.resolve("config.json"));
-        HeadSpec head = Wav2Vec2FineTuneModel.meanPoolingHead(config, allLayers, projectorDim, Emotion.COUNT);
+        HeadSpec head = Wav2Vec2FineTuneModel.head(config, allLayers, pooling, attentionDim, projectorDim, Emotion.COUNT);
         Wav2Vec2FineTuneModel model = Wav2Vec2FineTuneModel.load(dir, head, options.seed());
         int dim = config.featureDim();
         TrainedWav2Vec2 t = Wav2Vec2FineTuner.train(model, frameExamples(train, dim), frameExamples(dev, dim), options,
@@ -37,13 +40,17 @@ public record Wav2Vec2FineTuneKind(String modelDir, boolean allLayers, int proje
     @Override
     public Scorer load(byte[] safetensors, String source) throws IOException {
         Wav2Vec2FineTuneModel model = Wav2Vec2FineTuneModel.fromSafeTensors(safetensors, source);
-        int dim = model.config().featureDim();
-        return inputs -> model.logits(inputs.stream().map(x -> frames(x, dim, source)).toList());
+        return scorer(model, model.config().featureDim(), source);
     }
 
     @Override
     public boolean broadcastsModels() {
         return false;
+    }
+
+    /** Scores flattened frame sequences of width {@code dim} with {@code model}. */
+    static Scorer scorer(FrameClassifier model, int dim, String source) {
+        return inputs -> model.logits(inputs.stream().map(x -> frames(x, dim, source)).toList());
     }
 
     static List<FrameExample> frameExamples(List<TrainingExample> examples, int dim) {
@@ -58,8 +65,9 @@ public record Wav2Vec2FineTuneKind(String modelDir, boolean allLayers, int proje
     /** [frames, dim] from frames flattened frame by frame; {@code what} names the input in errors. */
     static INDArray frames(float[] flat, int dim, String what) {
         if (flat.length == 0 || flat.length % dim != 0) {
-            throw new IllegalArgumentException(what + ": " + flat.length + " values are not whole CNN frames of " + dim
-                    + "; were the features extracted with ser.features.wav2vec2.mode = finetune and this model-dir?");
+            throw new IllegalArgumentException(what + ": " + flat.length + " values are not whole frames of " + dim
+                    + "; were the features extracted with this ser.features.wav2vec2 mode (finetune: CNN frames) or"
+                    + " store (frames: hidden states) and this model-dir?");
         }
         return Nd4j.create(flat, new long[] {flat.length / dim, dim}, 'c');
     }

@@ -1,5 +1,6 @@
 package io.serdistill.train;
 
+import io.serdistill.model.wav2vec2.FrameClassifier;
 import io.serdistill.model.wav2vec2.Wav2Vec2FineTuneModel;
 import java.util.List;
 import java.util.Map;
@@ -32,8 +33,18 @@ public final class Wav2Vec2FineTuner {
      */
     public static TrainedWav2Vec2 train(Wav2Vec2FineTuneModel model, List<FrameExample> train, List<FrameExample> dev,
                                         TrainingOptions opts, CheckpointStore checkpoints, Consumer<EpochRecord> progress) {
+        TrainingLoop.Result result = run(model, train, dev, opts, checkpoints, progress);
+        return new TrainedWav2Vec2(model, result.history(), result.bestEpoch());
+    }
+
+    /**
+     * Trains any {@link FrameClassifier} in place in this loop (the fine-tuned encoder, or a head over stored frozen
+     * frames, {@link io.serdistill.model.wav2vec2.FrameHeadClassifier}); {@code model} must not be prepared yet.
+     */
+    static TrainingLoop.Result run(FrameClassifier model, List<FrameExample> train, List<FrameExample> dev,
+                                   TrainingOptions opts, CheckpointStore checkpoints, Consumer<EpochRecord> progress) {
         if (opts.classWeighted()) {
-            throw new IllegalArgumentException("class-weighted cross-entropy is not supported for wav2vec2 fine-tuning");
+            throw new IllegalArgumentException("class-weighted cross-entropy is not supported for wav2vec2 frame models");
         }
         model.prepareTraining(opts.alpha(), opts.temperature());
         int chunk = opts.batchSize();
@@ -45,7 +56,7 @@ public final class Wav2Vec2FineTuner {
 
             @Override
             public TrainingLoop.Step step(List<FrameExample> batch, List<float[]> targets) {
-                Wav2Vec2FineTuneModel.Step step = model.step(model.batch(frames(batch)), TrainingLoop.labels(batch), targets);
+                FrameClassifier.Step step = model.step(frames(batch), TrainingLoop.labels(batch), targets);
                 return new TrainingLoop.Step(step.loss(), step.gradients());
             }
 
@@ -56,7 +67,7 @@ public final class Wav2Vec2FineTuner {
                 for (int from = 0; from < examples.size(); from += chunk) {
                     int to = Math.min(examples.size(), from + chunk);
                     List<FrameExample> part = examples.subList(from, to);
-                    sum += model.loss(model.batch(frames(part)), TrainingLoop.labels(part),
+                    sum += model.loss(frames(part), TrainingLoop.labels(part),
                             targets == null ? null : targets.subList(from, to)) * part.size();
                 }
                 return sum / examples.size();
@@ -67,8 +78,7 @@ public final class Wav2Vec2FineTuner {
                 return model.parameters();
             }
         };
-        TrainingLoop.Result result = TrainingLoop.run(trainee, train, dev, opts, checkpoints, progress);
-        return new TrainedWav2Vec2(model, result.history(), result.bestEpoch());
+        return TrainingLoop.run(trainee, train, dev, opts, checkpoints, progress);
     }
 
     private static List<INDArray> frames(List<FrameExample> examples) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.serdistill.model.wav2vec2.HeadSpec;
 import io.serdistill.data.Emotion;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -78,6 +79,33 @@ class SerConfigTest {
         assertKey("ser.features.wav2vec2.model-dir", with(base, "ser.features.wav2vec2.model-dir", "\"\""));
     }
 
+    @Test
+    void framesStoreAndHeadPoolingValidateNamingTheKey() {
+        Map<String, String> frames = Map.of("ser.features.kind", "wav2vec2", "ser.features.wav2vec2.model-dir", "/m",
+                "ser.features.wav2vec2.store", "frames");
+        SerConfig c = SerConfig.load(List.of(), with(frames, "ser.features.wav2vec2.pooling", "attentive-statistics"));
+        assertTrue(c.features().storesWav2Vec2Frames());
+        assertFalse(c.features().finetunesWav2Vec2());
+        assertEquals("wav2vec2-frames", c.features().table(), "hidden-state frames are another table than their means");
+        assertEquals(HeadSpec.Pooling.ATTENTIVE_STATS, c.features().wav2vec2().headPooling());
+        assertEquals(128, c.features().wav2vec2().attentionDim());
+        assertEquals(HeadSpec.Pooling.MEAN, SerConfig.defaults().features().wav2vec2().headPooling());
+        assertFalse(SerConfig.load(List.of(), Map.of("ser.features.wav2vec2.store", "frames")).features()
+                .storesWav2Vec2Frames(), "the store applies to kind = wav2vec2 only");
+
+        assertKey("ser.features.wav2vec2.store", Map.of("ser.features.wav2vec2.store", "all-frames"));
+        assertKey("ser.features.wav2vec2.store", with(frames, "ser.features.wav2vec2.mode", "finetune"));
+        assertKey("ser.features.wav2vec2.layer-weights", with(frames, "ser.features.wav2vec2.layer-weights", "true"));
+        assertKey("ser.features.wav2vec2.pooling", with(frames, "ser.features.wav2vec2.pooling", "max"));
+        assertKey("ser.features.wav2vec2.pooling", Map.of("ser.features.kind", "wav2vec2",
+                "ser.features.wav2vec2.model-dir", "/m", "ser.features.wav2vec2.pooling", "attentive-statistics"));
+        assertKey("ser.features.wav2vec2.attention-dim", with(frames, "ser.features.wav2vec2.attention-dim", "0"));
+        assertKey("ser.teachers.class-weighted", with(frames, "ser.teachers.class-weighted", "true"));
+        // attentive statistics with fine-tuning is allowed
+        SerConfig.load(List.of(), Map.of("ser.features.kind", "wav2vec2", "ser.features.wav2vec2.model-dir", "/m",
+                "ser.features.wav2vec2.mode", "finetune", "ser.features.wav2vec2.pooling", "attentive-statistics"));
+    }
+
     private static Map<String, String> with(Map<String, String> base, String key, String value) {
         Map<String, String> m = new java.util.LinkedHashMap<>(base);
         m.put(key, value);
@@ -114,6 +142,14 @@ class SerConfigTest {
                 "ser.features.wav2vec2.mode", "finetune");
         assertNotEquals(SerConfig.load(List.of(), ft).hash(), SerConfig.load(List.of(), with(ft,
                 "ser.features.wav2vec2.projector-dim", "64")).hash());
+        assertEquals(SerConfig.load(List.of(), ft).hash(), SerConfig.load(List.of(), with(ft,
+                "ser.features.wav2vec2.attention-dim", "64")).hash(), "attention-dim without attentive pooling changes nothing");
+        Map<String, String> frames = with(with(ft, "ser.features.wav2vec2.mode", "frozen-encoder"),
+                "ser.features.wav2vec2.store", "frames");
+        assertNotEquals(SerConfig.load(List.of(), frames).hash(), SerConfig.load(List.of(), with(frames,
+                "ser.features.wav2vec2.projector-dim", "64")).hash(), "frame heads read projector-dim");
+        assertNotEquals(SerConfig.load(List.of(), frames).hash(), SerConfig.load(List.of(), with(frames,
+                "ser.features.wav2vec2.pooling", "attentive-statistics")).hash());
     }
 
     private static void assertKey(String key, Map<String, String> overrides) {

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.serdistill.audio.AudioFormatException;
 import io.serdistill.data.RejectReason;
 import io.serdistill.model.wav2vec2.Wav2Vec2Model;
+import io.serdistill.model.wav2vec2.Wav2Vec2Output;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -43,6 +44,36 @@ class Wav2Vec2FeaturesTest {
         }
         assertArrayEquals(avg, all.pooled(), 1e-5f);
         assertArrayEquals(means[1], Wav2Vec2Features.load(BASE, true, 1).extract(x).pooled(), 1e-6f);
+    }
+
+    @Test
+    void framesStoreOneHiddenStateOrTheirAverageFrameByFrame() throws Exception {
+        float[] x = noise(8000);
+        Wav2Vec2Model model = Wav2Vec2Model.load(Path.of(BASE));
+        Wav2Vec2Output out = model.forward(List.of(Wav2Vec2Model.normalizeWaveform(x)));
+        int states = model.config().numHiddenLayers() + 1;
+        int n = model.config().frames(x.length);
+        UtteranceFeatures.Extracted one = Wav2Vec2Features.loadFrames(BASE, true, 1).extract(x);
+        assertEquals(n, one.matrix().frames(), "one row per 20 ms frame");
+        assertEquals(model.config().hiddenSize(), one.matrix().dim());
+        float[][] layer1 = out.hiddenState(1, 0);
+        for (int t = 0; t < n; t++) {
+            assertArrayEquals(layer1[t], one.matrix().row(t), 1e-6f, "frame " + t);
+        }
+        assertArrayEquals(out.layerMeans(0)[1], one.pooled(), 1e-5f, "pooled = the frames' time-mean");
+
+        UtteranceFeatures.Extracted avg = Wav2Vec2Features.loadFrames(BASE, true, -1).extract(x);
+        float[] expected = new float[model.config().hiddenSize()];
+        for (int l = 0; l < states; l++) {
+            float[] row = out.hiddenState(l, 0)[n - 1];
+            for (int j = 0; j < expected.length; j++) {
+                expected[j] += row[j] / states;
+            }
+        }
+        assertArrayEquals(expected, avg.matrix().row(n - 1), 1e-5f, "last frame averaged over every hidden state");
+        assertArrayEquals(Wav2Vec2Features.load(BASE, true, -1).extract(x).pooled(), avg.pooled(), 1e-5f,
+                "same pooled vector as the layer-means store");
+        assertThrows(IllegalArgumentException.class, () -> Wav2Vec2Features.loadFrames(BASE, true, states));
     }
 
     @Test

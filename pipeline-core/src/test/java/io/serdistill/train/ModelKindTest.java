@@ -10,6 +10,7 @@ import io.serdistill.config.SerConfig;
 import io.serdistill.data.RejectReason;
 import io.serdistill.features.UtteranceFeatures;
 import io.serdistill.features.Wav2Vec2CnnFrames;
+import io.serdistill.model.wav2vec2.HeadSpec;
 import io.serdistill.model.wav2vec2.Wav2Vec2Model;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
@@ -34,9 +35,18 @@ class ModelKindTest {
         assertEquals(new PooledClassifierKind(), ModelKind.of(SerConfig.defaults()));
         assertEquals(new PooledClassifierKind(), ModelKind.of(SerConfig.load(List.of(), Map.of("ser.features.kind",
                 "wav2vec2", "ser.features.wav2vec2.model-dir", "/m"))));
-        assertEquals(new Wav2Vec2FineTuneKind("/m", true, 64), ModelKind.of(SerConfig.load(List.of(), Map.of(
+        assertEquals(new Wav2Vec2FineTuneKind("/m", true, 64, HeadSpec.Pooling.MEAN, 128), ModelKind.of(SerConfig.load(List.of(), Map.of(
                 "ser.features.kind", "wav2vec2", "ser.features.wav2vec2.model-dir", "/m", "ser.features.wav2vec2.mode",
                 "finetune", "ser.features.wav2vec2.layer-weights", "true", "ser.features.wav2vec2.projector-dim", "64"))));
+        assertEquals(new Wav2Vec2FineTuneKind("/m", false, 256, HeadSpec.Pooling.ATTENTIVE_STATS, 128),
+                ModelKind.of(SerConfig.load(List.of(), Map.of("ser.features.kind", "wav2vec2",
+                        "ser.features.wav2vec2.model-dir", "/m", "ser.features.wav2vec2.mode", "finetune",
+                        "ser.features.wav2vec2.pooling", "attentive-statistics"))));
+        assertEquals(new Wav2Vec2FrameHeadKind("/m", HeadSpec.Pooling.ATTENTIVE_STATS, 16, 64),
+                ModelKind.of(SerConfig.load(List.of(), Map.of("ser.features.kind", "wav2vec2",
+                        "ser.features.wav2vec2.model-dir", "/m", "ser.features.wav2vec2.store", "frames",
+                        "ser.features.wav2vec2.pooling", "attentive-statistics", "ser.features.wav2vec2.attention-dim",
+                        "16", "ser.features.wav2vec2.projector-dim", "64"))));
     }
 
     @Test
@@ -60,7 +70,7 @@ class ModelKindTest {
         assertEquals(RejectReason.TOO_SHORT, tooShort.reason());
         IllegalArgumentException notFrames = assertThrows(IllegalArgumentException.class,
                 () -> Wav2Vec2FineTuneKind.frames(new float[45], 32, "utt7"));
-        assertTrue(notFrames.getMessage().contains("utt7") && notFrames.getMessage().contains("mode = finetune"),
+        assertTrue(notFrames.getMessage().contains("utt7") && notFrames.getMessage().contains("mode (finetune"),
                 notFrames.getMessage());
     }
 }

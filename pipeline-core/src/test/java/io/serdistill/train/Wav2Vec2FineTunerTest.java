@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.serdistill.distill.TeacherWeighting;
 import io.serdistill.model.SafeTensors;
+import io.serdistill.model.wav2vec2.HeadSpec;
 import io.serdistill.model.wav2vec2.Wav2Vec2FineTuneModel;
 import io.serdistill.model.wav2vec2.Wav2Vec2Model;
 import java.io.IOException;
@@ -133,6 +134,27 @@ class Wav2Vec2FineTunerTest {
                 CheckpointStore.NONE, e -> {});
         assertTrue(t.history().get(3).trainLoss() < t.history().get(0).trainLoss());
         assertTrue(Double.isFinite(t.history().get(0).devLoss()));
+    }
+
+    @Test
+    void fineTuningWithAnAttentiveStatisticsHeadTrainsAndRoundTrips() throws IOException {
+        Wav2Vec2Model frozen = Wav2Vec2Model.load(fixture());
+        HeadSpec head = Wav2Vec2FineTuneModel.head(frozen.config(), true, HeadSpec.Pooling.ATTENTIVE_STATS, 8, 16, 4);
+        Wav2Vec2FineTuneModel model = Wav2Vec2FineTuneModel.load(fixture(), head, 10);
+        INDArray att0 = model.parameters().get("att_w").dup();
+        List<FrameExample> dev = tones(frozen, 2, 7);
+        TrainedWav2Vec2 t = Wav2Vec2FineTuner.train(model, tones(frozen, 4, 6), dev, options(4, 1.0),
+                CheckpointStore.NONE, e -> {});
+        assertTrue(t.history().get(3).trainLoss() < t.history().get(0).trainLoss(), t.history().toString());
+        assertTrue(t.model().parameters().get("att_w").sub(att0).amaxNumber().doubleValue() > 1e-5, "attention trained");
+        List<INDArray> frames = dev.stream().map(FrameExample::frames).toList();
+        float[][] before = t.model().logits(frames);
+        Wav2Vec2FineTuneModel again = Wav2Vec2FineTuneModel.fromSafeTensors(t.model().toSafeTensors(Map.of()), "saved");
+        assertEquals(head, again.headSpec());
+        float[][] after = again.logits(frames);
+        for (int i = 0; i < before.length; i++) {
+            assertArrayEquals(before[i], after[i], 0f, "utterance " + i);
+        }
     }
 
     @Test

@@ -57,7 +57,9 @@ import static org.apache.spark.sql.functions.col;
  * per utterance or with the train split's global statistics, stored in features/fbank_stats.json) and their
  * statistics pooling. With ser.features.kind = wav2vec2 the rows hold every hidden state's time-mean
  * (features/wav2vec2/), or, in mode finetune, the frozen CNN's frames (features/wav2vec2-cnn/: num_frames x 512
- * floats, one frame per 20 ms, ~100 KB per second of audio), computed once here because the CNN never trains.
+ * floats, one frame per 20 ms, ~100 KB per second of audio), computed once here because the CNN never trains, or,
+ * with store = frames, the chosen hidden state frame by frame (features/wav2vec2-frames/: num_frames x hidden,
+ * ~154 KB per second of audio for base).
  * Unusable files go to rejects/stage=extract with a reason code. Fails if rows in ≠ features + rejects. Every output is overwritten, so re-running the stage over the same run gives the same tables.
  */
 public final class ExtractStage implements Stage {
@@ -67,20 +69,25 @@ public final class ExtractStage implements Stage {
     record Settings(int sampleRate, int channel, double maxSeconds, double minSeconds, int melBins,
                     double frameLengthMs, double frameShiftMs, double dither, List<String> languages,
                     boolean normalizeUtterance, boolean normalizeVariance, String kind, String wav2vec2Dir,
-                    boolean wav2vec2Normalize, int wav2vec2Layer, boolean wav2vec2CnnFrames) implements Serializable {
+                    boolean wav2vec2Normalize, int wav2vec2Layer, boolean wav2vec2CnnFrames,
+                    boolean wav2vec2HiddenFrames) implements Serializable {
         static Settings of(SerConfig c) {
             SerConfig.Wav2Vec2 w = c.features().wav2vec2();
             return new Settings(c.audio().sampleRate(), c.audio().channel(), c.audio().maxSeconds(),
                     c.audio().minSeconds(), c.features().fbank().numMelBins(), c.features().fbank().frameLengthMs(),
                     c.features().fbank().frameShiftMs(), c.features().fbank().dither(), List.copyOf(c.input().languages()),
                     c.features().normalize().equals("utterance"), c.features().normalizeVariance(),
-                    c.features().kind(), w.modelDir(), w.normalize(), w.layer(), c.features().finetunesWav2Vec2());
+                    c.features().kind(), w.modelDir(), w.normalize(), w.layer(), c.features().finetunesWav2Vec2(),
+                    c.features().storesWav2Vec2Frames());
         }
 
         /** This task's extractor; a wav2vec2 model that cannot load fails the task (and the job), naming the path. */
         UtteranceFeatures features() {
             if (wav2vec2CnnFrames) {
                 return Wav2Vec2CnnFrames.load(wav2vec2Dir, wav2vec2Normalize);
+            }
+            if (wav2vec2HiddenFrames) {
+                return Wav2Vec2Features.loadFrames(wav2vec2Dir, wav2vec2Normalize, wav2vec2Layer);
             }
             return kind.equals("wav2vec2") ? Wav2Vec2Features.load(wav2vec2Dir, wav2vec2Normalize, wav2vec2Layer)
                     : new FbankFeatures(FbankOptions.defaults().toBuilder().sampleRate(sampleRate).numMelBins(melBins)

@@ -23,11 +23,12 @@ public record StageContext(SparkSession spark, SerConfig config, RunLayout layou
     }
 
     /**
-     * The features column models take: "frames" for fine-tuned wav2vec2 (CNN frames) and for learned layer weights
-     * (every hidden state's mean), else "pooled".
+     * The features column models take: "frames" for fine-tuned wav2vec2 (CNN frames), for heads over frozen
+     * hidden-state frames and for learned layer weights (every hidden state's mean), else "pooled".
      */
     String inputColumn() {
-        return config.features().finetunesWav2Vec2() || learnsLayerWeights() ? "frames" : "pooled";
+        SerConfig.Features f = config.features();
+        return f.finetunesWav2Vec2() || f.storesWav2Vec2Frames() || learnsLayerWeights() ? "frames" : "pooled";
     }
 
     /** How many stacked vectors a model input holds: the number of wav2vec2 hidden states with layer weights, else 1. */

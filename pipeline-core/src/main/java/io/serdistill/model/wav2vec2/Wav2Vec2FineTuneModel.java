@@ -60,7 +60,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  *
  * <p>Not thread-safe: one instance per thread (Spark task).
  */
-public final class Wav2Vec2FineTuneModel {
+public final class Wav2Vec2FineTuneModel implements FrameClassifier {
     public static final String FEATURES = "features";
     public static final String MASK = Wav2Vec2Head.MASK;
     public static final String LABELS = Wav2Vec2Head.LABELS;
@@ -70,7 +70,7 @@ public final class Wav2Vec2FineTuneModel {
     /** Prefix of the head's tensors in {@link #toSafeTensors}. */
     public static final String HEAD_PREFIX = "head.";
     static final String CONFIG_KEY = "ser.wav2vec2.config";
-    static final String HEAD_KEY = "ser.head_spec";
+    static final String HEAD_KEY = Wav2Vec2Head.SPEC_KEY;
     private static final String POS = "encoder.pos_conv_embed.conv.";
     private static final double MASKED = -1e9;
     /** Utterances per forward pass when scoring. */
@@ -173,8 +173,17 @@ public final class Wav2Vec2FineTuneModel {
      * (SUPERB style), otherwise the last layer only.
      */
     public static HeadSpec meanPoolingHead(Wav2Vec2Config config, boolean allLayers, int projectorDim, int numClasses) {
+        return head(config, allLayers, HeadSpec.Pooling.MEAN, 0, projectorDim, numClasses);
+    }
+
+    /**
+     * A head over this encoder pooling with {@code pooling} ({@code attentionDim} is the attention bottleneck of
+     * attentive statistics, ignored for mean pooling); otherwise as {@link #meanPoolingHead}.
+     */
+    public static HeadSpec head(Wav2Vec2Config config, boolean allLayers, HeadSpec.Pooling pooling, int attentionDim,
+                                int projectorDim, int numClasses) {
         return new HeadSpec(config.hiddenSize(), allLayers ? config.numHiddenLayers() + 1 : 1, allLayers,
-                HeadSpec.Pooling.MEAN, false, 0, projectorDim, numClasses);
+                pooling, false, attentionDim, projectorDim, numClasses);
     }
 
     public Wav2Vec2Config config() {
@@ -310,15 +319,19 @@ public final class Wav2Vec2FineTuneModel {
 
     /** Pads utterances' CNN frames ([frames_i, conv_dim[-1]] each) into one batch. */
     public Batch batch(List<INDArray> frames) {
+        return pad(frames, config.featureDim(), dtype);
+    }
+
+    /** Pads frame sequences ([frames_i, f] each) into features [B, T, f] zero-padded to the longest, mask [B, T]. */
+    static Batch pad(List<INDArray> frames, int f, DataType dtype) {
         if (frames.isEmpty()) {
             throw new IllegalArgumentException("empty batch");
         }
-        int f = config.featureDim();
         long longest = 0;
         for (int i = 0; i < frames.size(); i++) {
             INDArray a = frames.get(i);
             if (a.rank() != 2 || a.size(1) != f || a.size(0) < 1) {
-                throw new IllegalArgumentException("utterance " + i + " has CNN frames of shape "
+                throw new IllegalArgumentException("utterance " + i + " has frames of shape "
                         + java.util.Arrays.toString(a.shape()) + ", expected [frames >= 1, " + f + "]");
             }
             longest = Math.max(longest, a.size(0));
@@ -334,6 +347,7 @@ public final class Wav2Vec2FineTuneModel {
     }
 
     /** Logits [n][classes] for utterances' CNN frames, scored in small padded batches. */
+    @Override
     public float[][] logits(List<INDArray> frames) {
         float[][] out = new float[frames.size()][];
         for (int from = 0; from < frames.size(); from += SCORING_BATCH) {
@@ -370,6 +384,7 @@ public final class Wav2Vec2FineTuneModel {
      *
      * @param alpha weight of the label cross-entropy; 1 means no distillation targets
      */
+    @Override
     public void prepareTraining(double alpha, double temperature) {
         if (trainable) {
             throw new IllegalStateException("prepareTraining was already called");
@@ -382,8 +397,15 @@ public final class Wav2Vec2FineTuneModel {
         trainable = true;
     }
 
-    /** Loss and gradients of one batch (no update), gradients keyed as {@link #parameters()}. */
-    public record Step(double loss, Map<String, INDArray> gradients) {}
+    @Override
+    public Step step(List<INDArray> frames, int[] labels, List<float[]> targets) {
+        return step(batch(frames), labels, targets);
+    }
+
+    @Override
+    public double loss(List<INDArray> frames, int[] labels, List<float[]> targets) {
+        return loss(batch(frames), labels, targets);
+    }
 
     /**
      * @param targets distillation targets [B][classes]; may be null when alpha = 1
@@ -432,6 +454,7 @@ public final class Wav2Vec2FineTuneModel {
     }
 
     /** The live trainable arrays by name (updating them in place updates the model): Hugging Face names, then the head's. */
+    @Override
     public Map<String, INDArray> parameters() {
         Map<String, INDArray> out = new LinkedHashMap<>();
         for (String n : parameterNames) {
@@ -447,6 +470,7 @@ public final class Wav2Vec2FineTuneModel {
      * {@code Wav2Vec2Model} names (positional conv as weight_g / weight_v), the head under {@link #HEAD_PREFIX}, the
      * config.json text and the head spec in the metadata, plus {@code provenance}.
      */
+    @Override
     public byte[] toSafeTensors(Map<String, String> provenance) {
         Map<String, SafeTensors.Tensor> tensors = new LinkedHashMap<>(frozen);
         Map<String, String> headNames = new LinkedHashMap<>();
@@ -469,15 +493,7 @@ public final class Wav2Vec2FineTuneModel {
                     + " wav2vec2 model written by ser-distill");
         }
         HeadSpec head = new Gson().fromJson(headJson, HeadSpec.class);
-        Map<String, INDArray> headWeights = new LinkedHashMap<>();
-        for (Map.Entry<String, INDArray> e : Wav2Vec2Head.initialWeights(head, 0).entrySet()) {
-            SafeTensors.Tensor t = st.tensors().get(HEAD_PREFIX + e.getKey());
-            if (t == null || !java.util.Arrays.equals(t.shape(), e.getValue().shape())) {
-                throw new IOException(source + ": head tensor '" + HEAD_PREFIX + e.getKey() + "' is missing or has"
-                        + " the wrong shape (expected " + java.util.Arrays.toString(e.getValue().shape()) + ")");
-            }
-            headWeights.put(e.getKey(), Nd4j.create(t.values(), t.shape(), 'c'));
-        }
+        Map<String, INDArray> headWeights = Wav2Vec2Head.readWeights(st, HEAD_PREFIX, head, source);
         Wav2Vec2Config config = Wav2Vec2Config.parse(json, source + " metadata " + CONFIG_KEY);
         return new Wav2Vec2FineTuneModel(new Wav2Vec2Model.Checkpoint(config, json, st.tensors(), source), head,
                 headWeights, DataType.FLOAT);

@@ -1,12 +1,18 @@
 package io.serdistill.model.wav2vec2;
 
+import com.google.gson.Gson;
 import io.serdistill.model.DistillationLossGraph;
+import io.serdistill.model.SafeTensors;
+import java.io.IOException;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.autodiff.samediff.TrainingConfig;
+import org.nd4j.autodiff.samediff.VariableType;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.MultiDataSet;
@@ -34,6 +40,8 @@ public final class Wav2Vec2Head {
     public static final String POOLED = "pooled";
     public static final String LOGITS = "logits";
     public static final String LOSS = "loss";
+    /** Metadata key of the head spec's JSON in {@link #toSafeTensors}. */
+    public static final String SPEC_KEY = "ser.head_spec";
     private static final double MASKED = -1e9;
 
     private final HeadSpec spec;
@@ -156,14 +164,7 @@ public final class Wav2Vec2Head {
      * @param alpha weight of the label cross-entropy; 1 means no distillation targets
      */
     public void prepareTraining(double alpha, double temperature, double learningRate, double weightDecay) {
-        if (trainable) {
-            throw new IllegalStateException("prepareTraining was already called");
-        }
-        withTargets = alpha < 1;
-        SDVariable y = sd.placeHolder(LABELS, DataType.FLOAT, -1, spec.numClasses());
-        SDVariable t = withTargets ? sd.placeHolder(TARGETS, DataType.FLOAT, -1, spec.numClasses()) : null;
-        DistillationLossGraph.build(sd.getVariable(LOGITS), y, t, alpha, temperature).rename(LOSS);
-        sd.setLossVariables(LOSS);
+        prepareLoss(alpha, temperature);
         TrainingConfig.Builder tc = TrainingConfig.builder()
                 .updater(new Adam(learningRate))
                 .dataSetFeatureMapping(spec.prePooled() ? new String[] {HIDDEN} : new String[] {HIDDEN, MASK});
@@ -172,7 +173,82 @@ public final class Wav2Vec2Head {
         }
         tc.dataSetLabelMapping(withTargets ? new String[] {LABELS, TARGETS} : new String[] {LABELS});
         sd.setTrainingConfig(tc.build());
+    }
+
+    /**
+     * Adds the loss ({@link DistillationLossGraph}) only, for an optimiser outside the graph ({@link #step} and
+     * {@link #parameters()}); call once, instead of {@link #prepareTraining}.
+     *
+     * @param alpha weight of the label cross-entropy; 1 means no distillation targets
+     */
+    public void prepareLoss(double alpha, double temperature) {
+        if (trainable) {
+            throw new IllegalStateException("the loss was already added");
+        }
+        withTargets = alpha < 1;
+        SDVariable y = sd.placeHolder(LABELS, DataType.FLOAT, -1, spec.numClasses());
+        SDVariable t = withTargets ? sd.placeHolder(TARGETS, DataType.FLOAT, -1, spec.numClasses()) : null;
+        DistillationLossGraph.build(sd.getVariable(LOGITS), y, t, alpha, temperature).rename(LOSS);
+        sd.setLossVariables(LOSS);
         trainable = true;
+    }
+
+    /** Loss and gradients of one batch (no update), gradients keyed as {@link #parameters()}. */
+    public FrameClassifier.Step step(INDArray hidden, INDArray mask, int[] labels, INDArray targets) {
+        if (!trainable) {
+            throw new IllegalStateException("call prepareLoss first");
+        }
+        var out = sd.calculateGradientsAndOutputs(placeholders(hidden, mask, labels, targets), List.of(LOSS),
+                List.copyOf(parameters().keySet()));
+        return new FrameClassifier.Step(out.getOutputs().get(LOSS).getDouble(0), out.getGradients());
+    }
+
+    /** The live trainable arrays by name (updating them in place updates the head). */
+    public Map<String, INDArray> parameters() {
+        Map<String, INDArray> out = new LinkedHashMap<>();
+        for (SDVariable v : sd.variables()) {
+            if (v.getVariableType() == VariableType.VARIABLE) {
+                out.put(v.name(), v.getArr());
+            }
+        }
+        return out;
+    }
+
+    /** The head alone as one safetensors file: its weights by name, the spec's JSON under {@link #SPEC_KEY}, and {@code provenance}. */
+    public byte[] toSafeTensors(Map<String, String> provenance) {
+        Map<String, SafeTensors.Tensor> tensors = new LinkedHashMap<>();
+        parameters().forEach((n, a) -> tensors.put(n, new SafeTensors.Tensor(a.shape(), a.castTo(DataType.FLOAT).dup('c').data().asFloat())));
+        Map<String, String> meta = new LinkedHashMap<>(provenance);
+        meta.put(SPEC_KEY, new Gson().toJson(spec));
+        return new SafeTensors(tensors, meta).toBytes();
+    }
+
+    /** Loads what {@link #toSafeTensors} wrote; {@code source} names the file in errors. */
+    public static Wav2Vec2Head fromSafeTensors(byte[] bytes, String source) throws IOException {
+        SafeTensors st = SafeTensors.parse(bytes, source);
+        String json = st.metadata().get(SPEC_KEY);
+        if (json == null) {
+            throw new IOException(source + ": no '" + SPEC_KEY + "' metadata; not a wav2vec2 frame head written by ser-distill");
+        }
+        HeadSpec spec = new Gson().fromJson(json, HeadSpec.class);
+        return new Wav2Vec2Head(spec, readWeights(st, "", spec, source));
+    }
+
+    /**
+     * The head weights {@code spec} needs, read from {@code st} under {@code prefix}; a missing tensor or one of
+     * another shape fails naming it and {@code source}.
+     */
+    static Map<String, INDArray> readWeights(SafeTensors st, String prefix, HeadSpec spec, String source) throws IOException {
+        Map<String, INDArray> weights = new LinkedHashMap<>();
+        for (Map.Entry<String, INDArray> e : initialWeights(spec, 0).entrySet()) {
+            SafeTensors.Tensor t = st.tensors().get(prefix + e.getKey());
+            if (t == null || !Arrays.equals(t.shape(), e.getValue().shape())) {
+                throw new IOException(source + ": head tensor '" + prefix + e.getKey() + "' is missing or has"
+                        + " the wrong shape (expected " + Arrays.toString(e.getValue().shape()) + ")");
+            }
+            weights.put(e.getKey(), Nd4j.create(t.values(), t.shape(), 'c'));
+        }
+        return weights;
     }
 
     /** One optimiser step. {@code targets} [B, classes] may be null when alpha = 1. */
@@ -187,22 +263,25 @@ public final class Wav2Vec2Head {
 
     /** Mean training loss over a batch, no update. */
     public double loss(INDArray hidden, INDArray mask, int[] labels, INDArray targets) {
+        return sd.output(placeholders(hidden, mask, labels, targets), LOSS).get(LOSS).getDouble(0);
+    }
+
+    private Map<String, INDArray> placeholders(INDArray hidden, INDArray mask, int[] labels, INDArray targets) {
         Map<String, INDArray> ph = inputs(hidden, mask);
         ph.put(LABELS, oneHot(labels));
         if (withTargets) {
+            if (targets == null || targets.size(0) != labels.length) {
+                throw new IllegalArgumentException("distillation needs one target distribution per utterance");
+            }
             ph.put(TARGETS, targets);
         }
-        return sd.output(ph, LOSS).get(LOSS).getDouble(0);
+        return ph;
     }
 
     /** A copy of every trainable array by name. */
     public Map<String, INDArray> weights() {
         Map<String, INDArray> out = new LinkedHashMap<>();
-        for (SDVariable v : sd.variables()) {
-            if (v.getVariableType() == org.nd4j.autodiff.samediff.VariableType.VARIABLE) {
-                out.put(v.name(), v.getArr().dup());
-            }
-        }
+        parameters().forEach((n, a) -> out.put(n, a.dup()));
         return out;
     }
 
