@@ -242,14 +242,6 @@ public final class EmotionClassifier {
         return out;
     }
 
-    /** Overwrites the weights in place (same shapes). */
-    public void setWeights(Map<String, float[]> weights) {
-        for (Map.Entry<String, float[]> e : weights.entrySet()) {
-            INDArray arr = sd.getVariable(e.getKey()).getArr();
-            arr.assign(Nd4j.create(e.getValue(), arr.shape(), 'c'));
-        }
-    }
-
     /** Serialises spec, normalisation, weights and the given provenance as safetensors. */
     public byte[] toSafeTensors(Map<String, String> provenance) {
         Map<String, SafeTensors.Tensor> tensors = new LinkedHashMap<>();

@@ -4,6 +4,7 @@ import io.serdistill.data.Emotion;
 import io.serdistill.model.wav2vec2.FrameHeadClassifier;
 import io.serdistill.model.wav2vec2.HeadSpec;
 import io.serdistill.model.wav2vec2.Wav2Vec2Config;
+import io.serdistill.model.wav2vec2.Wav2Vec2FineTuneModel;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -23,9 +24,10 @@ public record Wav2Vec2FrameHeadKind(String modelDir, HeadSpec.Pooling pooling, i
     @Override
     public Trained train(List<TrainingExample> train, List<TrainingExample> dev, TrainingOptions options,
                          CheckpointStore checkpoints, Consumer<EpochRecord> progress) throws IOException {
-        int hidden = Wav2Vec2Config.load(Path.of(modelDir).resolve("config.json")).hiddenSize();
-        FrameHeadClassifier model = FrameHeadClassifier.initialise(
-                new HeadSpec(hidden, 1, false, pooling, false, attentionDim, projectorDim, Emotion.COUNT), options.seed());
+        Wav2Vec2Config config = Wav2Vec2Config.load(Path.of(modelDir).resolve("config.json"));
+        int hidden = config.hiddenSize();
+        FrameHeadClassifier model = FrameHeadClassifier.initialise(Wav2Vec2FineTuneModel.head(config, false, pooling,
+                attentionDim, projectorDim, Emotion.COUNT), options.seed());
         TrainingLoop.Result r = Wav2Vec2FineTuner.run(model, Wav2Vec2FineTuneKind.frameExamples(train, hidden),
                 Wav2Vec2FineTuneKind.frameExamples(dev, hidden), options, checkpoints, progress);
         return new Trained(r.history(), r.bestEpoch(), model::toSafeTensors);

@@ -173,7 +173,7 @@ public final class ExtractStage implements Stage {
             });
             Dataset<Row> features = spark.createDataFrame(extracted, RESULT).drop("reason", "message");
             String statsUri = ctx.layout().featureStats(cfg.features().table());
-            if (cfg.features().normalize().equals("global")) {
+            if (twoPasses) {
                 GlobalStats stats = trainStats(features, settings.melBins());
                 RunLayout.writeText(statsUri, statsJson(stats, cfg.features().normalizeVariance()), hadoop.get());
                 features = normalized(spark, features, stats.toNormalizer(cfg.features().normalizeVariance()));

@@ -20,7 +20,6 @@ import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv1DConfig;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.PaddingMode;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
-import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * wav2vec 2.0 "frozen-CNN" fine-tuning (the paper's and Hugging Face's recipe): everything after the conv feature
@@ -247,7 +246,7 @@ public final class Wav2Vec2FineTuneModel implements FrameClassifier {
         int k = config.numConvPosEmbeddings();
         int groups = config.numConvPosEmbeddingGroups();
         int per = h / groups;
-        INDArray[] gv = positionalGV(t, h, per, k);
+        INDArray[] gv = Wav2Vec2Model.positionalGV(t, h, per, k);
         SDVariable g = sd.var(POS + "weight_g", gv[0].castTo(dtype));
         SDVariable v = sd.var(POS + "weight_v", gv[1].castTo(dtype));
         SDVariable bias = param(t, POS + "bias", h);
@@ -268,22 +267,6 @@ public final class Wav2Vec2FineTuneModel implements FrameClassifier {
             y = sd.stridedSlice(y, new long[] {0, 0, 0}, new long[] {0, -1, 0}, new long[] {1, 1, 1}, 7, 5, 0, 0, 0);
         }
         return y;
-    }
-
-    /**
-     * g [1, 1, k] and v [out, in / groups, k] of the positional conv, from any of the names checkpoints use (see
-     * {@link Wav2Vec2Model}); an already folded weight w becomes v = w, g = ||w|| per tap.
-     */
-    private static INDArray[] positionalGV(CheckpointTensors t, int out, int inPerGroup, int k) throws IOException {
-        if (t.has(POS + "weight_g")) {
-            return new INDArray[] {t.get(POS + "weight_g", 1, 1, k), t.get(POS + "weight_v", out, inPerGroup, k)};
-        }
-        if (t.has(POS + "parametrizations.weight.original0")) {
-            return new INDArray[] {t.get(POS + "parametrizations.weight.original0", 1, 1, k),
-                    t.get(POS + "parametrizations.weight.original1", out, inPerGroup, k)};
-        }
-        INDArray w = t.get(POS + "weight", out, inPerGroup, k);
-        return new INDArray[] {Transforms.sqrt(w.mul(w).sum(true, 0, 1), false), w};
     }
 
     /** Multi-head self-attention on [B, T, H]; {@code keyBias} [B, 1, 1, T] masks padding keys. */

@@ -379,23 +379,35 @@ public final class Wav2Vec2Model {
     }
 
     /**
-     * The positional conv's weight [out, in / groups, kernel]. Checkpoints store it weight-normalised along
-     * dim 2: weight = g * v / ||v||, the norm taken over dims 0 and 1 for each kernel tap. Older Hugging Face
-     * names g and v {@code weight_g} / {@code weight_v}, newer {@code parametrizations.weight.original0 / 1};
-     * an already folded {@code weight} is accepted too.
+     * The positional conv's weight [out, in / groups, kernel]: g * v / ||v|| from {@link #positionalGV}, the norm
+     * taken over dims 0 and 1 for each kernel tap (weight norm along dim 2).
      */
     private static INDArray positionalWeight(CheckpointTensors t, int out, int inPerGroup, int kernel) throws IOException {
-        String p = "encoder.pos_conv_embed.conv.";
-        if (!t.has(p + "weight_g") && !t.has(p + "parametrizations.weight.original0") && t.has(p + "weight")) {
-            return t.get(p + "weight", out, inPerGroup, kernel);
-        }
-        boolean legacy = t.has(p + "weight_g");
-        INDArray g = t.get(p + (legacy ? "weight_g" : "parametrizations.weight.original0"), 1, 1, kernel);
-        INDArray v = t.get(p + (legacy ? "weight_v" : "parametrizations.weight.original1"), out, inPerGroup, kernel);
+        INDArray[] gv = positionalGV(t, out, inPerGroup, kernel);
+        INDArray v = gv[1];
         INDArray norm = Transforms.sqrt(v.mul(v).sum(0, 1), false); // [kernel]
-        INDArray scale = g.reshape(kernel).divi(norm).reshape(1, kernel);
+        INDArray scale = gv[0].reshape(kernel).div(norm).reshape(1, kernel);
         INDArray w = v.reshape((long) out * inPerGroup, kernel).mulRowVector(scale);
         return w.reshape(out, inPerGroup, kernel);
+    }
+
+    /**
+     * g [1, 1, k] and v [out, in / groups, k] of the positional conv. Checkpoints store it weight-normalised along
+     * dim 2; older Hugging Face names g and v {@code weight_g} / {@code weight_v}, newer
+     * {@code parametrizations.weight.original0 / 1}; an already folded {@code weight} w is accepted too, as
+     * v = w, g = ||w|| per tap.
+     */
+    static INDArray[] positionalGV(CheckpointTensors t, int out, int inPerGroup, int k) throws IOException {
+        String p = "encoder.pos_conv_embed.conv.";
+        if (t.has(p + "weight_g")) {
+            return new INDArray[] {t.get(p + "weight_g", 1, 1, k), t.get(p + "weight_v", out, inPerGroup, k)};
+        }
+        if (t.has(p + "parametrizations.weight.original0")) {
+            return new INDArray[] {t.get(p + "parametrizations.weight.original0", 1, 1, k),
+                    t.get(p + "parametrizations.weight.original1", out, inPerGroup, k)};
+        }
+        INDArray w = t.get(p + "weight", out, inPerGroup, k);
+        return new INDArray[] {Transforms.sqrt(w.mul(w).sum(true, 0, 1), false), w};
     }
 
     private static Linear linear(CheckpointTensors t, String name, int out, int in) throws IOException {
