@@ -188,6 +188,9 @@ public final class ExtractStage implements Stage {
             features.write().mode(SaveMode.Overwrite)
                     .option("parquet.enable.dictionary#frames", "false")
                     .option("parquet.enable.dictionary#pooled.list.element", "false")
+                    // Float32 features do not compress: snappy saved 0.3 % of 333 MB (2,400 demo utterances) while
+                    // local[2] runs took 5.07 s (median) with it and 4.79 s without.
+                    .option("compression", "none")
                     .partitionBy("language", "split").parquet(ctx.featuresPath());
             long written = System.nanoTime();
             // A row can be reported twice (two passes; a retried or speculative task): one per manifest row number.
