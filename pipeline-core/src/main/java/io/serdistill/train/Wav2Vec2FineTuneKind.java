@@ -7,6 +7,7 @@ import io.serdistill.model.wav2vec2.Wav2Vec2Config;
 import io.serdistill.model.wav2vec2.Wav2Vec2FineTuneModel;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.AbstractList;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
@@ -50,25 +51,40 @@ public record Wav2Vec2FineTuneKind(String modelDir, boolean allLayers, int proje
 
     /** Scores flattened frame sequences of width {@code dim} with {@code model}. */
     static Scorer scorer(FrameClassifier model, int dim, String source) {
-        return inputs -> model.logits(inputs.stream().map(x -> frames(x, dim, source)).toList());
+        // A view: the model scores in small batches, so only a batch's frames are ever ND4J arrays at once.
+        return inputs -> model.logits(new AbstractList<INDArray>() {
+            @Override
+            public INDArray get(int i) {
+                return frames(inputs.get(i), dim, source);
+            }
+
+            @Override
+            public int size() {
+                return inputs.size();
+            }
+        });
     }
 
     static List<FrameExample> frameExamples(List<TrainingExample> examples, int dim) {
         List<FrameExample> out = new ArrayList<>(examples.size());
         for (TrainingExample e : examples) {
-            out.add(new FrameExample(e.uttId(), e.language(), e.speaker(), e.label(), frames(e.input(), dim, e.uttId()),
-                    e.teacherLogits()));
+            checkFrames(e.input(), dim, e.uttId());
+            out.add(new FrameExample(e.uttId(), e.language(), e.speaker(), e.label(), e.input(), dim, e.teacherLogits()));
         }
         return out;
     }
 
     /** [frames, dim] from frames flattened frame by frame; {@code what} names the input in errors. */
     static INDArray frames(float[] flat, int dim, String what) {
+        checkFrames(flat, dim, what);
+        return Nd4j.create(flat, new long[] {flat.length / dim, dim}, 'c');
+    }
+
+    private static void checkFrames(float[] flat, int dim, String what) {
         if (flat.length == 0 || flat.length % dim != 0) {
             throw new IllegalArgumentException(what + ": " + flat.length + " values are not whole frames of " + dim
                     + "; were the features extracted with this ser.features.wav2vec2 mode (finetune: CNN frames) or"
                     + " store (frames: hidden states) and this model-dir?");
         }
-        return Nd4j.create(flat, new long[] {flat.length / dim, dim}, 'c');
     }
 }

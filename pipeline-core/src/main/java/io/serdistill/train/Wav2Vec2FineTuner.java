@@ -2,6 +2,7 @@ package io.serdistill.train;
 
 import io.serdistill.model.wav2vec2.FrameClassifier;
 import io.serdistill.model.wav2vec2.Wav2Vec2FineTuneModel;
+import java.util.AbstractList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -81,7 +82,18 @@ public final class Wav2Vec2FineTuner {
         return TrainingLoop.run(trainee, train, dev, opts, checkpoints, progress);
     }
 
+    /** A view making each utterance's ND4J array when asked: the models batch, so a batch's frames exist at once. */
     private static List<INDArray> frames(List<FrameExample> examples) {
-        return examples.stream().map(FrameExample::frames).toList();
+        return new AbstractList<>() {
+            @Override
+            public INDArray get(int i) {
+                return examples.get(i).frames();
+            }
+
+            @Override
+            public int size() {
+                return examples.size();
+            }
+        };
     }
 }

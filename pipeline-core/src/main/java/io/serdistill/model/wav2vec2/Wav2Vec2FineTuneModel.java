@@ -310,6 +310,7 @@ public final class Wav2Vec2FineTuneModel implements FrameClassifier {
         if (frames.isEmpty()) {
             throw new IllegalArgumentException("empty batch");
         }
+        frames = List.copyOf(frames); // each element read once (callers may pass views that build arrays on get)
         long longest = 0;
         for (int i = 0; i < frames.size(); i++) {
             INDArray a = frames.get(i);
