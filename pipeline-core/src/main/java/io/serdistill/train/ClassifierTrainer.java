@@ -55,8 +55,8 @@ public final class ClassifierTrainer {
             }
 
             @Override
-            public double loss(List<TrainingExample> examples, List<float[]> targets) {
-                return model.loss(inputs(examples), TrainingLoop.labels(examples), targets, classWeights);
+            public float[] classWeights() {
+                return classWeights;
             }
 
             @Override

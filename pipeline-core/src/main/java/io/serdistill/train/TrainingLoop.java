@@ -4,6 +4,7 @@ import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.reflect.TypeToken;
 import io.serdistill.data.Emotion;
+import io.serdistill.distill.KdLoss;
 import io.serdistill.distill.SoftTargets;
 import io.serdistill.eval.ConfusionMatrix;
 import io.serdistill.model.SafeTensors;
@@ -42,8 +43,10 @@ final class TrainingLoop {
         /** Loss and gradients of one batch, keyed as {@link #parameters()}; no update. */
         Step step(List<E> batch, List<float[]> targets);
 
-        /** Mean loss over the examples, no update; {@code targets} null unless distilling. */
-        double loss(List<E> examples, List<float[]> targets);
+        /** Per-class weights of the cross-entropy (normalised by their sum over the batch), or null for none. */
+        default float[] classWeights() {
+            return null;
+        }
 
         /** The live trainable arrays by name. */
         Map<String, INDArray> parameters();
@@ -116,7 +119,8 @@ final class TrainingLoop {
                 devWa = cm.accuracy();
                 boolean devHasTeachers = dev.stream().allMatch(e -> e.teacherLogits() != null);
                 if (!opts.distills() || devHasTeachers) {
-                    devLoss = model.loss(dev, opts.distills() ? mixAll(dev, opts, devLogits) : null);
+                    devLoss = loss(devLogits, dev, opts.distills() ? mixAll(dev, opts, devLogits) : null, opts,
+                            model.classWeights());
                 }
             }
             EpochRecord rec = new EpochRecord(epoch, trainLoss, devLoss, devUa, devWa, lr, (System.nanoTime() - start) / 1e9);
@@ -255,6 +259,33 @@ final class TrainingLoop {
     private static float[] mix(LabelledUtterance e, TrainingOptions opts, float[] studentLogits) {
         double[] w = opts.weighting().weights(e.language(), opts.teachers(), studentLogits, e.teacherLogits());
         return SoftTargets.mix(e.teacherLogits(), w, opts.temperature());
+    }
+
+    /**
+     * The training loss from logits already computed (the dev pass's), so measuring it costs no second forward pass:
+     * alpha * CE + (1 - alpha) * T^2 * KL(target || softmax(z / T)), the cross-entropy weighted by class and
+     * normalised by the summed weights, the KL averaged, as the models' loss graphs define it.
+     */
+    static double loss(float[][] logits, List<? extends LabelledUtterance> examples, List<float[]> targets,
+                       TrainingOptions opts, float[] classWeights) {
+        double ce = 0;
+        double weights = 0;
+        double kl = 0;
+        for (int i = 0; i < logits.length; i++) {
+            int y = examples.get(i).label();
+            double w = classWeights == null ? 1 : classWeights[y];
+            ce += w * KdLoss.crossEntropy(logits[i], y);
+            weights += w;
+            if (targets != null) {
+                kl += KdLoss.kl(targets.get(i), logits[i], opts.temperature());
+            }
+        }
+        double loss = ce / weights;
+        if (targets == null) {
+            return loss;
+        }
+        double t = opts.temperature();
+        return opts.alpha() * loss + (1 - opts.alpha()) * t * t * kl / logits.length;
     }
 
     static int[] argMax(float[][] logits) {

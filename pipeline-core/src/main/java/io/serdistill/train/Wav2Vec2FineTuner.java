@@ -48,7 +48,6 @@ public final class Wav2Vec2FineTuner {
             throw new IllegalArgumentException("class-weighted cross-entropy is not supported for wav2vec2 frame models");
         }
         model.prepareTraining(opts.alpha(), opts.temperature());
-        int chunk = opts.batchSize();
         TrainingLoop.Trainee<FrameExample> trainee = new TrainingLoop.Trainee<>() {
             @Override
             public float[][] logits(List<FrameExample> examples) {
@@ -59,19 +58,6 @@ public final class Wav2Vec2FineTuner {
             public TrainingLoop.Step step(List<FrameExample> batch, List<float[]> targets) {
                 FrameClassifier.Step step = model.step(frames(batch), TrainingLoop.labels(batch), targets);
                 return new TrainingLoop.Step(step.loss(), step.gradients());
-            }
-
-            @Override
-            public double loss(List<FrameExample> examples, List<float[]> targets) {
-                // in batches of the training size, weighted by utterances: dev sets do not fit one padded batch
-                double sum = 0;
-                for (int from = 0; from < examples.size(); from += chunk) {
-                    int to = Math.min(examples.size(), from + chunk);
-                    List<FrameExample> part = examples.subList(from, to);
-                    sum += model.loss(frames(part), TrainingLoop.labels(part),
-                            targets == null ? null : targets.subList(from, to)) * part.size();
-                }
-                return sum / examples.size();
             }
 
             @Override
