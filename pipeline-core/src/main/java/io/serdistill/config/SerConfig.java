@@ -118,6 +118,11 @@ public record SerConfig(
             return kind.equals("wav2vec2") && !finetunesWav2Vec2() && wav2vec2.store().equals(Wav2Vec2.FRAMES);
         }
 
+        /** Whether models read frame sequences (CNN frames or stored hidden states) rather than pooled vectors. */
+        public boolean modelsReadFrames() {
+            return finetunesWav2Vec2() || storesWav2Vec2Frames();
+        }
+
         /**
          * The directory under features/ this configuration's features go to: the kind, "wav2vec2-cnn" for the CNN
          * frames of fine-tuning mode, or "wav2vec2-frames" for frozen hidden states frame by frame (other tables than
@@ -373,7 +378,7 @@ public record SerConfig(
 
         Training teachers = training(c, "ser.teachers");
         Training student = training(c, "ser.student");
-        if (features.finetunesWav2Vec2() || features.storesWav2Vec2Frames()) {
+        if (features.modelsReadFrames()) {
             String why = "is not supported with ser.features.wav2vec2." + (features.finetunesWav2Vec2()
                     ? "mode = finetune" : "store = frames");
             require(!teachers.classWeighted(), "ser.teachers.class-weighted", why);
@@ -497,7 +502,7 @@ public record SerConfig(
      */
     public String hash() {
         Config ser = raw.getConfig("ser").withoutPath("spark").withoutPath("warehouse");
-        if (!features.finetunesWav2Vec2() && !features.storesWav2Vec2Frames()) {
+        if (!features.modelsReadFrames()) {
             // Keys added with fine-tuning mode, without effect otherwise: left out, so runs started before they
             // existed keep their hash and their finished stages.
             ser = ser.withoutPath("features.wav2vec2.mode").withoutPath("features.wav2vec2.projector-dim");

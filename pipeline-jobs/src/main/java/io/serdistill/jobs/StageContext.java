@@ -28,7 +28,7 @@ public record StageContext(SparkSession spark, SerConfig config, RunLayout layou
      */
     String inputColumn() {
         SerConfig.Features f = config.features();
-        return f.finetunesWav2Vec2() || f.storesWav2Vec2Frames() || learnsLayerWeights() ? "frames" : "pooled";
+        return f.modelsReadFrames() || learnsLayerWeights() ? "frames" : "pooled";
     }
 
     /** How many stacked vectors a model input holds: the number of wav2vec2 hidden states with layer weights, else 1. */
