@@ -43,7 +43,12 @@ public interface ModelKind extends Serializable {
     /** A loaded model: logits [n][classes] for n inputs. Not thread-safe. */
     @FunctionalInterface
     interface Scorer {
-        float[][] logits(List<float[]> inputs);
+        /** {@code ids} (utterance ids, same order) name an input that cannot be scored in the error. */
+        float[][] logits(List<String> ids, List<float[]> inputs);
+
+        default float[][] logits(List<float[]> inputs) {
+            return logits(java.util.stream.IntStream.range(0, inputs.size()).mapToObj(i -> "input " + i).toList(), inputs);
+        }
     }
 
     /** Trains a fresh model ({@link ClassifierTrainer} or {@link Wav2Vec2FineTuner} semantics). */

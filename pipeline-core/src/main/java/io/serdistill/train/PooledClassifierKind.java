@@ -17,7 +17,8 @@ public record PooledClassifierKind() implements ModelKind {
 
     @Override
     public Scorer load(byte[] safetensors, String source) throws IOException {
-        return EmotionClassifier.fromSafeTensors(safetensors, source)::logits;
+        EmotionClassifier model = EmotionClassifier.fromSafeTensors(safetensors, source);
+        return (ids, inputs) -> model.logits(inputs);
     }
 
     @Override

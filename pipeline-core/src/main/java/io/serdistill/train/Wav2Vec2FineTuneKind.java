@@ -52,10 +52,10 @@ public record Wav2Vec2FineTuneKind(String modelDir, boolean allLayers, int proje
     /** Scores flattened frame sequences of width {@code dim} with {@code model}. */
     static Scorer scorer(FrameClassifier model, int dim, String source) {
         // A view: the model scores in small batches, so only a batch's frames are ever ND4J arrays at once.
-        return inputs -> model.logits(new AbstractList<INDArray>() {
+        return (ids, inputs) -> model.logits(new AbstractList<INDArray>() {
             @Override
             public INDArray get(int i) {
-                return frames(inputs.get(i), dim, source);
+                return frames(inputs.get(i), dim, source + ": utterance " + ids.get(i));
             }
 
             @Override

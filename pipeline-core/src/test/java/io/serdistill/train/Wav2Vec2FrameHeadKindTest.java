@@ -144,6 +144,11 @@ class Wav2Vec2FrameHeadKindTest {
         byte[] bytes = t.file().toSafeTensors(Map.of());
         float[][] logits = kind.load(bytes, "m").logits(List.of(train.get(0).input()));
         assertEquals(4, logits[0].length);
+        // An input that is not whole frames (features from another mode or model) is named in the error.
+        IllegalArgumentException bad = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> kind.load(bytes, "m").logits(List.of("ok_utt", "utt_42"),
+                        List.of(train.get(0).input(), new float[7])));
+        assertTrue(bad.getMessage().contains("m: utterance utt_42: 7 values"), bad.getMessage());
         assertTrue(kind.broadcastsModels(), "a head alone is small");
     }
 }

@@ -63,9 +63,10 @@ record ModelStore(ModelKind kind, Map<String, String> methods, Map<String, Strin
             return Collections.emptyIterator();
         }
         List<float[]> inputs = batch.stream().map(r -> FeatureRows.floats(r, 5)).toList();
+        List<String> ids = batch.stream().map(r -> r.getString(0)).toList();
         List<Row> out = new ArrayList<>(batch.size() * uris.size());
         for (String name : names()) {
-            float[][] logits = instantiate(name).logits(inputs);
+            float[][] logits = instantiate(name).logits(ids, inputs);
             for (int i = 0; i < batch.size(); i++) {
                 out.add(maker.make(name, batch.get(i), logits[i]));
             }
