@@ -28,9 +28,6 @@ public interface FrameClassifier {
     /** @param targets distillation targets [B][classes]; may be null when alpha = 1 */
     Step step(List<INDArray> frames, int[] labels, List<float[]> targets);
 
-    /** Mean loss over one padded batch (no update). */
-    double loss(List<INDArray> frames, int[] labels, List<float[]> targets);
-
     /** The live trainable arrays by name (updating them in place updates the model). */
     Map<String, INDArray> parameters();
 

@@ -75,12 +75,6 @@ public final class FrameHeadClassifier implements FrameClassifier {
     }
 
     @Override
-    public double loss(List<INDArray> frames, int[] labels, List<float[]> targets) {
-        Wav2Vec2FineTuneModel.Batch b = batch(frames);
-        return head.loss(b.features(), b.mask(), labels, targets(targets));
-    }
-
-    @Override
     public Map<String, INDArray> parameters() {
         return head.parameters();
     }

@@ -386,11 +386,6 @@ public final class Wav2Vec2FineTuneModel implements FrameClassifier {
         return step(batch(frames), labels, targets);
     }
 
-    @Override
-    public double loss(List<INDArray> frames, int[] labels, List<float[]> targets) {
-        return loss(batch(frames), labels, targets);
-    }
-
     /**
      * @param targets distillation targets [B][classes]; may be null when alpha = 1
      */
