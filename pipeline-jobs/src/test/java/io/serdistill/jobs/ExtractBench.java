@@ -17,7 +17,7 @@ import org.apache.spark.sql.SparkSession;
  * ExtractBench [utterances=600] [repeats=3] [workDir] [warmups=1]. The local[1] session starts in a cold JVM, so with
  * one warm-up its runs are still getting faster from JIT compilation; more warm-ups measure both at steady state.
  * The utterance count is rounded to 3 languages x 5 speakers x 4 emotions x n; durations are uniform in 1-8 s at
- * 16 kHz. With -Dextract.bench.trace=true every run is followed by its Spark job and stage timeline. The sessions
+ * 16 kHz. With -Dextract.bench.trace=true every run is followed by its Spark job and stage timeline (task run time next to task CPU time, and each SQL execution's physical plan). The sessions
  * default to local[1] and local[2]; -Dextract.bench.masters=local[1],local[2],local[4] times others too, each
  * speed-up relative to the first.
  */
@@ -45,13 +45,22 @@ public final class ExtractBench {
         }
 
         @Override
+        public void onOtherEvent(org.apache.spark.scheduler.SparkListenerEvent e) {
+            if (e instanceof org.apache.spark.sql.execution.ui.SparkListenerSQLExecutionStart s) {
+                lines.add("  SQL " + s.executionId() + ": " + s.description() + "\n" + s.physicalPlanDescription()
+                        .lines().takeWhile(l -> !l.isBlank()).map(l -> "      " + l).collect(java.util.stream.Collectors.joining("\n")));
+            }
+        }
+
+        @Override
         public void onTaskEnd(org.apache.spark.scheduler.SparkListenerTaskEnd e) {
-            long[] t = taskTimes.computeIfAbsent(e.stageId(), k -> new long[3]);
+            long[] t = taskTimes.computeIfAbsent(e.stageId(), k -> new long[4]);
             synchronized (t) {
                 if (e.taskMetrics() != null) {
                     t[0] += e.taskMetrics().executorRunTime();
                     t[1] = Math.max(t[1], e.taskMetrics().executorRunTime());
                     t[2] += e.taskMetrics().jvmGCTime();
+                    t[3] += e.taskMetrics().executorCpuTime() / 1_000_000;
                 }
             }
         }
@@ -59,11 +68,11 @@ public final class ExtractBench {
         @Override
         public void onStageCompleted(org.apache.spark.scheduler.SparkListenerStageCompleted e) {
             org.apache.spark.scheduler.StageInfo s = e.stageInfo();
-            long[] t = taskTimes.getOrDefault(s.stageId(), new long[3]);
+            long[] t = taskTimes.getOrDefault(s.stageId(), new long[4]);
             long sub = (Long) s.submissionTime().get();
             long done = (Long) s.completionTime().get();
-            lines.add(String.format("  +%5d ms   stage %d %s: %d tasks, %d ms wall, task run sum %d ms, max %d ms, gc %d ms",
-                    sub - origin, s.stageId(), s.name(), s.numTasks(), done - sub, t[0], t[1], t[2]));
+            lines.add(String.format("  +%5d ms   stage %d %s: %d tasks, %d ms wall, task run sum %d ms (cpu %d ms), max %d ms, gc %d ms",
+                    sub - origin, s.stageId(), s.name(), s.numTasks(), done - sub, t[0], t[3], t[1], t[2]));
         }
 
         void dump() {
