@@ -65,6 +65,8 @@ public final class Wav2Vec2Model {
     private final Conv1d positionalConv;
     private final LayerNorm encoderNorm;
     private final EncoderLayer[] layers;
+    /** The fused CPU path ({@link CpuEncoder}); null on other backends or with -Dserdistill.wav2vec2.fused=false. */
+    private final CpuEncoder cpu;
 
     private Wav2Vec2Model(Wav2Vec2Config config, CheckpointTensors t) throws IOException {
         this.config = config;
@@ -107,6 +109,9 @@ public final class Wav2Vec2Model {
                     linear(t, p + "feed_forward.intermediate_dense", ffn, h), halved(linear(t, p + "feed_forward.output_dense", h, ffn)),
                     layerNorm(t, p + "final_layer_norm", h, eps), config.doStableLayerNorm());
         }
+        cpu = CpuEncoder.supported() && !"false".equals(System.getProperty("serdistill.wav2vec2.fused"))
+                ? new CpuEncoder(config, convs, convNorms, projectionNorm, projection, positionalConv, encoderNorm, layers)
+                : null;
     }
 
     /**
@@ -224,6 +229,11 @@ public final class Wav2Vec2Model {
         return config;
     }
 
+    /** Whether {@link #forward} takes the fused CPU path ({@link CpuEncoder}) rather than plain ND4J ops. */
+    boolean fused() {
+        return cpu != null;
+    }
+
     /** Forward pass over utterances of any lengths (samples at 16 kHz); they are zero-padded to the longest. */
     public Wav2Vec2Output forward(List<float[]> waveforms) {
         int longest = 0;
@@ -248,19 +258,30 @@ public final class Wav2Vec2Model {
      * @param lengths   real samples of each utterance
      */
     public Wav2Vec2Output forward(INDArray waveforms, int[] lengths) {
+        return forward(waveforms, lengths, cpu != null);
+    }
+
+    /** {@link #forward(INDArray, int[])} through the fused CPU path or the plain ND4J ops (tests compare the two). */
+    Wav2Vec2Output forward(INDArray waveforms, int[] lengths, boolean fused) {
+        int[] realFrames = realFrames(waveforms, lengths);
+        if (fused) {
+            if (cpu == null) {
+                throw new IllegalStateException("the fused CPU path needs ND4J's CPU backend");
+            }
+            return cpu.forward(waveforms, realFrames);
+        }
         try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().getAndActivateWorkspace(WORKSPACE, WORKSPACE_ID)) {
-            return forwardInWorkspace(waveforms, lengths);
+            return forwardInWorkspace(waveforms, realFrames);
         }
     }
 
-    /** The forward pass; everything it returns is detached from the workspace. */
-    private Wav2Vec2Output forwardInWorkspace(INDArray waveforms, int[] lengths) {
+    /** Real frames of each utterance of a padded batch; lengths must lie in [0, samples] and give a frame. */
+    private int[] realFrames(INDArray waveforms, int[] lengths) {
         int batch = (int) waveforms.size(0);
         int samples = (int) waveforms.size(1);
         if (lengths.length != batch) {
             throw new IllegalArgumentException(lengths.length + " lengths for a batch of " + batch);
         }
-        int frames = config.frames(samples);
         int[] realFrames = new int[batch];
         for (int b = 0; b < batch; b++) {
             if (lengths[b] < 0 || lengths[b] > samples) {
@@ -272,6 +293,14 @@ public final class Wav2Vec2Model {
                         + " one frame (" + minimumSamples() + " samples needed)");
             }
         }
+        return realFrames;
+    }
+
+    /** The forward pass with plain ND4J ops; everything it returns is detached from the workspace. */
+    private Wav2Vec2Output forwardInWorkspace(INDArray waveforms, int[] realFrames) {
+        int batch = (int) waveforms.size(0);
+        int samples = (int) waveforms.size(1);
+        int frames = config.frames(samples);
         int f = config.featureDim();
         int h = config.hiddenSize();
         INDArray features = Nd4j.createUninitialized(DataType.FLOAT, batch, frames, f); // every slice assigned below
@@ -320,6 +349,10 @@ public final class Wav2Vec2Model {
             if (config.frames(w.length) == 0) {
                 throw new IllegalArgumentException("utterance " + i + " has " + w.length + " samples, too short for"
                         + " one frame (" + minimumSamples() + " samples needed)");
+            }
+            if (cpu != null) {
+                out.add(cpu.featureEncoder(w));
+                continue;
             }
             try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().getAndActivateWorkspace(WORKSPACE, WORKSPACE_ID)) {
                 out.add(convFeatures(Nd4j.createFromArray(w).reshape(w.length, 1)).detach());

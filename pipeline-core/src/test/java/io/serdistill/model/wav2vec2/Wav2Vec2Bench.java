@@ -39,7 +39,8 @@ public final class Wav2Vec2Bench {
         int runs = args.length > 2 ? Integer.parseInt(args[2]) : 5;
         Wav2Vec2Config config = Wav2Vec2Config.parse(BASE, "wav2vec2-base");
         Wav2Vec2Model model = Wav2Vec2Model.fromTensors(config, randomWeights(config, 42), "random");
-        System.out.printf("wav2vec2-base-sized, random weights, %.1f s audio; ND4J %s, threads %d; %s %s%n", seconds,
+        System.out.printf("wav2vec2-base-sized, random weights, %.1f s audio; %s; ND4J %s, threads %d; %s %s%n", seconds,
+                model.fused() ? "fused CPU path" : "plain ND4J ops (-Dserdistill.wav2vec2.fused=false)",
                 Nd4j.getBackend().getClass().getSimpleName(), Nd4j.getEnvironment().maxMasterThreads(),
                 System.getProperty("java.vm.name"), System.getProperty("java.version"));
         for (int batch : new int[] {1, 8}) {

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Properties;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -28,30 +29,31 @@ class Wav2Vec2ParityTest {
     /** The contract. Observed when written: at most 1.2e-6 single utterance, 4.3e-6 padded batch (base). */
     private static final double TOLERANCE = 1e-4;
 
-    @ParameterizedTest
-    @ValueSource(strings = {"base", "stable"})
-    void singleUtteranceMatchesTorchaudioAtEveryLayer(String variant) throws IOException {
+    /** Both forward paths: the fused CPU one ({@link CpuEncoder}, the default here) and plain ND4J ops. */
+    @ParameterizedTest(name = "{0}, fused {1}")
+    @CsvSource({"base, true", "base, false", "stable, true", "stable, false"})
+    void singleUtteranceMatchesTorchaudioAtEveryLayer(String variant, boolean fused) throws IOException {
         Properties p = properties();
         Wav2Vec2Model model = Wav2Vec2Model.load(fixtureDir(variant));
         float[] wave = floats(FIXTURES + "input.f32", Integer.parseInt(p.getProperty("input.samples")));
         int frames = Integer.parseInt(p.getProperty(variant + ".frames"));
         int hidden = model.config().hiddenSize();
 
-        Wav2Vec2Output out = model.forward(List.of(wave));
+        Wav2Vec2Output out = model.forward(Nd4j.createFromArray(wave).reshape(1, wave.length), new int[] {wave.length}, fused);
 
         assertArrayEquals(new int[] {frames}, out.frames());
         assertEquals(model.config().numHiddenLayers() + 1, out.hiddenStates().size());
         assertRelativeError(variant + " features", floats(FIXTURES + variant + "/features.f32", frames * model.config().featureDim()),
                 out.features());
         for (int i = 0; i < out.hiddenStates().size(); i++) {
-            assertRelativeError(variant + " hidden." + i, floats(FIXTURES + variant + "/hidden." + i + ".f32", frames * hidden),
+            assertRelativeError(variant + (fused ? " fused" : "") + " hidden." + i, floats(FIXTURES + variant + "/hidden." + i + ".f32", frames * hidden),
                     out.hiddenStates().get(i));
         }
     }
 
-    @ParameterizedTest
-    @ValueSource(strings = {"base", "stable"})
-    void paddedBatchMatchesTorchaudioWithAttentionMask(String variant) throws IOException {
+    @ParameterizedTest(name = "{0}, fused {1}")
+    @CsvSource({"base, true", "base, false", "stable, true", "stable, false"})
+    void paddedBatchMatchesTorchaudioWithAttentionMask(String variant, boolean fused) throws IOException {
         Properties p = properties();
         Wav2Vec2Model model = Wav2Vec2Model.load(fixtureDir(variant));
         int[] lengths = ints(p.getProperty("batch.lengths"));
@@ -60,13 +62,32 @@ class Wav2Vec2ParityTest {
         int frames = Integer.parseInt(p.getProperty(variant + ".batch.frames"));
         int hidden = model.config().hiddenSize();
 
-        Wav2Vec2Output out = model.forward(batch, lengths);
+        Wav2Vec2Output out = model.forward(batch, lengths, fused);
 
         assertArrayEquals(ints(p.getProperty(variant + ".batch.lengths")), out.frames());
         for (int i = 0; i < out.hiddenStates().size(); i++) {
-            assertRelativeError(variant + " batch.hidden." + i,
+            assertRelativeError(variant + (fused ? " fused" : "") + " batch.hidden." + i,
                     floats(FIXTURES + variant + "/batch.hidden." + i + ".f32", 2 * frames * hidden), out.hiddenStates().get(i));
         }
+    }
+
+    /**
+     * The featureEncoder (CNN frames for fine-tuning) equals the forward pass's features on one utterance, so the
+     * fused conv stack it uses on the CPU backend is held to the same torchaudio fixtures.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"base", "stable"})
+    void featureEncoderMatchesTorchaudio(String variant) throws IOException {
+        Properties p = properties();
+        Wav2Vec2Model model = Wav2Vec2Model.load(fixtureDir(variant));
+        float[] wave = floats(FIXTURES + "input.f32", Integer.parseInt(p.getProperty("input.samples")));
+        int frames = Integer.parseInt(p.getProperty(variant + ".frames"));
+
+        INDArray cnn = model.featureEncoder(List.of(wave)).get(0);
+
+        assertArrayEquals(new long[] {frames, model.config().featureDim()}, cnn.shape());
+        assertRelativeError(variant + " featureEncoder", floats(FIXTURES + variant + "/features.f32",
+                frames * model.config().featureDim()), cnn);
     }
 
     static void assertRelativeError(String what, float[] expected, INDArray actual) {
