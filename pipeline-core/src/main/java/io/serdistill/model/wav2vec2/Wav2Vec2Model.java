@@ -37,6 +37,10 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * utterance or length-sorted batches at a time). Projected features of padding frames are zeroed and attention
  * never looks at them.
  *
+ * <p>On ND4J's CPU backend the pass runs through {@link CpuEncoder} (direct OpenBLAS GEMMs, fused element-wise
+ * passes; same results to float rounding; 2-3x faster, see docs/benchmarks.md); on other backends, or with
+ * {@code -Dserdistill.wav2vec2.fused=false}, through the plain ND4J ops below.
+ *
  * <p>Immutable after loading; {@link #forward} may be called from several threads (ND4J itself uses a thread pool
  * per op). Gradients are not available: this is the frozen-feature path; {@link Wav2Vec2FineTuneModel} is the
  * trainable counterpart of everything after the CNN, fed by {@link #featureEncoder}.
