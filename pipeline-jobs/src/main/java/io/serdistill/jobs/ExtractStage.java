@@ -24,7 +24,6 @@ import java.io.IOException;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -33,7 +32,6 @@ import java.util.TreeMap;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -46,7 +44,6 @@ import org.apache.spark.storage.StorageLevel;
 import org.apache.spark.util.CollectionAccumulator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import scala.Tuple2;
 
 import static org.apache.spark.sql.functions.col;
 
@@ -128,23 +125,20 @@ public final class ExtractStage implements Stage {
         SerConfig cfg = ctx.config();
         // The manifest stage writes Tables.MANIFEST; naming it saves a job that would read a footer to infer it.
         Dataset<Row> manifest = spark.read().schema(Tables.MANIFEST).parquet(ctx.layout().manifest());
-        // Driver side: only ids and paths (a corpus has thousands to a few hundred thousand rows).
-        List<Row> keys = manifest.select("utt_id", "path").collectAsList();
-        long rowsIn = keys.size();
+        // Driver side: the whole manifest (a corpus has thousands to a few hundred thousand rows of ten short
+        // columns), so the rows can go to their tasks without a shuffle. Each task carries its partition's rows,
+        // ~225 bytes a row serialised: Spark warns about tasks over 1 MB (~4,500 rows), and a cluster refuses one
+        // over spark.rpc.message.maxSize (128 MiB, ~600,000 rows).
+        List<Row> rows = manifest.collectAsList();
+        long rowsIn = rows.size();
         int partitions = cfg.features().partitions() > 0 ? cfg.features().partitions()
                 : Math.max(1, 4 * spark.sparkContext().defaultParallelism());
         partitions = (int) Math.max(1, Math.min(partitions, rowsIn));
-        long[] sizes = FileSizes.of(keys.stream().map(r -> r.getString(1)).toList(), ctx.hadoop().get());
+        long[] sizes = FileSizes.of(rows.stream().map(r -> r.<String>getAs("path")).toList(), ctx.hadoop().get());
         SizeBalancer.Assignment packing = SizeBalancer.assign(sizes, partitions);
-        HashMap<String, Integer> partitionOf = new HashMap<>();
-        for (int i = 0; i < keys.size(); i++) {
-            partitionOf.put(keys.get(i).getString(0), packing.binOf()[i]);
-        }
         LOG.info("extract: {} rows, {} MB of audio files in {} partitions (heaviest / mean = {})", rowsIn,
                 String.format("%.1f", Arrays.stream(sizes).sum() / 1e6), partitions,
                 String.format("%.3f", packing.imbalance()));
-        Broadcast<HashMap<String, Integer>> partitionOfB = JavaSparkContext.fromSparkContext(spark.sparkContext())
-                .broadcast(partitionOf);
         Settings settings = Settings.of(cfg);
         HadoopConf hadoop = ctx.hadoop();
         // One job extracts and writes the features, streaming: a task holds one utterance's features at a time, and
@@ -154,11 +148,9 @@ public final class ExtractStage implements Stage {
         // would add a job that only builds it).
         boolean twoPasses = cfg.features().normalize().equals("global");
         CollectionAccumulator<Row> rejectsSeen = spark.sparkContext().collectionAccumulator("extract rejects");
-        JavaRDD<Row> results = manifest.javaRDD()
-                .mapToPair(r -> new Tuple2<>(partitionOfB.value().get(r.<String>getAs("utt_id")), r))
-                .partitionBy(new IndexPartitioner(partitions))
-                .values()
-                .mapPartitions(rows -> extractPartition(rows, settings, hadoop));
+        JavaRDD<Row> results = onePartitionPerGroup(JavaSparkContext.fromSparkContext(spark.sparkContext()),
+                packing.groups(rows))
+                .mapPartitions(part -> extractPartition(part, settings, hadoop));
         if (twoPasses) {
             results = results.persist(StorageLevel.MEMORY_AND_DISK());
         }
@@ -205,19 +197,19 @@ public final class ExtractStage implements Stage {
             // given, so neither read needs a job of its own to infer one.
             JavaRDD<Written> featuresBack = spark.read().schema(writtenSchema(features.schema()))
                     .parquet(ctx.featuresPath()).select("duration_s").javaRDD()
-                    .mapPartitions(rows -> {
+                    .mapPartitions(part -> {
                         long n = 0;
                         double seconds = 0;
-                        while (rows.hasNext()) {
+                        while (part.hasNext()) {
                             n++;
-                            seconds += rows.next().getDouble(0);
+                            seconds += part.next().getDouble(0);
                         }
                         return List.of(new Written(n, seconds, List.of())).iterator();
                     });
             JavaRDD<Written> rejectsBack = spark.read().schema(Tables.REJECTS).parquet(ctx.layout().rejects(name()))
-                    .javaRDD().mapPartitions(rows -> {
+                    .javaRDD().mapPartitions(part -> {
                         List<Row> list = new ArrayList<>();
-                        rows.forEachRemaining(list::add);
+                        part.forEachRemaining(list::add);
                         return List.of(new Written(0, 0, list)).iterator();
                     });
             Written back = featuresBack.union(rejectsBack).fold(Written.NONE, Written::plus);
@@ -248,8 +240,15 @@ public final class ExtractStage implements Stage {
             if (twoPasses) {
                 results.unpersist(false);
             }
-            partitionOfB.destroy();
         }
+    }
+
+    /**
+     * Group i becomes partition i, its rows in order, with no shuffle: ParallelCollectionRDD cuts a sequence of n
+     * elements into n slices [i * n / n, (i + 1) * n / n) = [i, i + 1), one element each.
+     */
+    static <T> JavaRDD<T> onePartitionPerGroup(JavaSparkContext jsc, List<List<T>> groups) {
+        return jsc.parallelize(groups, groups.size()).flatMap(List::iterator);
     }
 
     private static final int UTT_ID = RESULT.fieldIndex("utt_id");

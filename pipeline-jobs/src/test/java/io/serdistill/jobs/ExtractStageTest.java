@@ -15,11 +15,14 @@ import io.serdistill.features.FloatBlob;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -212,5 +215,25 @@ class ExtractStageTest {
         assertTrue(e.getMessage().contains("10 manifest rows in") && e.getMessage().contains("6 feature rows")
                 && e.getMessage().contains("3 rejects") && e.getMessage().contains("difference 1"), e.getMessage());
         ExtractStage.requireEveryRowAccountedFor(10, 7, 3);
+    }
+
+    @Test
+    void eachGroupBecomesOnePartitionInOrderWithoutAShuffle() {
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        List<List<Integer>> small = List.of(List.of(5, 1, 9), List.of(), List.of(2), List.of(7, 3));
+        JavaRDD<Integer> rdd = ExtractStage.onePartitionPerGroup(jsc, small);
+        assertEquals(small, rdd.glom().collect());
+        assertFalse(rdd.toDebugString().contains("Shuffle"), rdd.toDebugString());
+        // Uneven sizes and a group count that divides nothing evenly.
+        List<List<Integer>> many = new ArrayList<>();
+        int next = 0;
+        for (int g = 0; g < 37; g++) {
+            List<Integer> group = new ArrayList<>();
+            for (int k = 0; k < (g * 7) % 5; k++) {
+                group.add(next++);
+            }
+            many.add(group);
+        }
+        assertEquals(many, ExtractStage.onePartitionPerGroup(jsc, many).glom().collect());
     }
 }
