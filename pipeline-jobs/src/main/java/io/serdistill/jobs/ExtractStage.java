@@ -38,10 +38,10 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 import org.apache.spark.util.CollectionAccumulator;
+import org.apache.spark.util.DoubleAccumulator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,7 +57,12 @@ import static org.apache.spark.sql.functions.col;
  * floats, one frame per 20 ms, ~100 KB per second of audio), computed once here because the CNN never trains, or,
  * with store = frames, the chosen hidden state frame by frame (features/wav2vec2-frames/: num_frames x hidden,
  * ~154 KB per second of audio for base).
- * Unusable files go to rejects/stage=extract with a reason code. Fails if rows in ≠ features + rejects. Every output is overwritten, so re-running the stage over the same run gives the same tables.
+ * Unusable files go to rejects/stage=extract with a reason code. Fails if rows in ≠ features + rejects, counted in the
+ * written files. Every output is overwritten, so re-running the stage over the same run gives the same tables.
+ *
+ * <p>Spark jobs: one collects the manifest to the driver, which packs its rows into partitions and hands each task
+ * its rows directly (no shuffle); one extracts and writes the features (with global CMVN, a statistics job before
+ * it); one writes the rejects. The rows-in check reads the Parquet footers on the driver, without a job.
  */
 public final class ExtractStage implements Stage {
     private static final Logger LOG = LoggerFactory.getLogger("ser.extract");
@@ -148,6 +153,7 @@ public final class ExtractStage implements Stage {
         // would add a job that only builds it).
         boolean twoPasses = cfg.features().normalize().equals("global");
         CollectionAccumulator<Row> rejectsSeen = spark.sparkContext().collectionAccumulator("extract rejects");
+        DoubleAccumulator audioSeconds = spark.sparkContext().doubleAccumulator("extract audio seconds");
         JavaRDD<Row> results = onePartitionPerGroup(JavaSparkContext.fromSparkContext(spark.sparkContext()),
                 packing.groups(rows))
                 .mapPartitions(part -> extractPartition(part, settings, hadoop));
@@ -158,6 +164,7 @@ public final class ExtractStage implements Stage {
         try {
             JavaRDD<Row> extracted = results.filter(r -> {
                 if (r.isNullAt(REASON)) {
+                    audioSeconds.add(r.getDouble(DURATION_S));
                     return true;
                 }
                 rejectsSeen.add(RowFactory.create(r.get(ROW), r.get(UTT_ID), r.get(PATH), r.get(REASON), r.get(MESSAGE)));
@@ -175,6 +182,11 @@ public final class ExtractStage implements Stage {
                 new org.apache.hadoop.fs.Path(statsUri).getFileSystem(hadoop.get())
                         .delete(new org.apache.hadoop.fs.Path(statsUri), false);
             }
+            // The write job's pass is the one that counts the audio (global CMVN's statistics pass ran the filter too).
+            // It is a single stage (no shuffle) of result tasks, and Spark merges a result task's accumulator updates
+            // once per partition even when the task is retried or speculated, so each feature row adds its seconds
+            // once. audio_seconds is a reported figure only: the row check below reads the written files.
+            audioSeconds.reset();
             // Values are nearly all distinct: Parquet's dictionary attempt on them (a hash map filled, then thrown
             // away) cost more CPU than the fbank itself. Plain encoding for the feature columns only.
             features.write().mode(SaveMode.Overwrite)
@@ -185,43 +197,24 @@ public final class ExtractStage implements Stage {
                     .option("compression", "none")
                     .partitionBy("language", "split").parquet(ctx.featuresPath());
             long written = System.nanoTime();
-            // A row can be reported twice (two passes; a retried or speculative task): one per manifest row number.
+            // A row can be reported twice (two passes; a retried or speculative task): one per manifest row number,
+            // in row order.
             Map<Long, Row> rejectsByRow = new TreeMap<>();
             for (Row r : rejectsSeen.value()) {
                 rejectsByRow.putIfAbsent(r.getLong(0), r);
             }
-            spark.createDataFrame(new ArrayList<>(rejectsByRow.values()), Tables.REJECTS).coalesce(1)
-                    .write().mode(SaveMode.Overwrite).parquet(ctx.layout().rejects(name()));
-            // The check reads back what was written, not what was meant to be, in one job: the features' small
-            // duration_s column (their count and the audio total) and the rejects (the rows to log). Both schemas are
-            // given, so neither read needs a job of its own to infer one.
-            JavaRDD<Written> featuresBack = spark.read().schema(writtenSchema(features.schema()))
-                    .parquet(ctx.featuresPath()).select("duration_s").javaRDD()
-                    .mapPartitions(part -> {
-                        long n = 0;
-                        double seconds = 0;
-                        while (part.hasNext()) {
-                            n++;
-                            seconds += part.next().getDouble(0);
-                        }
-                        return List.of(new Written(n, seconds, List.of())).iterator();
-                    });
-            JavaRDD<Written> rejectsBack = spark.read().schema(Tables.REJECTS).parquet(ctx.layout().rejects(name()))
-                    .javaRDD().mapPartitions(part -> {
-                        List<Row> list = new ArrayList<>();
-                        part.forEachRemaining(list::add);
-                        return List.of(new Written(0, 0, list)).iterator();
-                    });
-            Written back = featuresBack.union(rejectsBack).fold(Written.NONE, Written::plus);
-            long featureRows = back.features();
-            List<Row> rejected = new ArrayList<>(back.rejects());
-            rejected.sort(java.util.Comparator.comparingLong(r -> r.getLong(0)));
+            List<Row> rejected = new ArrayList<>(rejectsByRow.values());
+            Tables.writeRejects(spark, ctx.layout(), name(), rejected);
+            // The check counts what was written, not what was meant to be: the record counts in the two tables'
+            // Parquet footers, read on the driver (no job, no column data). The rows to log are the ones just written.
+            long featureRows = ParquetRowCounts.of(ctx.featuresPath(), hadoop.get());
+            long rejectRows = ParquetRowCounts.of(ctx.layout().rejects(name()), hadoop.get());
             Map<String, Long> byReason = new TreeMap<>();
             for (Row r : rejected) {
                 LOG.warn("rejected row {} ({}): {}: {}", r.getLong(0), r.getString(2), r.getString(3), r.getString(4));
                 byReason.merge(r.getString(3), 1L, Long::sum);
             }
-            requireEveryRowAccountedFor(rowsIn, featureRows, rejected.size());
+            requireEveryRowAccountedFor(rowsIn, featureRows, rejectRows);
             long checked = System.nanoTime();
             LOG.info("extract: planned in {} s, extracted and wrote features in {} s, wrote rejects and checked "
                     + "the counts in {} s", seconds(planned - started), seconds(written - planned),
@@ -229,12 +222,12 @@ public final class ExtractStage implements Stage {
             Map<String, Object> counts = new LinkedHashMap<>();
             counts.put("rows", rowsIn);
             counts.put("features", featureRows);
-            counts.put("rejected", (long) rejected.size());
+            counts.put("rejected", rejectRows);
             counts.put("rejected_by_reason", byReason);
             counts.put("partitions", partitions);
             counts.put("partition_imbalance", packing.imbalance());
             counts.put("normalize", cfg.features().normalize());
-            counts.put("audio_seconds", back.audioSeconds());
+            counts.put("audio_seconds", audioSeconds.sum());
             return counts;
         } finally {
             if (twoPasses) {
@@ -256,28 +249,7 @@ public final class ExtractStage implements Stage {
     private static final int PATH = RESULT.fieldIndex("path");
     private static final int REASON = RESULT.fieldIndex("reason");
     private static final int MESSAGE = RESULT.fieldIndex("message");
-
-    /** The written tables as read back: feature rows, their audio seconds, and the reject rows. */
-    record Written(long features, double audioSeconds, List<Row> rejects) implements Serializable {
-        static final Written NONE = new Written(0, 0, List.of());
-
-        Written plus(Written o) {
-            List<Row> both = new ArrayList<>(rejects);
-            both.addAll(o.rejects);
-            return new Written(features + o.features, audioSeconds + o.audioSeconds, both);
-        }
-    }
-
-    /** The features table as read back: the partition columns come last. */
-    static StructType writtenSchema(StructType features) {
-        StructType out = new StructType();
-        for (StructField f : features.fields()) {
-            if (!f.name().equals("language") && !f.name().equals("split")) {
-                out = out.add(f);
-            }
-        }
-        return out.add("language", DataTypes.StringType, true).add("split", DataTypes.StringType, true);
-    }
+    private static final int DURATION_S = RESULT.fieldIndex("duration_s");
 
     private static String seconds(long nanos) {
         return String.format("%.2f", nanos / 1e9);

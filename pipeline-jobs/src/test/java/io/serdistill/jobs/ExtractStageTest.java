@@ -113,6 +113,10 @@ class ExtractStageTest {
         return spark.read().parquet(tmp.resolve("runs").resolve(run).resolve(relative).toUri().toString());
     }
 
+    private static double audioSeconds(Dataset<Row> features) {
+        return features.agg(org.apache.spark.sql.functions.sum("duration_s")).first().getDouble(0);
+    }
+
     @Test
     void everyUnusableFileIsRejectedWithItsReasonAndRerunningChangesNothing() throws Exception {
         // The manifest accepts fr; extraction then runs with en only, so the fr row is caught there.
@@ -137,18 +141,21 @@ class ExtractStageTest {
         assertEquals(GOOD, features.count(), "no duplicates after a re-run");
         assertEquals(GOOD, features.select("utt_id").distinct().count());
         assertEquals(8, table("reasons", "rejects/stage=extract").count());
+        assertEquals(audioSeconds(features), (double) second.get("audio_seconds"), 1e-9);
         assertFalse(Files.exists(tmp.resolve("runs/reasons/features/fbank_stats.json")));
     }
 
     @Test
     void globalNormalisationUsesTrainFramesAndStoresTheStats() throws Exception {
         SerConfig c = config("global", Map.of("ser.features.normalize", "global"));
-        runStages(c, new ManifestStage(), new ExtractStage());
+        Map<String, Object> counts = runStages(c, new ManifestStage(), new ExtractStage());
         // Global CMVN reads the features twice (statistics, then the write): each of the seven unusable files is
-        // still rejected once (fr is a configured language here).
+        // still rejected once (fr is a configured language here), and each utterance's audio counted once.
         Dataset<Row> rejects = table("global", "rejects/stage=extract");
         assertEquals(7, rejects.count());
         assertEquals(7, rejects.select("row").distinct().count());
+        assertEquals(7L, counts.get("rejected"));
+        assertEquals(audioSeconds(table("global", "features/fbank")), (double) counts.get("audio_seconds"), 1e-9);
         Path statsFile = tmp.resolve("runs/global/features/fbank_stats.json");
         JsonObject stats = JsonParser.parseString(Files.readString(statsFile)).getAsJsonObject();
         Dataset<Row> features = table("global", "features/fbank");
