@@ -24,7 +24,6 @@ import java.io.IOException;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -33,20 +32,18 @@ import java.util.TreeMap;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 import org.apache.spark.util.CollectionAccumulator;
+import org.apache.spark.util.DoubleAccumulator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import scala.Tuple2;
 
 import static org.apache.spark.sql.functions.col;
 
@@ -60,7 +57,12 @@ import static org.apache.spark.sql.functions.col;
  * floats, one frame per 20 ms, ~100 KB per second of audio), computed once here because the CNN never trains, or,
  * with store = frames, the chosen hidden state frame by frame (features/wav2vec2-frames/: num_frames x hidden,
  * ~154 KB per second of audio for base).
- * Unusable files go to rejects/stage=extract with a reason code. Fails if rows in ≠ features + rejects. Every output is overwritten, so re-running the stage over the same run gives the same tables.
+ * Unusable files go to rejects/stage=extract with a reason code. Fails if rows in ≠ features + rejects, counted in the
+ * written files. Every output is overwritten, so re-running the stage over the same run gives the same tables.
+ *
+ * <p>Spark jobs: one collects the manifest to the driver, which packs its rows into partitions and hands each task
+ * its rows directly (no shuffle); one extracts and writes the features (with global CMVN, a statistics job before
+ * it); one writes the rejects. The rows-in check reads the Parquet footers on the driver, without a job.
  */
 public final class ExtractStage implements Stage {
     private static final Logger LOG = LoggerFactory.getLogger("ser.extract");
@@ -128,23 +130,20 @@ public final class ExtractStage implements Stage {
         SerConfig cfg = ctx.config();
         // The manifest stage writes Tables.MANIFEST; naming it saves a job that would read a footer to infer it.
         Dataset<Row> manifest = spark.read().schema(Tables.MANIFEST).parquet(ctx.layout().manifest());
-        // Driver side: only ids and paths (a corpus has thousands to a few hundred thousand rows).
-        List<Row> keys = manifest.select("utt_id", "path").collectAsList();
-        long rowsIn = keys.size();
+        // Driver side: the whole manifest (a corpus has thousands to a few hundred thousand rows of ten short
+        // columns), so the rows can go to their tasks without a shuffle. Each task carries its partition's rows,
+        // ~225 bytes a row serialised: Spark warns about tasks over 1 MB (~4,500 rows), and a cluster refuses one
+        // over spark.rpc.message.maxSize (128 MiB, ~600,000 rows).
+        List<Row> rows = manifest.collectAsList();
+        long rowsIn = rows.size();
         int partitions = cfg.features().partitions() > 0 ? cfg.features().partitions()
                 : Math.max(1, 4 * spark.sparkContext().defaultParallelism());
         partitions = (int) Math.max(1, Math.min(partitions, rowsIn));
-        long[] sizes = FileSizes.of(keys.stream().map(r -> r.getString(1)).toList(), ctx.hadoop().get());
+        long[] sizes = FileSizes.of(rows.stream().map(r -> r.<String>getAs("path")).toList(), ctx.hadoop().get());
         SizeBalancer.Assignment packing = SizeBalancer.assign(sizes, partitions);
-        HashMap<String, Integer> partitionOf = new HashMap<>();
-        for (int i = 0; i < keys.size(); i++) {
-            partitionOf.put(keys.get(i).getString(0), packing.binOf()[i]);
-        }
         LOG.info("extract: {} rows, {} MB of audio files in {} partitions (heaviest / mean = {})", rowsIn,
                 String.format("%.1f", Arrays.stream(sizes).sum() / 1e6), partitions,
                 String.format("%.3f", packing.imbalance()));
-        Broadcast<HashMap<String, Integer>> partitionOfB = JavaSparkContext.fromSparkContext(spark.sparkContext())
-                .broadcast(partitionOf);
         Settings settings = Settings.of(cfg);
         HadoopConf hadoop = ctx.hadoop();
         // One job extracts and writes the features, streaming: a task holds one utterance's features at a time, and
@@ -154,11 +153,10 @@ public final class ExtractStage implements Stage {
         // would add a job that only builds it).
         boolean twoPasses = cfg.features().normalize().equals("global");
         CollectionAccumulator<Row> rejectsSeen = spark.sparkContext().collectionAccumulator("extract rejects");
-        JavaRDD<Row> results = manifest.javaRDD()
-                .mapToPair(r -> new Tuple2<>(partitionOfB.value().get(r.<String>getAs("utt_id")), r))
-                .partitionBy(new IndexPartitioner(partitions))
-                .values()
-                .mapPartitions(rows -> extractPartition(rows, settings, hadoop));
+        DoubleAccumulator audioSeconds = spark.sparkContext().doubleAccumulator("extract audio seconds");
+        JavaRDD<Row> results = onePartitionPerGroup(JavaSparkContext.fromSparkContext(spark.sparkContext()),
+                packing.groups(rows))
+                .mapPartitions(part -> extractPartition(part, settings, hadoop));
         if (twoPasses) {
             results = results.persist(StorageLevel.MEMORY_AND_DISK());
         }
@@ -166,6 +164,7 @@ public final class ExtractStage implements Stage {
         try {
             JavaRDD<Row> extracted = results.filter(r -> {
                 if (r.isNullAt(REASON)) {
+                    audioSeconds.add(r.getDouble(DURATION_S));
                     return true;
                 }
                 rejectsSeen.add(RowFactory.create(r.get(ROW), r.get(UTT_ID), r.get(PATH), r.get(REASON), r.get(MESSAGE)));
@@ -183,6 +182,11 @@ public final class ExtractStage implements Stage {
                 new org.apache.hadoop.fs.Path(statsUri).getFileSystem(hadoop.get())
                         .delete(new org.apache.hadoop.fs.Path(statsUri), false);
             }
+            // The write job's pass is the one that counts the audio (global CMVN's statistics pass ran the filter too).
+            // It is a single stage (no shuffle) of result tasks, and Spark merges a result task's accumulator updates
+            // once per partition even when the task is retried or speculated, so each feature row adds its seconds
+            // once. audio_seconds is a reported figure only: the row check below reads the written files.
+            audioSeconds.reset();
             // Values are nearly all distinct: Parquet's dictionary attempt on them (a hash map filled, then thrown
             // away) cost more CPU than the fbank itself. Plain encoding for the feature columns only.
             features.write().mode(SaveMode.Overwrite)
@@ -193,43 +197,24 @@ public final class ExtractStage implements Stage {
                     .option("compression", "none")
                     .partitionBy("language", "split").parquet(ctx.featuresPath());
             long written = System.nanoTime();
-            // A row can be reported twice (two passes; a retried or speculative task): one per manifest row number.
+            // A row can be reported twice (two passes; a retried or speculative task): one per manifest row number,
+            // in row order.
             Map<Long, Row> rejectsByRow = new TreeMap<>();
             for (Row r : rejectsSeen.value()) {
                 rejectsByRow.putIfAbsent(r.getLong(0), r);
             }
-            spark.createDataFrame(new ArrayList<>(rejectsByRow.values()), Tables.REJECTS).coalesce(1)
-                    .write().mode(SaveMode.Overwrite).parquet(ctx.layout().rejects(name()));
-            // The check reads back what was written, not what was meant to be, in one job: the features' small
-            // duration_s column (their count and the audio total) and the rejects (the rows to log). Both schemas are
-            // given, so neither read needs a job of its own to infer one.
-            JavaRDD<Written> featuresBack = spark.read().schema(writtenSchema(features.schema()))
-                    .parquet(ctx.featuresPath()).select("duration_s").javaRDD()
-                    .mapPartitions(rows -> {
-                        long n = 0;
-                        double seconds = 0;
-                        while (rows.hasNext()) {
-                            n++;
-                            seconds += rows.next().getDouble(0);
-                        }
-                        return List.of(new Written(n, seconds, List.of())).iterator();
-                    });
-            JavaRDD<Written> rejectsBack = spark.read().schema(Tables.REJECTS).parquet(ctx.layout().rejects(name()))
-                    .javaRDD().mapPartitions(rows -> {
-                        List<Row> list = new ArrayList<>();
-                        rows.forEachRemaining(list::add);
-                        return List.of(new Written(0, 0, list)).iterator();
-                    });
-            Written back = featuresBack.union(rejectsBack).fold(Written.NONE, Written::plus);
-            long featureRows = back.features();
-            List<Row> rejected = new ArrayList<>(back.rejects());
-            rejected.sort(java.util.Comparator.comparingLong(r -> r.getLong(0)));
+            List<Row> rejected = new ArrayList<>(rejectsByRow.values());
+            Tables.writeRejects(spark, ctx.layout(), name(), rejected);
+            // The check counts what was written, not what was meant to be: the record counts in the two tables'
+            // Parquet footers, read on the driver (no job, no column data). The rows to log are the ones just written.
+            long featureRows = ParquetRowCounts.of(ctx.featuresPath(), hadoop.get());
+            long rejectRows = ParquetRowCounts.of(ctx.layout().rejects(name()), hadoop.get());
             Map<String, Long> byReason = new TreeMap<>();
             for (Row r : rejected) {
                 LOG.warn("rejected row {} ({}): {}: {}", r.getLong(0), r.getString(2), r.getString(3), r.getString(4));
                 byReason.merge(r.getString(3), 1L, Long::sum);
             }
-            requireEveryRowAccountedFor(rowsIn, featureRows, rejected.size());
+            requireEveryRowAccountedFor(rowsIn, featureRows, rejectRows);
             long checked = System.nanoTime();
             LOG.info("extract: planned in {} s, extracted and wrote features in {} s, wrote rejects and checked "
                     + "the counts in {} s", seconds(planned - started), seconds(written - planned),
@@ -237,19 +222,26 @@ public final class ExtractStage implements Stage {
             Map<String, Object> counts = new LinkedHashMap<>();
             counts.put("rows", rowsIn);
             counts.put("features", featureRows);
-            counts.put("rejected", (long) rejected.size());
+            counts.put("rejected", rejectRows);
             counts.put("rejected_by_reason", byReason);
             counts.put("partitions", partitions);
             counts.put("partition_imbalance", packing.imbalance());
             counts.put("normalize", cfg.features().normalize());
-            counts.put("audio_seconds", back.audioSeconds());
+            counts.put("audio_seconds", audioSeconds.sum());
             return counts;
         } finally {
             if (twoPasses) {
                 results.unpersist(false);
             }
-            partitionOfB.destroy();
         }
+    }
+
+    /**
+     * Group i becomes partition i, its rows in order, with no shuffle: ParallelCollectionRDD cuts a sequence of n
+     * elements into n slices [i * n / n, (i + 1) * n / n) = [i, i + 1), one element each.
+     */
+    static <T> JavaRDD<T> onePartitionPerGroup(JavaSparkContext jsc, List<List<T>> groups) {
+        return jsc.parallelize(groups, groups.size()).flatMap(List::iterator);
     }
 
     private static final int UTT_ID = RESULT.fieldIndex("utt_id");
@@ -257,28 +249,7 @@ public final class ExtractStage implements Stage {
     private static final int PATH = RESULT.fieldIndex("path");
     private static final int REASON = RESULT.fieldIndex("reason");
     private static final int MESSAGE = RESULT.fieldIndex("message");
-
-    /** The written tables as read back: feature rows, their audio seconds, and the reject rows. */
-    record Written(long features, double audioSeconds, List<Row> rejects) implements Serializable {
-        static final Written NONE = new Written(0, 0, List.of());
-
-        Written plus(Written o) {
-            List<Row> both = new ArrayList<>(rejects);
-            both.addAll(o.rejects);
-            return new Written(features + o.features, audioSeconds + o.audioSeconds, both);
-        }
-    }
-
-    /** The features table as read back: the partition columns come last. */
-    static StructType writtenSchema(StructType features) {
-        StructType out = new StructType();
-        for (StructField f : features.fields()) {
-            if (!f.name().equals("language") && !f.name().equals("split")) {
-                out = out.add(f);
-            }
-        }
-        return out.add("language", DataTypes.StringType, true).add("split", DataTypes.StringType, true);
-    }
+    private static final int DURATION_S = RESULT.fieldIndex("duration_s");
 
     private static String seconds(long nanos) {
         return String.format("%.2f", nanos / 1e9);

@@ -1,7 +1,9 @@
 package io.serdistill.jobs;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.List;
 import java.util.PriorityQueue;
 
 /**
@@ -20,6 +22,21 @@ final class SizeBalancer {
             long total = Arrays.stream(load).sum();
             long max = Arrays.stream(load).max().orElse(0);
             return total == 0 ? 1.0 : max / (total / (double) load.length);
+        }
+
+        /** The items of each bin, bins in order, items in their input order; items[i] is the item sized sizes[i]. */
+        <T> List<List<T>> groups(List<T> items) {
+            if (items.size() != binOf.length) {
+                throw new IllegalArgumentException(items.size() + " items for an assignment of " + binOf.length);
+            }
+            List<List<T>> groups = new ArrayList<>(load.length);
+            for (int b = 0; b < load.length; b++) {
+                groups.add(new ArrayList<>());
+            }
+            for (int i = 0; i < binOf.length; i++) {
+                groups.get(binOf[i]).add(items.get(i));
+            }
+            return groups;
         }
     }
 

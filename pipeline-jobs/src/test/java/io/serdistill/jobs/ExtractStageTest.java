@@ -15,11 +15,14 @@ import io.serdistill.features.FloatBlob;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -110,6 +113,10 @@ class ExtractStageTest {
         return spark.read().parquet(tmp.resolve("runs").resolve(run).resolve(relative).toUri().toString());
     }
 
+    private static double audioSeconds(Dataset<Row> features) {
+        return features.agg(org.apache.spark.sql.functions.sum("duration_s")).first().getDouble(0);
+    }
+
     @Test
     void everyUnusableFileIsRejectedWithItsReasonAndRerunningChangesNothing() throws Exception {
         // The manifest accepts fr; extraction then runs with en only, so the fr row is caught there.
@@ -134,18 +141,21 @@ class ExtractStageTest {
         assertEquals(GOOD, features.count(), "no duplicates after a re-run");
         assertEquals(GOOD, features.select("utt_id").distinct().count());
         assertEquals(8, table("reasons", "rejects/stage=extract").count());
+        assertEquals(audioSeconds(features), (double) second.get("audio_seconds"), 1e-9);
         assertFalse(Files.exists(tmp.resolve("runs/reasons/features/fbank_stats.json")));
     }
 
     @Test
     void globalNormalisationUsesTrainFramesAndStoresTheStats() throws Exception {
         SerConfig c = config("global", Map.of("ser.features.normalize", "global"));
-        runStages(c, new ManifestStage(), new ExtractStage());
+        Map<String, Object> counts = runStages(c, new ManifestStage(), new ExtractStage());
         // Global CMVN reads the features twice (statistics, then the write): each of the seven unusable files is
-        // still rejected once (fr is a configured language here).
+        // still rejected once (fr is a configured language here), and each utterance's audio counted once.
         Dataset<Row> rejects = table("global", "rejects/stage=extract");
         assertEquals(7, rejects.count());
         assertEquals(7, rejects.select("row").distinct().count());
+        assertEquals(7L, counts.get("rejected"));
+        assertEquals(audioSeconds(table("global", "features/fbank")), (double) counts.get("audio_seconds"), 1e-9);
         Path statsFile = tmp.resolve("runs/global/features/fbank_stats.json");
         JsonObject stats = JsonParser.parseString(Files.readString(statsFile)).getAsJsonObject();
         Dataset<Row> features = table("global", "features/fbank");
@@ -212,5 +222,25 @@ class ExtractStageTest {
         assertTrue(e.getMessage().contains("10 manifest rows in") && e.getMessage().contains("6 feature rows")
                 && e.getMessage().contains("3 rejects") && e.getMessage().contains("difference 1"), e.getMessage());
         ExtractStage.requireEveryRowAccountedFor(10, 7, 3);
+    }
+
+    @Test
+    void eachGroupBecomesOnePartitionInOrderWithoutAShuffle() {
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        List<List<Integer>> small = List.of(List.of(5, 1, 9), List.of(), List.of(2), List.of(7, 3));
+        JavaRDD<Integer> rdd = ExtractStage.onePartitionPerGroup(jsc, small);
+        assertEquals(small, rdd.glom().collect());
+        assertFalse(rdd.toDebugString().contains("Shuffle"), rdd.toDebugString());
+        // Uneven sizes and a group count that divides nothing evenly.
+        List<List<Integer>> many = new ArrayList<>();
+        int next = 0;
+        for (int g = 0; g < 37; g++) {
+            List<Integer> group = new ArrayList<>();
+            for (int k = 0; k < (g * 7) % 5; k++) {
+                group.add(next++);
+            }
+            many.add(group);
+        }
+        assertEquals(many, ExtractStage.onePartitionPerGroup(jsc, many).glom().collect());
     }
 }

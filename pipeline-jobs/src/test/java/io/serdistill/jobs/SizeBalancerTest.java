@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -43,5 +44,14 @@ class SizeBalancerTest {
         SizeBalancer.Assignment a = SizeBalancer.assign(new long[] {0, 0, 0, 0}, 4);
         assertEquals(4, Arrays.stream(a.binOf()).distinct().count());
         assertEquals(1.0, SizeBalancer.assign(new long[0], 3).imbalance());
+    }
+
+    @Test
+    void groupsHoldEachBinsItemsInInputOrder() {
+        SizeBalancer.Assignment a = SizeBalancer.assign(new long[] {5, 9, 1, 7, 3, 3}, 2);
+        // Bins as in packsLargestFirstIntoTheLightestBin: b0 = {9, 3, 3}, b1 = {5, 7, 1}.
+        assertEquals(List.of(List.of("b", "e", "f"), List.of("a", "c", "d")),
+                a.groups(List.of("a", "b", "c", "d", "e", "f")));
+        assertEquals(List.of(List.of(), List.of()), SizeBalancer.assign(new long[0], 2).groups(List.of()));
     }
 }
