@@ -21,6 +21,7 @@ public final class Sparks {
         if (!conf.contains("spark.app.name")) {
             conf.setAppName(config.spark().appName() + " " + config.run().id());
         }
+        defaults(conf);
         // Small demo-sized shuffles by default; clusters override via ser.spark.settings or --conf.
         conf.setIfMissing("spark.sql.shuffle.partitions", "8");
         conf.setIfMissing("spark.ui.showConsoleProgress", "false");
@@ -31,5 +32,14 @@ public final class Sparks {
             conf.set(e.getKey(), e.getValue());
         }
         return SparkSession.builder().config(conf).getOrCreate();
+    }
+
+    /**
+     * Settings every session of ours gets unless already set (benchmarks building their own session apply them
+     * too): file:// through {@link NioLocalFileSystem}, so writing a partitioned table locally forks no chmod per
+     * directory and file.
+     */
+    public static SparkConf defaults(SparkConf conf) {
+        return conf.setIfMissing("spark.hadoop.fs.file.impl", NioLocalFileSystem.class.getName());
     }
 }

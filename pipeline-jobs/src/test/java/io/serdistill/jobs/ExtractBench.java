@@ -104,9 +104,15 @@ public final class ExtractBench {
             o.put("ser.run.id", "bench-" + master.replaceAll("[^0-9]", ""));
             o.put("ser.output.root", work.resolve("runs").toUri().toString());
             o.put("ser.input.manifest", corpus.manifest().toUri().toString());
+            String perCore = System.getProperty("extract.bench.tasks-per-core");
+            if (perCore != null) {
+                int cores = Integer.parseInt(master.replaceAll("[^0-9]", ""));
+                o.put("ser.features.partitions", String.valueOf(cores * Integer.parseInt(perCore)));
+            }
             SerConfig config = SerConfig.load(List.of(), o);
             SparkSession spark = SparkSession.builder().master(master).appName("ExtractBench " + master)
-                    .config("spark.ui.enabled", "false").getOrCreate();
+                    .config(Sparks.defaults(new org.apache.spark.SparkConf(true))).config("spark.ui.enabled", "false")
+                    .getOrCreate();
             try {
                 StageRunner.run(spark, config, List.of(new ManifestStage()), true);
                 Trace trace = new Trace();
