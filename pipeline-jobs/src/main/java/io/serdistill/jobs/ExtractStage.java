@@ -32,6 +32,7 @@ import java.util.TreeMap;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -134,18 +135,26 @@ public final class ExtractStage implements Stage {
         // columns), so the rows can go to their tasks without a shuffle. Each task carries its partition's rows,
         // ~225 bytes a row serialised: Spark warns about tasks over 1 MB (~4,500 rows), and a cluster refuses one
         // over spark.rpc.message.maxSize (128 MiB, ~600,000 rows).
-        List<Row> rows = manifest.collectAsList();
+        // Ordered by the output partitions (then manifest row), and cut into contiguous size-balanced runs: a task
+        // then writes one or two language/split files instead of one per language x split (each Parquet writer
+        // costs a file, its checksum and ~ms of setup; fewer, larger files read faster too).
+        List<Row> rows = new ArrayList<>(manifest.collectAsList());
+        java.util.Comparator<String> text = java.util.Comparator.nullsFirst(java.util.Comparator.naturalOrder());
+        rows.sort(java.util.Comparator.<Row, String>comparing(r -> r.getAs("language"), text)
+                .thenComparing(r -> r.<String>getAs("split"), text).thenComparingLong(r -> r.<Long>getAs("row")));
         long rowsIn = rows.size();
         int partitions = cfg.features().partitions() > 0 ? cfg.features().partitions()
                 : Math.max(1, 4 * spark.sparkContext().defaultParallelism());
         partitions = (int) Math.max(1, Math.min(partitions, rowsIn));
         long[] sizes = FileSizes.of(rows.stream().map(r -> r.<String>getAs("path")).toList(), ctx.hadoop().get());
-        SizeBalancer.Assignment packing = SizeBalancer.assign(sizes, partitions);
+        SizeBalancer.Assignment packing = SizeBalancer.contiguousIfBalanced(sizes, partitions);
         LOG.info("extract: {} rows, {} MB of audio files in {} partitions (heaviest / mean = {})", rowsIn,
                 String.format("%.1f", Arrays.stream(sizes).sum() / 1e6), partitions,
                 String.format("%.3f", packing.imbalance()));
         Settings settings = Settings.of(cfg);
         HadoopConf hadoop = ctx.hadoop();
+        // Once per executor rather than inside every task's closure (a Hadoop Configuration is ~1,000 entries).
+        Broadcast<HadoopConf> hadoopB = JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(hadoop);
         // One job extracts and writes the features, streaming: a task holds one utterance's features at a time, and
         // the rows it rejects travel back to the driver in an accumulator (they are few and small), so nothing
         // decodes audio twice and no stage waits on a cache. Only global CMVN reads the features twice (statistics,
@@ -156,7 +165,7 @@ public final class ExtractStage implements Stage {
         DoubleAccumulator audioSeconds = spark.sparkContext().doubleAccumulator("extract audio seconds");
         JavaRDD<Row> results = onePartitionPerGroup(JavaSparkContext.fromSparkContext(spark.sparkContext()),
                 packing.groups(rows))
-                .mapPartitions(part -> extractPartition(part, settings, hadoop));
+                .mapPartitions(part -> extractPartition(part, settings, hadoopB.value()));
         if (twoPasses) {
             results = results.persist(StorageLevel.MEMORY_AND_DISK());
         }

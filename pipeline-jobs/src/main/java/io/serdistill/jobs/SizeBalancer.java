@@ -7,7 +7,10 @@ import java.util.List;
 import java.util.PriorityQueue;
 
 /**
- * Greedy longest-processing-time bin packing: items sorted by size, largest first, each into the currently lightest
+ * Size-balanced bins for the extraction tasks, two ways. {@link #contiguous}: items kept in their given order and cut
+ * into runs of about equal size, so items that are neighbours in that order (the extract stage orders rows by
+ * language and split, its output partitions) share a task, and each task writes one or two Parquet files instead
+ * of one per language x split. {@link #assign}: greedy longest-processing-time bin packing: items sorted by size, largest first, each into the currently lightest
  * bin. Used to give every extraction task about the same amount of audio (file bytes stand in for duration), which
  * a hash or round-robin partitioning does not when clip lengths vary by 10× as in IEMOCAP. LPT's makespan is at
  * most 4/3 of the optimum. Ties break on item count, then on the lower index, so the assignment is deterministic.
@@ -38,6 +41,39 @@ final class SizeBalancer {
             }
             return groups;
         }
+    }
+
+    /**
+     * Contiguous runs when they balance (about) as well as LPT, otherwise LPT: with many items per bin a run's load is
+     * off by at most one item, but with few large items LPT packs much tighter.
+     */
+    static Assignment contiguousIfBalanced(long[] sizes, int bins) {
+        Assignment runs = contiguous(sizes, bins);
+        Assignment lpt = assign(sizes, bins);
+        return runs.imbalance() <= lpt.imbalance() + 0.02 ? runs : lpt;
+    }
+
+    /**
+     * Items in order, cut into {@code bins} consecutive runs: each item goes to the bin in which its midpoint on the
+     * cumulative-size axis falls, so bin indices never decrease along the order and each bin's load is within one
+     * item of total / bins. All-zero sizes are cut by count.
+     */
+    static Assignment contiguous(long[] sizes, int bins) {
+        if (bins < 1) {
+            throw new IllegalArgumentException("bins = " + bins + ": must be >= 1");
+        }
+        long total = Arrays.stream(sizes).sum();
+        int[] binOf = new int[sizes.length];
+        long[] load = new long[bins];
+        long before = 0;
+        for (int i = 0; i < sizes.length; i++) {
+            int b = total == 0 ? (int) ((long) i * bins / sizes.length)
+                    : (int) Math.min(bins - 1, (long) ((before + sizes[i] / 2.0) * bins / total));
+            binOf[i] = b;
+            load[b] += sizes[i];
+            before += sizes[i];
+        }
+        return new Assignment(binOf, load);
     }
 
     /**

@@ -19,7 +19,9 @@ import org.apache.spark.sql.SparkSession;
  * The utterance count is rounded to 3 languages x 5 speakers x 4 emotions x n; durations are uniform in 1-8 s at
  * 16 kHz. With -Dextract.bench.trace=true every run is followed by its Spark job and stage timeline (task run time next to task CPU time, and each SQL execution's physical plan). The sessions
  * default to local[1] and local[2]; -Dextract.bench.masters=local[1],local[2],local[4] times others too, each
- * speed-up relative to the first.
+ * speed-up relative to the first. By default each session partitions as the stage does (4 tasks per core);
+ * -Dextract.bench.partitions=N gives every session the same N partitions (the same work split, only the cores
+ * differ), -Dextract.bench.tasks-per-core=K gives K tasks per core.
  */
 public final class ExtractBench {
     private ExtractBench() {}
@@ -104,6 +106,10 @@ public final class ExtractBench {
             o.put("ser.run.id", "bench-" + master.replaceAll("[^0-9]", ""));
             o.put("ser.output.root", work.resolve("runs").toUri().toString());
             o.put("ser.input.manifest", corpus.manifest().toUri().toString());
+            String fixed = System.getProperty("extract.bench.partitions");
+            if (fixed != null) {
+                o.put("ser.features.partitions", fixed);
+            }
             String perCore = System.getProperty("extract.bench.tasks-per-core");
             if (perCore != null) {
                 int cores = Integer.parseInt(master.replaceAll("[^0-9]", ""));

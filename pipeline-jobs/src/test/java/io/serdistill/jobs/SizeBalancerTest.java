@@ -54,4 +54,33 @@ class SizeBalancerTest {
                 a.groups(List.of("a", "b", "c", "d", "e", "f")));
         assertEquals(List.of(List.of(), List.of()), SizeBalancer.assign(new long[0], 2).groups(List.of()));
     }
+
+    @Test
+    void contiguousRunsKeepTheOrderAndBalanceWithinOneItem() {
+        long[] sizes = new long[1000];
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(7);
+        long max = 0;
+        for (int i = 0; i < sizes.length; i++) {
+            sizes[i] = 16_000 + rng.nextInt(240_000); // 1-8 s of 16 kHz PCM16, as the demo corpus
+            max = Math.max(max, sizes[i]);
+        }
+        SizeBalancer.Assignment a = SizeBalancer.contiguous(sizes, 8);
+        for (int i = 1; i < sizes.length; i++) {
+            assertTrue(a.binOf()[i] >= a.binOf()[i - 1], "bins never decrease along the order");
+        }
+        long total = java.util.Arrays.stream(sizes).sum();
+        for (long load : a.load()) {
+            assertTrue(Math.abs(load - total / 8.0) <= max, "load " + load + " within one item of " + total / 8.0);
+        }
+        assertTrue(a.imbalance() < 1.01, "imbalance " + a.imbalance());
+        assertArrayEquals(a.binOf(), SizeBalancer.contiguousIfBalanced(sizes, 8).binOf(), "balanced runs are taken");
+    }
+
+    @Test
+    void contiguousCutsZerosByCountAndFallsBackToLptForFewLargeItems() {
+        assertArrayEquals(new int[] {0, 0, 1, 1, 2, 2}, SizeBalancer.contiguous(new long[6], 3).binOf());
+        long[] few = {60, 60, 40, 40}; // runs: 120 / 80; LPT: 100 / 100
+        assertTrue(SizeBalancer.contiguous(few, 2).imbalance() > SizeBalancer.assign(few, 2).imbalance() + 0.02);
+        assertArrayEquals(SizeBalancer.assign(few, 2).binOf(), SizeBalancer.contiguousIfBalanced(few, 2).binOf());
+    }
 }
