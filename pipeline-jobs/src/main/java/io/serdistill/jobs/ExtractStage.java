@@ -242,6 +242,7 @@ public final class ExtractStage implements Stage {
             if (twoPasses) {
                 results.unpersist(false);
             }
+            hadoopB.destroy();
         }
     }
 

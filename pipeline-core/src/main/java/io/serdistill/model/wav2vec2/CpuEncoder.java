@@ -113,10 +113,10 @@ final class CpuEncoder {
 
         // Feature projection: LN over the CNN channels, then the projection with its bias folded into the GEMM.
         Floats normed = s.get(Scratch.A, rows * f);
-        rowsNorm(feat, 0, normed, 0, (int) rows, f, projectionNorm, s);
+        rowsNorm(feat, normed, (int) rows, f, projectionNorm, s);
         INDArray first = Nd4j.createUninitializedDetached(DataType.FLOAT, batch, frames, h);
         Floats x = Floats.of(first);
-        dense(normed, 0, (int) rows, projection, x, 0, null, s);
+        dense(normed, (int) rows, projection, x, null, s);
         float[] zeros = new float[h];
         for (int b = 0; b < batch; b++) {
             for (int t = realFrames[b]; t < frames; t++) {
@@ -127,7 +127,7 @@ final class CpuEncoder {
             positional(x, (long) b * frames * h, frames, h, s);
         }
         if (!config.doStableLayerNorm()) {
-            rowsNorm(x, 0, x, 0, (int) rows, h, encoderNorm, s);
+            rowsNorm(x, x, (int) rows, h, encoderNorm, s);
         }
         List<INDArray> states = new ArrayList<>(layers.length + 1);
         states.add(first);
@@ -136,7 +136,7 @@ final class CpuEncoder {
             Floats y = Floats.of(next);
             layer(layers[i], x, y, batch, frames, realFrames, s);
             if (config.doStableLayerNorm() && i == layers.length - 1) {
-                rowsNorm(y, 0, y, 0, (int) rows, h, encoderNorm, s);
+                rowsNorm(y, y, (int) rows, h, encoderNorm, s);
             }
             states.add(next);
             x = y;
@@ -315,27 +315,27 @@ final class CpuEncoder {
         Floats context = s.get(Scratch.CONTEXT, (long) rows * h);
         if (l.preNorm()) {
             Floats normed = s.get(Scratch.A, (long) rows * h);
-            rowsNorm(x, 0, normed, 0, rows, h, l.norm(), s);
-            dense(normed, 0, rows, l.qkv(), qkv, 0, null, s);
+            rowsNorm(x, normed, rows, h, l.norm(), s);
+            dense(normed, rows, l.qkv(), qkv, null, s);
             attention(qkv, context, batch, frames, h, l.heads(), realFrames, s);
-            dense(context, 0, rows, l.out(), y, 0, x, s); // y = x + attention
-            rowsNorm(y, 0, normed, 0, rows, h, l.finalNorm(), s);
+            dense(context, rows, l.out(), y, x, s); // y = x + attention
+            rowsNorm(y, normed, rows, h, l.finalNorm(), s);
             Floats inner = s.get(Scratch.FFN, (long) rows * l.intermediate().out());
-            dense(normed, 0, rows, l.intermediate(), inner, 0, null, s);
+            dense(normed, rows, l.intermediate(), inner, null, s);
             geluAll(inner, (long) rows * l.intermediate().out(), s);
-            dense(inner, 0, rows, l.output(), y, 0, y, s); // y += feed-forward
+            dense(inner, rows, l.output(), y, y, s); // y += feed-forward
             return;
         }
-        dense(x, 0, rows, l.qkv(), qkv, 0, null, s);
+        dense(x, rows, l.qkv(), qkv, null, s);
         attention(qkv, context, batch, frames, h, l.heads(), realFrames, s);
-        dense(context, 0, rows, l.out(), y, 0, x, s); // y = x + attention
-        rowsNorm(y, 0, y, 0, rows, h, l.norm(), s);
+        dense(context, rows, l.out(), y, x, s); // y = x + attention
+        rowsNorm(y, y, rows, h, l.norm(), s);
         Floats inner = s.get(Scratch.FFN, (long) rows * l.intermediate().out());
-        dense(y, 0, rows, l.intermediate(), inner, 0, null, s);
+        dense(y, rows, l.intermediate(), inner, null, s);
         geluAll(inner, (long) rows * l.intermediate().out(), s);
         Floats sum = s.get(Scratch.A, (long) rows * h);
-        dense(inner, 0, rows, l.output(), sum, 0, y, s); // sum = y + feed-forward
-        rowsNorm(sum, 0, y, 0, rows, h, l.finalNorm(), s);
+        dense(inner, rows, l.output(), sum, y, s); // sum = y + feed-forward
+        rowsNorm(sum, y, rows, h, l.finalNorm(), s);
     }
 
     /**
@@ -388,11 +388,10 @@ final class CpuEncoder {
      * y[rows, out] = x[rows, in] W^T + b (+ residual[rows, out] when not null; residual may be y itself): y is
      * first filled with b + residual row by row, then the GEMM accumulates onto it.
      */
-    private static void dense(Floats x, long xOffset, int rows, Dense d, Floats y, long yOffset, Floats residual,
-                              Scratch s) {
+    private static void dense(Floats x, int rows, Dense d, Floats y, Floats residual, Scratch s) {
         float[] row = s.row(d.out());
         for (int r = 0; r < rows; r++) {
-            long at = yOffset + (long) r * d.out();
+            long at = (long) r * d.out();
             if (residual == null) {
                 y.put(at, d.bias(), d.out());
             } else {
@@ -401,17 +400,16 @@ final class CpuEncoder {
                 y.put(at, row, d.out());
             }
         }
-        gemm(rows, d.out(), d.in(), x.at(xOffset), d.in(), d.weightT(), d.out(), false, 1f, y.at(yOffset), d.out());
+        gemm(rows, d.out(), d.in(), x.at(0), d.in(), d.weightT(), d.out(), false, 1f, y.at(0), d.out());
     }
 
     /** Layer norm of each row of src into dst (may be the same buffer). */
-    private static void rowsNorm(Floats src, long srcOffset, Floats dst, long dstOffset, int rows, int cols, Norm n,
-                                 Scratch s) {
+    private static void rowsNorm(Floats src, Floats dst, int rows, int cols, Norm n, Scratch s) {
         float[] row = s.row(cols);
         for (int r = 0; r < rows; r++) {
-            src.get(srcOffset + (long) r * cols, row, cols);
+            src.get((long) r * cols, row, cols);
             normalize(row, cols, n);
-            dst.put(dstOffset + (long) r * cols, row, cols);
+            dst.put((long) r * cols, row, cols);
         }
     }
 
