@@ -60,17 +60,30 @@ final class TrainingTasks {
                 .partitionBy(new IndexPartitioner(jobs.size()))
                 .mapPartitionsWithIndex((index, it) -> {
                     GpuBinding.bindCurrentTask();
-                    List<TrainingExample> train = new ArrayList<>();
-                    List<TrainingExample> dev = new ArrayList<>();
-                    while (it.hasNext()) {
-                        Tagged t = it.next()._2();
-                        (t.dev() ? dev : train).add(t.example());
-                    }
-                    return List.of(trainOne(jobs.get(index), train, dev, hadoop)).iterator();
+                    List<List<TrainingExample>> sets = trainAndDev(it);
+                    return List.of(trainOne(jobs.get(index), sets.get(0), sets.get(1), hadoop)).iterator();
                 }, true);
         List<Outcome> outcomes = new ArrayList<>(GpuBinding.withGpus(training, gpus, master).collect());
         outcomes.sort(java.util.Comparator.comparingInt(o -> indexOf(jobs, o.model())));
         return outcomes;
+    }
+
+    /**
+     * A task's examples split into train and dev, each ordered by utterance id: the order they arrive in follows the
+     * features table's file layout and the shuffle's fetch order, which change with the number of cores and
+     * partitions; training (seeded shuffles, minibatches) must not, so the same seed gives the same model anywhere.
+     */
+    static List<List<TrainingExample>> trainAndDev(java.util.Iterator<? extends scala.Tuple2<Integer, Tagged>> it) {
+        List<TrainingExample> train = new ArrayList<>();
+        List<TrainingExample> dev = new ArrayList<>();
+        while (it.hasNext()) {
+            Tagged t = it.next()._2();
+            (t.dev() ? dev : train).add(t.example());
+        }
+        java.util.Comparator<TrainingExample> byId = java.util.Comparator.comparing(TrainingExample::uttId);
+        train.sort(byId);
+        dev.sort(byId);
+        return List.of(train, dev);
     }
 
     private static int indexOf(List<Job> jobs, String model) {
