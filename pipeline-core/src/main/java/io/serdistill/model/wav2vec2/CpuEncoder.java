@@ -320,22 +320,25 @@ final class CpuEncoder {
             attention(qkv, context, batch, frames, h, l.heads(), realFrames, s);
             dense(context, rows, l.out(), y, x, s); // y = x + attention
             rowsNorm(y, normed, rows, h, l.finalNorm(), s);
-            Floats inner = s.get(Scratch.FFN, (long) rows * l.intermediate().out());
-            dense(normed, rows, l.intermediate(), inner, null, s);
-            geluAll(inner, (long) rows * l.intermediate().out(), s);
-            dense(inner, rows, l.output(), y, y, s); // y += feed-forward
+            feedForward(l, normed, rows, y, y, s); // y += feed-forward
             return;
         }
         dense(x, rows, l.qkv(), qkv, null, s);
         attention(qkv, context, batch, frames, h, l.heads(), realFrames, s);
         dense(context, rows, l.out(), y, x, s); // y = x + attention
         rowsNorm(y, y, rows, h, l.norm(), s);
-        Floats inner = s.get(Scratch.FFN, (long) rows * l.intermediate().out());
-        dense(y, rows, l.intermediate(), inner, null, s);
-        geluAll(inner, (long) rows * l.intermediate().out(), s);
         Floats sum = s.get(Scratch.A, (long) rows * h);
-        dense(inner, rows, l.output(), sum, y, s); // sum = y + feed-forward
+        feedForward(l, y, rows, sum, y, s); // sum = y + feed-forward
         rowsNorm(sum, y, rows, h, l.finalNorm(), s);
+    }
+
+    /** out = residual + output(2 GELU(intermediate(in))) (output's weights are halved at load); out may be residual. */
+    private static void feedForward(Layer l, Floats in, int rows, Floats out, Floats residual, Scratch s) {
+        long size = (long) rows * l.intermediate().out();
+        Floats inner = s.get(Scratch.FFN, size);
+        dense(in, rows, l.intermediate(), inner, null, s);
+        geluAll(inner, size, s);
+        dense(inner, rows, l.output(), out, residual, s);
     }
 
     /**
