@@ -143,8 +143,13 @@ public record SerConfig(
     /** {@code alpha}: CE weight of multi-teacher students; {@code singleTeacherAlpha}: of single-teacher (KD) ones. */
     public record Distill(double temperature, double alpha, double singleTeacherAlpha, double beta, List<String> methods) {}
 
-    /** GPUs per training task (0 = CPU), the executor discovery script and the vendor, for Spark's GPU scheduling. */
-    public record Resources(int gpuPerTask, String discoveryScript, String vendor) {}
+    /**
+     * GPUs per training task (0 = CPU), the executor discovery script and the vendor, for Spark's GPU scheduling; the
+     * cores of a training executor (each training task holds them all) and its heap and off-heap memory ("" = the
+     * cluster's spark.executor.memory / memoryOverhead).
+     */
+    public record Resources(int gpuPerTask, String discoveryScript, String vendor, int executorCores,
+                            String executorMemory, String executorMemoryOverhead) {}
 
     /** Where publish appends each run's results; {@code root} is a FileSystem URI or path. */
     public record Warehouse(String root, boolean registerHive, String database, int bootstrapResamples) {}
@@ -406,8 +411,18 @@ public record SerConfig(
         }
         Resources resources = new Resources(get(c, "ser.resources.gpu.per-task", Config::getInt),
                 get(c, "ser.resources.gpu.discovery-script", Config::getString),
-                get(c, "ser.resources.gpu.vendor", Config::getString));
+                get(c, "ser.resources.gpu.vendor", Config::getString),
+                get(c, "ser.resources.gpu.executor-cores", Config::getInt),
+                get(c, "ser.resources.gpu.executor-memory", Config::getString).trim(),
+                get(c, "ser.resources.gpu.executor-memory-overhead", Config::getString).trim());
         require(resources.gpuPerTask() >= 0, "ser.resources.gpu.per-task", "must be >= 0 (0 = CPU only)");
+        require(resources.executorCores() >= 1, "ser.resources.gpu.executor-cores", "must be >= 1");
+        require(resources.executorMemory().isEmpty() || resources.executorMemory().matches("\\d+[kmgtKMGT]?"),
+                "ser.resources.gpu.executor-memory", "must be a JVM memory size such as 8g, or \"\" for the cluster default");
+        require(resources.executorMemoryOverhead().isEmpty()
+                        || resources.executorMemoryOverhead().matches("\\d+[kmgtKMGT]?"),
+                "ser.resources.gpu.executor-memory-overhead",
+                "must be a JVM memory size such as 8g, or \"\" for the cluster default");
         Warehouse warehouse = warehouse(c);
         return new SerConfig(run, root, spark, input, demo, audio, features, teachers, student, distill,
                 List.copyOf(splits), resources, folds, warehouse, c);

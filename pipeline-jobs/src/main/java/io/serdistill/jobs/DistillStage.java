@@ -116,7 +116,8 @@ public final class DistillStage implements Stage {
             return out.iterator();
         });
         LOG.info("training {} students in parallel: {}", jobs.size(), students.stream().map(StudentPlan.Student::model).toList());
-        List<TrainingTasks.Outcome> outcomes = TrainingTasks.trainAll(jobs, keyed, ctx.hadoop(), ctx.gpus(), ctx.master());
+        List<TrainingTasks.Outcome> outcomes = TrainingTasks.trainAll(jobs, keyed, ctx.hadoop(), ctx.gpus(), ctx.master(),
+                ctx.layout().staging("distill"));
         TrainingTasks.writeHistory(ctx.spark(), ctx.layout(), outcomes);
         Map<String, Object> counts = new LinkedHashMap<>();
         counts.put("soft_target_rows", softRows);

@@ -22,8 +22,9 @@ import org.slf4j.LoggerFactory;
 final class GpuBinding {
     private static final Logger LOG = LoggerFactory.getLogger("ser.gpu");
 
-    /** Resource settings, from config. */
-    record Settings(int perTask, String discoveryScript, String vendor) implements Serializable {
+    /** Resource settings, from config ({@code ser.resources.gpu.*}). */
+    record Settings(int perTask, String discoveryScript, String vendor, int executorCores, String executorMemory,
+                    String executorMemoryOverhead) implements Serializable {
         boolean enabled() {
             return perTask > 0;
         }
@@ -44,10 +45,23 @@ final class GpuBinding {
         return rdd.withResources(profile(settings));
     }
 
+    /**
+     * Executors with {@code perTask} GPUs and {@code executorCores} cores (and the configured memory), tasks holding
+     * all of both: one training task per executor, so each task has GPUs of its own. Setting the executor's cores
+     * matters: without them a profile's executors take spark.executor.cores, which on standalone is every free core
+     * of a worker.
+     */
     static ResourceProfile profile(Settings s) {
         ExecutorResourceRequests executor = new ExecutorResourceRequests()
+                .cores(s.executorCores())
                 .resource("gpu", s.perTask(), s.discoveryScript(), s.vendor());
-        TaskResourceRequests task = new TaskResourceRequests().resource("gpu", s.perTask()).cpus(1);
+        if (!s.executorMemory().isEmpty()) {
+            executor.memory(s.executorMemory());
+        }
+        if (!s.executorMemoryOverhead().isEmpty()) {
+            executor.memoryOverhead(s.executorMemoryOverhead());
+        }
+        TaskResourceRequests task = new TaskResourceRequests().resource("gpu", s.perTask()).cpus(s.executorCores());
         return new ResourceProfileBuilder().require(executor).require(task).build();
     }
 
@@ -70,7 +84,7 @@ final class GpuBinding {
      * Called first thing in a training task: binds this thread's ND4J device to the GPU Spark assigned.
      * A no-op without an assignment (local mode, CPU backend).
      */
-    static void bindCurrentTask() {
+    static void bindCurrentTask(String model) {
         TaskContext tc = TaskContext.get();
         if (tc == null) {
             return;
@@ -78,7 +92,10 @@ final class GpuBinding {
         OptionalInt gpu = firstGpu(tc.resourcesJMap());
         if (gpu.isPresent()) {
             Nd4j.getAffinityManager().unsafeSetDevice(gpu.getAsInt());
-            LOG.info("task {} bound to GPU {}", tc.taskAttemptId(), gpu.getAsInt());
+            ResourceInformation all = tc.resourcesJMap().get("gpu");
+            LOG.info("{}: task {} on executor {} bound to GPU {} (assigned {})", model,
+                    tc.taskAttemptId(), org.apache.spark.SparkEnv.get().executorId(), gpu.getAsInt(),
+                    String.join(",", all.addresses()));
         }
     }
 }

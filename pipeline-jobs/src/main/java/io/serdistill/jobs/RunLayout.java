@@ -85,6 +85,11 @@ public record RunLayout(String root) implements Serializable {
         return root + "/report/" + file;
     }
 
+    /** Scratch space of a running stage (training sets between the jobs that build and use them); deleted after it. */
+    public String staging(String stage) {
+        return root + "/_staging/" + stage;
+    }
+
     public String stageMarker(String stage) {
         return root + "/_stages/" + stage + ".json";
     }

@@ -9,7 +9,8 @@ public record StageContext(SparkSession spark, SerConfig config, RunLayout layou
 
     GpuBinding.Settings gpus() {
         SerConfig.Resources r = config.resources();
-        return new GpuBinding.Settings(r.gpuPerTask(), r.discoveryScript(), r.vendor());
+        return new GpuBinding.Settings(r.gpuPerTask(), r.discoveryScript(), r.vendor(), r.executorCores(),
+                r.executorMemory(), r.executorMemoryOverhead());
     }
 
     /** features/{table}/ of this run's configured features (see {@link SerConfig.Features#table()}). */

@@ -39,7 +39,7 @@ public final class TeachersStage implements Stage {
     }
 
     @Override
-    public Map<String, Object> run(StageContext ctx) {
+    public Map<String, Object> run(StageContext ctx) throws Exception {
         SerConfig cfg = ctx.config();
         LeakageCheck.run(ctx);
         List<String> languages = cfg.input().languages();
@@ -74,7 +74,8 @@ public final class TeachersStage implements Stage {
                 .mapToPair(r -> TrainingTasks.keyed(index.get(r.getString(1)), FeatureRows.example(r),
                         "dev".equals(FeatureRows.split(r))));
         LOG.info("training {} teachers in parallel ({} tasks): train utterances {}", jobs.size(), jobs.size(), trainCounts);
-        List<TrainingTasks.Outcome> outcomes = TrainingTasks.trainAll(jobs, keyed, ctx.hadoop(), ctx.gpus(), ctx.master());
+        List<TrainingTasks.Outcome> outcomes = TrainingTasks.trainAll(jobs, keyed, ctx.hadoop(), ctx.gpus(), ctx.master(),
+                ctx.layout().staging("teachers"));
         TrainingTasks.writeHistory(ctx.spark(), ctx.layout(), outcomes);
         Map<String, Object> counts = new LinkedHashMap<>();
         for (TrainingTasks.Outcome o : outcomes) {

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
@@ -22,8 +23,9 @@ import org.slf4j.LoggerFactory;
 import scala.Tuple2;
 
 /**
- * Trains several independent models in parallel, one Spark task each: the examples of model i are keyed by i
- * and land in partition i, the task trains, writes the model to the run's FileSystem and returns its history.
+ * Trains several independent models in parallel, one Spark task each: the examples of model i are keyed by i and
+ * staged on the run's FileSystem ({@link TrainingSets}); task i reads them back, trains, writes the model to the run's
+ * FileSystem and returns its history.
  */
 final class TrainingTasks {
     private static final Logger LOG = LoggerFactory.getLogger("ser.train");
@@ -53,18 +55,37 @@ final class TrainingTasks {
 
     private TrainingTasks() {}
 
-    /** Trains jobs.get(i) on the examples keyed i; returns outcomes in job order. */
+    /**
+     * Trains jobs.get(i) on the examples keyed i; returns outcomes in job order.
+     *
+     * <p>Two Spark jobs, with no shuffle between them. The first (default resources) writes each model's examples to
+     * {@code stagingDir/model=i/part-p} on the run's FileSystem, one file per input partition and model, and returns
+     * how many it wrote. The second runs one task per model, under the GPU ResourceProfile when GPUs are asked for,
+     * and each task reads its set back from the FileSystem. A shuffle would pin its map outputs (and so the
+     * executors holding them) until the training job ended, and on a cluster whose default executors hold every
+     * core or GPU the training executors could then never start: reading from the FileSystem lets dynamic
+     * allocation release the default executors first.
+     */
     static List<Outcome> trainAll(List<Job> jobs, JavaPairRDD<Integer, Tagged> examples, HadoopConf hadoop,
-                                  GpuBinding.Settings gpus, String master) {
-        JavaRDD<Outcome> training = examples
-                .partitionBy(new IndexPartitioner(jobs.size()))
-                .mapPartitionsWithIndex((index, it) -> {
-                    GpuBinding.bindCurrentTask();
-                    List<List<TrainingExample>> sets = trainAndDev(it);
+                                  GpuBinding.Settings gpus, String master, String stagingDir) throws IOException {
+        Map<Integer, Long> expected = TrainingSets.write(examples, stagingDir, hadoop);
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(examples.context());
+        List<Integer> indices = new ArrayList<>();
+        for (int i = 0; i < jobs.size(); i++) {
+            indices.add(i);
+        }
+        JavaRDD<Outcome> training = jsc.parallelize(indices, jobs.size())
+                .mapPartitions(it -> {
+                    int index = it.next();
+                    GpuBinding.bindCurrentTask(jobs.get(index).model());
+                    List<Tagged> set = TrainingSets.read(stagingDir, index, expected.getOrDefault(index, 0L), hadoop);
+                    List<List<TrainingExample>> sets = trainAndDev(set.iterator());
                     return List.of(trainOne(jobs.get(index), sets.get(0), sets.get(1), hadoop)).iterator();
                 }, true);
+        training.setName("train " + jobs.stream().map(Job::model).toList());
         List<Outcome> outcomes = new ArrayList<>(GpuBinding.withGpus(training, gpus, master).collect());
         outcomes.sort(java.util.Comparator.comparingInt(o -> indexOf(jobs, o.model())));
+        TrainingSets.delete(stagingDir, hadoop);
         return outcomes;
     }
 
@@ -73,11 +94,11 @@ final class TrainingTasks {
      * features table's file layout and the shuffle's fetch order, which change with the number of cores and
      * partitions; training (seeded shuffles, minibatches) must not, so the same seed gives the same model anywhere.
      */
-    static List<List<TrainingExample>> trainAndDev(java.util.Iterator<? extends scala.Tuple2<Integer, Tagged>> it) {
+    static List<List<TrainingExample>> trainAndDev(java.util.Iterator<Tagged> it) {
         List<TrainingExample> train = new ArrayList<>();
         List<TrainingExample> dev = new ArrayList<>();
         while (it.hasNext()) {
-            Tagged t = it.next()._2();
+            Tagged t = it.next();
             (t.dev() ? dev : train).add(t.example());
         }
         java.util.Comparator<TrainingExample> byId = java.util.Comparator.comparing(TrainingExample::uttId);

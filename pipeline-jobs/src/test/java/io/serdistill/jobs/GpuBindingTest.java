@@ -24,10 +24,25 @@ class GpuBindingTest {
 
     @Test
     void profileAsksOneGpuPerTaskAndPerExecutor() {
-        ResourceProfile p = GpuBinding.profile(new GpuBinding.Settings(1, "/opt/gpu-discovery.sh", "nvidia.com"));
+        ResourceProfile p = GpuBinding.profile(new GpuBinding.Settings(1, "/opt/gpu-discovery.sh", "nvidia.com", 3,
+                "6g", "4g"));
         assertEquals(1.0, p.taskResources().get("gpu").get().amount());
+        // The task holds every core of its executor: one training task per executor, whatever spark.executor.cores.
+        assertEquals(3L, p.executorResources().get("cores").get().amount());
+        assertEquals(3.0, p.taskResources().get("cpus").get().amount());
+        assertEquals(6L * 1024, p.executorResources().get("memory").get().amount());
+        assertEquals(4L * 1024, p.executorResources().get("memoryOverhead").get().amount());
         assertEquals(1L, p.executorResources().get("gpu").get().amount());
         assertEquals("/opt/gpu-discovery.sh", p.executorResources().get("gpu").get().discoveryScript());
         assertEquals("nvidia.com", p.executorResources().get("gpu").get().vendor());
+    }
+
+    @Test
+    void profileLeavesMemoryToTheClusterWhenNotSet() {
+        ResourceProfile p = GpuBinding.profile(new GpuBinding.Settings(2, "./gpu-discovery.sh", "nvidia.com", 1, "", ""));
+        assertEquals(2L, p.executorResources().get("gpu").get().amount());
+        assertEquals(1L, p.executorResources().get("cores").get().amount());
+        assertTrue(p.executorResources().get("memory").isEmpty());
+        assertTrue(p.executorResources().get("memoryOverhead").isEmpty());
     }
 }

@@ -8,12 +8,10 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
-import scala.Tuple2;
 
 class TrainingTasksTest {
-    private static Tuple2<Integer, TrainingTasks.Tagged> tagged(String id, boolean dev) {
-        return new Tuple2<>(0, new TrainingTasks.Tagged(
-                new TrainingExample(id, "en", "s1", 0, new float[] {id.hashCode()}, null), dev));
+    private static TrainingTasks.Tagged tagged(String id, boolean dev) {
+        return new TrainingTasks.Tagged(new TrainingExample(id, "en", "s1", 0, new float[] {id.hashCode()}, null), dev);
     }
 
     private static List<String> ids(List<TrainingExample> examples) {
@@ -22,7 +20,7 @@ class TrainingTasksTest {
 
     @Test
     void trainAndDevAreOrderedByUtteranceIdWhateverOrderTheyArriveIn() {
-        List<Tuple2<Integer, TrainingTasks.Tagged>> rows = new ArrayList<>();
+        List<TrainingTasks.Tagged> rows = new ArrayList<>();
         for (int i = 0; i < 50; i++) {
             rows.add(tagged(String.format("u%03d", i), i % 5 == 0));
         }
@@ -30,7 +28,7 @@ class TrainingTasksTest {
         assertEquals(40, reference.get(0).size());
         assertEquals(10, reference.get(1).size());
         for (long seed = 1; seed <= 3; seed++) {
-            List<Tuple2<Integer, TrainingTasks.Tagged>> shuffled = new ArrayList<>(rows);
+            List<TrainingTasks.Tagged> shuffled = new ArrayList<>(rows);
             Collections.shuffle(shuffled, new Random(seed));
             List<List<TrainingExample>> sets = TrainingTasks.trainAndDev(shuffled.iterator());
             assertEquals(ids(reference.get(0)), ids(sets.get(0)), "train, arrival order " + seed);
