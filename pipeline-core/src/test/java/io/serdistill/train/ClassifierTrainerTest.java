@@ -246,22 +246,22 @@ class ClassifierTrainerTest {
     }
 
     @Test
-    void aFailedWriteFailsTrainingAtTheNextCheckpoint() {
+    void aFailedWriteFailsTrainingAtTheNextCheckpointOrAtTheEnd() {
         List<Integer> seen = new ArrayList<>();
-        java.io.UncheckedIOException e = assertThrows(java.io.UncheckedIOException.class, () -> ClassifierTrainer.train(
-                blobs(10, 20, true), blobs(5, 21, true), everyEpochs(2, 8), new FailingStore(2), r -> seen.add(r.epoch())));
+        java.io.UncheckedIOException e = failedWrite(8, 2, seen);
         assertTrue(e.getMessage().contains("checkpoint of epoch 2"), e.getMessage());
         assertEquals("disk full at epoch 2", e.getCause().getMessage());
         assertEquals(List.of(1, 2, 3), seen, "epoch 3 trained while epoch 2 was being written; epoch 4 found the failure");
+        seen.clear();
+        e = failedWrite(5, 4, seen);
+        assertTrue(e.getMessage().contains("checkpoint of epoch 4"), e.getMessage());
+        assertEquals(List.of(1, 2, 3, 4, 5), seen, "the last checkpoint's failure surfaces when training ends");
     }
 
-    @Test
-    void aFailedLastWriteFailsTrainingAtTheEnd() {
-        List<Integer> seen = new ArrayList<>();
-        java.io.UncheckedIOException e = assertThrows(java.io.UncheckedIOException.class, () -> ClassifierTrainer.train(
-                blobs(10, 20, true), blobs(5, 21, true), everyEpochs(2, 5), new FailingStore(4), r -> seen.add(r.epoch())));
-        assertTrue(e.getMessage().contains("checkpoint of epoch 4"), e.getMessage());
-        assertEquals(List.of(1, 2, 3, 4, 5), seen);
+    /** Trains {@code epochs} epochs, checkpointing every second one, where the write of {@code failing} fails. */
+    private static java.io.UncheckedIOException failedWrite(int epochs, int failing, List<Integer> seen) {
+        return assertThrows(java.io.UncheckedIOException.class, () -> ClassifierTrainer.train(blobs(10, 20, true),
+                blobs(5, 21, true), everyEpochs(2, epochs), new FailingStore(failing), r -> seen.add(r.epoch())));
     }
 
     @Test
@@ -295,19 +295,17 @@ class ClassifierTrainerTest {
 
     @Test
     void checkpointsByTime() {
-        List<TrainingExample> train = blobs(10, 20, false);
-        MemoryStore often = new MemoryStore();
-        ClassifierTrainer.train(train, List.of(), fineTuning(4, 0).withCheckpointPolicy(new CheckpointPolicy(0, 1e-6)),
-                often, e -> {});
-        assertEquals(List.of(1, 2, 3), often.epochs(), "every epoch outlasts a microsecond");
-        MemoryStore rarely = new MemoryStore();
-        ClassifierTrainer.train(train, List.of(), fineTuning(4, 0).withCheckpointPolicy(new CheckpointPolicy(0, 3600)),
-                rarely, e -> {});
-        assertEquals(List.of(), rarely.epochs());
-        MemoryStore never = new MemoryStore();
-        ClassifierTrainer.train(train, List.of(), fineTuning(4, 0).withCheckpointPolicy(new CheckpointPolicy(0, 0)),
-                never, e -> {});
-        assertEquals(List.of(), never.epochs());
+        assertEquals(List.of(1, 2, 3), checkpointedEpochs(new CheckpointPolicy(0, 1e-6)), "every epoch outlasts 1 us");
+        assertEquals(List.of(), checkpointedEpochs(new CheckpointPolicy(0, 3600)));
+        assertEquals(List.of(), checkpointedEpochs(new CheckpointPolicy(0, 0)));
+    }
+
+    /** The epochs checkpointed in 4 epochs of training under {@code policy}. */
+    private static List<Integer> checkpointedEpochs(CheckpointPolicy policy) {
+        MemoryStore store = new MemoryStore();
+        ClassifierTrainer.train(blobs(10, 20, false), List.of(), fineTuning(4, 0).withCheckpointPolicy(policy), store,
+                e -> {});
+        return store.epochs();
     }
 
     @Test
