@@ -8,6 +8,7 @@ import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValueFactory;
 import io.serdistill.data.Emotion;
 import io.serdistill.model.wav2vec2.HeadSpec;
+import io.serdistill.train.CheckpointPolicy;
 import io.serdistill.train.LearningRateSchedule;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -135,10 +136,14 @@ public record SerConfig(
 
     public record Fbank(int numMelBins, double frameLengthMs, double frameShiftMs, double dither) {}
 
-    /** Optimisation settings of one model family (teachers or student). */
+    /**
+     * Optimisation settings of one model family (teachers or student); {@code checkpointPolicy} comes from the
+     * shared ser.train.checkpoint block.
+     */
     public record Training(List<Integer> hidden, int epochs, int batchSize, double learningRate,
                            double weightDecay, int patience, LearningRateSchedule.Shape schedule,
-                           double warmupFraction, double clipNorm, boolean classWeighted) {}
+                           double warmupFraction, double clipNorm, boolean classWeighted,
+                           CheckpointPolicy checkpointPolicy) {}
 
     /** {@code alpha}: CE weight of multi-teacher students; {@code singleTeacherAlpha}: of single-teacher (KD) ones. */
     public record Distill(double temperature, double alpha, double singleTeacherAlpha, double beta, List<String> methods) {}
@@ -381,8 +386,9 @@ public record SerConfig(
         Features features = new Features(kind, partitions, fbank, normalize,
                 get(c, "ser.features.normalize-variance", Config::getBoolean), w2v);
 
-        Training teachers = training(c, "ser.teachers");
-        Training student = training(c, "ser.student");
+        CheckpointPolicy checkpoints = checkpointPolicy(c);
+        Training teachers = training(c, "ser.teachers", checkpoints);
+        Training student = training(c, "ser.student", checkpoints);
         if (features.modelsReadFrames()) {
             String why = "is not supported with ser.features.wav2vec2." + (features.finetunesWav2Vec2()
                     ? "mode = finetune" : "store = frames");
@@ -453,7 +459,16 @@ public record SerConfig(
         return w;
     }
 
-    private static Training training(Config c, String path) {
+    private static CheckpointPolicy checkpointPolicy(Config c) {
+        int epochs = get(c, "ser.train.checkpoint.every-epochs", Config::getInt);
+        double seconds = get(c, "ser.train.checkpoint.every-seconds", Config::getDouble);
+        require(epochs >= 0, "ser.train.checkpoint.every-epochs", "must be >= 0 (0 = not by epochs), got " + epochs);
+        require(seconds >= 0 && !Double.isInfinite(seconds), "ser.train.checkpoint.every-seconds",
+                "must be >= 0 (0 = not by time), got " + seconds);
+        return new CheckpointPolicy(epochs, seconds);
+    }
+
+    private static Training training(Config c, String path, CheckpointPolicy checkpoints) {
         List<Integer> hidden = get(c, path + ".hidden", Config::getIntList);
         for (int h : hidden) {
             require(h > 0, path + ".hidden", "layer sizes must be > 0, got " + hidden);
@@ -469,7 +484,8 @@ public record SerConfig(
                 get(c, path + ".batch-size", Config::getInt), get(c, path + ".learning-rate", Config::getDouble),
                 get(c, path + ".weight-decay", Config::getDouble), get(c, path + ".patience", Config::getInt),
                 schedule, get(c, path + ".warmup-fraction", Config::getDouble),
-                get(c, path + ".clip-norm", Config::getDouble), get(c, path + ".class-weighted", Config::getBoolean));
+                get(c, path + ".clip-norm", Config::getDouble), get(c, path + ".class-weighted", Config::getBoolean),
+                checkpoints);
         require(t.warmupFraction() >= 0 && t.warmupFraction() < 1, path + ".warmup-fraction",
                 "must be within [0, 1), got " + t.warmupFraction());
         require(t.clipNorm() >= 0, path + ".clip-norm", "must be >= 0 (0 = no clipping), got " + t.clipNorm());
@@ -513,10 +529,16 @@ public record SerConfig(
 
     /**
      * SHA-256 of the rendered {@code ser} block without the settings that cannot change results (Spark tuning,
-     * where results are published, the fine-tuning keys when not fine-tuning): stage markers use it to tell whether a stage ran with this config.
+     * where results are published, how often training checkpoints, the fine-tuning keys when not fine-tuning):
+     * stage markers use it to tell whether a stage ran with this config.
      */
     public String hash() {
-        Config ser = raw.getConfig("ser").withoutPath("spark").withoutPath("warehouse");
+        Config ser = raw.getConfig("ser").withoutPath("spark").withoutPath("warehouse")
+                .withoutPath("train.checkpoint");
+        if (ser.hasPath("train") && ser.getConfig("train").isEmpty()) {
+            // Left as an empty block it would still change the hash of runs started before ser.train existed.
+            ser = ser.withoutPath("train");
+        }
         if (!features.modelsReadFrames()) {
             // Keys added with fine-tuning mode, without effect otherwise: left out, so runs started before they
             // existed keep their hash and their finished stages.

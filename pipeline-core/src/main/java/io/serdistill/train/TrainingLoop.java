@@ -23,15 +23,20 @@ import java.util.SplittableRandom;
 import java.util.function.Consumer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The mini-batch loop shared by every trainer: AdamW with warm-up and decay, gradient clipping, distillation
  * targets mixed per utterance from teacher logits, early stopping on dev UA (the best epoch's weights are restored
- * into the model), and end-of-epoch checkpoints from which an interrupted run resumes exactly (shuffles are derived
- * from the seed and the epoch number, never from earlier epochs). What a batch is made of is the model's business.
+ * into the model), and end-of-epoch checkpoints, as often as {@link TrainingOptions#checkpointPolicy()} says and
+ * written in the background by a {@link CheckpointWriter}, from which an interrupted run resumes exactly (shuffles
+ * are derived from the seed and the epoch number, never from earlier epochs). What a batch is made of is the
+ * model's business.
  */
 final class TrainingLoop {
     private static final Gson HISTORY_JSON = new GsonBuilder().serializeSpecialFloatingPointValues().create();
+    private static final Logger LOG = LoggerFactory.getLogger("ser.train");
 
     private TrainingLoop() {}
 
@@ -81,62 +86,85 @@ final class TrainingLoop {
 
         State state = restore(checkpoints, fingerprint, model.parameters(), optimizer)
                 .orElseGet(() -> new State(0, new ArrayList<>(), null, Double.NEGATIVE_INFINITY, 0));
-        for (int epoch = state.epoch + 1; epoch <= opts.epochs(); epoch++) {
-            if (opts.patience() > 0 && !dev.isEmpty() && state.bestEpoch > 0 && epoch - 1 - state.bestEpoch >= opts.patience()) {
-                break;
-            }
-            long start = System.nanoTime();
-            int[] order = permutation(train.size(), new SplittableRandom(opts.seed() * 1_000_003L + epoch));
-            double lossSum = 0;
-            double lr = 0;
-            for (int from = 0; from < order.length; from += opts.batchSize()) {
-                int to = Math.min(order.length, from + opts.batchSize());
-                List<E> batch = new ArrayList<>(to - from);
-                List<float[]> targets = opts.distills() ? new ArrayList<>(to - from) : null;
-                for (int i = from; i < to; i++) {
-                    batch.add(train.get(order[i]));
-                    if (staticTargets != null) {
-                        targets.add(staticTargets.get(order[i]));
-                    }
+        if (state.epoch > 0) {
+            LOG.info("resuming from checkpoint epoch {} of {} in {}", state.epoch, opts.epochs(), checkpoints.location());
+        }
+        int checkpointedEpoch = state.epoch;
+        long checkpointedAt = System.nanoTime();
+        // Closing the writer waits for the checkpoint in flight, also when training fails.
+        try (CheckpointWriter writer = new CheckpointWriter(checkpoints)) {
+            for (int epoch = state.epoch + 1; epoch <= opts.epochs(); epoch++) {
+                if (opts.patience() > 0 && !dev.isEmpty() && state.bestEpoch > 0
+                        && epoch - 1 - state.bestEpoch >= opts.patience()) {
+                    break;
                 }
-                if (opts.distills() && staticTargets == null) {
-                    targets.addAll(mixAll(batch, opts, model.logits(batch)));
+                EpochRecord rec = epoch(model, train, dev, opts, epoch, staticTargets, schedule, optimizer);
+                state.history.add(rec);
+                // Select on dev UA; without a dev split the latest epoch wins.
+                if (dev.isEmpty() || rec.devUa() > state.bestUa) {
+                    state.bestUa = dev.isEmpty() ? state.bestUa : rec.devUa();
+                    state.best = copy(model.parameters());
+                    state.bestEpoch = epoch;
                 }
-                Step step = model.step(batch, targets);
-                lr = schedule.at(optimizer.step());
-                optimizer.apply(model.parameters(), step.gradients(), lr);
-                release(step.gradients());
-                lossSum += step.loss() * batch.size();
-            }
-            double trainLoss = lossSum / train.size();
-            double devUa = Double.NaN;
-            double devWa = Double.NaN;
-            double devLoss = Double.NaN;
-            if (!dev.isEmpty()) {
-                float[][] devLogits = model.logits(dev);
-                ConfusionMatrix cm = ConfusionMatrix.from(labels(dev), argMax(devLogits), Emotion.COUNT);
-                devUa = cm.unweightedRecall();
-                devWa = cm.accuracy();
-                boolean devHasTeachers = dev.stream().allMatch(e -> e.teacherLogits() != null);
-                if (!opts.distills() || devHasTeachers) {
-                    devLoss = loss(devLogits, dev, opts.distills() ? mixAll(dev, opts, devLogits) : null, opts,
-                            model.classWeights());
+                state.epoch = epoch;
+                // The last epoch takes no checkpoint: the final model is written next.
+                if (checkpoints != CheckpointStore.NONE && epoch < opts.epochs() && opts.checkpointPolicy()
+                        .due(epoch - checkpointedEpoch, (System.nanoTime() - checkpointedAt) / 1e9)) {
+                    writer.write(epoch, () -> snapshot(fingerprint, state, model.parameters(), optimizer));
+                    checkpointedEpoch = epoch;
+                    checkpointedAt = System.nanoTime();
                 }
+                progress.accept(rec);
             }
-            EpochRecord rec = new EpochRecord(epoch, trainLoss, devLoss, devUa, devWa, lr, (System.nanoTime() - start) / 1e9);
-            state.history.add(rec);
-            // Select on dev UA; without a dev split the latest epoch wins.
-            if (dev.isEmpty() || devUa > state.bestUa) {
-                state.bestUa = dev.isEmpty() ? state.bestUa : devUa;
-                state.best = copy(model.parameters());
-                state.bestEpoch = epoch;
-            }
-            state.epoch = epoch;
-            save(checkpoints, fingerprint, state, model.parameters(), optimizer);
-            progress.accept(rec);
         }
         model.parameters().forEach((n, a) -> a.assign(Nd4j.create(state.best.get(n), a.shape(), 'c')));
         return new Result(List.copyOf(state.history), state.bestEpoch);
+    }
+
+    /** One pass over {@code train} in the epoch's seeded order, then the dev pass. */
+    private static <E extends LabelledUtterance> EpochRecord epoch(Trainee<E> model, List<E> train, List<E> dev,
+                                                                  TrainingOptions opts, int epoch,
+                                                                  List<float[]> staticTargets,
+                                                                  LearningRateSchedule schedule, AdamW optimizer) {
+        long start = System.nanoTime();
+        int[] order = permutation(train.size(), new SplittableRandom(opts.seed() * 1_000_003L + epoch));
+        double lossSum = 0;
+        double lr = 0;
+        for (int from = 0; from < order.length; from += opts.batchSize()) {
+            int to = Math.min(order.length, from + opts.batchSize());
+            List<E> batch = new ArrayList<>(to - from);
+            List<float[]> targets = opts.distills() ? new ArrayList<>(to - from) : null;
+            for (int i = from; i < to; i++) {
+                batch.add(train.get(order[i]));
+                if (staticTargets != null) {
+                    targets.add(staticTargets.get(order[i]));
+                }
+            }
+            if (opts.distills() && staticTargets == null) {
+                targets.addAll(mixAll(batch, opts, model.logits(batch)));
+            }
+            Step step = model.step(batch, targets);
+            lr = schedule.at(optimizer.step());
+            optimizer.apply(model.parameters(), step.gradients(), lr);
+            release(step.gradients());
+            lossSum += step.loss() * batch.size();
+        }
+        double trainLoss = lossSum / train.size();
+        double devUa = Double.NaN;
+        double devWa = Double.NaN;
+        double devLoss = Double.NaN;
+        if (!dev.isEmpty()) {
+            float[][] devLogits = model.logits(dev);
+            ConfusionMatrix cm = ConfusionMatrix.from(labels(dev), argMax(devLogits), Emotion.COUNT);
+            devUa = cm.unweightedRecall();
+            devWa = cm.accuracy();
+            boolean devHasTeachers = dev.stream().allMatch(e -> e.teacherLogits() != null);
+            if (!opts.distills() || devHasTeachers) {
+                devLoss = loss(devLogits, dev, opts.distills() ? mixAll(dev, opts, devLogits) : null, opts,
+                        model.classWeights());
+            }
+        }
+        return new EpochRecord(epoch, trainLoss, devLoss, devUa, devWa, lr, (System.nanoTime() - start) / 1e9);
     }
 
     /** Mutable training state: what a checkpoint holds besides the parameters and optimiser moments. */
@@ -162,11 +190,9 @@ final class TrainingLoop {
         return out;
     }
 
-    private static void save(CheckpointStore store, String fingerprint, State state, Map<String, INDArray> params,
-                             AdamW optimizer) {
-        if (store == CheckpointStore.NONE) {
-            return;
-        }
+    /** The checkpoint of {@code state}: every array copied, so training may go on while it is written. */
+    private static SafeTensors snapshot(String fingerprint, State state, Map<String, INDArray> params,
+                                        AdamW optimizer) {
         Map<String, SafeTensors.Tensor> tensors = new LinkedHashMap<>();
         params.forEach((n, a) -> tensors.put("param/" + n, tensor(a)));
         optimizer.firstMoments().forEach((n, a) -> tensors.put("m/" + n, tensor(a)));
@@ -179,11 +205,8 @@ final class TrainingLoop {
         meta.put("best_epoch", Integer.toString(state.bestEpoch));
         meta.put("best_ua", Double.toString(state.bestUa));
         meta.put("history", HISTORY_JSON.toJson(state.history));
-        try {
-            store.save(state.epoch, new SafeTensors(tensors, meta).toBytes());
-        } catch (IOException e) {
-            throw new UncheckedIOException("could not write the checkpoint of epoch " + state.epoch, e);
-        }
+        // state.best is replaced on improvement, never written into, so sharing its arrays is safe.
+        return new SafeTensors(tensors, meta);
     }
 
     private static Optional<State> restore(CheckpointStore store, String fingerprint, Map<String, INDArray> params,
@@ -201,6 +224,8 @@ final class TrainingLoop {
         }
         if (!fingerprint.equals(st.metadata().get("fingerprint"))) {
             // Another configuration or other data: starting over is the only safe choice.
+            LOG.info("not resuming from the checkpoint in {}: it was taken with other options or data",
+                    store.location());
             return Optional.empty();
         }
         Map<String, INDArray> m = new LinkedHashMap<>();
@@ -232,7 +257,9 @@ final class TrainingLoop {
                               List<? extends LabelledUtterance> dev) {
         try {
             MessageDigest d = MessageDigest.getInstance("SHA-256");
-            d.update(opts.toString().getBytes(StandardCharsets.UTF_8));
+            // When checkpoints are taken never changes what is trained: a checkpoint resumes under any policy.
+            String options = opts.withCheckpointPolicy(CheckpointPolicy.EVERY_EPOCH).toString();
+            d.update(options.getBytes(StandardCharsets.UTF_8));
             for (List<? extends LabelledUtterance> part : List.of(train, dev)) {
                 d.update((byte) '|');
                 for (LabelledUtterance e : part) {

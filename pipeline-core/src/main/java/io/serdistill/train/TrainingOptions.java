@@ -17,15 +17,19 @@ import java.util.List;
  * @param weighting      how teacher soft targets are mixed per utterance (null when alpha = 1)
  * @param teachers       teacher languages, in the order of {@link TrainingExample#teacherLogits()}
  * @param inputLayers    stacked input vectors combined by learned layer weights (1 = a plain pooled vector)
+ * @param checkpointPolicy how often training state is checkpointed (when a checkpoint store is given)
  */
 public record TrainingOptions(List<Integer> hidden, int epochs, int batchSize, double learningRate,
                               double weightDecay, int patience, LearningRateSchedule.Shape schedule,
                               double warmupFraction, double clipNorm, boolean classWeighted,
                               double alpha, double temperature, TeacherWeighting weighting, List<String> teachers,
-                              long seed, int inputLayers) implements Serializable {
+                              long seed, int inputLayers, CheckpointPolicy checkpointPolicy) implements Serializable {
 
     public TrainingOptions {
         hidden = List.copyOf(hidden);
+        if (checkpointPolicy == null) {
+            throw new IllegalArgumentException("checkpointPolicy must not be null");
+        }
         teachers = teachers == null ? List.of() : List.copyOf(teachers);
         if (inputLayers < 1) {
             throw new IllegalArgumentException("inputLayers must be >= 1, got " + inputLayers);
@@ -35,11 +39,20 @@ public record TrainingOptions(List<Integer> hidden, int epochs, int batchSize, d
         }
     }
 
+    /** Options checkpointed after every epoch. */
+    public TrainingOptions(List<Integer> hidden, int epochs, int batchSize, double learningRate, double weightDecay,
+                           int patience, LearningRateSchedule.Shape schedule, double warmupFraction, double clipNorm,
+                           boolean classWeighted, double alpha, double temperature, TeacherWeighting weighting,
+                           List<String> teachers, long seed, int inputLayers) {
+        this(hidden, epochs, batchSize, learningRate, weightDecay, patience, schedule, warmupFraction, clipNorm,
+                classWeighted, alpha, temperature, weighting, teachers, seed, inputLayers, CheckpointPolicy.EVERY_EPOCH);
+    }
+
     /** Plain fine-tuning (alpha = 1) with the given family's settings. */
     public static TrainingOptions fineTuning(SerConfig.Training t, long seed) {
         return new TrainingOptions(t.hidden(), t.epochs(), t.batchSize(), t.learningRate(), t.weightDecay(),
                 t.patience(), t.schedule(), t.warmupFraction(), t.clipNorm(), t.classWeighted(), 1.0, 1.0, null,
-                List.of(), seed, 1);
+                List.of(), seed, 1, t.checkpointPolicy());
     }
 
     /** Distillation from {@code teachers} mixed by {@code weighting}. */
@@ -47,13 +60,21 @@ public record TrainingOptions(List<Integer> hidden, int epochs, int batchSize, d
                                                TeacherWeighting weighting, List<String> teachers, long seed) {
         return new TrainingOptions(t.hidden(), t.epochs(), t.batchSize(), t.learningRate(), t.weightDecay(),
                 t.patience(), t.schedule(), t.warmupFraction(), t.clipNorm(), t.classWeighted(), alpha, temperature,
-                weighting, teachers, seed, 1);
+                weighting, teachers, seed, 1, t.checkpointPolicy());
     }
 
     /** The same options for inputs of {@code layers} stacked vectors (learned layer weighting). */
     public TrainingOptions withInputLayers(int layers) {
         return new TrainingOptions(hidden, epochs, batchSize, learningRate, weightDecay, patience, schedule,
-                warmupFraction, clipNorm, classWeighted, alpha, temperature, weighting, teachers, seed, layers);
+                warmupFraction, clipNorm, classWeighted, alpha, temperature, weighting, teachers, seed, layers,
+                checkpointPolicy);
+    }
+
+    /** The same options checkpointed as {@code policy} says. */
+    public TrainingOptions withCheckpointPolicy(CheckpointPolicy policy) {
+        return new TrainingOptions(hidden, epochs, batchSize, learningRate, weightDecay, patience, schedule,
+                warmupFraction, clipNorm, classWeighted, alpha, temperature, weighting, teachers, seed, inputLayers,
+                policy);
     }
 
     public boolean distills() {

@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.serdistill.model.wav2vec2.HeadSpec;
 import io.serdistill.data.Emotion;
+import io.serdistill.train.CheckpointPolicy;
+import io.serdistill.train.TrainingOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -121,6 +123,22 @@ class SerConfigTest {
         assertKey("ser.warehouse.bootstrap-resamples", Map.of("ser.warehouse.bootstrap-resamples", "0"));
         assertKey("ser.warehouse.database", Map.of("ser.warehouse.database", "\"my db\""));
         assertKey("ser.warehouse.register-hive", Map.of("ser.warehouse.register-hive", "maybe"));
+    }
+
+    @Test
+    void checkpointIntervalReachesBothFamiliesAndValidatesNamingTheKey() {
+        SerConfig defaults = SerConfig.defaults();
+        assertEquals(new CheckpointPolicy(5, 60), defaults.teachers().checkpointPolicy());
+        SerConfig c = SerConfig.load(List.of(), Map.of("ser.train.checkpoint.every-epochs", "2",
+                "ser.train.checkpoint.every-seconds", "0"));
+        assertEquals(new CheckpointPolicy(2, 0), c.teachers().checkpointPolicy());
+        assertEquals(new CheckpointPolicy(2, 0), c.student().checkpointPolicy());
+        assertEquals(new CheckpointPolicy(2, 0), TrainingOptions.fineTuning(c.teachers(), 1).checkpointPolicy());
+        assertKey("ser.train.checkpoint.every-epochs", Map.of("ser.train.checkpoint.every-epochs", "-1"));
+        assertKey("ser.train.checkpoint.every-epochs", Map.of("ser.train.checkpoint.every-epochs", "often"));
+        assertKey("ser.train.checkpoint.every-seconds", Map.of("ser.train.checkpoint.every-seconds", "-0.5"));
+        assertKey("ser.train.checkpoint.every-minutes", Map.of("ser.train.checkpoint.every-minutes", "1"));
+        assertEquals(defaults.hash(), c.hash(), "how often training checkpoints does not re-run finished stages");
     }
 
     @Test

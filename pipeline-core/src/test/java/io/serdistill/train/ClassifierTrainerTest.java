@@ -7,12 +7,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.serdistill.distill.TeacherWeighting;
 import io.serdistill.eval.ConfusionMatrix;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
 class ClassifierTrainerTest {
@@ -90,20 +94,73 @@ class ClassifierTrainerTest {
         assertEquals(t.bestEpoch() + 3, t.history().size());
     }
 
-    /** Keeps checkpoints in memory; can be told to crash after a given epoch, like a killed executor. */
-    static final class MemoryStore implements CheckpointStore {
+    /** Keeps checkpoints in memory (saved from the trainer's writer thread, read from the test's). */
+    static class MemoryStore implements CheckpointStore {
         final TreeMap<Integer, byte[]> saved = new TreeMap<>();
-        int crashAfter = Integer.MAX_VALUE;
 
         @Override
-        public Optional<byte[]> latest() {
+        public synchronized Optional<byte[]> latest() {
             return saved.isEmpty() ? Optional.empty() : Optional.of(saved.lastEntry().getValue());
         }
 
         @Override
-        public void save(int epoch, byte[] checkpoint) {
-            saved.put(epoch, checkpoint);
+        public void save(int epoch, byte[] checkpoint) throws IOException {
+            synchronized (this) {
+                saved.put(epoch, checkpoint);
+            }
         }
+
+        synchronized List<Integer> epochs() {
+            return List.copyOf(saved.keySet());
+        }
+    }
+
+    /** A store whose write of one epoch fails, as a write cut off by a dying executor or a full disk does. */
+    static final class FailingStore extends MemoryStore {
+        final int failing;
+
+        FailingStore(int failing) {
+            this.failing = failing;
+        }
+
+        @Override
+        public void save(int epoch, byte[] checkpoint) throws IOException {
+            if (epoch == failing) {
+                throw new IOException("disk full at epoch " + epoch);
+            }
+            super.save(epoch, checkpoint);
+        }
+    }
+
+    private static TrainingOptions everyEpochs(int every, int epochs) {
+        return distillation(TeacherWeighting.named("language", 0.8), epochs).withCheckpointPolicy(
+                new CheckpointPolicy(every, 0));
+    }
+
+    /** Asserts the same weights, bit for bit, and the same history but for wall times. */
+    static void assertSameTraining(TrainedClassifier expected, TrainedClassifier actual) {
+        assertEquals(expected.bestEpoch(), actual.bestEpoch());
+        assertEquals(withoutTimes(expected.history()), withoutTimes(actual.history()));
+        Map<String, float[]> a = expected.model().weights();
+        Map<String, float[]> b = actual.model().weights();
+        assertEquals(a.keySet(), b.keySet());
+        for (String k : a.keySet()) {
+            assertArrayEquals(a.get(k), b.get(k), k);
+        }
+    }
+
+    private static List<EpochRecord> withoutTimes(List<EpochRecord> history) {
+        return history.stream().map(e -> new EpochRecord(e.epoch(), e.trainLoss(), e.devLoss(), e.devUa(), e.devWa(),
+                e.learningRate(), 0)).toList();
+    }
+
+    private static java.util.function.Consumer<EpochRecord> crashAfter(int epoch, List<Integer> seen) {
+        return e -> {
+            seen.add(e.epoch());
+            if (e.epoch() == epoch) {
+                throw new RuntimeException("executor lost");
+            }
+        };
     }
 
     @Test
@@ -131,6 +188,124 @@ class ClassifierTrainerTest {
         for (String k : a.keySet()) {
             assertArrayEquals(a.get(k), b.get(k), 1e-4f, k);
         }
+    }
+
+    @Test
+    void resumesExactlyWithACheckpointEveryThreeEpochs() {
+        List<TrainingExample> train = blobs(15, 20, true);
+        List<TrainingExample> dev = blobs(5, 21, true);
+        TrainingOptions opts = everyEpochs(3, 8);
+        MemoryStore uninterrupted = new MemoryStore();
+        TrainedClassifier straight = ClassifierTrainer.train(train, dev, opts, uninterrupted, e -> {});
+        assertEquals(List.of(3, 6), uninterrupted.epochs(), "every third epoch, none after the last");
+
+        MemoryStore store = new MemoryStore();
+        List<Integer> before = new ArrayList<>();
+        assertThrows(RuntimeException.class, () -> ClassifierTrainer.train(train, dev, opts, store, crashAfter(5, before)));
+        assertEquals(List.of(1, 2, 3, 4, 5), before);
+        assertEquals(List.of(3), store.epochs(), "epochs 4 and 5 are lost with the task");
+        List<Integer> after = new ArrayList<>();
+        TrainedClassifier resumed = ClassifierTrainer.train(train, dev, opts, store, e -> after.add(e.epoch()));
+        assertEquals(List.of(4, 5, 6, 7, 8), after, "resumes after the last checkpoint");
+        assertSameTraining(straight, resumed);
+    }
+
+    @Test
+    void aCheckpointOfAnotherIntervalIsResumed() {
+        List<TrainingExample> train = blobs(15, 20, true);
+        List<TrainingExample> dev = blobs(5, 21, true);
+        TrainedClassifier straight = ClassifierTrainer.train(train, dev, everyEpochs(3, 8), e -> {});
+        MemoryStore store = new MemoryStore();
+        assertThrows(RuntimeException.class, () -> ClassifierTrainer.train(train, dev, everyEpochs(2, 8), store,
+                crashAfter(5, new ArrayList<>())));
+        List<Integer> after = new ArrayList<>();
+        TrainedClassifier resumed = ClassifierTrainer.train(train, dev, everyEpochs(3, 8), store, e -> after.add(e.epoch()));
+        assertEquals(List.of(5, 6, 7, 8), after, "the interval is not part of what a checkpoint must match");
+        assertSameTraining(straight, resumed);
+    }
+
+    @Test
+    void aWriteLostWithTheTaskCostsOnlyItsEpochs() {
+        // The write of epoch 4 never lands (the executor died while writing); the task then dies in epoch 5.
+        List<TrainingExample> train = blobs(15, 20, true);
+        List<TrainingExample> dev = blobs(5, 21, true);
+        TrainingOptions opts = everyEpochs(2, 8);
+        TrainedClassifier straight = ClassifierTrainer.train(train, dev, opts, e -> {});
+        FailingStore dying = new FailingStore(4);
+        RuntimeException crash = assertThrows(RuntimeException.class, () -> ClassifierTrainer.train(train, dev, opts,
+                dying, crashAfter(5, new ArrayList<>())));
+        assertEquals("executor lost", crash.getMessage());
+        assertEquals(1, crash.getSuppressed().length, "the failed write travels with the crash");
+        assertTrue(crash.getSuppressed()[0].getMessage().contains("epoch 4"), crash.getSuppressed()[0].getMessage());
+        MemoryStore store = new MemoryStore();
+        dying.saved.forEach(store.saved::put);
+        List<Integer> after = new ArrayList<>();
+        TrainedClassifier resumed = ClassifierTrainer.train(train, dev, opts, store, e -> after.add(e.epoch()));
+        assertEquals(List.of(3, 4, 5, 6, 7, 8), after);
+        assertSameTraining(straight, resumed);
+    }
+
+    @Test
+    void aFailedWriteFailsTrainingAtTheNextCheckpointOrAtTheEnd() {
+        List<Integer> seen = new ArrayList<>();
+        java.io.UncheckedIOException e = failedWrite(8, 2, seen);
+        assertTrue(e.getMessage().contains("checkpoint of epoch 2"), e.getMessage());
+        assertEquals("disk full at epoch 2", e.getCause().getMessage());
+        assertEquals(List.of(1, 2, 3), seen, "epoch 3 trained while epoch 2 was being written; epoch 4 found the failure");
+        seen.clear();
+        e = failedWrite(5, 4, seen);
+        assertTrue(e.getMessage().contains("checkpoint of epoch 4"), e.getMessage());
+        assertEquals(List.of(1, 2, 3, 4, 5), seen, "the last checkpoint's failure surfaces when training ends");
+    }
+
+    /** Trains {@code epochs} epochs, checkpointing every second one, where the write of {@code failing} fails. */
+    private static java.io.UncheckedIOException failedWrite(int epochs, int failing, List<Integer> seen) {
+        return assertThrows(java.io.UncheckedIOException.class, () -> ClassifierTrainer.train(blobs(10, 20, true),
+                blobs(5, 21, true), everyEpochs(2, epochs), new FailingStore(failing), r -> seen.add(r.epoch())));
+    }
+
+    @Test
+    void trainsOnWhileACheckpointIsWrittenAndReturnsOnlyOnceItIsStored() {
+        CountDownLatch epochThree = new CountDownLatch(1);
+        AtomicBoolean overlapped = new AtomicBoolean();
+        MemoryStore slow = new MemoryStore() {
+            @Override
+            public void save(int epoch, byte[] checkpoint) throws IOException {
+                try {
+                    if (epoch == 2) {
+                        // Stored only once the trainer has finished epoch 3: impossible with a synchronous write.
+                        overlapped.set(epochThree.await(60, TimeUnit.SECONDS));
+                    } else {
+                        Thread.sleep(300);
+                    }
+                } catch (InterruptedException e) {
+                    throw new IOException(e);
+                }
+                super.save(epoch, checkpoint);
+            }
+        };
+        ClassifierTrainer.train(blobs(10, 20, true), blobs(5, 21, true), everyEpochs(2, 5), slow, e -> {
+            if (e.epoch() == 3) {
+                epochThree.countDown();
+            }
+        });
+        assertTrue(overlapped.get(), "epoch 3 trained while epoch 2 was being written");
+        assertEquals(List.of(2, 4), slow.epochs(), "the slow write of epoch 4 was waited for");
+    }
+
+    @Test
+    void checkpointsByTime() {
+        assertEquals(List.of(1, 2, 3), checkpointedEpochs(new CheckpointPolicy(0, 1e-6)), "every epoch outlasts 1 us");
+        assertEquals(List.of(), checkpointedEpochs(new CheckpointPolicy(0, 3600)));
+        assertEquals(List.of(), checkpointedEpochs(new CheckpointPolicy(0, 0)));
+    }
+
+    /** The epochs checkpointed in 4 epochs of training under {@code policy}. */
+    private static List<Integer> checkpointedEpochs(CheckpointPolicy policy) {
+        MemoryStore store = new MemoryStore();
+        ClassifierTrainer.train(blobs(10, 20, false), List.of(), fineTuning(4, 0).withCheckpointPolicy(policy), store,
+                e -> {});
+        return store.epochs();
     }
 
     @Test

@@ -13,6 +13,7 @@ import org.apache.hadoop.fs.Path;
 /**
  * Epoch checkpoints as {@code epoch-NNNN.safetensors} in a directory of the run's FileSystem; keeps the latest
  * {@value #KEEP}. Written atomically (temporary file + rename), so a crash mid-write leaves the previous one usable.
+ * The training loop saves from its background writer thread; {@link #clear} is for after training has returned.
  */
 final class HadoopCheckpointStore implements CheckpointStore {
     private static final int KEEP = 2;
@@ -49,6 +50,11 @@ final class HadoopCheckpointStore implements CheckpointStore {
         for (int i = 0; i < all.length - KEEP; i++) {
             fs.delete(all[i].getPath(), false);
         }
+    }
+
+    @Override
+    public String location() {
+        return dir.toString();
     }
 
     /** Removes every checkpoint (after the final model is safely written). */
