@@ -3,6 +3,7 @@ package io.serdistill.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.DirectoryStream;
@@ -17,10 +18,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The shaded cluster jar against the jars of a Spark distribution: on a cluster both sit on one classpath (Spark's
@@ -61,10 +64,38 @@ class ClusterJarTest {
     void carriesNoGson() throws IOException {
         Path clusterJar = path("ser.it.clusterJar");
         try (ZipFile jar = new ZipFile(clusterJar.toFile())) {
-            List<String> gson = jar.stream().map(ZipEntry::getName)
+            List<String> gson = jar.stream().filter(e -> !e.isDirectory()).map(ZipEntry::getName)
                     .filter(name -> name.startsWith("com/google/gson/")).limit(5).toList();
             assertEquals(List.of(), gson, clusterJar + " carries gson; Spark's Hive ships gson-2.2.4, which would win");
         }
+    }
+
+    /**
+     * The code paths that broke under Hive's gson (safetensors, model and folds.json round trips, stage markers,
+     * reference.conf) in a JVM with the Spark jars first on the class path, as spark-submit puts them: the probe
+     * source is compiled against that class path by java's source launcher. No Spark context, no ports.
+     */
+    @Test
+    void codeThatUsedGsonRunsWithSparksJarsFirst(@TempDir Path dir) throws Exception {
+        Path clusterJar = path("ser.it.clusterJar").toAbsolutePath();
+        Path sparkJars = path("ser.it.sparkJars").toAbsolutePath();
+        Path probe = dir.resolve("SparkClasspathProbe.java");
+        try (InputStream in = ClusterJarTest.class.getResourceAsStream("SparkClasspathProbe.java")) {
+            assertTrue(in != null, "SparkClasspathProbe.java is not among the test resources");
+            Files.copy(in, probe);
+        }
+        Path log = dir.resolve("probe.log");
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", sparkJars + File.separator + "*" + File.pathSeparator + clusterJar, probe.toString(), dir.toString())
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        boolean finished = p.waitFor(5, TimeUnit.MINUTES);
+        if (!finished) {
+            p.destroyForcibly().waitFor();
+        }
+        String out = Files.readString(log);
+        assertTrue(finished && p.exitValue() == 0 && out.contains("probe ok"), "the probe with " + sparkJars
+                + " first and then " + clusterJar + (finished ? " exited " + p.exitValue() : " timed out")
+                + ":\n" + out.substring(Math.max(0, out.length() - 6000)));
     }
 
     /**
