@@ -111,8 +111,7 @@ public final class Json {
 
         @Override
         public void writeStartObject(JsonGenerator g) throws IOException {
-            g.writeRaw('{');
-            depth++;
+            open(g, '{');
         }
 
         @Override
@@ -127,8 +126,7 @@ public final class Json {
 
         @Override
         public void writeObjectEntrySeparator(JsonGenerator g) throws IOException {
-            g.writeRaw(',');
-            newline(g);
+            separate(g);
         }
 
         @Override
@@ -138,8 +136,7 @@ public final class Json {
 
         @Override
         public void writeStartArray(JsonGenerator g) throws IOException {
-            g.writeRaw('[');
-            depth++;
+            open(g, '[');
         }
 
         @Override
@@ -149,13 +146,22 @@ public final class Json {
 
         @Override
         public void writeArrayValueSeparator(JsonGenerator g) throws IOException {
-            g.writeRaw(',');
-            newline(g);
+            separate(g);
         }
 
         @Override
         public void writeEndArray(JsonGenerator g, int values) throws IOException {
             close(g, values, ']');
+        }
+
+        private void open(JsonGenerator g, char bracket) throws IOException {
+            g.writeRaw(bracket);
+            depth++;
+        }
+
+        private void separate(JsonGenerator g) throws IOException {
+            g.writeRaw(',');
+            newline(g);
         }
 
         private void close(JsonGenerator g, int entries, char bracket) throws IOException {
