@@ -33,8 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Spark's own version.
  *
  * <p>Runs with {@code -Dser.it.clusterJar=<pipeline-jobs-*-cluster.jar>} and {@code -Dser.it.sparkJars=<SPARK_HOME/jars>}.
- * By hand, without JUnit's runner: {@code java -cp junit-jupiter-api.jar ClusterJarTest.java CLUSTER_JAR SPARK_JARS}
- * prints the clashes by package.
+ * By hand, without JUnit's runner: {@code java -cp junit-jupiter-api.jar:opentest4j.jar:apiguardian-api.jar
+ * ClusterJarTest.java CLUSTER_JAR SPARK_JARS} prints the clashes and the byte-identical classes by package.
  */
 class ClusterJarTest {
 
@@ -56,7 +56,7 @@ class ClusterJarTest {
         Path clusterJar = path("ser.it.clusterJar");
         List<Clash> clashes = clashes(clusterJar, path("ser.it.sparkJars"));
         assertTrue(clashes.isEmpty(), () -> clashes.size() + " classes of " + clusterJar
-                + " are also in the Spark jars with other bytes (relocate them in pipeline-jobs/pom.xml):\n"
+                + " are also in the Spark jars with other bytes (relocate them in pipeline-jobs/pom.xml's cluster profile):\n"
                 + clashes.stream().limit(40).map(Clash::toString).collect(Collectors.joining("\n")));
     }
 

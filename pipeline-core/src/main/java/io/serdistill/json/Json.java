@@ -21,8 +21,8 @@ import java.io.UncheckedIOException;
 /**
  * The project's one JSON mapping (Jackson databind, the version Spark ships, so the cluster jar need not carry it):
  * records and maps to text and back, and JSON objects read as trees. Output is what the earlier Gson code wrote,
- * byte for byte, except that {@code < > & = '} are no longer escaped as {@code \u003c} and the like: compact text
- * for safetensors headers and metadata, Gson's pretty layout (two-space indent, one array element per line,
+ * byte for byte, except that Gson's HTML-safe escapes (of {@code < > & = '}, written as 6-character unicode
+ * escapes) are gone: compact text for safetensors headers and metadata, Gson's pretty layout (two-space indent, one array element per line,
  * {@code "key": value}, {@code []} and {@code {}} when empty) for files people read. NaN and infinities are written
  * and read as bare {@code NaN}/{@code Infinity} (training histories hold them); null fields and map values are left
  * out; unknown fields are ignored on reading, so files written by a later version still load.

@@ -129,7 +129,11 @@ public final class SafeTensors {
         ObjectNode header = Json.newObject();
         if (!metadata.isEmpty()) {
             ObjectNode meta = header.putObject("__metadata__");
-            metadata.forEach(meta::put);
+            metadata.forEach((key, value) -> {
+                if (value != null) { // left out, as Gson did: readers expect every metadata value to be a string
+                    meta.put(key, value);
+                }
+            });
         }
         long offset = 0;
         for (Map.Entry<String, Tensor> e : tensors.entrySet()) {

@@ -69,6 +69,8 @@ class JsonTest {
         String json = Json.compact(values);
         assertEquals("[NaN,Infinity,-Infinity,1.0E20,1.0E-5]", json);
         assertEquals(values, Json.read(json, new TypeReference<List<Double>>() {}, "test"));
+        Sample s = new Sample("h", Double.NaN, Float.NEGATIVE_INFINITY, 1, List.of(), null);
+        assertEquals(s, Json.read(Json.compact(s), Sample.class, "test")); // record equality: NaN equals NaN
     }
 
     @Test
