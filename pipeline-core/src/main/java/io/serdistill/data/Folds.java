@@ -1,7 +1,7 @@
 package io.serdistill.data;
 
-import com.google.gson.Gson;
-import com.google.gson.GsonBuilder;
+import io.serdistill.json.Json;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
@@ -79,16 +79,20 @@ public final class Folds {
             return folds.get(selected);
         }
 
+        /** folds.json: indented, one speaker per line. */
         public String toJson() {
-            return GSON.toJson(this);
+            return Json.pretty(this);
         }
 
+        /** Reads what {@link #toJson} wrote; text that is no fold definition is an {@link IllegalArgumentException}. */
         public static Definition fromJson(String json) {
-            return GSON.fromJson(json, Definition.class);
+            try {
+                return Json.read(json, Definition.class, "folds.json");
+            } catch (IOException e) {
+                throw new IllegalArgumentException(e.getMessage(), e);
+            }
         }
     }
-
-    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
 
     /**
      * Builds the folds of {@code scheme} over the speakers of {@code entries}.

@@ -1,6 +1,6 @@
 package io.serdistill.model;
 
-import com.google.gson.Gson;
+import io.serdistill.json.Json;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -256,7 +256,7 @@ public final class EmotionClassifier {
             tensors.put(biasName(i), new SafeTensors.Tensor(new long[] {spec.fanOut(i)}, w.get(biasName(i))));
         }
         Map<String, String> meta = new LinkedHashMap<>(provenance);
-        meta.put("ser.spec", new Gson().toJson(spec));
+        meta.put("ser.spec", Json.compact(spec));
         return new SafeTensors(tensors, meta).toBytes();
     }
 
@@ -267,7 +267,7 @@ public final class EmotionClassifier {
         if (specJson == null) {
             throw new IOException(source + ": no 'ser.spec' metadata; not a ser-distill classifier");
         }
-        ClassifierSpec spec = new Gson().fromJson(specJson, ClassifierSpec.class);
+        ClassifierSpec spec = Json.read(specJson, ClassifierSpec.class, source + " metadata 'ser.spec'");
         Map<String, float[]> weights = new LinkedHashMap<>();
         if (spec.inputLayers() > 1) {
             weights.put(LAYER_LOGITS, checked(st, LAYER_LOGITS, source, spec.inputLayers()));

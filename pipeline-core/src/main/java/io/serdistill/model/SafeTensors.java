@@ -1,16 +1,16 @@
 package io.serdistill.model;
 
-import com.google.gson.Gson;
-import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.serdistill.json.Json;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -74,34 +74,44 @@ public final class SafeTensors {
             throw new IOException(source + ": not a safetensors file (header length " + headerLen + ")");
         }
         String json = new String(bytes, 8, (int) headerLen, StandardCharsets.UTF_8);
-        JsonObject header;
+        ObjectNode header;
         try {
-            header = JsonParser.parseString(json).getAsJsonObject();
-        } catch (RuntimeException e) {
+            header = Json.object(json);
+        } catch (IOException e) {
             throw new IOException(source + ": unreadable safetensors header: " + e.getMessage(), e);
         }
         int dataStart = 8 + (int) headerLen;
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         Map<String, String> metadata = new LinkedHashMap<>();
-        for (Map.Entry<String, JsonElement> e : header.entrySet()) {
+        for (Iterator<Map.Entry<String, JsonNode>> it = header.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
             if (e.getKey().equals("__metadata__")) {
-                for (Map.Entry<String, JsonElement> m : e.getValue().getAsJsonObject().entrySet()) {
-                    metadata.put(m.getKey(), m.getValue().getAsString());
+                if (!e.getValue().isObject()) {
+                    throw new IOException(source + ": __metadata__ is not an object");
+                }
+                for (Iterator<Map.Entry<String, JsonNode>> m = e.getValue().fields(); m.hasNext(); ) {
+                    Map.Entry<String, JsonNode> entry = m.next();
+                    if (!entry.getValue().isTextual()) {
+                        throw new IOException(source + ": metadata '" + entry.getKey() + "' is not a string");
+                    }
+                    metadata.put(entry.getKey(), entry.getValue().textValue());
                 }
                 continue;
             }
-            JsonObject info = e.getValue().getAsJsonObject();
-            String dtype = info.get("dtype").getAsString();
-            JsonArray shapeJson = info.getAsJsonArray("shape");
-            long[] shape = new long[shapeJson.size()];
+            JsonNode info = e.getValue();
+            String dtype = info.path("dtype").asText();
+            long[] shape = longs(info.path("shape"), source, e.getKey(), "shape");
             long count = 1;
-            for (int i = 0; i < shape.length; i++) {
-                shape[i] = shapeJson.get(i).getAsLong();
-                count *= shape[i];
+            for (long d : shape) {
+                count *= d;
             }
-            JsonArray offsets = info.getAsJsonArray("data_offsets");
-            long begin = offsets.get(0).getAsLong();
-            long end = offsets.get(1).getAsLong();
+            long[] offsets = longs(info.path("data_offsets"), source, e.getKey(), "data_offsets");
+            if (offsets.length != 2) {
+                throw new IOException(source + ": tensor '" + e.getKey() + "' has " + offsets.length
+                        + " data_offsets; expected [begin, end]");
+            }
+            long begin = offsets[0];
+            long end = offsets[1];
             int width = dtypeWidth(dtype, source, e.getKey());
             if (end - begin != count * width || dataStart + end > bytes.length || begin < 0) {
                 throw new IOException(source + ": tensor '" + e.getKey() + "' has offsets [" + begin + ", " + end
@@ -116,29 +126,29 @@ public final class SafeTensors {
 
     /** Serialises as F32 tensors in insertion order, header padded to 8 bytes as the format recommends. */
     public byte[] toBytes() {
-        JsonObject header = new JsonObject();
+        ObjectNode header = Json.newObject();
         if (!metadata.isEmpty()) {
-            JsonObject meta = new JsonObject();
-            metadata.forEach(meta::addProperty);
-            header.add("__metadata__", meta);
+            ObjectNode meta = header.putObject("__metadata__");
+            metadata.forEach((key, value) -> {
+                if (value != null) { // left out, as Gson did: readers expect every metadata value to be a string
+                    meta.put(key, value);
+                }
+            });
         }
         long offset = 0;
         for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
-            JsonObject info = new JsonObject();
-            info.addProperty("dtype", "F32");
-            JsonArray shape = new JsonArray();
+            ObjectNode info = header.putObject(e.getKey());
+            info.put("dtype", "F32");
+            ArrayNode shape = info.putArray("shape");
             for (long d : e.getValue().shape()) {
                 shape.add(d);
             }
-            info.add("shape", shape);
-            JsonArray offsets = new JsonArray();
+            ArrayNode offsets = info.putArray("data_offsets");
             offsets.add(offset);
             offset += 4L * e.getValue().values().length;
             offsets.add(offset);
-            info.add("data_offsets", offsets);
-            header.add(e.getKey(), info);
         }
-        byte[] json = new Gson().toJson(header).getBytes(StandardCharsets.UTF_8);
+        byte[] json = Json.compact(header).getBytes(StandardCharsets.UTF_8);
         int padded = (json.length + 7) / 8 * 8;
         ByteBuffer out = ByteBuffer.allocate(8 + padded + (int) offset).order(ByteOrder.LITTLE_ENDIAN);
         out.putLong(padded);
@@ -151,6 +161,23 @@ public final class SafeTensors {
             out.position(out.position() + 4 * t.values().length);
         }
         return out.array();
+    }
+
+    /** A tensor's {@code shape} or {@code data_offsets}: a list of non-negative integers. */
+    private static long[] longs(JsonNode list, String source, String tensor, String key) throws IOException {
+        if (!list.isArray()) {
+            throw new IOException(source + ": tensor '" + tensor + "' has no " + key + " list");
+        }
+        long[] out = new long[list.size()];
+        for (int i = 0; i < out.length; i++) {
+            JsonNode n = list.get(i);
+            if (!n.canConvertToExactIntegral() || !n.canConvertToLong() || n.asLong() < 0) {
+                throw new IOException(source + ": tensor '" + tensor + "' has " + key + "[" + i + "] = " + n
+                        + "; expected a non-negative integer");
+            }
+            out[i] = n.asLong();
+        }
+        return out;
     }
 
     private static int dtypeWidth(String dtype, String source, String name) throws IOException {

@@ -1,12 +1,11 @@
 package io.serdistill.train;
 
-import com.google.gson.Gson;
-import com.google.gson.GsonBuilder;
-import com.google.gson.reflect.TypeToken;
+import com.fasterxml.jackson.core.type.TypeReference;
 import io.serdistill.data.Emotion;
 import io.serdistill.distill.KdLoss;
 import io.serdistill.distill.SoftTargets;
 import io.serdistill.eval.ConfusionMatrix;
+import io.serdistill.json.Json;
 import io.serdistill.model.SafeTensors;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -35,7 +34,6 @@ import org.slf4j.LoggerFactory;
  * model's business.
  */
 final class TrainingLoop {
-    private static final Gson HISTORY_JSON = new GsonBuilder().serializeSpecialFloatingPointValues().create();
     private static final Logger LOG = LoggerFactory.getLogger("ser.train");
 
     private TrainingLoop() {}
@@ -204,7 +202,7 @@ final class TrainingLoop {
         meta.put("step", Long.toString(optimizer.step()));
         meta.put("best_epoch", Integer.toString(state.bestEpoch));
         meta.put("best_ua", Double.toString(state.bestUa));
-        meta.put("history", HISTORY_JSON.toJson(state.history));
+        meta.put("history", Json.compact(state.history));
         // state.best is replaced on improvement, never written into, so sharing its arrays is safe.
         return new SafeTensors(tensors, meta);
     }
@@ -242,8 +240,13 @@ final class TrainingLoop {
             best.put(n, st.require("best/" + n).values());
         }
         optimizer.restore(Long.parseLong(st.metadata().get("step")), m, v);
-        List<EpochRecord> history = HISTORY_JSON.fromJson(st.metadata().get("history"),
-                new TypeToken<List<EpochRecord>>() {}.getType());
+        List<EpochRecord> history;
+        try {
+            history = Json.read(st.metadata().get("history"), new TypeReference<List<EpochRecord>>() {},
+                    "checkpoint metadata 'history'");
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not read the latest checkpoint", e);
+        }
         return Optional.of(new State(Integer.parseInt(st.metadata().get("epoch")), new ArrayList<>(history), best,
                 Double.parseDouble(st.metadata().get("best_ua")), Integer.parseInt(st.metadata().get("best_epoch"))));
     }

@@ -124,7 +124,7 @@ class EmotionClassifierTest {
         Map<String, SafeTensors.Tensor> tensors = new java.util.LinkedHashMap<>(
                 SafeTensorsTestSupport.tensorsOf(model(1).toSafeTensors(Map.of())));
         tensors.put("w0", new SafeTensors.Tensor(new long[] {5, 8}, new float[40]));
-        byte[] bad = new SafeTensors(tensors, Map.of("ser.spec", new com.google.gson.Gson().toJson(SPEC))).toBytes();
+        byte[] bad = new SafeTensors(tensors, Map.of("ser.spec", io.serdistill.json.Json.compact(SPEC))).toBytes();
         IOException e = assertThrows(IOException.class, () -> EmotionClassifier.fromSafeTensors(bad, "bad.safetensors"));
         assertTrue(e.getMessage().contains("bad.safetensors") && e.getMessage().contains("'w0'")
                 && e.getMessage().contains("[5, 8]"), e.getMessage());

@@ -31,6 +31,32 @@ class SafeTensorsTest {
     }
 
     @Test
+    void writesTheHeaderAsCompactJsonInInsertionOrderPaddedWithSpaces() {
+        Map<String, SafeTensors.Tensor> t = new LinkedHashMap<>();
+        t.put("a", new SafeTensors.Tensor(new long[] {2, 3}, new float[6]));
+        t.put("b", new SafeTensors.Tensor(new long[] {1}, new float[1]));
+        byte[] bytes = new SafeTensors(t, Map.of("k", "v \"w\"")).toBytes();
+        int headerLen = (int) ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        // What the Gson-based writer wrote, so files stay byte-identical across the change of JSON library.
+        String expected = "{\"__metadata__\":{\"k\":\"v \\\"w\\\"\"},"
+                + "\"a\":{\"dtype\":\"F32\",\"shape\":[2,3],\"data_offsets\":[0,24]},"
+                + "\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[24,28]}}";
+        assertEquals(expected + " ".repeat(headerLen - expected.length()),
+                new String(bytes, 8, headerLen, StandardCharsets.UTF_8));
+        assertEquals(8 + headerLen + 28, bytes.length);
+    }
+
+    @Test
+    void rejectsAShapeThatIsNotAListOfIntegersNamingTheTensor() {
+        String header = "{\"w\":{\"dtype\":\"F32\",\"shape\":[2.5],\"data_offsets\":[0,8]}}";
+        byte[] json = header.getBytes(StandardCharsets.US_ASCII);
+        ByteBuffer b = ByteBuffer.allocate(8 + json.length + 8).order(ByteOrder.LITTLE_ENDIAN);
+        b.putLong(json.length).put(json);
+        IOException e = assertThrows(IOException.class, () -> SafeTensors.parse(b.array(), "odd.safetensors"));
+        assertTrue(e.getMessage().startsWith("odd.safetensors: tensor 'w' has shape[0] = 2.5"), e.getMessage());
+    }
+
+    @Test
     void decodesHalfAndBfloat16() throws IOException {
         // F16 0x3C00 = 1.0, 0xC000 = -2.0, 0x0001 = 2^-24 (subnormal); BF16 0x3FC0 = 1.5
         String header = "{\"h\":{\"dtype\":\"F16\",\"shape\":[3],\"data_offsets\":[0,6]},"

@@ -1,6 +1,5 @@
 package io.serdistill.jobs;
 
-import com.google.gson.GsonBuilder;
 import io.serdistill.audio.AudioClip;
 import io.serdistill.audio.AudioFormatException;
 import io.serdistill.audio.AudioOptions;
@@ -19,6 +18,7 @@ import io.serdistill.features.UtteranceFeatures;
 import io.serdistill.features.Wav2Vec2CnnFrames;
 import io.serdistill.features.Wav2Vec2Features;
 import io.serdistill.features.UtterancePooling;
+import io.serdistill.json.Json;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.Serializable;
@@ -314,7 +314,7 @@ public final class ExtractStage implements Stage {
         json.put("normalize_variance", normalizeVariance);
         json.put("mean", stats.mean());
         json.put("variance", stats.variance());
-        return new GsonBuilder().setPrettyPrinting().create().toJson(json);
+        return Json.pretty(json);
     }
 
     /** Per task: one preparer and one extractor (FFT plan or loaded encoder), reused for every row of the partition. */

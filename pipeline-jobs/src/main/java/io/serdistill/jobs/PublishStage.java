@@ -1,9 +1,9 @@
 package io.serdistill.jobs;
 
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
+import com.fasterxml.jackson.databind.JsonNode;
 import io.serdistill.config.SerConfig;
 import io.serdistill.data.Emotion;
+import io.serdistill.json.Json;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.sql.Timestamp;
@@ -132,10 +132,10 @@ public final class PublishStage implements Stage {
         Instant finished = null;
         if (fs.exists(dir)) {
             for (FileStatus s : fs.listStatus(dir, p -> p.getName().endsWith(".json"))) {
-                JsonObject m = JsonParser.parseString(new String(RunLayout.readBytes(s.getPath().toString(), conf),
-                        StandardCharsets.UTF_8)).getAsJsonObject();
-                Instant a = Instant.parse(m.get("started").getAsString());
-                Instant b = Instant.parse(m.get("finished").getAsString());
+                JsonNode m = Json.object(new String(RunLayout.readBytes(s.getPath().toString(), conf),
+                        StandardCharsets.UTF_8));
+                Instant a = Instant.parse(m.path("started").asText());
+                Instant b = Instant.parse(m.path("finished").asText());
                 started = started == null || a.isBefore(started) ? a : started;
                 finished = finished == null || b.isAfter(finished) ? b : finished;
             }

@@ -1,11 +1,9 @@
 package io.serdistill.jobs;
 
-import com.google.gson.Gson;
-import com.google.gson.GsonBuilder;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
+import com.fasterxml.jackson.databind.JsonNode;
 import io.serdistill.config.ConfigError;
 import io.serdistill.config.SerConfig;
+import io.serdistill.json.Json;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -106,9 +104,8 @@ public final class StageRunner {
             if (!RunLayout.exists(marker, conf)) {
                 return false;
             }
-            JsonObject json = JsonParser.parseString(
-                    new String(RunLayout.readBytes(marker, conf), StandardCharsets.UTF_8)).getAsJsonObject();
-            return hash.equals(json.get("config_hash").getAsString());
+            JsonNode json = Json.object(new String(RunLayout.readBytes(marker, conf), StandardCharsets.UTF_8));
+            return hash.equals(json.path("config_hash").textValue());
         } catch (Exception e) {
             LOG.warn("unreadable stage marker {} ({}); running the stage again", marker, e.getMessage());
             return false;
@@ -125,7 +122,6 @@ public final class StageRunner {
         json.put("finished", Instant.now().toString());
         json.put("seconds", seconds);
         json.put("counts", counts);
-        Gson gson = new GsonBuilder().setPrettyPrinting().create();
-        RunLayout.writeText(marker, gson.toJson(json), conf);
+        RunLayout.writeText(marker, Json.pretty(json), conf);
     }
 }

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.google.gson.JsonParser;
+import io.serdistill.json.Json;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -90,10 +90,9 @@ class PublishAndReportTest {
     }
 
     @Test
-    void runsRowRecordsConfigCommitAndCorpus() {
+    void runsRowRecordsConfigCommitAndCorpus() throws Exception {
         Row r = warehouse(Warehouse.RUNS).filter("run_id = '" + DemoRun.RUN_ID + "'").first();
-        assertEquals(DemoRun.RUN_ID, JsonParser.parseString(r.<String>getAs("config")).getAsJsonObject()
-                .getAsJsonObject("run").get("id").getAsString());
+        assertEquals(DemoRun.RUN_ID, Json.object(r.<String>getAs("config")).path("run").path("id").textValue());
         assertEquals(run.config(Map.of()).hash(), r.getAs("config_hash"));
         assertEquals(Provenance.gitCommit(), r.getAs("git_commit"));
         assertEquals(42L, (long) r.getAs("seed"));

@@ -1,9 +1,8 @@
 package io.serdistill.model.wav2vec2;
 
-import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.serdistill.json.Json;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -97,10 +96,10 @@ public record Wav2Vec2Config(
 
     /** Parses a Hugging Face wav2vec2 config; {@code source} names the file in errors. */
     public static Wav2Vec2Config parse(String json, String source) throws IOException {
-        JsonObject o;
+        ObjectNode o;
         try {
-            o = JsonParser.parseString(json).getAsJsonObject();
-        } catch (RuntimeException e) {
+            o = Json.object(json);
+        } catch (IOException e) {
             throw new IOException(source + ": not a JSON object: " + e.getMessage(), e);
         }
         try {
@@ -110,7 +109,7 @@ public record Wav2Vec2Config(
             if (value(o, "adapter_attn_dim") != null) {
                 throw new IOException(source + ": adapter_attn_dim (MMS attention adapters) is not supported");
             }
-            if (o.has("conv_pos_batch_norm") && o.get("conv_pos_batch_norm").getAsBoolean()) {
+            if (bool(o, "conv_pos_batch_norm", false)) {
                 throw new IOException(source + ": conv_pos_batch_norm = true is not supported");
             }
             String norm = string(o, "feat_extract_norm", "group");
@@ -139,20 +138,21 @@ public record Wav2Vec2Config(
         }
     }
 
-    private static void requireValue(JsonObject o, String key, String expected, String source) throws IOException {
-        if (o.has(key) && !o.get(key).isJsonNull() && !expected.equals(o.get(key).getAsString())) {
-            throw new IOException(source + ": " + key + " = '" + o.get(key).getAsString() + "' is not supported;"
+    private static void requireValue(ObjectNode o, String key, String expected, String source) throws IOException {
+        JsonNode e = value(o, key);
+        if (e != null && !expected.equals(text(e, key))) {
+            throw new IOException(source + ": " + key + " = '" + text(e, key) + "' is not supported;"
                     + " expected '" + expected + "'");
         }
     }
 
-    private static JsonElement value(JsonObject o, String key) {
-        JsonElement e = o.get(key);
-        return e == null || e.isJsonNull() ? null : e;
+    private static JsonNode value(ObjectNode o, String key) {
+        JsonNode e = o.get(key);
+        return e == null || e.isNull() ? null : e;
     }
 
-    private static int integer(JsonObject o, String key, int fallback) {
-        JsonElement e = value(o, key);
+    private static int integer(ObjectNode o, String key, int fallback) {
+        JsonNode e = value(o, key);
         if (e == null) {
             return fallback;
         }
@@ -163,48 +163,55 @@ public record Wav2Vec2Config(
         return (int) d;
     }
 
-    private static double number(JsonObject o, String key, double fallback) {
-        JsonElement e = value(o, key);
+    private static double number(ObjectNode o, String key, double fallback) {
+        JsonNode e = value(o, key);
         return e == null ? fallback : asNumber(e, key);
     }
 
-    private static double asNumber(JsonElement e, String key) {
-        if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber()) {
+    private static double asNumber(JsonNode e, String key) {
+        if (!e.isNumber()) {
             throw new IllegalArgumentException(key + " must be a number, got " + e);
         }
-        return e.getAsDouble();
+        return e.doubleValue();
     }
 
-    private static boolean bool(JsonObject o, String key, boolean fallback) {
-        JsonElement e = value(o, key);
+    private static boolean bool(ObjectNode o, String key, boolean fallback) {
+        JsonNode e = value(o, key);
         if (e == null) {
             return fallback;
         }
-        if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isBoolean()) {
+        if (!e.isBoolean()) {
             throw new IllegalArgumentException(key + " must be true or false, got " + e);
         }
-        return e.getAsBoolean();
+        return e.booleanValue();
     }
 
-    private static String string(JsonObject o, String key, String fallback) {
-        JsonElement e = value(o, key);
-        return e == null ? fallback : e.getAsString();
+    private static String string(ObjectNode o, String key, String fallback) {
+        JsonNode e = value(o, key);
+        return e == null ? fallback : text(e, key);
     }
 
-    private static List<Integer> ints(JsonObject o, String key, List<Integer> fallback) {
-        JsonElement e = value(o, key);
+    /** A string, or a number or boolean as written. */
+    private static String text(JsonNode e, String key) {
+        if (!e.isValueNode()) {
+            throw new IllegalArgumentException(key + " must be a string, got " + e);
+        }
+        return e.asText();
+    }
+
+    private static List<Integer> ints(ObjectNode o, String key, List<Integer> fallback) {
+        JsonNode e = value(o, key);
         if (e == null) {
             return fallback;
         }
-        if (!e.isJsonArray()) {
+        if (!e.isArray()) {
             throw new IllegalArgumentException(key + " must be a list of integers, got " + e);
         }
-        JsonArray a = e.getAsJsonArray();
-        List<Integer> out = new ArrayList<>(a.size());
-        for (int i = 0; i < a.size(); i++) {
-            double d = asNumber(a.get(i), key + "[" + i + "]");
+        List<Integer> out = new ArrayList<>(e.size());
+        for (int i = 0; i < e.size(); i++) {
+            double d = asNumber(e.get(i), key + "[" + i + "]");
             if (d != Math.rint(d)) {
-                throw new IllegalArgumentException(key + "[" + i + "] must be an integer, got " + a.get(i));
+                throw new IllegalArgumentException(key + "[" + i + "] must be an integer, got " + e.get(i));
             }
             out.add((int) d);
         }

@@ -1,6 +1,6 @@
 package io.serdistill.model.wav2vec2;
 
-import com.google.gson.Gson;
+import io.serdistill.json.Json;
 import io.serdistill.model.DistillationLossGraph;
 import io.serdistill.model.SafeTensors;
 import java.io.IOException;
@@ -458,7 +458,7 @@ public final class Wav2Vec2FineTuneModel implements FrameClassifier {
                 new SafeTensors.Tensor(a.shape(), a.castTo(DataType.FLOAT).dup('c').data().asFloat())));
         Map<String, String> meta = new LinkedHashMap<>(provenance);
         meta.put(CONFIG_KEY, configJson);
-        meta.put(HEAD_KEY, new Gson().toJson(head));
+        meta.put(HEAD_KEY, Json.compact(head));
         return new SafeTensors(tensors, meta).toBytes();
     }
 
@@ -471,7 +471,7 @@ public final class Wav2Vec2FineTuneModel implements FrameClassifier {
             throw new IOException(source + ": no '" + CONFIG_KEY + "' / '" + HEAD_KEY + "' metadata; not a fine-tuned"
                     + " wav2vec2 model written by ser-distill");
         }
-        HeadSpec head = new Gson().fromJson(headJson, HeadSpec.class);
+        HeadSpec head = Json.read(headJson, HeadSpec.class, source + " metadata '" + HEAD_KEY + "'");
         Map<String, INDArray> headWeights = Wav2Vec2Head.readWeights(st, HEAD_PREFIX, head, source);
         Wav2Vec2Config config = Wav2Vec2Config.parse(json, source + " metadata " + CONFIG_KEY);
         return new Wav2Vec2FineTuneModel(new Wav2Vec2Model.Checkpoint(config, json, st.tensors(), source), head,

@@ -1,6 +1,6 @@
 package io.serdistill.model.wav2vec2;
 
-import com.google.gson.Gson;
+import io.serdistill.json.Json;
 import io.serdistill.model.DistillationLossGraph;
 import io.serdistill.model.SafeTensors;
 import java.io.IOException;
@@ -219,7 +219,7 @@ public final class Wav2Vec2Head {
         Map<String, SafeTensors.Tensor> tensors = new LinkedHashMap<>();
         parameters().forEach((n, a) -> tensors.put(n, new SafeTensors.Tensor(a.shape(), a.castTo(DataType.FLOAT).dup('c').data().asFloat())));
         Map<String, String> meta = new LinkedHashMap<>(provenance);
-        meta.put(SPEC_KEY, new Gson().toJson(spec));
+        meta.put(SPEC_KEY, Json.compact(spec));
         return new SafeTensors(tensors, meta).toBytes();
     }
 
@@ -230,7 +230,7 @@ public final class Wav2Vec2Head {
         if (json == null) {
             throw new IOException(source + ": no '" + SPEC_KEY + "' metadata; not a wav2vec2 frame head written by ser-distill");
         }
-        HeadSpec spec = new Gson().fromJson(json, HeadSpec.class);
+        HeadSpec spec = Json.read(json, HeadSpec.class, source + " metadata '" + SPEC_KEY + "'");
         return new Wav2Vec2Head(spec, readWeights(st, "", spec, source));
     }
 

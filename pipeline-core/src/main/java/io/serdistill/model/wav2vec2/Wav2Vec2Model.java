@@ -1,8 +1,7 @@
 package io.serdistill.model.wav2vec2;
 
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.serdistill.json.Json;
 import io.serdistill.model.SafeTensors;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -461,17 +460,24 @@ public final class Wav2Vec2Model {
     }
 
     private static List<String> shards(Path index) throws IOException {
+        String text = Files.readString(index, StandardCharsets.UTF_8);
+        JsonNode map;
         try {
-            JsonObject map = JsonParser.parseString(Files.readString(index, StandardCharsets.UTF_8)).getAsJsonObject()
-                    .getAsJsonObject("weight_map");
-            TreeSet<String> files = new TreeSet<>();
-            for (Map.Entry<String, JsonElement> e : map.entrySet()) {
-                files.add(e.getValue().getAsString());
-            }
-            return new ArrayList<>(files);
-        } catch (RuntimeException e) {
+            map = Json.object(text).path("weight_map");
+        } catch (IOException e) {
             throw new IOException(index + ": no readable weight_map: " + e.getMessage(), e);
         }
+        if (!map.isObject()) {
+            throw new IOException(index + ": no readable weight_map: expected an object of tensor name to file name");
+        }
+        TreeSet<String> files = new TreeSet<>();
+        for (JsonNode file : map) {
+            if (!file.isTextual()) {
+                throw new IOException(index + ": no readable weight_map: file name " + file + " is not a string");
+            }
+            files.add(file.textValue());
+        }
+        return new ArrayList<>(files);
     }
 
     private static List<String> pickleFiles(Path dir) throws IOException {
