@@ -1,6 +1,7 @@
 package io.serdistill.jobs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.serdistill.audio.AudioClip;
@@ -46,7 +47,10 @@ class CorpusManifestStageTest {
 
     /** 5 sessions x 2 speakers x 4 turns (one per class, "exc" for happy) + one "fru" turn per session. */
     private static Path iemocap() throws Exception {
-        Path root = tmp.resolve("IEMOCAP_full_release");
+        return iemocap(tmp.resolve("IEMOCAP_full_release"));
+    }
+
+    private static Path iemocap(Path root) throws Exception {
         Random random = new Random(5);
         List<String> labels = List.of("neu", "exc", "ang", "sad");
         for (int s = 1; s <= 5; s++) {
@@ -114,5 +118,37 @@ class CorpusManifestStageTest {
         assertEquals(40L, t.get(1).counts().get("features"));
         assertEquals(8, spark.read().parquet(run.resolve("features/fbank").toUri().toString())
                 .filter("split = 'test'").count());
+    }
+
+    @Test
+    void aChangedCorpusTreeRerunsTheManifestStage() throws Exception {
+        Path root = iemocap(tmp.resolve("listing/IEMOCAP_full_release"));
+        Map<String, String> o = new LinkedHashMap<>();
+        o.put("ser.run.id", "listing");
+        o.put("ser.output.root", tmp.resolve("listing/runs").toUri().toString());
+        o.put("ser.input.corpus.kind", "iemocap");
+        o.put("ser.input.corpus.root", root.toString());
+        o.put("ser.folds.scheme", "leave-one-session-out");
+        SerConfig config = SerConfig.load(List.of(), o);
+        List<Stage> manifest = List.of(new ManifestStage());
+        assertEquals(45L, StageRunner.run(spark, config, manifest, false).get(0).counts().get("rows"));
+        assertTrue(StageRunner.run(spark, config, manifest, false).get(0).skipped(), "unchanged tree");
+        String marker = Files.readString(tmp.resolve("listing/runs/listing/_stages/manifest.json"));
+        assertTrue(marker.contains("\"corpus_files\": \"" + countFiles(root) + "\""), marker);
+
+        // A relabelled turn: same files, one label file rewritten (new size and modification time).
+        Path labels = root.resolve("Session1/dialog/EmoEvaluation/Ses01F_impro01.txt");
+        Files.writeString(labels, Files.readString(labels).replace("\tfru\t", "\tneu\t"));
+        Files.setLastModifiedTime(labels, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 5000));
+        StageRunner.StageTiming again = StageRunner.run(spark, config, manifest, false).get(0);
+        assertFalse(again.skipped(), "the listing changed");
+        assertEquals(41, again.counts().get("usable"), "the fru turn is now neutral");
+        assertTrue(StageRunner.run(spark, config, manifest, false).get(0).skipped());
+    }
+
+    private static long countFiles(Path root) throws Exception {
+        try (java.util.stream.Stream<Path> files = Files.walk(root)) {
+            return files.filter(Files::isRegularFile).count();
+        }
     }
 }
