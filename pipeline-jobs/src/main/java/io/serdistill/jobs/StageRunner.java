@@ -62,11 +62,11 @@ public final class StageRunner {
     /** Runs the stages in an existing session (tests and the pipeline use this). */
     public static List<StageTiming> run(SparkSession spark, SerConfig config, List<Stage> stages, boolean force)
             throws Exception {
-        if (config.folds().all()) {
-            return AllFolds.run(spark, config, stages, force);
-        }
         if (stages.stream().anyMatch(s -> s instanceof PublishStage)) {
             Sparks.requireHiveCatalogWhenRegistering(spark, config);
+        }
+        if (config.folds().all()) {
+            return AllFolds.run(spark, config, stages, force);
         }
         StdoutFilter.install();
         Configuration hconf = spark.sparkContext().hadoopConfiguration();

@@ -78,18 +78,22 @@ class CorpusManifestStageTest {
         return root;
     }
 
-    @Test
-    void scansIemocapAppliesLeaveOneSessionOutAndExtracts() throws Exception {
-        Path root = iemocap();
+    /** Leave-one-session-out over the IEMOCAP tree at {@code root}, plus {@code extra} overrides. */
+    private static SerConfig config(String runId, Path root, Path outputRoot, Map<String, String> extra) {
         Map<String, String> o = new LinkedHashMap<>();
-        o.put("ser.run.id", "iemocap-fold2");
-        o.put("ser.output.root", tmp.resolve("runs").toUri().toString());
+        o.put("ser.run.id", runId);
+        o.put("ser.output.root", outputRoot.toUri().toString());
         o.put("ser.input.corpus.kind", "iemocap");
         o.put("ser.input.corpus.root", root.toString());
         o.put("ser.folds.scheme", "leave-one-session-out");
-        o.put("ser.folds.fold", "2");
-        o.put("ser.features.partitions", "2");
-        SerConfig config = SerConfig.load(List.of(), o);
+        o.putAll(extra);
+        return SerConfig.load(List.of(), o);
+    }
+
+    @Test
+    void scansIemocapAppliesLeaveOneSessionOutAndExtracts() throws Exception {
+        SerConfig config = config("iemocap-fold2", iemocap(), tmp.resolve("runs"),
+                Map.of("ser.folds.fold", "2", "ser.features.partitions", "2"));
         List<StageRunner.StageTiming> t = StageRunner.run(spark, config, List.of(new ManifestStage(), new ExtractStage()), false);
         Map<String, Object> manifestCounts = t.get(0).counts();
         assertEquals(45L, manifestCounts.get("rows"), "5 sessions x 9 turns");
@@ -123,13 +127,7 @@ class CorpusManifestStageTest {
     @Test
     void aChangedCorpusTreeRerunsTheManifestStage() throws Exception {
         Path root = iemocap(tmp.resolve("listing/IEMOCAP_full_release"));
-        Map<String, String> o = new LinkedHashMap<>();
-        o.put("ser.run.id", "listing");
-        o.put("ser.output.root", tmp.resolve("listing/runs").toUri().toString());
-        o.put("ser.input.corpus.kind", "iemocap");
-        o.put("ser.input.corpus.root", root.toString());
-        o.put("ser.folds.scheme", "leave-one-session-out");
-        SerConfig config = SerConfig.load(List.of(), o);
+        SerConfig config = config("listing", root, tmp.resolve("listing/runs"), Map.of());
         List<Stage> manifest = List.of(new ManifestStage());
         assertEquals(45L, StageRunner.run(spark, config, manifest, false).get(0).counts().get("rows"));
         assertTrue(StageRunner.run(spark, config, manifest, false).get(0).skipped(), "unchanged tree");
