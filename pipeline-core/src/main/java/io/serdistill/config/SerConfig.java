@@ -530,7 +530,9 @@ public record SerConfig(
     /**
      * SHA-256 of the rendered {@code ser} block without the settings that cannot change results (Spark tuning,
      * where results are published, how often training checkpoints, the fine-tuning keys when not fine-tuning):
-     * stage markers use it to tell whether a stage ran with this config.
+     * stage markers use it to tell whether a stage ran with this config. warehouse.* stays out so that publishing
+     * elsewhere re-runs no training; the publish stage's marker records those settings itself (PublishStage's input
+     * identity in pipeline-jobs).
      */
     public String hash() {
         Config ser = raw.getConfig("ser").withoutPath("spark").withoutPath("warehouse")

@@ -31,7 +31,7 @@ import java.util.stream.IntStream;
  * above chance on unseen speakers.
  *
  * <p>Speakers are split per language: with S speakers the last is {@code test}, the one before {@code dev}, the
- * rest {@code train}. {@link #write(Path)} lays out {@code dir/wav/{lang}/{speaker}/{uttId}.wav} (16-bit PCM mono)
+ * rest {@code train}. {@link #write(Path)} (or {@link #write(Sink)}, for other file systems) lays out {@code dir/wav/{lang}/{speaker}/{uttId}.wav} (16-bit PCM mono)
  * and {@code dir/manifest.csv} with columns {@code utt_id,path,language,emotion,speaker,split,corpus}, paths
  * relative to the CSV. Speaker ids look like {@code en_spk03}, utterance ids like {@code en_spk03_angry_004}
  * (both 1-based).
@@ -40,6 +40,8 @@ public final class DemoCorpus {
 
     /** The manifest's header line. */
     public static final String MANIFEST_HEADER = "utt_id,path,language,emotion,speaker,split,corpus";
+    /** The manifest's file name in the corpus directory. */
+    public static final String MANIFEST_FILE = "manifest.csv";
     /** Value of the manifest's corpus column. */
     public static final String CORPUS = "demo";
 
@@ -129,7 +131,7 @@ public final class DemoCorpus {
     /**
      * What {@link #write(Path)} produced.
      *
-     * @param manifest     the manifest CSV
+     * @param manifest     the manifest CSV (relative to the corpus directory when written to a {@link Sink})
      * @param utterances   rows written (= WAV files)
      * @param bySplit      rows per split (train, dev, test)
      * @param byLanguage   rows per language code
@@ -201,6 +203,13 @@ public final class DemoCorpus {
         return new Random(z ^ (z >>> 31));
     }
 
+    /** Where {@link #write(Sink)} puts each file, e.g. a Hadoop FileSystem; called from several threads at once. */
+    @FunctionalInterface
+    public interface Sink {
+        /** Writes (replacing) the file at {@code path}, '/'-separated and relative to the corpus directory. */
+        void write(String path, byte[] bytes) throws IOException;
+    }
+
     /**
      * Writes every WAV and the manifest under {@code dir} (created if needed; existing files are overwritten).
      * Utterances are synthesised in parallel; the output does not depend on the thread count.
@@ -210,13 +219,23 @@ public final class DemoCorpus {
         for (Entry e : entries) {
             Files.createDirectories(dir.resolve(e.path()).getParent());
         }
+        Summary s = write((path, bytes) -> Files.write(dir.resolve(path), bytes));
+        return new Summary(dir.resolve(MANIFEST_FILE), s.utterances(), s.bySplit(), s.byLanguage(), s.byEmotion(),
+                s.totalSeconds());
+    }
+
+    /**
+     * Writes every WAV, then the manifest ({@link #MANIFEST_FILE}, last, so a corpus with a manifest is complete)
+     * to {@code sink}, which must create parent directories itself. The summary's manifest is the relative path.
+     */
+    public Summary write(Sink sink) throws IOException {
         double[] seconds = new double[entries.size()];
         try {
             IntStream.range(0, entries.size()).parallel().forEach(i -> {
                 AudioClip clip = synthesize(entries.get(i));
                 seconds[i] = clip.durationSeconds();
                 try {
-                    Files.write(dir.resolve(entries.get(i).path()), WavWriter.pcm16(clip));
+                    sink.write(entries.get(i).path(), WavWriter.pcm16(clip));
                 } catch (IOException ex) {
                     throw new UncheckedIOException(ex);
                 }
@@ -237,9 +256,8 @@ public final class DemoCorpus {
             byEmotion.merge(e.emotion(), 1, Integer::sum);
             total += seconds[i];
         }
-        Path manifest = dir.resolve("manifest.csv");
-        Files.writeString(manifest, csv, StandardCharsets.UTF_8);
-        return new Summary(manifest, entries.size(), Collections.unmodifiableMap(bySplit),
+        sink.write(MANIFEST_FILE, csv.toString().getBytes(StandardCharsets.UTF_8));
+        return new Summary(Path.of(MANIFEST_FILE), entries.size(), Collections.unmodifiableMap(bySplit),
                 Collections.unmodifiableMap(byLanguage), Collections.unmodifiableMap(byEmotion), total);
     }
 

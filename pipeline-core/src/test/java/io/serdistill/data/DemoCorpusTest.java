@@ -36,6 +36,23 @@ class DemoCorpusTest {
     }
 
     @Test
+    void aSinkGetsTheSameFilesManifestLast(@TempDir Path dir) throws Exception {
+        new DemoCorpus(SMALL).write(dir);
+        Map<String, byte[]> sunk = new java.util.concurrent.ConcurrentHashMap<>();
+        java.util.concurrent.atomic.AtomicReference<String> last = new java.util.concurrent.atomic.AtomicReference<>();
+        DemoCorpus.Summary summary = new DemoCorpus(SMALL).write((path, bytes) -> {
+            sunk.put(path, bytes);
+            last.set(path);
+        });
+        assertEquals(Path.of(DemoCorpus.MANIFEST_FILE), summary.manifest());
+        assertEquals(DemoCorpus.MANIFEST_FILE, last.get(), "the manifest is written after every WAV");
+        assertEquals(SMALL.size() + 1, sunk.size());
+        for (Map.Entry<String, byte[]> f : sunk.entrySet()) {
+            assertArrayEquals(Files.readAllBytes(dir.resolve(f.getKey())), f.getValue(), f.getKey());
+        }
+    }
+
+    @Test
     void differentSeedsGiveDifferentAudio() {
         DemoCorpus one = new DemoCorpus(SMALL.withSeed(1));
         DemoCorpus two = new DemoCorpus(SMALL.withSeed(2));

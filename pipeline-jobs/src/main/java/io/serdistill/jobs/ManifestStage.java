@@ -38,6 +38,18 @@ public final class ManifestStage implements Stage {
         return "manifest";
     }
 
+    /**
+     * The input's identity, for the stage marker: the manifest CSV's SHA-256, a scanned corpus directory's listing
+     * (paths, sizes, modification times), or the demo corpus's generator options.
+     */
+    @Override
+    public Map<String, String> inputIdentity(StageContext ctx) throws Exception {
+        SerConfig.Corpus corpus = ctx.config().input().corpus();
+        Configuration conf = ctx.hadoop().get();
+        return corpus.scansFiles() ? new HadoopCorpusFiles(corpus.root(), conf).identity()
+                : DemoInput.identity(ctx.config(), conf);
+    }
+
     @Override
     public Map<String, Object> run(StageContext ctx) throws Exception {
         SerConfig cfg = ctx.config();

@@ -100,6 +100,22 @@ public final class PublishStage implements Stage {
         return counts;
     }
 
+    /**
+     * Where and how results are published: warehouse.* is left out of the config hash (it changes no result of the
+     * other stages), so this stage's marker records it, and a new warehouse root, catalog registration, database
+     * or bootstrap count publishes again.
+     */
+    @Override
+    public Map<String, String> inputIdentity(StageContext ctx) throws IOException {
+        SerConfig.Warehouse w = ctx.config().warehouse();
+        Map<String, String> identity = new LinkedHashMap<>();
+        identity.put("warehouse_root", Warehouse.at(w.root(), ctx.hadoop().get()).root());
+        identity.put("warehouse_register_hive", Boolean.toString(w.registerHive()));
+        identity.put("warehouse_database", w.database());
+        identity.put("warehouse_bootstrap_resamples", Integer.toString(w.bootstrapResamples()));
+        return identity;
+    }
+
     private static Dataset<Row> read(SparkSession spark, String path) {
         return spark.read().parquet(path);
     }

@@ -1,5 +1,6 @@
 package io.serdistill.jobs;
 
+import io.serdistill.config.ConfigError;
 import io.serdistill.config.SerConfig;
 import java.util.Map;
 import org.apache.spark.SparkConf;
@@ -9,9 +10,15 @@ import org.apache.spark.sql.SparkSession;
 public final class Sparks {
     private Sparks() {}
 
+    /** The classes Spark itself checks before it builds a session with Hive support. */
+    private static final String[] HIVE_CLASSES = {"org.apache.spark.sql.hive.HiveSessionStateBuilder",
+            "org.apache.hadoop.hive.conf.HiveConf"};
+
     /**
      * Under spark-submit the master comes from the submitter; otherwise {@code ser.spark.master} (local[*] by
-     * default) is used, which is the embedded mode.
+     * default) is used, which is the embedded mode. With {@code ser.warehouse.register-hive} the session has Hive
+     * support, so the tables land in the metastore that later sessions read (call
+     * {@link #requireHiveClassesWhenRegistering} first for a clear error when Hive is not on the classpath).
      */
     public static SparkSession session(SerConfig config) {
         SparkConf conf = new SparkConf(true);
@@ -31,7 +38,46 @@ public final class Sparks {
         for (Map.Entry<String, String> e : config.spark().settings().entrySet()) {
             conf.set(e.getKey(), e.getValue());
         }
-        return SparkSession.builder().config(conf).getOrCreate();
+        SparkSession.Builder builder = SparkSession.builder().config(conf);
+        if (config.warehouse().registerHive()) {
+            builder.enableHiveSupport();
+        }
+        return builder.getOrCreate();
+    }
+
+    /**
+     * Fails, naming the key, when {@code ser.warehouse.register-hive} asks for registration and Spark's Hive support
+     * is not on the classpath (spark-hive and Hive's jars, as a Spark distribution built with Hive ships them):
+     * checked at startup, before any stage runs.
+     */
+    public static void requireHiveClassesWhenRegistering(SerConfig config) throws ConfigError {
+        if (!config.warehouse().registerHive()) {
+            return;
+        }
+        for (String name : HIVE_CLASSES) {
+            try {
+                Class.forName(name, false, Sparks.class.getClassLoader());
+            } catch (ClassNotFoundException | LinkageError e) {
+                throw new ConfigError("ser.warehouse.register-hive", "is true, but Spark's Hive support is not on the "
+                        + "classpath (" + name + " not found): run on a Spark distribution built with Hive, or set it "
+                        + "to false and read the warehouse tables by path");
+            }
+        }
+    }
+
+    /**
+     * Fails, naming the key, when {@code ser.warehouse.register-hive} asks for registration in a session without
+     * Hive support: tables registered in Spark's in-memory catalog vanish with the session, and a database created
+     * there lands in ./spark-warehouse on the driver.
+     */
+    public static void requireHiveCatalogWhenRegistering(SparkSession spark, SerConfig config) throws ConfigError {
+        // The catalog is chosen from the SparkContext's conf when the first session is built.
+        String catalog = spark.sparkContext().conf().get("spark.sql.catalogImplementation", "in-memory");
+        if (config.warehouse().registerHive() && !catalog.equals("hive")) {
+            throw new ConfigError("ser.warehouse.register-hive", "is true, but this Spark session has no Hive support "
+                    + "(spark.sql.catalogImplementation = " + catalog + "), so the tables would not outlive it: build "
+                    + "the session with enableHiveSupport() or set it to false");
+        }
     }
 
     /**

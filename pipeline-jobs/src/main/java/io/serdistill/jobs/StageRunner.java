@@ -1,6 +1,6 @@
 package io.serdistill.jobs;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.type.TypeReference;
 import io.serdistill.config.ConfigError;
 import io.serdistill.config.SerConfig;
 import io.serdistill.json.Json;
@@ -10,15 +10,17 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs stages in order with completion markers: a stage whose marker holds the current config hash is skipped
- * unless --force, so a failed or interrupted pipeline resumes where it stopped. Exit code 0 on success,
- * 2 on a usage or config error, 1 on any other failure.
+ * Runs stages in order with completion markers: a stage whose marker holds the fingerprint of its current inputs
+ * (config hash, the stage's own input identity, the previous stage's fingerprint; see {@link StageInputs}) is
+ * skipped unless --force, so a failed or interrupted pipeline resumes where it stopped, and a changed input re-runs
+ * the stages that depend on it. Exit code 0 on success, 2 on a usage or config error, 1 on any other failure.
  */
 public final class StageRunner {
     private static final Logger LOG = LoggerFactory.getLogger("ser");
@@ -39,6 +41,7 @@ public final class StageRunner {
         try {
             jobArgs = JobArgs.parse(args);
             config = jobArgs.config();
+            Sparks.requireHiveClassesWhenRegistering(config);
         } catch (ConfigError | IllegalArgumentException e) {
             System.err.println("ser: " + e.getMessage());
             return 2;
@@ -59,6 +62,9 @@ public final class StageRunner {
     /** Runs the stages in an existing session (tests and the pipeline use this). */
     public static List<StageTiming> run(SparkSession spark, SerConfig config, List<Stage> stages, boolean force)
             throws Exception {
+        if (stages.stream().anyMatch(s -> s instanceof PublishStage)) {
+            Sparks.requireHiveCatalogWhenRegistering(spark, config);
+        }
         if (config.folds().all()) {
             return AllFolds.run(spark, config, stages, force);
         }
@@ -73,19 +79,23 @@ public final class StageRunner {
         for (int i = 0; i < stages.size(); i++) {
             Stage stage = stages.get(i);
             String marker = layout.stageMarker(stage.name());
-            if (!force && completedWith(marker, config.hash(), hconf)) {
-                LOG.info("[{}/{}] {} {}: already complete with this config; skipped (--force re-runs it)",
-                        i + 1, stages.size(), config.run().id(), stage.name());
+            StageInputs inputs = new StageInputs(config.hash(), stage.inputIdentity(ctx),
+                    upstream(layout, stage.name(), hconf));
+            Optional<String> why = force ? Optional.of("--force") : changedSince(marker, inputs, hconf);
+            if (why.isEmpty()) {
+                LOG.info("[{}/{}] {} {}: already complete with these inputs (config {}, inputs {}); skipped "
+                                + "(--force re-runs it)", i + 1, stages.size(), config.run().id(), stage.name(),
+                        config.hash(), inputs.fingerprint());
                 timings.add(new StageTiming(stage.name(), 0, true, Map.of()));
                 continue;
             }
-            LOG.info("[{}/{}] {} {}: started", i + 1, stages.size(), config.run().id(), stage.name());
+            LOG.info("[{}/{}] {} {}: started ({})", i + 1, stages.size(), config.run().id(), stage.name(), why.get());
             Instant started = Instant.now();
             long t0 = System.nanoTime();
             spark.sparkContext().setJobGroup(stage.name(), "ser-distill " + stage.name(), false);
             Map<String, Object> counts = stage.run(ctx);
             double seconds = (System.nanoTime() - t0) / 1e9;
-            writeMarker(marker, stage.name(), config, started, seconds, counts, hconf);
+            writeMarker(marker, stage.name(), config, inputs, started, seconds, counts, hconf);
             timings.add(new StageTiming(stage.name(), seconds, false, counts));
             LOG.info("[{}/{}] {} {}: done in {} s {}", i + 1, stages.size(), config.run().id(), stage.name(),
                     String.format("%.1f", seconds), counts);
@@ -99,25 +109,60 @@ public final class StageRunner {
         return timings;
     }
 
-    private static boolean completedWith(String marker, String hash, Configuration conf) {
+    /** The stage before {@code stage} in {@link PipelineJob#stages()} with its marker's fingerprint; empty for the first. */
+    private static Map<String, String> upstream(RunLayout layout, String stage, Configuration conf) {
+        List<String> order = PipelineJob.stages().stream().map(Stage::name).toList();
+        int i = order.indexOf(stage);
+        if (i <= 0) {
+            return Map.of();
+        }
+        String previous = order.get(i - 1);
+        String marker = layout.stageMarker(previous);
+        String fingerprint = StageInputs.NO_MARKER;
+        try {
+            if (RunLayout.exists(marker, conf)) {
+                String recorded = readMarker(marker, conf).fingerprint();
+                fingerprint = recorded == null ? StageInputs.NO_MARKER : recorded;
+            }
+        } catch (Exception e) {
+            LOG.warn("unreadable stage marker {} ({}); taken as absent", marker, e.getMessage());
+        }
+        return Map.of(previous, fingerprint);
+    }
+
+    /** Empty when the marker records these inputs; otherwise why the stage must run. */
+    private static Optional<String> changedSince(String marker, StageInputs inputs, Configuration conf) {
         try {
             if (!RunLayout.exists(marker, conf)) {
-                return false;
+                return Optional.of("no marker yet");
             }
-            JsonNode json = Json.object(new String(RunLayout.readBytes(marker, conf), StandardCharsets.UTF_8));
-            return hash.equals(json.path("config_hash").textValue());
+            return inputs.changedSince(readMarker(marker, conf));
         } catch (Exception e) {
             LOG.warn("unreadable stage marker {} ({}); running the stage again", marker, e.getMessage());
-            return false;
+            return Optional.of("its marker is unreadable");
         }
     }
 
-    private static void writeMarker(String marker, String stage, SerConfig config, Instant started, double seconds,
-                                    Map<String, Object> counts, Configuration conf) throws java.io.IOException {
+    @SuppressWarnings("unchecked")
+    private static StageInputs.Recorded readMarker(String marker, Configuration conf) throws java.io.IOException {
+        Map<String, Object> json = Json.read(new String(RunLayout.readBytes(marker, conf), StandardCharsets.UTF_8),
+                new TypeReference<Map<String, Object>>() {}, marker);
+        StageInputs recorded = new StageInputs((String) json.get("config_hash"),
+                (Map<String, String>) json.getOrDefault("input", Map.of()),
+                (Map<String, String>) json.getOrDefault("upstream", Map.of()));
+        return new StageInputs.Recorded(recorded, (String) json.get("inputs"));
+    }
+
+    private static void writeMarker(String marker, String stage, SerConfig config, StageInputs inputs, Instant started,
+                                    double seconds, Map<String, Object> counts, Configuration conf)
+            throws java.io.IOException {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("stage", stage);
         json.put("run_id", config.run().id());
         json.put("config_hash", config.hash());
+        json.put("input", inputs.input());
+        json.put("upstream", inputs.upstream());
+        json.put("inputs", inputs.fingerprint());
         json.put("started", started.toString());
         json.put("finished", Instant.now().toString());
         json.put("seconds", seconds);

@@ -55,13 +55,21 @@ public record Warehouse(String root) {
         rows.coalesce(1).write().mode(SaveMode.Overwrite).parquet(partition(table, runId));
     }
 
+    /** Where a database other than default that {@link #register} creates keeps its (empty) directory: {root}/{database}.db. */
+    public String databaseLocation(String database) {
+        return root + "/" + database + ".db";
+    }
+
     /**
      * Registers {@code table} in the session catalog (the Hive metastore when the session has Hive support) as an
-     * external Parquet table over the warehouse directory, and adds this run's partition. Safe to repeat.
+     * external Parquet table over the warehouse directory, and adds this run's partition. A database it creates is
+     * located under the warehouse root ({@link #databaseLocation}), not in the driver's spark.sql.warehouse.dir.
+     * Safe to repeat.
      */
     public void register(SparkSession spark, String database, String table, StructType dataSchema, String runId) {
         if (!database.equals("default")) {
-            spark.sql("CREATE DATABASE IF NOT EXISTS `" + database + "`");
+            spark.sql("CREATE DATABASE IF NOT EXISTS `" + database + "` LOCATION '" + sqlString(databaseLocation(database))
+                    + "'");
         }
         String name = "`" + database + "`.`" + table + "`";
         spark.sql("CREATE TABLE IF NOT EXISTS " + name + " (" + columnsDdl(dataSchema) + ", `" + PARTITION_COLUMN

@@ -1,6 +1,7 @@
 package io.serdistill.jobs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.serdistill.audio.AudioClip;
@@ -46,7 +47,10 @@ class CorpusManifestStageTest {
 
     /** 5 sessions x 2 speakers x 4 turns (one per class, "exc" for happy) + one "fru" turn per session. */
     private static Path iemocap() throws Exception {
-        Path root = tmp.resolve("IEMOCAP_full_release");
+        return iemocap(tmp.resolve("IEMOCAP_full_release"));
+    }
+
+    private static Path iemocap(Path root) throws Exception {
         Random random = new Random(5);
         List<String> labels = List.of("neu", "exc", "ang", "sad");
         for (int s = 1; s <= 5; s++) {
@@ -74,18 +78,22 @@ class CorpusManifestStageTest {
         return root;
     }
 
-    @Test
-    void scansIemocapAppliesLeaveOneSessionOutAndExtracts() throws Exception {
-        Path root = iemocap();
+    /** Leave-one-session-out over the IEMOCAP tree at {@code root}, plus {@code extra} overrides. */
+    private static SerConfig config(String runId, Path root, Path outputRoot, Map<String, String> extra) {
         Map<String, String> o = new LinkedHashMap<>();
-        o.put("ser.run.id", "iemocap-fold2");
-        o.put("ser.output.root", tmp.resolve("runs").toUri().toString());
+        o.put("ser.run.id", runId);
+        o.put("ser.output.root", outputRoot.toUri().toString());
         o.put("ser.input.corpus.kind", "iemocap");
         o.put("ser.input.corpus.root", root.toString());
         o.put("ser.folds.scheme", "leave-one-session-out");
-        o.put("ser.folds.fold", "2");
-        o.put("ser.features.partitions", "2");
-        SerConfig config = SerConfig.load(List.of(), o);
+        o.putAll(extra);
+        return SerConfig.load(List.of(), o);
+    }
+
+    @Test
+    void scansIemocapAppliesLeaveOneSessionOutAndExtracts() throws Exception {
+        SerConfig config = config("iemocap-fold2", iemocap(), tmp.resolve("runs"),
+                Map.of("ser.folds.fold", "2", "ser.features.partitions", "2"));
         List<StageRunner.StageTiming> t = StageRunner.run(spark, config, List.of(new ManifestStage(), new ExtractStage()), false);
         Map<String, Object> manifestCounts = t.get(0).counts();
         assertEquals(45L, manifestCounts.get("rows"), "5 sessions x 9 turns");
@@ -114,5 +122,31 @@ class CorpusManifestStageTest {
         assertEquals(40L, t.get(1).counts().get("features"));
         assertEquals(8, spark.read().parquet(run.resolve("features/fbank").toUri().toString())
                 .filter("split = 'test'").count());
+    }
+
+    @Test
+    void aChangedCorpusTreeRerunsTheManifestStage() throws Exception {
+        Path root = iemocap(tmp.resolve("listing/IEMOCAP_full_release"));
+        SerConfig config = config("listing", root, tmp.resolve("listing/runs"), Map.of());
+        List<Stage> manifest = List.of(new ManifestStage());
+        assertEquals(45L, StageRunner.run(spark, config, manifest, false).get(0).counts().get("rows"));
+        assertTrue(StageRunner.run(spark, config, manifest, false).get(0).skipped(), "unchanged tree");
+        String marker = Files.readString(tmp.resolve("listing/runs/listing/_stages/manifest.json"));
+        assertTrue(marker.contains("\"corpus_files\": \"" + countFiles(root) + "\""), marker);
+
+        // A relabelled turn: same files, one label file rewritten (new size and modification time).
+        Path labels = root.resolve("Session1/dialog/EmoEvaluation/Ses01F_impro01.txt");
+        Files.writeString(labels, Files.readString(labels).replace("\tfru\t", "\tneu\t"));
+        Files.setLastModifiedTime(labels, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 5000));
+        StageRunner.StageTiming again = StageRunner.run(spark, config, manifest, false).get(0);
+        assertFalse(again.skipped(), "the listing changed");
+        assertEquals(41, again.counts().get("usable"), "the fru turn is now neutral");
+        assertTrue(StageRunner.run(spark, config, manifest, false).get(0).skipped());
+    }
+
+    private static long countFiles(Path root) throws Exception {
+        try (java.util.stream.Stream<Path> files = Files.walk(root)) {
+            return files.filter(Files::isRegularFile).count();
+        }
     }
 }

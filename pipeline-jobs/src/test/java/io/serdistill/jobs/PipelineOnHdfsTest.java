@@ -1,6 +1,7 @@
 package io.serdistill.jobs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.serdistill.config.SerConfig;
@@ -155,6 +156,37 @@ class PipelineOnHdfsTest {
         List<StageRunner.StageTiming> forced = StageRunner.run(spark, config, List.of(new EvaluateStage()), true);
         assertTrue(!forced.get(0).skipped());
         assertEquals(table("tables/metrics").count(), table("tables/metrics").distinct().count(), "no duplicated metrics");
+    }
+
+    @Test
+    void theDemoCorpusIsWrittenToHdfsThroughTheFileSystem() throws Exception {
+        Map<String, String> o = new LinkedHashMap<>();
+        o.put("ser.run.id", "demo-on-hdfs");
+        o.put("ser.output.root", hdfs + "/runs");
+        o.put("ser.input.corpus.kind", "demo");
+        o.put("ser.demo.dir", hdfs + "/demo-corpus");
+        o.put("ser.input.languages", "[en]");
+        o.put("ser.demo.speakers-per-language", "3");
+        o.put("ser.demo.utterances-per-speaker-per-emotion", "1");
+        SerConfig demo = SerConfig.load(List.of(), o);
+        List<Stage> stages = List.of(new ManifestStage(), new ExtractStage());
+        List<StageRunner.StageTiming> t = StageRunner.run(spark, demo, stages, false);
+        assertEquals(12L, t.get(0).counts().get("rows"), "3 speakers x 4 emotions");
+        assertEquals(hdfs + "/demo-corpus/manifest.csv", t.get(0).counts().get("source"));
+        assertEquals(12L, t.get(1).counts().get("features"), "the WAVs read back from HDFS");
+        FileSystem fs = dfs.getFileSystem();
+        int wavs = 0;
+        for (var files = fs.listFiles(new org.apache.hadoop.fs.Path(hdfs + "/demo-corpus/wav"), true); files.hasNext(); ) {
+            wavs += files.next().getPath().getName().endsWith(".wav") ? 1 : 0;
+        }
+        assertEquals(12, wavs);
+        assertFalse(Files.exists(Path.of("hdfs:")), "no local directory named after the URI scheme");
+        long written = fs.getFileStatus(new org.apache.hadoop.fs.Path(hdfs + "/demo-corpus/manifest.csv")).getModificationTime();
+        assertTrue(StageRunner.run(spark, demo, stages, false).stream().allMatch(StageRunner.StageTiming::skipped));
+        // A forced re-run finds the corpus in place and does not write it again.
+        StageRunner.run(spark, demo, stages.subList(0, 1), true);
+        assertEquals(written, fs.getFileStatus(new org.apache.hadoop.fs.Path(hdfs + "/demo-corpus/manifest.csv"))
+                .getModificationTime());
     }
 
     /** A RIFF/WAVE file with a fmt chunk and an empty data chunk. */

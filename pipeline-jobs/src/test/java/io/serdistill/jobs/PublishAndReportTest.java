@@ -2,8 +2,11 @@ package io.serdistill.jobs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
+import io.serdistill.config.ConfigError;
 import io.serdistill.json.Json;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
@@ -131,16 +134,56 @@ class PublishAndReportTest {
     }
 
     @Test
-    @Order(Integer.MAX_VALUE) // publishes with another config, which ser_runs then records: runs after the rest
-    void registersTablesInTheCatalogWhenAsked() throws Exception {
-        StageRunner.run(spark, run.config(Map.of("ser.warehouse.register-hive", "true")), List.of(new PublishStage()), true);
+    void registeringAsksForHiveClassesAtStartupAndExitsTwo() {
+        assumeFalse(classPresent("org.apache.spark.sql.hive.HiveSessionStateBuilder"), "spark-hive is on the classpath");
+        ConfigError e = assertThrows(ConfigError.class,
+                () -> Sparks.requireHiveClassesWhenRegistering(run.config(Map.of("ser.warehouse.register-hive", "true"))));
+        assertEquals("ser.warehouse.register-hive", e.key());
+        assertTrue(e.getMessage().contains("Hive support is not on the classpath"), e.getMessage());
+        Sparks.requireHiveClassesWhenRegistering(run.config(Map.of()));
+        // The stage main stops there, before any session or stage: a usage error.
+        assertEquals(2, StageRunner.run(List.of(new ManifestStage()), new String[] {"--set", "run.id=never",
+                "--set", "output.root=\"" + run.runDir("") + "\"", "--set", "warehouse.register-hive=true"}));
+        assertFalse(Files.exists(Path.of(java.net.URI.create(run.runDir("never")))), "no stage ran");
+    }
+
+    @Test
+    void publishingWithRegistrationFailsInASessionWithoutHive() throws Exception {
+        String marker = Files.readString(Path.of(java.net.URI.create(run.runDir(DemoRun.RUN_ID))).resolve("_stages/publish.json"));
+        ConfigError e = assertThrows(ConfigError.class, () -> StageRunner.run(spark,
+                run.config(Map.of("ser.warehouse.register-hive", "true")), List.of(new PublishStage()), true));
+        assertEquals("ser.warehouse.register-hive", e.key());
+        assertTrue(e.getMessage().contains("catalogImplementation = in-memory"), e.getMessage());
+        assertEquals(marker, Files.readString(Path.of(java.net.URI.create(run.runDir(DemoRun.RUN_ID)))
+                .resolve("_stages/publish.json")), "publish did not run");
+        assertFalse(spark.catalog().tableExists("default", Warehouse.RUNS));
+    }
+
+    @Test
+    @Order(Integer.MAX_VALUE) // registers tables in this session's catalog: runs after the rest
+    void registrationPutsTheDatabaseUnderTheWarehouseRoot() throws Exception {
+        Warehouse warehouse = Warehouse.at(run.warehouse(), spark.sparkContext().hadoopConfiguration());
         for (String table : Warehouse.TABLES) {
-            assertTrue(spark.catalog().tableExists("default", table), table);
+            Dataset<Row> written = warehouse(table).drop(Warehouse.PARTITION_COLUMN);
+            warehouse.register(spark, "ser", table, written.schema(), DemoRun.RUN_ID);
+            assertTrue(spark.catalog().tableExists("ser", table), table);
         }
-        long registered = spark.sql("SELECT count(*) FROM default.ser_metrics WHERE run_id = '" + DemoRun.RUN_ID + "'")
+        String location = spark.sql("DESCRIBE DATABASE ser").filter("info_name = 'Location'").first().getString(1);
+        assertEquals(warehouse.root() + "/ser.db", location);
+        assertFalse(Files.exists(Path.of("spark-warehouse", "ser.db")), "nothing under the driver's ./spark-warehouse");
+        long registered = spark.sql("SELECT count(*) FROM ser.ser_metrics WHERE run_id = '" + DemoRun.RUN_ID + "'")
                 .first().getLong(0);
         assertEquals(runTable("tables/metrics").count(), registered);
-        assertEquals(List.of("run_id=" + DemoRun.RUN_ID), spark.sql("SHOW PARTITIONS default.ser_runs").collectAsList()
+        assertEquals(List.of("run_id=" + DemoRun.RUN_ID), spark.sql("SHOW PARTITIONS ser.ser_runs").collectAsList()
                 .stream().map(r -> r.getString(0)).toList());
+    }
+
+    private static boolean classPresent(String name) {
+        try {
+            Class.forName(name, false, PublishAndReportTest.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException e) {
+            return false;
+        }
     }
 }
