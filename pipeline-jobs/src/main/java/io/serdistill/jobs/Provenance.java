@@ -21,9 +21,15 @@ final class Provenance {
         return p;
     }
 
-    /** The launcher exports SER_GIT_COMMIT; "unknown" when run some other way. */
+    /**
+     * The launcher passes the commit as {@code -Dser.git.commit} in the driver's JVM options, which reach the driver
+     * in every master and deploy mode; embedded runs also export SER_GIT_COMMIT. "unknown" when run some other way.
+     */
     static String gitCommit() {
-        String c = System.getenv("SER_GIT_COMMIT");
-        return c == null || c.isBlank() ? System.getProperty("ser.git.commit", "unknown") : c;
+        String c = System.getProperty("ser.git.commit");
+        if (c == null || c.isBlank()) {
+            c = System.getenv("SER_GIT_COMMIT");
+        }
+        return c == null || c.isBlank() ? "unknown" : c;
     }
 }

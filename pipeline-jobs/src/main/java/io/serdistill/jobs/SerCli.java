@@ -7,7 +7,7 @@ import java.util.List;
 public final class SerCli {
     private SerCli() {}
 
-    public static void main(String[] args) {
+    public static void main(String[] args) throws org.apache.spark.SparkUserAppException {
         if (args.length == 0 || args[0].equals("-h") || args[0].equals("--help")) {
             System.out.println("usage: ser {manifest|extract|teachers|distill|evaluate|publish|pipeline} " + JobArgs.USAGE);
             System.exit(args.length == 0 ? 2 : 0);
@@ -21,6 +21,21 @@ public final class SerCli {
             System.err.println("ser: unknown stage '" + args[0] + "'; expected manifest, extract, teachers, distill, evaluate, publish or pipeline");
             System.exit(2);
         }
-        StageRunner.mainExit(stages, rest);
+        int code = StageRunner.run(stages, rest);
+        if (!inYarnClusterDriver()) {
+            System.exit(code);
+        }
+        // YARN's ApplicationMaster marks an application FAILED (exit code 16, "Shutdown hook called before final
+        // status was reported") when main calls System.exit, even System.exit(0): return, or throw the code.
+        if (code != 0) {
+            throw new org.apache.spark.SparkUserAppException(code);
+        }
+    }
+
+    /** The ApplicationMaster sets these system properties before it calls main in cluster deploy mode. */
+    static boolean inYarnClusterDriver() {
+        return "yarn".equals(System.getProperty("spark.master"))
+                && "cluster".equals(System.getProperty("spark.submit.deployMode"))
+                && System.getProperty("spark.yarn.app.id") != null;
     }
 }

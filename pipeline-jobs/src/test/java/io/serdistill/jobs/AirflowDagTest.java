@@ -1,6 +1,8 @@
 package io.serdistill.jobs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -15,7 +17,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * submit/airflow/ser_distill_dag.py read as text (no Airflow here): each task must submit what
- * {@code submit/ser --print-submit STAGE --set run.id={{ ds }}} prints for YARN cluster mode.
+ * {@code submit/ser --print-submit STAGE --set run.id={{ ds }}} prints in cluster deploy mode, on YARN and standalone,
+ * with and without GPUs.
  */
 class AirflowDagTest {
     static String dag;
@@ -78,41 +81,65 @@ class AirflowDagTest {
     @Test
     void everyTaskSubmitsWhatTheLauncherPrints() throws Exception {
         String jar = group("SER_JAR = os.environ.get\\(\"SER_JAR\", \"([^\"]+)\"\\)");
-        List<String> gpuArgs = strings(block("GPU_ARGS = [", "").split("]")[0]);
-        String gpus = gpuArgs.get(gpuArgs.indexOf("--set") + 1).replace("resources.gpu.per-task=", "");
+        String discovery = group("SER_GPU_DISCOVERY = os.environ.get\\(\"SER_GPU_DISCOVERY\", \"([^\"]+)\"\\)");
+        String memory = group("SER_EXECUTOR_MEMORY = os.environ.get\\(\"SER_EXECUTOR_MEMORY\", \"([^\"]+)\"\\)");
+        String overhead = group("SER_EXECUTOR_MEMORY_OVERHEAD = os.environ.get\\(\"SER_EXECUTOR_MEMORY_OVERHEAD\", \"([^\"]+)\"\\)");
+        String javaOptions = String.join(" ", strings(block("JAVA_OPTIONS = \" \".join([", "])")));
         // How the task builds its arguments and settings; the values come from the literals and STAGES.
-        assertTrue(dag.contains("application_args=[stage] + (GPU_ARGS if gpu else []) + [\"--conf\", \"application.conf\", "
-                + "\"--set\", \"run.id={{ ds }}\"],"));
-        assertTrue(dag.contains("conf={**COMMON_CONF, **(GPU_CONF if gpu else {})},"));
-        assertTrue(dag.contains("files=\",\".join([SER_CONF] + ([SER_GPU_DISCOVERY] if gpu else [])),"));
-        assertTrue(dag.contains("env_vars={\"SER_GIT_COMMIT\": SER_GIT_COMMIT}"), "the driver learns the commit");
+        assertTrue(dag.contains("gpu = trains and SER_GPUS_PER_TASK > 0"), "GPUs only when asked for");
+        assertTrue(dag.contains("SER_GPUS_PER_TASK = int(os.environ.get(\"SER_GPUS_PER_TASK\", \"0\"))"), "no GPUs by default");
+        assertTrue(dag.contains("GPU_ARGS = [\"--set\", \"resources.gpu.per-task=%d\" % SER_GPUS_PER_TASK,\n"
+                + "            \"--set\", \"resources.gpu.discovery-script=\" + SER_GPU_DISCOVERY]"));
+        assertTrue(dag.contains("application_args=[stage] + (GPU_ARGS if gpu else []) + CONF_ARGS + [\"--set\", \"run.id={{ ds }}\"],"));
+        assertTrue(dag.contains("CONF_ARGS = conf_args(SER_CONF)"));
+        // The same config passing as the launcher's in cluster deploy mode (Launcher.Submit.overlays decodes it).
+        assertTrue(dag.contains("return [\"--conf\", conf]"));
+        assertTrue(dag.contains("return [\"--conf-text\", conf, base64.b64encode(f.read()).decode(\"ascii\")]"));
+        assertTrue(dag.contains("conf={**COMMON_CONF, **WAIT_CONF, **(GPU_CONF if gpu else {})},"));
+        assertTrue(dag.contains("\"spark.driver.extraJavaOptions\": JAVA_OPTIONS + \" -Dser.git.commit=\" + SER_GIT_COMMIT,"),
+                "the driver learns the commit as the launcher passes it");
+        assertTrue(dag.contains("\"spark.executor.extraJavaOptions\": JAVA_OPTIONS,"));
+        assertTrue(dag.contains("\"spark.executor.memoryOverhead\": SER_EXECUTOR_MEMORY_OVERHEAD,"));
+        assertTrue(dag.contains("executor_memory=SER_EXECUTOR_MEMORY,"));
+        assertFalse(dag.contains("env_vars="), "the provider refuses env_vars for a standalone master in cluster mode");
+        assertFalse(dag.contains("files="), "nothing has to be shipped");
         assertTrue(dag.contains("deploy_mode=\"cluster\""));
-        assertTrue(group("SER_CONF = os.environ.get\\(\"SER_CONF\", \"([^\"]+)\"\\)").endsWith("/application.conf"));
 
-        Map<String, String> env = Map.of("SER_JAR", jar, "SER_MASTER", "yarn", "SER_DEPLOY_MODE", "cluster",
-                "SER_GPUS_PER_TASK", gpus, "SER_GIT_COMMIT", "abc123");
-        for (String[] row : stages()) {
-            String stage = row[1];
-            Launcher.Submit printed = Launcher.printSubmit(env, stage, "--set", "run.id={{ ds }}");
-            assertEquals(printed.jar(), jar, stage + ": application");
-            assertEquals(printed.option("--class"), group("java_class=\"([^\"]+)\""), stage + ": java_class");
-            boolean gpu = Boolean.parseBoolean(row[2].toLowerCase());
-            List<String> args = new ArrayList<>(List.of(stage));
-            if (gpu) {
-                args.addAll(gpuArgs);
+        for (String master : List.of("yarn", "spark://m:7077")) {
+            for (String gpus : List.of("0", "1")) {
+                Map<String, String> env = Map.of("SER_JAR", jar, "SER_MASTER", master, "SER_DEPLOY_MODE", "cluster",
+                        "SER_GPUS_PER_TASK", gpus, "SER_GPU_DISCOVERY", discovery, "SER_GIT_COMMIT", "abc123");
+                for (String[] row : stages()) {
+                    String stage = row[1];
+                    String what = master + " gpus=" + gpus + " " + stage;
+                    Launcher.Submit printed = Launcher.printSubmit(env, stage, "--set", "run.id={{ ds }}");
+                    assertEquals(printed.jar(), jar, what + ": application");
+                    assertEquals(printed.option("--class"), group("java_class=\"([^\"]+)\""), what + ": java_class");
+                    assertEquals(printed.option("--executor-memory"), memory, what + ": executor_memory");
+                    assertNull(printed.option("--files"), what + ": files");
+                    boolean gpu = Boolean.parseBoolean(row[2].toLowerCase()) && !gpus.equals("0");
+                    List<String> args = new ArrayList<>(List.of(stage));
+                    if (gpu) {
+                        args.addAll(List.of("--set", "resources.gpu.per-task=" + gpus, "--set", "resources.gpu.discovery-script=" + discovery));
+                    }
+                    // The DAG's SER_CONF is the site config, as conf/application.conf is the launcher's.
+                    args.addAll(List.of("--conf-text", Launcher.repoRoot().resolve("conf/application.conf").toString(),
+                            "--set", "run.id={{ ds }}"));
+                    assertEquals(printed.appArgsWithoutText(), args, what + ": application_args");
+                    Map<String, String> conf = new LinkedHashMap<>();
+                    conf.put("spark.driver.extraJavaOptions", javaOptions + " -Dser.git.commit=abc123");
+                    conf.put("spark.executor.extraJavaOptions", javaOptions);
+                    conf.put("spark.executor.memoryOverhead", overhead);
+                    conf.putAll(dict("WAIT_CONF"));
+                    if (gpu) {
+                        conf.putAll(dict("GPU_CONF"));
+                    }
+                    // The DAG does not know the connection's master, so it asks every cluster manager to wait.
+                    Map<String, String> launcherConf = new LinkedHashMap<>(printed.conf());
+                    conf.keySet().removeIf(k -> k.endsWith("waitAppCompletion") && !launcherConf.containsKey(k));
+                    assertEquals(new java.util.TreeMap<>(launcherConf), new java.util.TreeMap<>(conf), what + ": conf");
+                }
             }
-            args.addAll(List.of("--conf", "application.conf", "--set", "run.id={{ ds }}"));
-            assertEquals(printed.appArgs(), args, stage + ": application_args");
-            Map<String, String> conf = new LinkedHashMap<>(dict("COMMON_CONF"));
-            if (gpu) {
-                conf.putAll(dict("GPU_CONF"));
-            }
-            Map<String, String> launcherConf = new LinkedHashMap<>(printed.conf());
-            // The DAG passes the commit through env_vars, which the Spark provider turns into this setting.
-            assertEquals("abc123", launcherConf.remove("spark.yarn.appMasterEnv.SER_GIT_COMMIT"));
-            assertEquals(launcherConf, conf, stage + ": conf");
-            int shipped = printed.option("--files").split(",").length;
-            assertEquals(gpu ? 2 : 1, shipped, stage + ": files");
         }
     }
 }

@@ -23,6 +23,36 @@ final class Launcher {
             return options.stream().filter(o -> o.getKey().equals(name)).map(Map.Entry::getValue).findFirst().orElse(null);
         }
 
+        /**
+         * The config overlays the application arguments name, in order: a path or URI for {@code --conf}, and
+         * "NAME=TEXT" (decoded) for {@code --conf-text NAME BASE64}.
+         */
+        List<String> overlays() {
+            List<String> out = new ArrayList<>();
+            for (int i = 0; i < appArgs.size(); i++) {
+                if (appArgs.get(i).equals("--conf")) {
+                    out.add(appArgs.get(++i));
+                } else if (appArgs.get(i).equals("--conf-text")) {
+                    String name = appArgs.get(++i);
+                    out.add(name + "=" + new String(java.util.Base64.getDecoder().decode(appArgs.get(++i)), StandardCharsets.UTF_8));
+                }
+            }
+            return out;
+        }
+
+        /** The application arguments with each {@code --conf-text NAME BASE64} shortened to {@code --conf-text NAME}. */
+        List<String> appArgsWithoutText() {
+            List<String> out = new ArrayList<>();
+            for (int i = 0; i < appArgs.size(); i++) {
+                out.add(appArgs.get(i));
+                if (appArgs.get(i).equals("--conf-text")) {
+                    out.add(appArgs.get(++i));
+                    i++;
+                }
+            }
+            return out;
+        }
+
         /** The --conf settings as key → value. */
         Map<String, String> conf() {
             Map<String, String> conf = new LinkedHashMap<>();
@@ -52,7 +82,8 @@ final class Launcher {
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(repoRoot().toFile());
         // Only what the test sets: a developer's own SER_* settings must not leak in.
-        pb.environment().keySet().removeIf(k -> k.startsWith("SER_") || k.equals("SPARK_HOME") || k.equals("SPARK_SUBMIT"));
+        pb.environment().keySet().removeIf(k -> k.startsWith("SER_") || k.equals("SPARK_HOME") || k.equals("SPARK_SUBMIT")
+                || k.equals("SPARK_CONF_DIR"));
         pb.environment().putAll(env);
         Process p = pb.start();
         byte[] out = p.getInputStream().readAllBytes();
