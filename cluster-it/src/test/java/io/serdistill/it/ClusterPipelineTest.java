@@ -233,10 +233,6 @@ class ClusterPipelineTest {
         env.put("SER_DRIVER_MEMORY", "2g");
         env.put("SER_EXECUTOR_MEMORY", "2g");
         env.putAll(extraEnv);
-        String tmpConf = System.getProperty("ser.it.tmpSparkConf", "");
-        if (!tmpConf.isEmpty()) {
-            env.merge("SER_SPARK_CONF", tmpConf.replace(' ', '\n'), (a, b) -> a + "\n" + b);
-        }
         return Daemon.start("submit " + runId, cmd, env, root, cluster.work.resolve("logs/submit-" + runId + ".log"));
     }
 
