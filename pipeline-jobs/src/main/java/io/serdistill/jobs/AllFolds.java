@@ -104,13 +104,16 @@ final class AllFolds {
         for (int k = 0; k < folds; k++) {
             SerConfig foldCfg = foldConfig(cfg, experiment, k);
             RunLayout fold = RunLayout.of(foldCfg.outputRoot(), foldCfg.run().id(), conf);
+            Roster roster = Roster.of(foldCfg, fold);
             for (Row r : spark.read().parquet(fold.table("metrics"))
                     .filter("split = 'test' AND metric IN ('ua', 'wa') AND language <> 'all'")
                     .select("model", "method", "language", "metric", "value").collectAsList()) {
                 String model = r.getString(0);
                 String method = r.getString(1);
                 String language = r.getString(2);
-                if (ownLanguageOnly(method) && !model.endsWith("-" + language)) {
+                boolean elsewhere = roster.named(model).filter(m -> m.ownLanguageOnly() && !m.language().equals(language))
+                        .isPresent();
+                if (elsewhere) {
                     continue; // teachers and mono students count on their own language only
                 }
                 values.add(new FoldSummary.FoldValue(method, language, r.getString(3), k, r.getDouble(4)));
@@ -128,9 +131,5 @@ final class AllFolds {
         System.out.println();
         System.out.println(table);
         return table;
-    }
-
-    private static boolean ownLanguageOnly(String method) {
-        return method.equals(TeachersStage.METHOD) || method.endsWith("-mono");
     }
 }

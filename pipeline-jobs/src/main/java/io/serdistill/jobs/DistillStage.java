@@ -56,10 +56,9 @@ public final class DistillStage implements Stage {
         SerConfig cfg = ctx.config();
         LeakageCheck.run(ctx);
         List<String> teacherLanguages = cfg.input().languages();
-        List<ModelStore.Entry> entries = teacherLanguages.stream().map(l -> new ModelStore.Entry(
-                TeachersStage.modelName(l), TeachersStage.METHOD, ctx.layout().teacherModel(l))).toList();
+        Roster roster = Roster.of(cfg, ctx.layout());
         ModelKind kind = ctx.modelKind();
-        ModelStore teachers = ModelStore.load(entries, kind, ctx.hadoop());
+        ModelStore teachers = ModelStore.load(roster.teachers(), kind, ctx.hadoop());
         Broadcast<ModelStore> teachersB = ctx.spark().sparkContext().broadcast(teachers,
                 scala.reflect.ClassTag$.MODULE$.apply(ModelStore.class));
 
@@ -88,10 +87,11 @@ public final class DistillStage implements Stage {
                 .mapToPair(r -> new Tuple2<>(r.getString(0), new Tuple2<>(FeatureRows.example(r), "dev".equals(FeatureRows.split(r)))));
 
         List<String> teacherLangs = List.copyOf(teacherLanguages);
-        List<StudentPlan.Student> students = plan(cfg);
+        List<Roster.Model> students = roster.students();
         int inputLayers = ctx.inputLayers();
         List<TrainingTasks.Job> jobs = new ArrayList<>();
-        for (StudentPlan.Student st : students) {
+        for (Roster.Model model : students) {
+            StudentPlan.Student st = model.student();
             // Same seed for every student: the methods differ only in their data and targets.
             long seed = cfg.run().seed() + 7;
             TrainingOptions opts = st.distills()
@@ -99,10 +99,10 @@ public final class DistillStage implements Stage {
                             teacherLangs, seed)
                     : TrainingOptions.fineTuning(cfg.student(), seed);
             opts = opts.withInputLayers(inputLayers);
-            jobs.add(new TrainingTasks.Job(st.model(), st.method(), ctx.layout().studentModel(st.model()), kind, opts,
-                    Provenance.of(cfg, "student " + st.model() + " over teachers " + teacherLanguages)));
+            jobs.add(new TrainingTasks.Job(model.name(), model.method(), model.uri(), kind, opts,
+                    Provenance.of(cfg, "student " + model.name() + " over teachers " + teacherLanguages)));
         }
-        List<String> studentLanguages = students.stream().map(StudentPlan.Student::language).toList();
+        List<String> studentLanguages = students.stream().map(Roster.Model::language).toList();
         JavaPairRDD<Integer, TrainingTasks.Tagged> keyed = examples.join(logitsByUtt).flatMapToPair(kv -> {
             TrainingExample e = kv._2()._1()._1().withTeacherLogits(kv._2()._2());
             boolean dev = kv._2()._1()._2();
@@ -115,7 +115,7 @@ public final class DistillStage implements Stage {
             }
             return out.iterator();
         });
-        LOG.info("training {} students in parallel: {}", jobs.size(), students.stream().map(StudentPlan.Student::model).toList());
+        LOG.info("training {} students in parallel: {}", jobs.size(), students.stream().map(Roster.Model::name).toList());
         List<TrainingTasks.Outcome> outcomes = TrainingTasks.trainAll(jobs, keyed, ctx.hadoop(), ctx.gpus(), ctx.master(),
                 ctx.layout().staging("distill"));
         TrainingTasks.writeHistory(ctx.spark(), ctx.layout(), outcomes);
@@ -127,11 +127,4 @@ public final class DistillStage implements Stage {
         }
         return counts;
     }
-
-    /** The students the configured methods call for. */
-    static List<StudentPlan.Student> plan(SerConfig cfg) {
-        return StudentPlan.plan(cfg.distill().methods(), cfg.input().languages(), cfg.distill().alpha(),
-                cfg.distill().singleTeacherAlpha(), cfg.distill().beta());
-    }
-
 }

@@ -2,7 +2,6 @@ package io.serdistill.jobs;
 
 import io.serdistill.config.SerConfig;
 import io.serdistill.data.Emotion;
-import io.serdistill.distill.StudentPlan;
 import io.serdistill.eval.ClassificationReport;
 import io.serdistill.eval.ConfusionMatrix;
 import io.serdistill.train.ClassifierTrainer;
@@ -99,14 +98,8 @@ public final class EvaluateStage implements Stage {
     public Map<String, Object> run(StageContext ctx) throws Exception {
         SerConfig cfg = ctx.config();
         SparkSession spark = ctx.spark();
-        List<ModelStore.Entry> entries = new ArrayList<>();
-        for (String l : cfg.input().languages()) {
-            entries.add(new ModelStore.Entry(TeachersStage.modelName(l), TeachersStage.METHOD, ctx.layout().teacherModel(l)));
-        }
-        for (StudentPlan.Student st : DistillStage.plan(cfg)) {
-            entries.add(new ModelStore.Entry(st.model(), st.method(), ctx.layout().studentModel(st.model())));
-        }
-        ModelStore models = ModelStore.load(entries, ctx.modelKind(), ctx.hadoop());
+        Roster roster = Roster.of(cfg, ctx.layout());
+        ModelStore models = ModelStore.load(roster.models(), ctx.modelKind(), ctx.hadoop());
         Broadcast<ModelStore> modelsB = spark.sparkContext().broadcast(models,
                 scala.reflect.ClassTag$.MODULE$.apply(ModelStore.class));
         Dataset<Row> features = FeatureRows.select(spark.read().parquet(ctx.featuresPath())
@@ -144,14 +137,14 @@ public final class EvaluateStage implements Stage {
         write(spark, confusionRows, CONFUSION, ctx.layout().table("confusion"));
 
         String split = cfg.evaluateSplits().contains("test") ? "test" : cfg.evaluateSplits().get(0);
-        String table = SummaryTable.render(matrices, cfg.input().languages(), cfg.distill().methods(), split);
+        String table = SummaryTable.render(matrices, roster, cfg.input().languages(), cfg.distill().methods(), split);
         matrices.forEach((k, cm) -> {
             if (k.split().equals(split) && k.language().equals(ALL) && cm.total() > 0) {
                 LOG.info("{} on {}, all languages:\n{}", k.model(), split, ClassificationReport.ofEmotions(cm));
             }
         });
         RunLayout.writeText(ctx.layout().report("summary.txt"), table, ctx.hadoop().get());
-        int reportFiles = RunReport.write(ctx, split);
+        int reportFiles = RunReport.write(ctx, roster, split);
         System.out.println();
         System.out.println(table);
         LOG.info("metrics written to {}", ctx.layout().table("metrics"));

@@ -21,22 +21,19 @@ import org.apache.spark.sql.Row;
 record ModelStore(ModelKind kind, Map<String, String> methods, Map<String, String> uris, Map<String, byte[]> bytes,
                   HadoopConf hadoop) implements Serializable {
 
-    /** A model's name, method and file. */
-    record Entry(String model, String method, String uri) {}
-
-    static ModelStore load(List<Entry> entries, ModelKind kind, HadoopConf hadoop) throws IOException {
+    static ModelStore load(List<Roster.Model> entries, ModelKind kind, HadoopConf hadoop) throws IOException {
         Map<String, String> methods = new LinkedHashMap<>();
         Map<String, String> uris = new LinkedHashMap<>();
         Map<String, byte[]> bytes = new LinkedHashMap<>();
-        for (Entry e : entries) {
+        for (Roster.Model e : entries) {
             if (!RunLayout.exists(e.uri(), hadoop.get())) {
-                throw new IllegalStateException("model " + e.model() + " is missing at " + e.uri()
+                throw new IllegalStateException("model " + e.name() + " is missing at " + e.uri()
                         + "; run the stage that trains it first");
             }
-            methods.put(e.model(), e.method());
-            uris.put(e.model(), e.uri());
+            methods.put(e.name(), e.method());
+            uris.put(e.name(), e.uri());
             if (kind.broadcastsModels()) {
-                bytes.put(e.model(), RunLayout.readBytes(e.uri(), hadoop.get()));
+                bytes.put(e.name(), RunLayout.readBytes(e.uri(), hadoop.get()));
             }
         }
         return new ModelStore(kind, methods, uris, bytes, hadoop);

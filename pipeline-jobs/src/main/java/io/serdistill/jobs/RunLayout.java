@@ -72,9 +72,9 @@ public record RunLayout(String root) implements Serializable {
         return root + "/soft_targets";
     }
 
-    /** students/{method}[-{language}]/model.safetensors for model student-{method}[-{language}]. */
-    public String studentModel(String model) {
-        return root + "/students/" + model.substring(model.indexOf('-') + 1) + "/model.safetensors";
+    /** students/{method}[-{language}]/model.safetensors; {@code language} is null for a student of every language. */
+    public String studentModel(String method, String language) {
+        return root + "/students/" + method + (language == null ? "" : "-" + language) + "/model.safetensors";
     }
 
     public String table(String name) {

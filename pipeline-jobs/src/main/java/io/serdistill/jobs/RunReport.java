@@ -35,21 +35,13 @@ final class RunReport {
         return ("confusion_" + model + "_" + language + ".png").replaceAll("[^A-Za-z0-9._-]", "_");
     }
 
-    /** Models in report order: each language's teacher, then the students. */
-    static List<String> models(SerConfig cfg) {
-        List<String> models = new ArrayList<>();
-        cfg.input().languages().forEach(l -> models.add(TeachersStage.modelName(l)));
-        DistillStage.plan(cfg).forEach(s -> models.add(s.model()));
-        return models;
-    }
-
     /** Writes report/index.html and its charts for {@code split}; returns the number of files written. */
-    static int write(StageContext ctx, String split) throws IOException {
+    static int write(StageContext ctx, Roster roster, String split) throws IOException {
         SerConfig cfg = ctx.config();
         SparkSession spark = ctx.spark();
         Configuration conf = ctx.hadoop().get();
         RunLayout layout = ctx.layout();
-        List<String> models = models(cfg);
+        List<String> models = roster.names();
         List<String> languages = new ArrayList<>(cfg.input().languages());
         languages.add(EvaluateStage.ALL);
         int files = 0;

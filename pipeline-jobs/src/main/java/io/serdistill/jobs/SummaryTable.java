@@ -9,7 +9,7 @@ import java.util.Map;
 final class SummaryTable {
     private SummaryTable() {}
 
-    static String render(Map<EvaluateStage.Key, ConfusionMatrix> matrices, List<String> languages,
+    static String render(Map<EvaluateStage.Key, ConfusionMatrix> matrices, Roster roster, List<String> languages,
                          List<String> methods, String split) {
         StringBuilder sb = new StringBuilder();
         sb.append("UA / WA (%) on the ").append(split).append(" split, per language\n");
@@ -19,26 +19,24 @@ final class SummaryTable {
         }
         sb.append(String.format("  %-13s%n", "mean UA/WA"));
         // Teachers are shown on their own language only: that is the monolingual reference the student must match.
-        sb.append(row("teachers (own language)", languages, split, matrices, l -> TeachersStage.modelName(l),
-                TeachersStage.METHOD));
+        sb.append(row("teachers (own language)", languages, split, matrices, roster, Roster.TEACHER_METHOD));
         for (String m : methods) {
-            boolean mono = m.endsWith("-mono");
             // Mono students are shown on their own language, like the teachers.
-            sb.append(row(StudentPlan.modelName(m, null) + (mono ? " (own language)" : ""), languages, split, matrices,
-                    l -> StudentPlan.modelName(m, mono ? l : null), m));
+            sb.append(row(StudentPlan.modelName(m, null) + (roster.ownLanguageOnly(m) ? " (own language)" : ""),
+                    languages, split, matrices, roster, m));
         }
         return sb.toString();
     }
 
     private static String row(String label, List<String> languages, String split,
-                              Map<EvaluateStage.Key, ConfusionMatrix> matrices,
-                              java.util.function.Function<String, String> modelFor, String method) {
+                              Map<EvaluateStage.Key, ConfusionMatrix> matrices, Roster roster, String method) {
         StringBuilder sb = new StringBuilder(String.format("%-34s", label));
         double uaSum = 0;
         double waSum = 0;
         int n = 0;
         for (String l : languages) {
-            ConfusionMatrix cm = matrices.get(new EvaluateStage.Key(modelFor.apply(l), method, l, split));
+            String model = roster.reportedOn(method, l).map(Roster.Model::name).orElse(null);
+            ConfusionMatrix cm = model == null ? null : matrices.get(new EvaluateStage.Key(model, method, l, split));
             if (cm == null || cm.total() == 0) {
                 sb.append(String.format("  %-13s", "-"));
                 continue;

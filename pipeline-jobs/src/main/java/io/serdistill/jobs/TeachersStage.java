@@ -23,8 +23,6 @@ import static org.apache.spark.sql.functions.col;
  */
 public final class TeachersStage implements Stage {
     private static final Logger LOG = LoggerFactory.getLogger("ser.teachers");
-    public static final String METHOD = "ft-mono";
-
     public static void main(String[] args) {
         StageRunner.mainExit(List.of(new TeachersStage()), args);
     }
@@ -32,10 +30,6 @@ public final class TeachersStage implements Stage {
     @Override
     public String name() {
         return "teachers";
-    }
-
-    public static String modelName(String language) {
-        return "teacher-" + language;
     }
 
     @Override
@@ -57,17 +51,18 @@ public final class TeachersStage implements Stage {
         int inputLayers = ctx.inputLayers();
         ModelKind kind = ctx.modelKind();
         List<TrainingTasks.Job> jobs = new ArrayList<>();
-        for (int i = 0; i < languages.size(); i++) {
-            String lang = languages.get(i);
+        List<Roster.Model> teachers = Roster.of(cfg, ctx.layout()).teachers();
+        for (int i = 0; i < teachers.size(); i++) {
+            Roster.Model teacher = teachers.get(i);
             // alpha = 1: teachers are plain fine-tuning on their own language.
             TrainingOptions opts = TrainingOptions.fineTuning(cfg.teachers(), cfg.run().seed() + 1000L * (i + 1))
                     .withInputLayers(inputLayers);
-            jobs.add(new TrainingTasks.Job(modelName(lang), METHOD, ctx.layout().teacherModel(lang), kind, opts,
-                    Provenance.of(cfg, "teacher for " + lang)));
+            jobs.add(new TrainingTasks.Job(teacher.name(), teacher.method(), teacher.uri(), kind, opts,
+                    Provenance.of(cfg, "teacher for " + teacher.language())));
         }
         Map<String, Integer> index = new LinkedHashMap<>();
-        for (int i = 0; i < languages.size(); i++) {
-            index.put(languages.get(i), i);
+        for (int i = 0; i < teachers.size(); i++) {
+            index.put(teachers.get(i).language(), i);
         }
         JavaPairRDD<Integer, TrainingTasks.Tagged> keyed = features.javaRDD()
                 .filter(r -> index.containsKey(r.getString(1)))

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.serdistill.config.SerConfig;
 import io.serdistill.data.DemoCorpus;
-import io.serdistill.distill.StudentPlan;
 import io.serdistill.features.FloatBlob;
 import io.serdistill.model.wav2vec2.Wav2Vec2Config;
 import java.io.IOException;
@@ -90,13 +89,9 @@ final class FramePipelineChecks {
     /** Every teacher's and student's model file, by model name, in plan order; {@code methodOf} gets their methods. */
     static Map<String, Path> modelFiles(SerConfig cfg, RunLayout layout, Map<String, String> methodOf) {
         Map<String, Path> files = new LinkedHashMap<>();
-        for (String lang : cfg.input().languages()) {
-            files.put(TeachersStage.modelName(lang), Path.of(layout.teacherModel(lang)));
-            methodOf.put(TeachersStage.modelName(lang), TeachersStage.METHOD);
-        }
-        for (StudentPlan.Student st : DistillStage.plan(cfg)) {
-            files.put(st.model(), Path.of(layout.studentModel(st.model())));
-            methodOf.put(st.model(), st.method());
+        for (Roster.Model m : Roster.of(cfg, layout).models()) {
+            files.put(m.name(), Path.of(m.uri()));
+            methodOf.put(m.name(), m.method());
         }
         assertEquals(3 + 1 + 3 + 1, files.size(), "3 teachers, ft-multi, 3 kd-mono, mtkd-language");
         return files;
