@@ -42,10 +42,6 @@ public final class DistillStage implements Stage {
             .add("teacher", DataTypes.StringType, false)
             .add("logits", DataTypes.createArrayType(DataTypes.FloatType, false), false);
 
-    public static void main(String[] args) {
-        StageRunner.mainExit(List.of(new DistillStage()), args);
-    }
-
     @Override
     public String name() {
         return "distill";

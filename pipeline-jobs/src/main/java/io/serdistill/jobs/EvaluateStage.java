@@ -85,10 +85,6 @@ public final class EvaluateStage implements Stage {
         }
     }
 
-    public static void main(String[] args) {
-        StageRunner.mainExit(List.of(new EvaluateStage()), args);
-    }
-
     @Override
     public String name() {
         return "evaluate";

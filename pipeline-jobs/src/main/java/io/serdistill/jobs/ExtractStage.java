@@ -115,10 +115,6 @@ public final class ExtractStage implements Stage {
             .add("reason", DataTypes.StringType, true)
             .add("message", DataTypes.StringType, true);
 
-    public static void main(String[] args) {
-        StageRunner.mainExit(List.of(new ExtractStage()), args);
-    }
-
     @Override
     public String name() {
         return "extract";

@@ -29,10 +29,6 @@ import org.slf4j.LoggerFactory;
 public final class ManifestStage implements Stage {
     private static final Logger LOG = LoggerFactory.getLogger("ser.manifest");
 
-    public static void main(String[] args) {
-        StageRunner.mainExit(List.of(new ManifestStage()), args);
-    }
-
     @Override
     public String name() {
         return "manifest";

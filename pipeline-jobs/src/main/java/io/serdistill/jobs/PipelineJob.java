@@ -10,8 +10,4 @@ public final class PipelineJob {
         return List.of(new ManifestStage(), new ExtractStage(), new TeachersStage(), new DistillStage(), new EvaluateStage(),
                 new PublishStage());
     }
-
-    public static void main(String[] args) {
-        StageRunner.mainExit(stages(), args);
-    }
 }

@@ -59,10 +59,6 @@ public final class PublishStage implements Stage {
             .add("rejects", DataTypes.LongType, false)
             .add("run_dir", DataTypes.StringType, false);
 
-    public static void main(String[] args) {
-        StageRunner.mainExit(List.of(new PublishStage()), args);
-    }
-
     @Override
     public String name() {
         return "publish";

@@ -30,11 +30,6 @@ public final class StageRunner {
 
     private StageRunner() {}
 
-    /** Entry point for every stage main: runs and exits the JVM with the status. */
-    public static void mainExit(List<Stage> stages, String[] args) {
-        System.exit(run(stages, args));
-    }
-
     public static int run(List<Stage> stages, String[] args) {
         JobArgs jobArgs;
         SerConfig config;

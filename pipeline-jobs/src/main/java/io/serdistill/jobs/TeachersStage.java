@@ -23,9 +23,6 @@ import static org.apache.spark.sql.functions.col;
  */
 public final class TeachersStage implements Stage {
     private static final Logger LOG = LoggerFactory.getLogger("ser.teachers");
-    public static void main(String[] args) {
-        StageRunner.mainExit(List.of(new TeachersStage()), args);
-    }
 
     @Override
     public String name() {
