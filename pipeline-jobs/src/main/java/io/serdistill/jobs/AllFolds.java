@@ -67,7 +67,7 @@ final class AllFolds {
             rest = stages.subList(1, stages.size());
         }
         RunLayout firstLayout = RunLayout.of(first.outputRoot(), first.run().id(), conf);
-        int folds = Folds.Definition.fromJson(new String(RunLayout.readBytes(firstLayout.folds(), conf),
+        int folds = Folds.Definition.fromJson(new String(HadoopFiles.readBytes(firstLayout.folds(), conf),
                 StandardCharsets.UTF_8)).folds().size();
         int threads = cfg.folds().parallelism() == 0 ? folds : Math.min(folds, cfg.folds().parallelism());
         LOG.info("{} folds of {}, {} at a time: runs {}-fold0 … {}-fold{}", folds, cfg.folds().scheme(), threads,
@@ -127,7 +127,7 @@ final class AllFolds {
         }
         spark.createDataFrame(rows, TABLE6).coalesce(1).write().mode(SaveMode.Overwrite).parquet(experiment.root() + "/table6");
         String table = FoldSummary.render(cells, cfg.input().languages(), "ua", "wa");
-        RunLayout.writeText(experiment.report("table6.txt"), table, conf);
+        HadoopFiles.writeText(experiment.report("table6.txt"), table, conf);
         System.out.println();
         System.out.println(table);
         return table;

@@ -39,7 +39,7 @@ final class DemoInput {
         Path stamp = new Path(dir, STAMP_FILE);
         String wanted = options.toString();
         if (fs.isFile(manifest) && fs.isFile(stamp)
-                && new String(RunLayout.readBytes(stamp.toString(), conf), StandardCharsets.UTF_8).equals(wanted)) {
+                && new String(HadoopFiles.readBytes(stamp.toString(), conf), StandardCharsets.UTF_8).equals(wanted)) {
             LOG.info("demo corpus already at {} ({} utterances)", dir, options.size());
         } else {
             long t0 = System.nanoTime();
@@ -51,7 +51,7 @@ final class DemoInput {
                     o.write(bytes);
                 }
             });
-            RunLayout.writeText(stamp.toString(), wanted, conf);
+            HadoopFiles.writeText(stamp.toString(), wanted, conf);
             LOG.info("generated demo corpus: {} utterances, {} s of audio, splits {} at {} in {} s", s.utterances(),
                     String.format("%.0f", s.totalSeconds()), s.bySplit(), dir,
                     String.format("%.1f", (System.nanoTime() - t0) / 1e9));
@@ -68,7 +68,7 @@ final class DemoInput {
         if (readsCsv(cfg)) {
             Path csv = csvManifest(cfg, conf);
             identity.put("manifest", csv.toString());
-            identity.put("manifest_sha256", StageInputs.sha256(RunLayout.readBytes(csv.toString(), conf)));
+            identity.put("manifest_sha256", StageInputs.sha256(HadoopFiles.readBytes(csv.toString(), conf)));
         } else {
             identity.put("demo_dir", demoDir(cfg, conf).toString());
             identity.put("demo_options", demoOptions(cfg).toString());

@@ -114,7 +114,7 @@ public final class DistillStage implements Stage {
         LOG.info("training {} students in parallel: {}", jobs.size(), students.stream().map(Roster.Model::name).toList());
         List<TrainingTasks.Outcome> outcomes = TrainingTasks.trainAll(jobs, keyed, ctx.hadoop(), ctx.gpus(), ctx.master(),
                 ctx.layout().staging("distill"));
-        TrainingTasks.writeHistory(ctx.spark(), ctx.layout(), outcomes);
+        TrainingTasks.writeHistory(ctx.spark(), ctx.layout().table("training_history"), outcomes);
         Map<String, Object> counts = new LinkedHashMap<>();
         counts.put("soft_target_rows", softRows);
         for (TrainingTasks.Outcome o : outcomes) {

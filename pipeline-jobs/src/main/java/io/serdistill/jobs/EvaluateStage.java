@@ -32,7 +32,6 @@ import static org.apache.spark.sql.functions.col;
  */
 public final class EvaluateStage implements Stage {
     private static final Logger LOG = LoggerFactory.getLogger("ser.evaluate");
-    public static final String ALL = "all";
 
     static final StructType PREDICTIONS = new StructType()
             .add("model", DataTypes.StringType, false)
@@ -77,14 +76,6 @@ public final class EvaluateStage implements Stage {
             .add("predicted_emotion", DataTypes.StringType, false)
             .add("count", DataTypes.LongType, false);
 
-    /** Identifies one confusion matrix. */
-    record Key(String model, String method, String language, String split) implements Comparable<Key> {
-        @Override
-        public int compareTo(Key o) {
-            return toString().compareTo(o.toString());
-        }
-    }
-
     @Override
     public String name() {
         return "evaluate";
@@ -108,13 +99,13 @@ public final class EvaluateStage implements Stage {
         });
         spark.createDataFrame(predictions, PREDICTIONS).write().mode(SaveMode.Overwrite).parquet(ctx.layout().table("predictions"));
 
-        Map<Key, ConfusionMatrix> matrices = confusions(spark.read().parquet(ctx.layout().table("predictions")));
+        Map<MetricKey, ConfusionMatrix> matrices = confusions(spark.read().parquet(ctx.layout().table("predictions")));
         String runId = cfg.run().id();
         List<Row> metricRows = new ArrayList<>();
         List<Row> classRows = new ArrayList<>();
         List<Row> confusionRows = new ArrayList<>();
-        for (Map.Entry<Key, ConfusionMatrix> e : matrices.entrySet()) {
-            Key k = e.getKey();
+        for (Map.Entry<MetricKey, ConfusionMatrix> e : matrices.entrySet()) {
+            MetricKey k = e.getKey();
             ConfusionMatrix cm = e.getValue();
             metricRows.add(RowFactory.create(runId, k.model(), k.method(), k.language(), k.split(), "wa", cm.accuracy(), cm.total()));
             metricRows.add(RowFactory.create(runId, k.model(), k.method(), k.language(), k.split(), "ua", cm.unweightedRecall(), cm.total()));
@@ -135,11 +126,11 @@ public final class EvaluateStage implements Stage {
         String split = cfg.evaluateSplits().contains("test") ? "test" : cfg.evaluateSplits().get(0);
         String table = SummaryTable.render(matrices, roster, cfg.input().languages(), cfg.distill().methods(), split);
         matrices.forEach((k, cm) -> {
-            if (k.split().equals(split) && k.language().equals(ALL) && cm.total() > 0) {
+            if (k.split().equals(split) && k.language().equals(Tables.ALL_LANGUAGES) && cm.total() > 0) {
                 LOG.info("{} on {}, all languages:\n{}", k.model(), split, ClassificationReport.ofEmotions(cm));
             }
         });
-        RunLayout.writeText(ctx.layout().report("summary.txt"), table, ctx.hadoop().get());
+        HadoopFiles.writeText(ctx.layout().report("summary.txt"), table, ctx.hadoop().get());
         int reportFiles = RunReport.write(ctx, roster, split);
         System.out.println();
         System.out.println(table);
@@ -157,16 +148,16 @@ public final class EvaluateStage implements Stage {
     }
 
     /** Confusion matrices per model × language × split, plus language "all", from grouped prediction counts. */
-    static Map<Key, ConfusionMatrix> confusions(Dataset<Row> predictions) {
-        Map<Key, long[][]> counts = new TreeMap<>();
+    static Map<MetricKey, ConfusionMatrix> confusions(Dataset<Row> predictions) {
+        Map<MetricKey, long[][]> counts = new TreeMap<>();
         for (Row r : predictions.groupBy("model", "method", "language", "split", "label", "predicted").count().collectAsList()) {
-            for (String lang : List.of(r.getString(2), ALL)) {
-                long[][] m = counts.computeIfAbsent(new Key(r.getString(0), r.getString(1), lang, r.getString(3)),
+            for (String lang : List.of(r.getString(2), Tables.ALL_LANGUAGES)) {
+                long[][] m = counts.computeIfAbsent(new MetricKey(r.getString(0), r.getString(1), lang, r.getString(3)),
                         k -> new long[Emotion.COUNT][Emotion.COUNT]);
                 m[r.getInt(4)][r.getInt(5)] += r.getLong(6);
             }
         }
-        Map<Key, ConfusionMatrix> out = new TreeMap<>();
+        Map<MetricKey, ConfusionMatrix> out = new TreeMap<>();
         counts.forEach((k, v) -> out.put(k, ConfusionMatrix.ofCounts(v)));
         return out;
     }

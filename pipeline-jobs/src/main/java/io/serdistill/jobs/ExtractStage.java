@@ -179,10 +179,10 @@ public final class ExtractStage implements Stage {
             String statsUri = ctx.layout().featureStats(cfg.features().table());
             if (twoPasses) {
                 GlobalStats stats = trainStats(features, settings.melBins());
-                RunLayout.writeText(statsUri, statsJson(stats, cfg.features().normalizeVariance()), hadoop.get());
+                HadoopFiles.writeText(statsUri, statsJson(stats, cfg.features().normalizeVariance()), hadoop.get());
                 features = normalized(spark, features, stats.toNormalizer(cfg.features().normalizeVariance()));
                 LOG.info("global CMVN from {} train frames, stored in {}", stats.count(), statsUri);
-            } else if (RunLayout.exists(statsUri, hadoop.get())) {
+            } else if (HadoopFiles.exists(statsUri, hadoop.get())) {
                 // Left by an earlier run with normalize = global: it no longer describes these features.
                 new org.apache.hadoop.fs.Path(statsUri).getFileSystem(hadoop.get())
                         .delete(new org.apache.hadoop.fs.Path(statsUri), false);
@@ -349,7 +349,7 @@ public final class ExtractStage implements Stage {
         try {
             byte[] bytes;
             try {
-                bytes = RunLayout.readBytes(path, conf);
+                bytes = HadoopFiles.readBytes(path, conf);
             } catch (FileNotFoundException e) {
                 return reject(m, RejectReason.MISSING_FILE, "file not found: " + path);
             } catch (IOException e) {

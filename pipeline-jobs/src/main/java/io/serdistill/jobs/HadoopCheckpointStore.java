@@ -39,12 +39,12 @@ final class HadoopCheckpointStore implements CheckpointStore {
     public Optional<byte[]> latest() throws IOException {
         FileStatus[] all = checkpoints();
         return all.length == 0 ? Optional.empty()
-                : Optional.of(RunLayout.readBytes(all[all.length - 1].getPath().toString(), conf));
+                : Optional.of(HadoopFiles.readBytes(all[all.length - 1].getPath().toString(), conf));
     }
 
     @Override
     public void save(int epoch, byte[] checkpoint) throws IOException {
-        RunLayout.writeBytes(new Path(dir, String.format("epoch-%04d.safetensors", epoch)).toString(), checkpoint, conf);
+        HadoopFiles.writeBytes(new Path(dir, String.format("epoch-%04d.safetensors", epoch)).toString(), checkpoint, conf);
         FileStatus[] all = checkpoints();
         FileSystem fs = dir.getFileSystem(conf);
         for (int i = 0; i < all.length - KEEP; i++) {

@@ -74,7 +74,7 @@ final class HadoopCorpusFiles implements CorpusFiles {
 
     @Override
     public String readText(String relative) throws IOException {
-        return new String(RunLayout.readBytes(uri(relative), conf), StandardCharsets.UTF_8);
+        return new String(HadoopFiles.readBytes(uri(relative), conf), StandardCharsets.UTF_8);
     }
 
     @Override

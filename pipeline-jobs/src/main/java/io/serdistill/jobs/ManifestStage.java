@@ -61,7 +61,7 @@ public final class ManifestStage implements Stage {
             CorpusAdapter adapter = CorpusAdapter.of(corpus.kind(), corpus.labelMap(), corpus.labelToken());
             CorpusScan scan = adapter.scan(new HadoopCorpusFiles(corpus.root(), conf));
             csvUri = ctx.layout().corpusManifest();
-            RunLayout.writeText(csvUri, scan.toCsv(), conf);
+            HadoopFiles.writeText(csvUri, scan.toCsv(), conf);
             rejects.addAll(scan.rejects());
             corpusRejected = scan.rejects().size();
             LOG.info("{} corpus at {}: {} audio files seen, {} kept, {} rejected; manifest written to {}",
@@ -71,7 +71,7 @@ public final class ManifestStage implements Stage {
         } else {
             csvUri = DemoInput.manifestUri(cfg, conf);
         }
-        String csv = new String(RunLayout.readBytes(csvUri, conf), StandardCharsets.UTF_8);
+        String csv = new String(HadoopFiles.readBytes(csvUri, conf), StandardCharsets.UTF_8);
         ManifestParser.Result parsed = new ManifestParser(cfg.input().languages(), cfg.input().labelMap(), computedFolds)
                 .parse(csv, csvUri);
         rejects.addAll(parsed.rejects());
@@ -84,7 +84,7 @@ public final class ManifestStage implements Stage {
         }
         Folds.Definition folds = Folds.define(parsed.entries(), foldSpec.scheme(), foldSpec.k(), foldSpec.devSpeakers(),
                 foldSpec.fold(), cfg.run().seed());
-        RunLayout.writeText(ctx.layout().folds(), folds.toJson(), conf);
+        HadoopFiles.writeText(ctx.layout().folds(), folds.toJson(), conf);
         List<ManifestEntry> entries = Folds.assign(parsed.entries(), folds.selectedFold());
 
         List<Row> rows = entries.stream().map(ManifestStage::row).toList();

@@ -47,7 +47,7 @@ final class MetricIntervals {
      */
     static Dataset<Row> of(Dataset<Row> predictions, int resamples, long seed) {
         Dataset<Row> p = predictions.select("model", "method", "language", "split", "label", "predicted");
-        Dataset<Row> pooled = p.unionByName(p.withColumn("language", lit(EvaluateStage.ALL)));
+        Dataset<Row> pooled = p.unionByName(p.withColumn("language", lit(Tables.ALL_LANGUAGES)));
         // One list of (label, predicted) pairs keeps each utterance's two values together; sorted, so the same
         // predictions give the same intervals whatever order the shuffle delivered them in.
         JavaRDD<Row> rows = pooled.groupBy("model", "method", "language", "split")

@@ -26,14 +26,14 @@ record ModelStore(ModelKind kind, Map<String, String> methods, Map<String, Strin
         Map<String, String> uris = new LinkedHashMap<>();
         Map<String, byte[]> bytes = new LinkedHashMap<>();
         for (Roster.Model e : entries) {
-            if (!RunLayout.exists(e.uri(), hadoop.get())) {
+            if (!HadoopFiles.exists(e.uri(), hadoop.get())) {
                 throw new IllegalStateException("model " + e.name() + " is missing at " + e.uri()
                         + "; run the stage that trains it first");
             }
             methods.put(e.name(), e.method());
             uris.put(e.name(), e.uri());
             if (kind.broadcastsModels()) {
-                bytes.put(e.name(), RunLayout.readBytes(e.uri(), hadoop.get()));
+                bytes.put(e.name(), HadoopFiles.readBytes(e.uri(), hadoop.get()));
             }
         }
         return new ModelStore(kind, methods, uris, bytes, hadoop);
@@ -73,7 +73,7 @@ record ModelStore(ModelKind kind, Map<String, String> methods, Map<String, Strin
 
     /** A fresh instance of model {@code name} for the calling task. */
     ModelKind.Scorer instantiate(String name) throws IOException {
-        byte[] b = bytes.containsKey(name) ? bytes.get(name) : RunLayout.readBytes(uris.get(name), hadoop.get());
+        byte[] b = bytes.containsKey(name) ? bytes.get(name) : HadoopFiles.readBytes(uris.get(name), hadoop.get());
         return kind.load(b, name);
     }
 }

@@ -96,6 +96,12 @@ public final class PublishStage implements Stage {
         return counts;
     }
 
+    /** Registering tables in the catalog needs a session with Hive support. */
+    @Override
+    public void checkSession(SparkSession spark, SerConfig config) {
+        Sparks.requireHiveCatalogWhenRegistering(spark, config);
+    }
+
     /**
      * Where and how results are published: warehouse.* is left out of the config hash (it changes no result of the
      * other stages), so this stage's marker records it, and a new warehouse root, catalog registration, database
@@ -128,7 +134,7 @@ public final class PublishStage implements Stage {
             corpus.add(RowFactory.create(r.getString(0), r.getString(1), r.getLong(2)));
             utterances += r.getLong(2);
         }
-        long rejects = RunLayout.exists(ctx.layout().rejects(), conf) ? read(ctx.spark(), ctx.layout().rejects()).count() : 0;
+        long rejects = HadoopFiles.exists(ctx.layout().rejects(), conf) ? read(ctx.spark(), ctx.layout().rejects()).count() : 0;
         Row run = RowFactory.create(span[0] == null ? null : Timestamp.from(span[0]),
                 span[1] == null ? null : Timestamp.from(span[1]), Timestamp.from(Instant.now()), Provenance.gitCommit(),
                 cfg.hash(), cfg.toJson(), cfg.run().seed(), cfg.input().languages(), cfg.distill().methods(), corpus,
@@ -144,7 +150,7 @@ public final class PublishStage implements Stage {
         Instant finished = null;
         if (fs.exists(dir)) {
             for (FileStatus s : fs.listStatus(dir, p -> p.getName().endsWith(".json"))) {
-                JsonNode m = Json.object(new String(RunLayout.readBytes(s.getPath().toString(), conf),
+                JsonNode m = Json.object(new String(HadoopFiles.readBytes(s.getPath().toString(), conf),
                         StandardCharsets.UTF_8));
                 Instant a = Instant.parse(m.path("started").asText());
                 Instant b = Instant.parse(m.path("finished").asText());
@@ -182,7 +188,7 @@ public final class PublishStage implements Stage {
 
     /** rejects/stage=…/ flattened; an empty table when the run rejected nothing. */
     private static Dataset<Row> rejects(StageContext ctx) throws IOException {
-        if (!RunLayout.exists(ctx.layout().rejects(), ctx.hadoop().get())) {
+        if (!HadoopFiles.exists(ctx.layout().rejects(), ctx.hadoop().get())) {
             return ctx.spark().createDataFrame(List.of(), Tables.REJECTS.add("stage", DataTypes.StringType, false));
         }
         return read(ctx.spark(), ctx.layout().rejects())

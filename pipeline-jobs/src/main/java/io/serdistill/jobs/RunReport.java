@@ -43,7 +43,7 @@ final class RunReport {
         RunLayout layout = ctx.layout();
         List<String> models = roster.names();
         List<String> languages = new ArrayList<>(cfg.input().languages());
-        languages.add(EvaluateStage.ALL);
+        languages.add(Tables.ALL_LANGUAGES);
         int files = 0;
 
         Map<String, Map<String, Map<String, Double>>> byMetric = new LinkedHashMap<>();
@@ -110,8 +110,8 @@ final class RunReport {
         }
         grid.append("</table>\n");
 
-        String summary = RunLayout.exists(layout.report("summary.txt"), conf)
-                ? new String(RunLayout.readBytes(layout.report("summary.txt"), conf), StandardCharsets.UTF_8) : "";
+        String summary = HadoopFiles.exists(layout.report("summary.txt"), conf)
+                ? new String(HadoopFiles.readBytes(layout.report("summary.txt"), conf), StandardCharsets.UTF_8) : "";
         StringBuilder page = new StringBuilder();
         page.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>ser-distill run ")
                 .append(html(cfg.run().id())).append("</title>\n<style>body{font-family:sans-serif;margin:2em;max-width:1900px}"
@@ -132,7 +132,7 @@ final class RunReport {
                 .append("<p>Rows: true emotion; columns: predicted. Colour: share of the row; text: utterances.</p>\n")
                 .append(grid)
                 .append("</body>\n</html>\n");
-        RunLayout.writeText(layout.report("index.html"), page.toString(), conf);
+        HadoopFiles.writeText(layout.report("index.html"), page.toString(), conf);
         return files + 1;
     }
 
@@ -144,7 +144,7 @@ final class RunReport {
     }
 
     private static void write(String uri, byte[] png, Configuration conf) throws IOException {
-        RunLayout.writeBytes(uri, png, conf);
+        HadoopFiles.writeBytes(uri, png, conf);
     }
 
     private static String img(String file, String alt, int width, int height) {

@@ -1,6 +1,8 @@
 package io.serdistill.jobs;
 
+import io.serdistill.config.SerConfig;
 import java.util.Map;
+import org.apache.spark.sql.SparkSession;
 
 /** One pipeline stage: a thin Spark shell over pipeline-core code. */
 public interface Stage {
@@ -18,4 +20,10 @@ public interface Stage {
     default Map<String, String> inputIdentity(StageContext ctx) throws Exception {
         return Map.of();
     }
+
+    /**
+     * Fails before any stage of the run starts when the session cannot serve this stage (e.g. no Hive catalog for
+     * a stage that registers tables), so a long run does not fail at its end. Most stages need nothing: no check.
+     */
+    default void checkSession(SparkSession spark, SerConfig config) {}
 }

@@ -57,8 +57,8 @@ public final class StageRunner {
     /** Runs the stages in an existing session (tests and the pipeline use this). */
     public static List<StageTiming> run(SparkSession spark, SerConfig config, List<Stage> stages, boolean force)
             throws Exception {
-        if (stages.stream().anyMatch(s -> s instanceof PublishStage)) {
-            Sparks.requireHiveCatalogWhenRegistering(spark, config);
+        for (Stage stage : stages) {
+            stage.checkSession(spark, config);
         }
         if (config.folds().all()) {
             return AllFolds.run(spark, config, stages, force);
@@ -115,7 +115,7 @@ public final class StageRunner {
         String marker = layout.stageMarker(previous);
         String fingerprint = StageInputs.NO_MARKER;
         try {
-            if (RunLayout.exists(marker, conf)) {
+            if (HadoopFiles.exists(marker, conf)) {
                 String recorded = readMarker(marker, conf).fingerprint();
                 fingerprint = recorded == null ? StageInputs.NO_MARKER : recorded;
             }
@@ -128,7 +128,7 @@ public final class StageRunner {
     /** Empty when the marker records these inputs; otherwise why the stage must run. */
     private static Optional<String> changedSince(String marker, StageInputs inputs, Configuration conf) {
         try {
-            if (!RunLayout.exists(marker, conf)) {
+            if (!HadoopFiles.exists(marker, conf)) {
                 return Optional.of("no marker yet");
             }
             return inputs.changedSince(readMarker(marker, conf));
@@ -140,7 +140,7 @@ public final class StageRunner {
 
     @SuppressWarnings("unchecked")
     private static StageInputs.Recorded readMarker(String marker, Configuration conf) throws java.io.IOException {
-        Map<String, Object> json = Json.read(new String(RunLayout.readBytes(marker, conf), StandardCharsets.UTF_8),
+        Map<String, Object> json = Json.read(new String(HadoopFiles.readBytes(marker, conf), StandardCharsets.UTF_8),
                 new TypeReference<Map<String, Object>>() {}, marker);
         StageInputs recorded = new StageInputs((String) json.get("config_hash"),
                 (Map<String, String>) json.getOrDefault("input", Map.of()),
@@ -162,6 +162,6 @@ public final class StageRunner {
         json.put("finished", Instant.now().toString());
         json.put("seconds", seconds);
         json.put("counts", counts);
-        RunLayout.writeText(marker, Json.pretty(json), conf);
+        HadoopFiles.writeText(marker, Json.pretty(json), conf);
     }
 }

@@ -9,7 +9,7 @@ import java.util.Map;
 final class SummaryTable {
     private SummaryTable() {}
 
-    static String render(Map<EvaluateStage.Key, ConfusionMatrix> matrices, Roster roster, List<String> languages,
+    static String render(Map<MetricKey, ConfusionMatrix> matrices, Roster roster, List<String> languages,
                          List<String> methods, String split) {
         StringBuilder sb = new StringBuilder();
         sb.append("UA / WA (%) on the ").append(split).append(" split, per language\n");
@@ -29,14 +29,14 @@ final class SummaryTable {
     }
 
     private static String row(String label, List<String> languages, String split,
-                              Map<EvaluateStage.Key, ConfusionMatrix> matrices, Roster roster, String method) {
+                              Map<MetricKey, ConfusionMatrix> matrices, Roster roster, String method) {
         StringBuilder sb = new StringBuilder(String.format("%-34s", label));
         double uaSum = 0;
         double waSum = 0;
         int n = 0;
         for (String l : languages) {
             String model = roster.reportedOn(method, l).map(Roster.Model::name).orElse(null);
-            ConfusionMatrix cm = model == null ? null : matrices.get(new EvaluateStage.Key(model, method, l, split));
+            ConfusionMatrix cm = model == null ? null : matrices.get(new MetricKey(model, method, l, split));
             if (cm == null || cm.total() == 0) {
                 sb.append(String.format("  %-13s", "-"));
                 continue;

@@ -14,6 +14,9 @@ import org.apache.spark.sql.types.StructType;
 public final class Tables {
     private Tables() {}
 
+    /** The language of tables/metrics rows (and confusion matrices) that pool every language. */
+    public static final String ALL_LANGUAGES = "all";
+
     public static final StructType MANIFEST = new StructType()
             .add("utt_id", DataTypes.StringType, false)
             .add("row", DataTypes.LongType, false)

@@ -68,7 +68,7 @@ public final class TeachersStage implements Stage {
         LOG.info("training {} teachers in parallel ({} tasks): train utterances {}", jobs.size(), jobs.size(), trainCounts);
         List<TrainingTasks.Outcome> outcomes = TrainingTasks.trainAll(jobs, keyed, ctx.hadoop(), ctx.gpus(), ctx.master(),
                 ctx.layout().staging("teachers"));
-        TrainingTasks.writeHistory(ctx.spark(), ctx.layout(), outcomes);
+        TrainingTasks.writeHistory(ctx.spark(), ctx.layout().table("training_history"), outcomes);
         Map<String, Object> counts = new LinkedHashMap<>();
         for (TrainingTasks.Outcome o : outcomes) {
             counts.put(o.model(), Map.of("train", o.trainCount(), "dev", o.devCount(), "best_epoch", o.bestEpoch(),

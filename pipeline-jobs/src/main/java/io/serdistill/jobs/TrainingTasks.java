@@ -139,7 +139,7 @@ final class TrainingTasks {
         provenance.put("ser.method", job.method());
         provenance.put("ser.train_utterances", Integer.toString(train.size()));
         provenance.put("ser.best_epoch", Integer.toString(trained.bestEpoch()));
-        RunLayout.writeBytes(job.modelUri(), trained.file().toSafeTensors(provenance), hadoop.get());
+        HadoopFiles.writeBytes(job.modelUri(), trained.file().toSafeTensors(provenance), hadoop.get());
         checkpoints.clear();
         double seconds = (System.nanoTime() - t0) / 1e9;
         LOG.info("{}: done in {} s, best epoch {} of {}", job.model(), String.format("%.1f", seconds),
@@ -148,8 +148,8 @@ final class TrainingTasks {
                 trained.history());
     }
 
-    /** Overwrites each model's partition of tables/training_history. */
-    static void writeHistory(SparkSession spark, RunLayout layout, List<Outcome> outcomes) {
+    /** Overwrites each model's partition of the training history table ({@code historyTable}/model=…/). */
+    static void writeHistory(SparkSession spark, String historyTable, List<Outcome> outcomes) {
         for (Outcome o : outcomes) {
             List<Row> rows = new ArrayList<>();
             for (EpochRecord e : o.history()) {
@@ -158,7 +158,7 @@ final class TrainingTasks {
             }
             spark.createDataFrame(rows, HISTORY).drop("model").coalesce(1).write()
                     .mode(org.apache.spark.sql.SaveMode.Overwrite)
-                    .parquet(layout.table("training_history") + "/model=" + o.model());
+                    .parquet(historyTable + "/model=" + o.model());
         }
     }
 

@@ -117,7 +117,7 @@ final class FramePipelineChecks {
             for (String lang : cfg.input().languages()) {
                 assertTrue(scored.contains(model + "/" + methodOf.get(model) + "/" + lang), model + " on " + lang + ": " + scored);
             }
-            assertTrue(scored.contains(model + "/" + methodOf.get(model) + "/" + EvaluateStage.ALL), model + ": " + scored);
+            assertTrue(scored.contains(model + "/" + methodOf.get(model) + "/" + Tables.ALL_LANGUAGES), model + ": " + scored);
         }
 
         List<StageRunner.StageTiming> again = StageRunner.run(spark, cfg, PipelineJob.stages().subList(0, 5), false);
