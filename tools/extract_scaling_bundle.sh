@@ -50,11 +50,11 @@ cp="\$here/app/jobs-test:\$here/app/jobs:\$here/app/core:\$(ls "\$work"/jars/*.j
 export OMP_NUM_THREADS=1
 java="\$work/jre/bin/java -Xmx16g $opens -cp \$cp"
 echo "== A: all cores visible"
-\$java -Dextract.bench.masters='local[1],local[2],local[4]' io.serdistill.jobs.ExtractBench "\$utt" 3 "\$work/a" 2 2>&1 | grep -E 'run [0-9]|speed-up|corpus|Exception'
+\$java -Dextract.bench.masters='local[1],local[2],local[4]' io.serdistill.jobs.stages.ExtractBench "\$utt" 3 "\$work/a" 2 2>&1 | grep -E 'run [0-9]|speed-up|corpus|Exception'
 sib=\$(cat /sys/devices/system/cpu/cpu0/topology/thread_siblings_list)
 c2=\$(for c in \$(seq 1 \$((\$(getconf _NPROCESSORS_ONLN) - 1))); do case ",\$sib," in *",\$c,"*) ;; *) echo \$c; break;; esac; done)
 echo "== B: pinned to CPUs 0,\$c2"
-taskset -c "0,\$c2" \$java io.serdistill.jobs.ExtractBench "\$utt" 3 "\$work/b" 2 2>&1 | grep -E 'run [0-9]|speed-up|corpus|Exception'
+taskset -c "0,\$c2" \$java io.serdistill.jobs.stages.ExtractBench "\$utt" 3 "\$work/b" 2 2>&1 | grep -E 'run [0-9]|speed-up|corpus|Exception'
 RUN
 chmod +x "$out/run.sh"
 du -sh "$out"/*

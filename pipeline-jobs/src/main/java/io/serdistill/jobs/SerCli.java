@@ -1,5 +1,7 @@
 package io.serdistill.jobs;
 
+import io.serdistill.jobs.run.JobArgs;
+import io.serdistill.jobs.run.Stage;
 import java.util.Arrays;
 import java.util.List;
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.serdistill.jobs.run.Stage;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

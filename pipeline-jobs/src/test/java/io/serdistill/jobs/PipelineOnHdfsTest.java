@@ -6,6 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.serdistill.config.SerConfig;
 import io.serdistill.data.DemoCorpus;
+import io.serdistill.jobs.run.Stage;
+import io.serdistill.jobs.stages.EvaluateStage;
+import io.serdistill.jobs.stages.ExtractStage;
+import io.serdistill.jobs.stages.ManifestStage;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -7,6 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import io.serdistill.config.ConfigError;
+import io.serdistill.jobs.report.ReportCharts;
+import io.serdistill.jobs.report.RunReport;
+import io.serdistill.jobs.run.Provenance;
+import io.serdistill.jobs.run.Warehouse;
+import io.serdistill.jobs.spark.Sparks;
+import io.serdistill.jobs.stages.ManifestStage;
+import io.serdistill.jobs.stages.PublishStage;
 import io.serdistill.json.Json;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.serdistill.config.ConfigError;
 import io.serdistill.config.SerConfig;
 import io.serdistill.data.DemoCorpus;
+import io.serdistill.jobs.run.StageInputs;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

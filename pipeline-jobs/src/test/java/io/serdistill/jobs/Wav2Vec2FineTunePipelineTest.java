@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.serdistill.config.SerConfig;
+import io.serdistill.jobs.run.RunLayout;
 import io.serdistill.model.SafeTensors;
 import io.serdistill.model.wav2vec2.Wav2Vec2Config;
 import io.serdistill.model.wav2vec2.Wav2Vec2FineTuneModel;

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.serdistill.config.SerConfig;
+import io.serdistill.jobs.run.RunLayout;
 import io.serdistill.model.SafeTensors;
 import io.serdistill.model.wav2vec2.FrameHeadClassifier;
 import io.serdistill.model.wav2vec2.HeadSpec;

@@ -1,0 +1,92 @@
+package io.serdistill.jobs.run;
+
+import java.io.IOException;
+import java.io.Serializable;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * Where a run's data lives: one directory under the output root, on any Hadoop FileSystem.
+ * <pre>
+ * {root}/{run}/manifest/                      validated manifest (Parquet)
+ *             rejects/stage={manifest|extract}/  unusable rows with reason codes
+ *             features/{kind}/language=…/split=…/
+ *             features/{kind}_stats.json       train-split frame mean/variance (ser.features.normalize = global)
+ *             corpus/manifest.csv             manifest written by a corpus adapter (ser.input.corpus.kind)
+ *             folds.json                      every fold of ser.folds.scheme and the one this run holds out
+ *             teachers/{language}/model.safetensors
+ *             soft_targets/                   teacher logits per (utterance, teacher)
+ *             students/{method}[-{language}]/model.safetensors
+ *             tables/{metrics,class_metrics,confusion,predictions,training_history}/
+ *             report/summary.txt
+ *             _stages/{stage}.json            completion markers
+ * </pre>
+ */
+public record RunLayout(String root) implements Serializable {
+
+    /** Resolves {@code outputRoot} (a URI or local path) and the run id to a fully qualified directory. */
+    public static RunLayout of(String outputRoot, String runId, Configuration conf) throws IOException {
+        Path base = new Path(outputRoot);
+        FileSystem fs = base.getFileSystem(conf);
+        return new RunLayout(fs.makeQualified(new Path(base, runId)).toString());
+    }
+
+    public String manifest() {
+        return root + "/manifest";
+    }
+
+    public String rejects() {
+        return root + "/rejects";
+    }
+
+    public String rejects(String stage) {
+        return rejects() + "/stage=" + stage;
+    }
+
+    public String features(String kind) {
+        return root + "/features/" + kind;
+    }
+
+    public String featureStats(String kind) {
+        return root + "/features/" + kind + "_stats.json";
+    }
+
+    public String corpusManifest() {
+        return root + "/corpus/manifest.csv";
+    }
+
+    public String folds() {
+        return root + "/folds.json";
+    }
+
+    public String teacherModel(String language) {
+        return root + "/teachers/" + language + "/model.safetensors";
+    }
+
+    public String softTargets() {
+        return root + "/soft_targets";
+    }
+
+    /** students/{method}[-{language}]/model.safetensors; {@code language} is null for a student of every language. */
+    public String studentModel(String method, String language) {
+        return root + "/students/" + method + (language == null ? "" : "-" + language) + "/model.safetensors";
+    }
+
+    public String table(String name) {
+        return root + "/tables/" + name;
+    }
+
+    public String report(String file) {
+        return root + "/report/" + file;
+    }
+
+    /** Scratch space of a running stage (training sets between the jobs that build and use them); deleted after it. */
+    public String staging(String stage) {
+        return root + "/_staging/" + stage;
+    }
+
+    public String stageMarker(String stage) {
+        return root + "/_stages/" + stage + ".json";
+    }
+}

@@ -1,0 +1,52 @@
+package io.serdistill.jobs.run;
+
+import io.serdistill.data.Reject;
+import java.util.List;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+/** Schemas of the tables stages hand to each other, and the small helpers to write them. */
+public final class Tables {
+    private Tables() {}
+
+    /** The language of tables/metrics rows (and confusion matrices) that pool every language. */
+    public static final String ALL_LANGUAGES = "all";
+
+    public static final StructType MANIFEST = new StructType()
+            .add("utt_id", DataTypes.StringType, false)
+            .add("row", DataTypes.LongType, false)
+            .add("path", DataTypes.StringType, false)
+            .add("language", DataTypes.StringType, false)
+            .add("emotion", DataTypes.StringType, false)
+            .add("label", DataTypes.IntegerType, false)
+            .add("speaker", DataTypes.StringType, false)
+            .add("split", DataTypes.StringType, false)
+            .add("corpus", DataTypes.StringType, false)
+            .add("session", DataTypes.StringType, false);
+
+    /** rejects/stage=…/: the stage is the partition column. */
+    public static final StructType REJECTS = new StructType()
+            .add("row", DataTypes.LongType, false)
+            .add("utt_id", DataTypes.StringType, true)
+            .add("path", DataTypes.StringType, true)
+            .add("reason", DataTypes.StringType, false)
+            .add("message", DataTypes.StringType, false);
+
+    public static Row rejectRow(Reject r) {
+        return RowFactory.create(r.row(), r.uttId(), r.path(), r.reason().name(), r.message());
+    }
+
+    /** Overwrites one stage's rejects partition (so re-running a stage replaces only its own rejects). */
+    public static void writeRejects(SparkSession spark, RunLayout layout, String stage, List<Row> rows) {
+        spark.createDataFrame(rows, REJECTS).coalesce(1).write().mode(SaveMode.Overwrite).parquet(layout.rejects(stage));
+    }
+
+    public static void overwrite(Dataset<Row> df, String path) {
+        df.write().mode(SaveMode.Overwrite).parquet(path);
+    }
+}

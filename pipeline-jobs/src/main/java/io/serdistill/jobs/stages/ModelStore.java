@@ -1,0 +1,82 @@
+package io.serdistill.jobs.stages;
+
+import io.serdistill.jobs.fs.HadoopConf;
+import io.serdistill.jobs.fs.HadoopFiles;
+import io.serdistill.jobs.run.Roster;
+import io.serdistill.train.ModelKind;
+import java.io.IOException;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Row;
+
+/**
+ * Models of a run, broadcast to the tasks that score with them. Small models (MLP heads) travel as safetensors
+ * bytes loaded once on the driver; large ones (fine-tuned wav2vec2, ~380 MB for base) as their URIs, each task
+ * reading the files from the run's FileSystem ({@link ModelKind#broadcastsModels()}). Each task rebuilds its own
+ * models, one at a time (SameDiff graphs are not thread-safe, and several fine-tuned encoders at once would not
+ * fit an executor's memory).
+ */
+record ModelStore(ModelKind kind, Map<String, String> methods, Map<String, String> uris, Map<String, byte[]> bytes,
+                  HadoopConf hadoop) implements Serializable {
+
+    static ModelStore load(List<Roster.Model> entries, ModelKind kind, HadoopConf hadoop) throws IOException {
+        Map<String, String> methods = new LinkedHashMap<>();
+        Map<String, String> uris = new LinkedHashMap<>();
+        Map<String, byte[]> bytes = new LinkedHashMap<>();
+        for (Roster.Model e : entries) {
+            if (!HadoopFiles.exists(e.uri(), hadoop.get())) {
+                throw new IllegalStateException("model " + e.name() + " is missing at " + e.uri()
+                        + "; run the stage that trains it first");
+            }
+            methods.put(e.name(), e.method());
+            uris.put(e.name(), e.uri());
+            if (kind.broadcastsModels()) {
+                bytes.put(e.name(), HadoopFiles.readBytes(e.uri(), hadoop.get()));
+            }
+        }
+        return new ModelStore(kind, methods, uris, bytes, hadoop);
+    }
+
+    List<String> names() {
+        return new ArrayList<>(uris.keySet());
+    }
+
+    /** Builds one output row from a model's name, an input row and that model's logits for it. */
+    @FunctionalInterface
+    interface RowMaker extends Serializable {
+        Row make(String model, Row input, float[] logits);
+    }
+
+    /**
+     * Scores a partition of feature rows (model input in column 5) with every model, one batch per model, and
+     * makes one output row per (model, input row). Each model is instantiated once per call, i.e. once per task.
+     */
+    Iterator<Row> score(Iterator<Row> rows, RowMaker maker) throws IOException {
+        List<Row> batch = new ArrayList<>();
+        rows.forEachRemaining(batch::add);
+        if (batch.isEmpty()) {
+            return Collections.emptyIterator();
+        }
+        List<float[]> inputs = batch.stream().map(r -> FeatureRows.floats(r, 5)).toList();
+        List<String> ids = batch.stream().map(r -> r.getString(0)).toList();
+        List<Row> out = new ArrayList<>(batch.size() * uris.size());
+        for (String name : names()) {
+            float[][] logits = instantiate(name).logits(ids, inputs);
+            for (int i = 0; i < batch.size(); i++) {
+                out.add(maker.make(name, batch.get(i), logits[i]));
+            }
+        }
+        return out.iterator();
+    }
+
+    /** A fresh instance of model {@code name} for the calling task. */
+    ModelKind.Scorer instantiate(String name) throws IOException {
+        byte[] b = bytes.containsKey(name) ? bytes.get(name) : HadoopFiles.readBytes(uris.get(name), hadoop.get());
+        return kind.load(b, name);
+    }
+}

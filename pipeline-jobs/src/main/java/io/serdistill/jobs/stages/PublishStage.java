@@ -1,0 +1,206 @@
+package io.serdistill.jobs.stages;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.serdistill.config.SerConfig;
+import io.serdistill.data.Emotion;
+import io.serdistill.jobs.fs.HadoopFiles;
+import io.serdistill.jobs.run.Provenance;
+import io.serdistill.jobs.run.RunLayout;
+import io.serdistill.jobs.run.Stage;
+import io.serdistill.jobs.run.StageContext;
+import io.serdistill.jobs.run.Tables;
+import io.serdistill.jobs.run.Warehouse;
+import io.serdistill.jobs.spark.Sparks;
+import io.serdistill.jobs.spark.TrainingTasks;
+import io.serdistill.json.Json;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.element_at;
+import static org.apache.spark.sql.functions.lit;
+
+/**
+ * publish: appends this run's results to the warehouse tables under {@code ser.warehouse.root} (ser_runs,
+ * ser_metrics with bootstrap 95% intervals, ser_class_metrics, ser_confusion, ser_predictions,
+ * ser_training_history, ser_rejects), one run_id partition each, replaced when the run is published again.
+ * With {@code ser.warehouse.register-hive} the tables are also registered in the session catalog.
+ */
+public final class PublishStage implements Stage {
+    private static final Logger LOG = LoggerFactory.getLogger("ser.publish");
+
+    static final StructType CORPUS_PART = new StructType()
+            .add("language", DataTypes.StringType, false)
+            .add("split", DataTypes.StringType, false)
+            .add("utterances", DataTypes.LongType, false);
+
+    static final StructType RUNS = new StructType()
+            .add("started", DataTypes.TimestampType, true)
+            .add("finished", DataTypes.TimestampType, true)
+            .add("published", DataTypes.TimestampType, false)
+            .add("git_commit", DataTypes.StringType, false)
+            .add("config_hash", DataTypes.StringType, false)
+            .add("config", DataTypes.StringType, false)
+            .add("seed", DataTypes.LongType, false)
+            .add("languages", DataTypes.createArrayType(DataTypes.StringType, false), false)
+            .add("methods", DataTypes.createArrayType(DataTypes.StringType, false), false)
+            .add("corpus", DataTypes.createArrayType(CORPUS_PART, false), false)
+            .add("utterances", DataTypes.LongType, false)
+            .add("rejects", DataTypes.LongType, false)
+            .add("run_dir", DataTypes.StringType, false);
+
+    @Override
+    public String name() {
+        return "publish";
+    }
+
+    @Override
+    public Map<String, Object> run(StageContext ctx) throws Exception {
+        SerConfig cfg = ctx.config();
+        SparkSession spark = ctx.spark();
+        RunLayout layout = ctx.layout();
+        String runId = cfg.run().id();
+        Warehouse warehouse = Warehouse.at(cfg.warehouse().root(), ctx.hadoop().get());
+
+        Map<String, Dataset<Row>> tables = new LinkedHashMap<>();
+        tables.put(Warehouse.RUNS, runs(ctx));
+        tables.put(Warehouse.METRICS, metrics(ctx));
+        tables.put(Warehouse.CLASS_METRICS, read(spark, layout.table("class_metrics")).drop(Warehouse.PARTITION_COLUMN));
+        tables.put(Warehouse.CONFUSION, read(spark, layout.table("confusion")).drop(Warehouse.PARTITION_COLUMN));
+        tables.put(Warehouse.PREDICTIONS, predictions(read(spark, layout.table("predictions"))));
+        tables.put(Warehouse.TRAINING_HISTORY, trainingHistory(read(spark, layout.table("training_history"))));
+        tables.put(Warehouse.REJECTS, rejects(ctx));
+
+        Map<String, Object> counts = new LinkedHashMap<>();
+        for (Map.Entry<String, Dataset<Row>> t : tables.entrySet()) {
+            warehouse.writePartition(t.getValue(), t.getKey(), runId);
+            Dataset<Row> written = read(spark, warehouse.partition(t.getKey(), runId));
+            counts.put(t.getKey(), written.count());
+            if (cfg.warehouse().registerHive()) {
+                warehouse.register(spark, cfg.warehouse().database(), t.getKey(), written.schema(), runId);
+            }
+        }
+        LOG.info("published run {} to {}{}: rows {}", runId, warehouse.root(),
+                cfg.warehouse().registerHive() ? " and catalog database " + cfg.warehouse().database() : "", counts);
+        counts.put("warehouse", warehouse.root());
+        return counts;
+    }
+
+    /** Registering tables in the catalog needs a session with Hive support. */
+    @Override
+    public void checkSession(SparkSession spark, SerConfig config) {
+        Sparks.requireHiveCatalogWhenRegistering(spark, config);
+    }
+
+    /**
+     * Where and how results are published: warehouse.* is left out of the config hash (it changes no result of the
+     * other stages), so this stage's marker records it, and a new warehouse root, catalog registration, database
+     * or bootstrap count publishes again.
+     */
+    @Override
+    public Map<String, String> inputIdentity(StageContext ctx) throws IOException {
+        SerConfig.Warehouse w = ctx.config().warehouse();
+        Map<String, String> identity = new LinkedHashMap<>();
+        identity.put("warehouse_root", Warehouse.at(w.root(), ctx.hadoop().get()).root());
+        identity.put("warehouse_register_hive", Boolean.toString(w.registerHive()));
+        identity.put("warehouse_database", w.database());
+        identity.put("warehouse_bootstrap_resamples", Integer.toString(w.bootstrapResamples()));
+        return identity;
+    }
+
+    private static Dataset<Row> read(SparkSession spark, String path) {
+        return spark.read().parquet(path);
+    }
+
+    /** One row: when the run ran, with what (config, seed, commit) and on what (utterances per language/split). */
+    private static Dataset<Row> runs(StageContext ctx) throws IOException {
+        SerConfig cfg = ctx.config();
+        Configuration conf = ctx.hadoop().get();
+        Instant[] span = stageSpan(ctx.layout(), conf);
+        List<Row> corpus = new ArrayList<>();
+        long utterances = 0;
+        for (Row r : read(ctx.spark(), ctx.featuresPath()).groupBy("language", "split").count()
+                .orderBy("language", "split").collectAsList()) {
+            corpus.add(RowFactory.create(r.getString(0), r.getString(1), r.getLong(2)));
+            utterances += r.getLong(2);
+        }
+        long rejects = HadoopFiles.exists(ctx.layout().rejects(), conf) ? read(ctx.spark(), ctx.layout().rejects()).count() : 0;
+        Row run = RowFactory.create(span[0] == null ? null : Timestamp.from(span[0]),
+                span[1] == null ? null : Timestamp.from(span[1]), Timestamp.from(Instant.now()), Provenance.gitCommit(),
+                cfg.hash(), cfg.toJson(), cfg.run().seed(), cfg.input().languages(), cfg.distill().methods(), corpus,
+                utterances, rejects, ctx.layout().root());
+        return ctx.spark().createDataFrame(List.of(run), RUNS);
+    }
+
+    /** Earliest start and latest finish over the run's stage markers (null when none has been written). */
+    static Instant[] stageSpan(RunLayout layout, Configuration conf) throws IOException {
+        Path dir = new Path(layout.stageMarker("x")).getParent();
+        FileSystem fs = dir.getFileSystem(conf);
+        Instant started = null;
+        Instant finished = null;
+        if (fs.exists(dir)) {
+            for (FileStatus s : fs.listStatus(dir, p -> p.getName().endsWith(".json"))) {
+                JsonNode m = Json.object(new String(HadoopFiles.readBytes(s.getPath().toString(), conf),
+                        StandardCharsets.UTF_8));
+                Instant a = Instant.parse(m.path("started").asText());
+                Instant b = Instant.parse(m.path("finished").asText());
+                started = started == null || a.isBefore(started) ? a : started;
+                finished = finished == null || b.isAfter(finished) ? b : finished;
+            }
+        }
+        return new Instant[] {started, finished};
+    }
+
+    /** tables/metrics with the run's fold (ser.folds.fold; each ser.folds.all sub-run is one fold) and a bootstrap interval per metric. */
+    private static Dataset<Row> metrics(StageContext ctx) {
+        SerConfig cfg = ctx.config();
+        Dataset<Row> metrics = read(ctx.spark(), ctx.layout().table("metrics")).drop(Warehouse.PARTITION_COLUMN);
+        Dataset<Row> intervals = MetricIntervals.of(read(ctx.spark(), ctx.layout().table("predictions")),
+                cfg.warehouse().bootstrapResamples(), cfg.run().seed());
+        return metrics.join(intervals, scala.collection.JavaConverters.asScalaBuffer(
+                        List.of("model", "method", "language", "split", "metric")).toSeq(), "left")
+                .select(lit(ctx.config().folds().fold()).as("fold"), col("model"), col("method"), col("language"), col("split"), col("metric"),
+                        col("value"), col("ci_low"), col("ci_high"), col("n"));
+    }
+
+    /** Adds the emotion names next to the class indices, so queries need no lookup table. */
+    private static Dataset<Row> predictions(Dataset<Row> p) {
+        Column labels = org.apache.spark.sql.functions.array(Emotion.labels().stream().map(l -> lit(l)).toArray(Column[]::new));
+        return p.select(col("model"), col("method"), col("utt_id"), col("language"), col("speaker"), col("split"),
+                col("label"), element_at(labels, col("label").plus(1)).as("emotion"), col("predicted"),
+                element_at(labels, col("predicted").plus(1)).as("predicted_emotion"), col("logits"));
+    }
+
+    /** tables/training_history/model=…/ flattened, model first. */
+    private static Dataset<Row> trainingHistory(Dataset<Row> h) {
+        return h.select(java.util.Arrays.stream(TrainingTasks.HISTORY.fieldNames()).map(c -> col(c)).toArray(Column[]::new));
+    }
+
+    /** rejects/stage=…/ flattened; an empty table when the run rejected nothing. */
+    private static Dataset<Row> rejects(StageContext ctx) throws IOException {
+        if (!HadoopFiles.exists(ctx.layout().rejects(), ctx.hadoop().get())) {
+            return ctx.spark().createDataFrame(List.of(), Tables.REJECTS.add("stage", DataTypes.StringType, false));
+        }
+        return read(ctx.spark(), ctx.layout().rejects())
+                .select("stage", "row", "utt_id", "path", "reason", "message");
+    }
+}

@@ -1,0 +1,84 @@
+package io.serdistill.jobs.stages;
+
+import io.serdistill.config.SerConfig;
+import io.serdistill.jobs.run.Provenance;
+import io.serdistill.jobs.run.Roster;
+import io.serdistill.jobs.run.Stage;
+import io.serdistill.jobs.run.StageContext;
+import io.serdistill.jobs.spark.TrainingTasks;
+import io.serdistill.train.ModelKind;
+import io.serdistill.train.TrainingOptions;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.api.java.JavaPairRDD;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import static org.apache.spark.sql.functions.col;
+
+/**
+ * teachers: one monolingual teacher per language, each trained in its own Spark task on that language's training
+ * split and selected on its dev split: an MLP head on pooled features, or (ser.features.wav2vec2.mode = finetune)
+ * wav2vec2 fine-tuned from model-dir on the stored CNN frames ({@link ModelKind}). Writes
+ * teachers/{language}/model.safetensors and the training history.
+ */
+public final class TeachersStage implements Stage {
+    private static final Logger LOG = LoggerFactory.getLogger("ser.teachers");
+
+    @Override
+    public String name() {
+        return "teachers";
+    }
+
+    @Override
+    public Map<String, Object> run(StageContext ctx) throws Exception {
+        SerConfig cfg = ctx.config();
+        LeakageCheck.run(ctx);
+        List<String> languages = cfg.input().languages();
+        Dataset<Row> features = FeatureRows.select(ctx.spark().read().parquet(ctx.featuresPath())
+                .filter(col("split").isin("train", "dev")), ctx.inputColumn());
+        Map<String, Long> trainCounts = new LinkedHashMap<>();
+        for (Row r : features.filter(col("split").equalTo("train")).groupBy("language").count().collectAsList()) {
+            trainCounts.put(r.getString(0), r.getLong(1));
+        }
+        List<String> missing = languages.stream().filter(l -> !trainCounts.containsKey(l)).toList();
+        if (!missing.isEmpty()) {
+            throw new IllegalStateException("no training utterances for language(s) " + missing
+                    + "; every language in ser.input.languages needs a teacher");
+        }
+        int inputLayers = ctx.inputLayers();
+        ModelKind kind = ctx.modelKind();
+        List<TrainingTasks.Job> jobs = new ArrayList<>();
+        List<Roster.Model> teachers = Roster.of(cfg, ctx.layout()).teachers();
+        for (int i = 0; i < teachers.size(); i++) {
+            Roster.Model teacher = teachers.get(i);
+            // alpha = 1: teachers are plain fine-tuning on their own language.
+            TrainingOptions opts = TrainingOptions.fineTuning(cfg.teachers(), cfg.run().seed() + 1000L * (i + 1))
+                    .withInputLayers(inputLayers);
+            jobs.add(new TrainingTasks.Job(teacher.name(), teacher.method(), teacher.uri(), kind, opts,
+                    Provenance.of(cfg, "teacher for " + teacher.language())));
+        }
+        Map<String, Integer> index = new LinkedHashMap<>();
+        for (int i = 0; i < teachers.size(); i++) {
+            index.put(teachers.get(i).language(), i);
+        }
+        JavaPairRDD<Integer, TrainingTasks.Tagged> keyed = features.javaRDD()
+                .filter(r -> index.containsKey(r.getString(1)))
+                .mapToPair(r -> TrainingTasks.keyed(index.get(r.getString(1)), FeatureRows.example(r),
+                        "dev".equals(FeatureRows.split(r))));
+        LOG.info("training {} teachers in parallel ({} tasks): train utterances {}", jobs.size(), jobs.size(), trainCounts);
+        List<TrainingTasks.Outcome> outcomes = TrainingTasks.trainAll(jobs, keyed, ctx.hadoop(), ctx.gpus(), ctx.master(),
+                ctx.layout().staging("teachers"));
+        TrainingTasks.writeHistory(ctx.spark(), ctx.layout().table("training_history"), outcomes);
+        Map<String, Object> counts = new LinkedHashMap<>();
+        for (TrainingTasks.Outcome o : outcomes) {
+            counts.put(o.model(), Map.of("train", o.trainCount(), "dev", o.devCount(), "best_epoch", o.bestEpoch(),
+                    "seconds", Math.round(o.seconds() * 10) / 10.0));
+        }
+        return counts;
+    }
+}
