@@ -114,15 +114,15 @@ final class AllFolds {
             for (Row r : spark.read().parquet(fold.table("metrics"))
                     .filter("split = 'test' AND metric IN ('ua', 'wa') AND language <> 'all'")
                     .select("model", "method", "language", "metric", "value").collectAsList()) {
-                String model = r.getString(0);
-                String method = r.getString(1);
-                String language = r.getString(2);
+                String model = r.getAs("model");
+                String method = r.getAs("method");
+                String language = r.getAs("language");
                 boolean elsewhere = roster.named(model).filter(m -> m.ownLanguageOnly() && !m.language().equals(language))
                         .isPresent();
                 if (elsewhere) {
                     continue; // teachers and mono students count on their own language only
                 }
-                values.add(new FoldSummary.FoldValue(method, language, r.getString(3), k, r.getDouble(4)));
+                values.add(new FoldSummary.FoldValue(method, language, r.getAs("metric"), k, r.<Double>getAs("value")));
             }
         }
         List<FoldSummary.Cell> cells = FoldSummary.summarise(values);

@@ -61,7 +61,8 @@ public final class RunReport {
         for (Row r : spark.read().parquet(layout.table("metrics"))
                 .filter(col("split").equalTo(split).and(col("metric").isin("ua", "wa")))
                 .select("metric", "model", "language", "value").collectAsList()) {
-            byMetric.get(r.getString(0)).computeIfAbsent(r.getString(1), m -> new LinkedHashMap<>()).put(r.getString(2), r.getDouble(3));
+            byMetric.get(r.<String>getAs("metric")).computeIfAbsent(r.getAs("model"), m -> new LinkedHashMap<>())
+                    .put(r.getAs("language"), r.<Double>getAs("value"));
         }
         // Bars in the configured language order, "all" last.
         for (Map<String, Map<String, Double>> values : byMetric.values()) {
@@ -81,8 +82,11 @@ public final class RunReport {
         Map<String, SortedMap<Integer, Double>> devUa = new LinkedHashMap<>();
         for (Row r : spark.read().parquet(layout.table("training_history"))
                 .select("model", "epoch", "train_loss", "dev_ua").collectAsList()) {
-            loss.computeIfAbsent(r.getString(0), m -> new TreeMap<>()).put(r.getInt(1), r.getDouble(2));
-            devUa.computeIfAbsent(r.getString(0), m -> new TreeMap<>()).put(r.getInt(1), r.isNullAt(3) ? Double.NaN : r.getDouble(3));
+            String model = r.getAs("model");
+            int epoch = r.<Integer>getAs("epoch");
+            loss.computeIfAbsent(model, m -> new TreeMap<>()).put(epoch, r.<Double>getAs("train_loss"));
+            Double ua = r.getAs("dev_ua");
+            devUa.computeIfAbsent(model, m -> new TreeMap<>()).put(epoch, ua == null ? Double.NaN : ua);
         }
         write(layout.report(LOSS_CURVES), ReportCharts.curves("Training loss per epoch", "train loss", inOrder(loss, models)), conf);
         write(layout.report(DEV_UA_CURVES), ReportCharts.curves("Dev UA per epoch", "dev UA", inOrder(devUa, models)), conf);
@@ -91,8 +95,10 @@ public final class RunReport {
         Map<String, long[][]> confusion = new TreeMap<>();
         for (Row r : spark.read().parquet(layout.table("confusion")).filter(col("split").equalTo(split))
                 .select("model", "language", "true_emotion", "predicted_emotion", "count").collectAsList()) {
-            long[][] m = confusion.computeIfAbsent(r.getString(0) + "\t" + r.getString(1), k -> new long[Emotion.COUNT][Emotion.COUNT]);
-            m[Emotion.parse(r.getString(2)).orElseThrow().ordinal()][Emotion.parse(r.getString(3)).orElseThrow().ordinal()] += r.getLong(4);
+            long[][] m = confusion.computeIfAbsent(r.getAs("model") + "\t" + r.getAs("language"),
+                    k -> new long[Emotion.COUNT][Emotion.COUNT]);
+            m[Emotion.parse(r.getAs("true_emotion")).orElseThrow().ordinal()]
+                    [Emotion.parse(r.getAs("predicted_emotion")).orElseThrow().ordinal()] += r.<Long>getAs("count");
         }
         StringBuilder grid = new StringBuilder("<table class=\"grid\">\n<tr><th>model</th>");
         languages.forEach(l -> grid.append("<th>").append(html(l)).append("</th>"));

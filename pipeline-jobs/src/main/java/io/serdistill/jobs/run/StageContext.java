@@ -15,6 +15,11 @@ public record StageContext(SparkSession spark, SerConfig config, RunLayout layou
                 r.executorMemory(), r.executorMemoryOverhead());
     }
 
+    /** Every model of this run: its teachers and the students of its methods, with their files. */
+    public Roster roster() {
+        return Roster.of(config, layout);
+    }
+
     /** features/{table}/ of this run's configured features (see {@link SerConfig.Features#table()}). */
     public String featuresPath() {
         return layout.features(config.features().table());

@@ -57,7 +57,7 @@ public final class DistillStage implements Stage {
         SerConfig cfg = ctx.config();
         LeakageCheck.run(ctx);
         List<String> teacherLanguages = cfg.input().languages();
-        Roster roster = Roster.of(cfg, ctx.layout());
+        Roster roster = ctx.roster();
         ModelKind kind = ctx.modelKind();
         ModelStore teachers = ModelStore.load(roster.teachers(), kind, ctx.hadoop());
         Broadcast<ModelStore> teachersB = ctx.spark().sparkContext().broadcast(teachers,
@@ -66,7 +66,7 @@ public final class DistillStage implements Stage {
         Dataset<Row> features = FeatureRows.select(ctx.spark().read().parquet(ctx.featuresPath())
                 .filter(col("split").isin("train", "dev")), ctx.inputColumn());
         JavaRDD<Row> soft = features.javaRDD().mapPartitions(rows -> teachersB.value().score(rows, (teacher, r, logits) ->
-                RowFactory.create(r.getString(0), r.getString(1), FeatureRows.split(r), teacher, logits)));
+                RowFactory.create(FeatureRows.uttId(r), FeatureRows.language(r), FeatureRows.split(r), teacher, logits)));
         ctx.spark().createDataFrame(soft, SOFT_TARGETS).write().mode(SaveMode.Overwrite).parquet(ctx.layout().softTargets());
         long softRows = ctx.spark().read().parquet(ctx.layout().softTargets()).count();
         LOG.info("soft targets: {} rows ({} teachers) at {}", softRows, teachers.names().size(), ctx.layout().softTargets());
@@ -85,7 +85,7 @@ public final class DistillStage implements Stage {
                     return out;
                 });
         JavaPairRDD<String, Tuple2<TrainingExample, Boolean>> examples = features.javaRDD()
-                .mapToPair(r -> new Tuple2<>(r.getString(0), new Tuple2<>(FeatureRows.example(r), "dev".equals(FeatureRows.split(r)))));
+                .mapToPair(r -> new Tuple2<>(FeatureRows.uttId(r), new Tuple2<>(FeatureRows.example(r), "dev".equals(FeatureRows.split(r)))));
 
         List<String> teacherLangs = List.copyOf(teacherLanguages);
         List<Roster.Model> students = roster.students();

@@ -93,7 +93,7 @@ public final class EvaluateStage implements Stage {
     public Map<String, Object> run(StageContext ctx) throws Exception {
         SerConfig cfg = ctx.config();
         SparkSession spark = ctx.spark();
-        Roster roster = Roster.of(cfg, ctx.layout());
+        Roster roster = ctx.roster();
         ModelStore models = ModelStore.load(roster.models(), ctx.modelKind(), ctx.hadoop());
         Broadcast<ModelStore> modelsB = spark.sparkContext().broadcast(models,
                 scala.reflect.ClassTag$.MODULE$.apply(ModelStore.class));
@@ -102,7 +102,7 @@ public final class EvaluateStage implements Stage {
         JavaRDD<Row> predictions = features.javaRDD().mapPartitions(rows -> {
             ModelStore store = modelsB.value();
             return store.score(rows, (model, r, logits) -> RowFactory.create(model, store.methods().get(model),
-                    r.getString(0), r.getString(1), r.getString(2), FeatureRows.split(r), r.getInt(3),
+                    FeatureRows.uttId(r), FeatureRows.language(r), FeatureRows.speaker(r), FeatureRows.split(r), FeatureRows.label(r),
                     ClassifierTrainer.argMax(logits), logits));
         });
         spark.createDataFrame(predictions, PREDICTIONS).write().mode(SaveMode.Overwrite).parquet(ctx.layout().table("predictions"));
@@ -159,10 +159,10 @@ public final class EvaluateStage implements Stage {
     static Map<MetricKey, ConfusionMatrix> confusions(Dataset<Row> predictions) {
         Map<MetricKey, long[][]> counts = new TreeMap<>();
         for (Row r : predictions.groupBy("model", "method", "language", "split", "label", "predicted").count().collectAsList()) {
-            for (String lang : List.of(r.getString(2), Tables.ALL_LANGUAGES)) {
-                long[][] m = counts.computeIfAbsent(new MetricKey(r.getString(0), r.getString(1), lang, r.getString(3)),
+            for (String lang : List.of(r.<String>getAs("language"), Tables.ALL_LANGUAGES)) {
+                long[][] m = counts.computeIfAbsent(new MetricKey(r.getAs("model"), r.getAs("method"), lang, r.getAs("split")),
                         k -> new long[Emotion.COUNT][Emotion.COUNT]);
-                m[r.getInt(4)][r.getInt(5)] += r.getLong(6);
+                m[r.<Integer>getAs("label")][r.<Integer>getAs("predicted")] += r.<Long>getAs("count");
             }
         }
         Map<MetricKey, ConfusionMatrix> out = new TreeMap<>();

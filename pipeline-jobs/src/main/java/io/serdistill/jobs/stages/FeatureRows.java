@@ -26,11 +26,34 @@ final class FeatureRows {
     }
 
     static TrainingExample example(Row r) {
-        return new TrainingExample(r.getString(0), r.getString(1), r.getString(2), r.getInt(3), floats(r, 5), null);
+        return new TrainingExample(uttId(r), language(r), speaker(r), label(r), input(r), null);
+    }
+
+    // Readers of a selected row's columns, by name: the positions are those of COLUMNS.
+
+    static String uttId(Row r) {
+        return r.getString(0);
+    }
+
+    static String language(Row r) {
+        return r.getString(1);
+    }
+
+    static String speaker(Row r) {
+        return r.getString(2);
+    }
+
+    static int label(Row r) {
+        return r.getInt(3);
     }
 
     static String split(Row r) {
         return r.getString(4);
+    }
+
+    /** The model input: "pooled", or the column select was given as its input. */
+    static float[] input(Row r) {
+        return floats(r, 5);
     }
 
     /** A model input column: a float list ("pooled") or a float32 blob ("frames", {@link FloatBlob}). */

@@ -62,8 +62,8 @@ record ModelStore(ModelKind kind, Map<String, String> methods, Map<String, Strin
         if (batch.isEmpty()) {
             return Collections.emptyIterator();
         }
-        List<float[]> inputs = batch.stream().map(r -> FeatureRows.floats(r, 5)).toList();
-        List<String> ids = batch.stream().map(r -> r.getString(0)).toList();
+        List<float[]> inputs = batch.stream().map(FeatureRows::input).toList();
+        List<String> ids = batch.stream().map(FeatureRows::uttId).toList();
         List<Row> out = new ArrayList<>(batch.size() * uris.size());
         for (String name : names()) {
             float[][] logits = instantiate(name).logits(ids, inputs);

@@ -53,7 +53,7 @@ public final class TeachersStage implements Stage {
         int inputLayers = ctx.inputLayers();
         ModelKind kind = ctx.modelKind();
         List<TrainingTasks.Job> jobs = new ArrayList<>();
-        List<Roster.Model> teachers = Roster.of(cfg, ctx.layout()).teachers();
+        List<Roster.Model> teachers = ctx.roster().teachers();
         for (int i = 0; i < teachers.size(); i++) {
             Roster.Model teacher = teachers.get(i);
             // alpha = 1: teachers are plain fine-tuning on their own language.
@@ -67,8 +67,8 @@ public final class TeachersStage implements Stage {
             index.put(teachers.get(i).language(), i);
         }
         JavaPairRDD<Integer, TrainingTasks.Tagged> keyed = features.javaRDD()
-                .filter(r -> index.containsKey(r.getString(1)))
-                .mapToPair(r -> TrainingTasks.keyed(index.get(r.getString(1)), FeatureRows.example(r),
+                .filter(r -> index.containsKey(FeatureRows.language(r)))
+                .mapToPair(r -> TrainingTasks.keyed(index.get(FeatureRows.language(r)), FeatureRows.example(r),
                         "dev".equals(FeatureRows.split(r))));
         LOG.info("training {} teachers in parallel ({} tasks): train utterances {}", jobs.size(), jobs.size(), trainCounts);
         List<TrainingTasks.Outcome> outcomes = TrainingTasks.trainAll(jobs, keyed, ctx.hadoop(), ctx.gpus(), ctx.master(),
