@@ -20,7 +20,7 @@ public final class HadoopCheckpointStore implements CheckpointStore {
     private final Path dir;
     private final Configuration conf;
 
-  public   HadoopCheckpointStore(String dirUri, Configuration conf) {
+    public HadoopCheckpointStore(String dirUri, Configuration conf) {
         this.dir = new Path(dirUri);
         this.conf = conf;
     }
