@@ -37,6 +37,61 @@ public final class Tables {
             .add("reason", DataTypes.StringType, false)
             .add("message", DataTypes.StringType, false);
 
+    /** soft_targets/: every teacher's logits for every train/dev utterance (distill). */
+    public static final StructType SOFT_TARGETS = new StructType()
+            .add("utt_id", DataTypes.StringType, false)
+            .add("language", DataTypes.StringType, false)
+            .add("split", DataTypes.StringType, false)
+            .add("teacher", DataTypes.StringType, false)
+            .add("logits", DataTypes.createArrayType(DataTypes.FloatType, false), false);
+
+    /** tables/predictions: every model's prediction and logits per evaluated utterance (evaluate). */
+    public static final StructType PREDICTIONS = new StructType()
+            .add("model", DataTypes.StringType, false)
+            .add("method", DataTypes.StringType, false)
+            .add("utt_id", DataTypes.StringType, false)
+            .add("language", DataTypes.StringType, false)
+            .add("speaker", DataTypes.StringType, false)
+            .add("split", DataTypes.StringType, false)
+            .add("label", DataTypes.IntegerType, false)
+            .add("predicted", DataTypes.IntegerType, false)
+            .add("logits", DataTypes.createArrayType(DataTypes.FloatType, false), false);
+
+    /** tables/metrics: WA, UA, macro-F1 per model × language × split (evaluate). */
+    public static final StructType METRICS = new StructType()
+            .add("run_id", DataTypes.StringType, false)
+            .add("model", DataTypes.StringType, false)
+            .add("method", DataTypes.StringType, false)
+            .add("language", DataTypes.StringType, false)
+            .add("split", DataTypes.StringType, false)
+            .add("metric", DataTypes.StringType, false)
+            .add("value", DataTypes.DoubleType, false)
+            .add("n", DataTypes.LongType, false);
+
+    /** tables/class_metrics: support, recall, precision, F1 per emotion (evaluate). */
+    public static final StructType CLASS_METRICS = new StructType()
+            .add("run_id", DataTypes.StringType, false)
+            .add("model", DataTypes.StringType, false)
+            .add("method", DataTypes.StringType, false)
+            .add("language", DataTypes.StringType, false)
+            .add("split", DataTypes.StringType, false)
+            .add("emotion", DataTypes.StringType, false)
+            .add("support", DataTypes.LongType, false)
+            .add("recall", DataTypes.DoubleType, false)
+            .add("precision", DataTypes.DoubleType, false)
+            .add("f1", DataTypes.DoubleType, false);
+
+    /** tables/confusion: one row per confusion-matrix cell (evaluate). */
+    public static final StructType CONFUSION = new StructType()
+            .add("run_id", DataTypes.StringType, false)
+            .add("model", DataTypes.StringType, false)
+            .add("method", DataTypes.StringType, false)
+            .add("language", DataTypes.StringType, false)
+            .add("split", DataTypes.StringType, false)
+            .add("true_emotion", DataTypes.StringType, false)
+            .add("predicted_emotion", DataTypes.StringType, false)
+            .add("count", DataTypes.LongType, false);
+
     public static Row rejectRow(Reject r) {
         return RowFactory.create(r.row(), r.uttId(), r.path(), r.reason().name(), r.message());
     }

@@ -6,6 +6,7 @@ import io.serdistill.jobs.run.Provenance;
 import io.serdistill.jobs.run.Roster;
 import io.serdistill.jobs.run.Stage;
 import io.serdistill.jobs.run.StageContext;
+import io.serdistill.jobs.run.Tables;
 import io.serdistill.jobs.spark.TrainingTasks;
 import io.serdistill.train.ModelKind;
 import io.serdistill.train.TrainingExample;
@@ -21,8 +22,6 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SaveMode;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import scala.Tuple2;
@@ -39,13 +38,6 @@ import static org.apache.spark.sql.functions.col;
  */
 public final class DistillStage implements Stage {
     private static final Logger LOG = LoggerFactory.getLogger("ser.distill");
-
-    static final StructType SOFT_TARGETS = new StructType()
-            .add("utt_id", DataTypes.StringType, false)
-            .add("language", DataTypes.StringType, false)
-            .add("split", DataTypes.StringType, false)
-            .add("teacher", DataTypes.StringType, false)
-            .add("logits", DataTypes.createArrayType(DataTypes.FloatType, false), false);
 
     @Override
     public String name() {
@@ -67,7 +59,7 @@ public final class DistillStage implements Stage {
                 .filter(col("split").isin("train", "dev")), ctx.inputColumn());
         JavaRDD<Row> soft = features.javaRDD().mapPartitions(rows -> teachersB.value().score(rows, (teacher, r, logits) ->
                 RowFactory.create(FeatureRows.uttId(r), FeatureRows.language(r), FeatureRows.split(r), teacher, logits)));
-        ctx.spark().createDataFrame(soft, SOFT_TARGETS).write().mode(SaveMode.Overwrite).parquet(ctx.layout().softTargets());
+        ctx.spark().createDataFrame(soft, Tables.SOFT_TARGETS).write().mode(SaveMode.Overwrite).parquet(ctx.layout().softTargets());
         long softRows = ctx.spark().read().parquet(ctx.layout().softTargets()).count();
         LOG.info("soft targets: {} rows ({} teachers) at {}", softRows, teachers.names().size(), ctx.layout().softTargets());
 

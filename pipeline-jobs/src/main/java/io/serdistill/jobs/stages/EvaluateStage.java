@@ -25,7 +25,6 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,49 +39,6 @@ import static org.apache.spark.sql.functions.col;
  */
 public final class EvaluateStage implements Stage {
     private static final Logger LOG = LoggerFactory.getLogger("ser.evaluate");
-
-    static final StructType PREDICTIONS = new StructType()
-            .add("model", DataTypes.StringType, false)
-            .add("method", DataTypes.StringType, false)
-            .add("utt_id", DataTypes.StringType, false)
-            .add("language", DataTypes.StringType, false)
-            .add("speaker", DataTypes.StringType, false)
-            .add("split", DataTypes.StringType, false)
-            .add("label", DataTypes.IntegerType, false)
-            .add("predicted", DataTypes.IntegerType, false)
-            .add("logits", DataTypes.createArrayType(DataTypes.FloatType, false), false);
-
-    static final StructType METRICS = new StructType()
-            .add("run_id", DataTypes.StringType, false)
-            .add("model", DataTypes.StringType, false)
-            .add("method", DataTypes.StringType, false)
-            .add("language", DataTypes.StringType, false)
-            .add("split", DataTypes.StringType, false)
-            .add("metric", DataTypes.StringType, false)
-            .add("value", DataTypes.DoubleType, false)
-            .add("n", DataTypes.LongType, false);
-
-    static final StructType CLASS_METRICS = new StructType()
-            .add("run_id", DataTypes.StringType, false)
-            .add("model", DataTypes.StringType, false)
-            .add("method", DataTypes.StringType, false)
-            .add("language", DataTypes.StringType, false)
-            .add("split", DataTypes.StringType, false)
-            .add("emotion", DataTypes.StringType, false)
-            .add("support", DataTypes.LongType, false)
-            .add("recall", DataTypes.DoubleType, false)
-            .add("precision", DataTypes.DoubleType, false)
-            .add("f1", DataTypes.DoubleType, false);
-
-    static final StructType CONFUSION = new StructType()
-            .add("run_id", DataTypes.StringType, false)
-            .add("model", DataTypes.StringType, false)
-            .add("method", DataTypes.StringType, false)
-            .add("language", DataTypes.StringType, false)
-            .add("split", DataTypes.StringType, false)
-            .add("true_emotion", DataTypes.StringType, false)
-            .add("predicted_emotion", DataTypes.StringType, false)
-            .add("count", DataTypes.LongType, false);
 
     @Override
     public String name() {
@@ -105,7 +61,7 @@ public final class EvaluateStage implements Stage {
                     FeatureRows.uttId(r), FeatureRows.language(r), FeatureRows.speaker(r), FeatureRows.split(r), FeatureRows.label(r),
                     ClassifierTrainer.argMax(logits), logits));
         });
-        spark.createDataFrame(predictions, PREDICTIONS).write().mode(SaveMode.Overwrite).parquet(ctx.layout().table("predictions"));
+        spark.createDataFrame(predictions, Tables.PREDICTIONS).write().mode(SaveMode.Overwrite).parquet(ctx.layout().table("predictions"));
 
         Map<MetricKey, ConfusionMatrix> matrices = confusions(spark.read().parquet(ctx.layout().table("predictions")));
         String runId = cfg.run().id();
@@ -127,9 +83,9 @@ public final class EvaluateStage implements Stage {
                 }
             }
         }
-        write(spark, metricRows, METRICS, ctx.layout().table("metrics"));
-        write(spark, classRows, CLASS_METRICS, ctx.layout().table("class_metrics"));
-        write(spark, confusionRows, CONFUSION, ctx.layout().table("confusion"));
+        write(spark, metricRows, Tables.METRICS, ctx.layout().table("metrics"));
+        write(spark, classRows, Tables.CLASS_METRICS, ctx.layout().table("class_metrics"));
+        write(spark, confusionRows, Tables.CONFUSION, ctx.layout().table("confusion"));
 
         String split = cfg.evaluateSplits().contains("test") ? "test" : cfg.evaluateSplits().get(0);
         String table = SummaryTable.render(matrices, roster, cfg.input().languages(), cfg.distill().methods(), split);
