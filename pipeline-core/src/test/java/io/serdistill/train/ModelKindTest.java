@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.serdistill.audio.AudioFormatException;
+import io.serdistill.audio.AudioProblem;
 import io.serdistill.config.SerConfig;
-import io.serdistill.data.RejectReason;
 import io.serdistill.features.UtteranceFeatures;
 import io.serdistill.features.Wav2Vec2CnnFrames;
 import io.serdistill.model.wav2vec2.HeadSpec;
@@ -67,7 +67,7 @@ class ModelKindTest {
 
         AudioFormatException tooShort = assertThrows(AudioFormatException.class,
                 () -> new Wav2Vec2CnnFrames(model, true).extract(new float[model.minimumSamples() - 1]));
-        assertEquals(RejectReason.TOO_SHORT, tooShort.reason());
+        assertEquals(AudioProblem.TOO_SHORT, tooShort.problem());
         IllegalArgumentException notFrames = assertThrows(IllegalArgumentException.class,
                 () -> Wav2Vec2FineTuneKind.frames(new float[45], 32, "utt7"));
         assertTrue(notFrames.getMessage().contains("utt7") && notFrames.getMessage().contains("mode (finetune"),
