@@ -1,7 +1,7 @@
 package io.serdistill.jobs;
 
 import io.serdistill.config.SerConfig;
-import io.serdistill.data.DemoCorpus;
+import io.serdistill.demo.DemoCorpus;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.OutputStream;

@@ -5,7 +5,7 @@ import io.serdistill.data.Emotion;
 import io.serdistill.distill.StudentPlan;
 import io.serdistill.eval.ClassificationReport;
 import io.serdistill.eval.ConfusionMatrix;
-import io.serdistill.train.ClassifierTrainer;
+import io.serdistill.eval.Predictions;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -115,7 +115,7 @@ public final class EvaluateStage implements Stage {
             ModelStore store = modelsB.value();
             return store.score(rows, (model, r, logits) -> RowFactory.create(model, store.methods().get(model),
                     r.getString(0), r.getString(1), r.getString(2), FeatureRows.split(r), r.getInt(3),
-                    ClassifierTrainer.argMax(logits), logits));
+                    Predictions.argMax(logits), logits));
         });
         spark.createDataFrame(predictions, PREDICTIONS).write().mode(SaveMode.Overwrite).parquet(ctx.layout().table("predictions"));
 

@@ -60,7 +60,7 @@ public final class TeachersStage implements Stage {
         for (int i = 0; i < languages.size(); i++) {
             String lang = languages.get(i);
             // alpha = 1: teachers are plain fine-tuning on their own language.
-            TrainingOptions opts = TrainingOptions.fineTuning(cfg.teachers(), cfg.run().seed() + 1000L * (i + 1))
+            TrainingOptions opts = cfg.teachers().fineTuning(cfg.run().seed() + 1000L * (i + 1))
                     .withInputLayers(inputLayers);
             jobs.add(new TrainingTasks.Job(modelName(lang), METHOD, ctx.layout().teacherModel(lang), kind, opts,
                     Provenance.of(cfg, "teacher for " + lang)));

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.serdistill.config.SerConfig;
-import io.serdistill.data.DemoCorpus;
+import io.serdistill.demo.DemoCorpus;
 import io.serdistill.distill.StudentPlan;
 import io.serdistill.features.FloatBlob;
 import io.serdistill.model.wav2vec2.Wav2Vec2Config;
