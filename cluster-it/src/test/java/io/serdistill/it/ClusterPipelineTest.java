@@ -113,19 +113,46 @@ class ClusterPipelineTest {
         assertFalse(cluster.fs().exists(new org.apache.hadoop.fs.Path(runUri("client") + "/_staging/teachers")));
     }
 
+    /**
+     * Cluster deploy mode (the driver is a JVM the Worker starts), and an executor killed with kill -9 as soon as a
+     * teacher has written a checkpoint: Spark replaces the executor, the retried teachers resume from their HDFS
+     * checkpoints, and the metrics are still the embedded run's.
+     */
     @Test
     @Order(2)
-    void clusterDeployModeMatchesEmbedded() throws Exception {
-        Run run = submit("cluster", "cluster", Map.of(), List.of());
-        assertEquals(0, run.rc, run.output);
-        String driverLog = driverLog(run.output);
-        timings.put("cluster", timings(driverLog));
-        assertEquals(embeddedMetrics, metrics(runUri("cluster")), "metrics of the cluster-mode run vs embedded");
-        // The driver ran on the Worker: its log is there, and so is the commit the launcher recorded.
-        assertTrue(driverLog.contains("run cluster"), driverLog);
-        Row runs = reader.read().parquet(cluster.hdfsUri + "/ser/runs/warehouse/ser_runs")
-                .filter("run_id = 'cluster'").first();
-        assertNotEquals("unknown", runs.getAs("git_commit"), "ser_runs.git_commit in cluster deploy mode");
+    void clusterDeployModeSurvivesAKilledExecutorAndMatchesEmbedded() throws Exception {
+        try (Daemon run = launch("cluster", "cluster", Map.of(), List.of())) {
+            org.apache.hadoop.fs.Path teachers = new org.apache.hadoop.fs.Path(runUri("cluster") + "/teachers");
+            run.await(() -> checkpointWritten(teachers), RUN_TIMEOUT, "a teacher checkpoint on HDFS");
+            String app = appId(driverLog(run.output()));
+            long victim = -1;
+            for (Path log : cluster.executorLogs(app)) {
+                String text = LocalCluster.read(log);
+                Matcher pid = Pattern.compile("process name: (\\d+)@").matcher(text);
+                if (text.contains("teacher-") && text.contains(": training on") && pid.find()) {
+                    victim = Long.parseLong(pid.group(1));
+                }
+            }
+            assertTrue(victim > 0, "no executor training a teacher in " + app);
+            assertTrue(ProcessHandle.of(victim).map(ProcessHandle::destroyForcibly).orElse(false),
+                    "could not kill executor JVM " + victim);
+            int rc = run.awaitExit(RUN_TIMEOUT);
+            assertEquals(0, rc, run.tail());
+            String driverLog = driverLog(run.output());
+            timings.put("cluster (one executor killed)", timings(driverLog));
+            assertTrue(driverLog.contains("Lost executor") || driverLog.contains("ExecutorLostFailure"),
+                    "the driver never saw the executor die:\n" + driverLog);
+            String logs = String.join("\n", cluster.executorLogs(app).stream().map(LocalCluster::read).toList());
+            assertTrue(logs.contains("resuming from checkpoint"), "no retried teacher resumed from its checkpoint");
+            for (String model : MODELS) {
+                assertTrue(logs.contains(model + ": training on"), model + " was not trained in an executor JVM");
+                assertFalse(driverLog.contains(model + ": training on"), model + " was trained in the driver");
+            }
+            assertEquals(embeddedMetrics, metrics(runUri("cluster")), "metrics of the cluster-mode run vs embedded");
+            Row runs = reader.read().parquet(cluster.hdfsUri + "/ser/runs/warehouse/ser_runs")
+                    .filter("run_id = 'cluster'").first();
+            assertNotEquals("unknown", runs.getAs("git_commit"), "ser_runs.git_commit in cluster deploy mode");
+        }
     }
 
     @Test
@@ -140,46 +167,14 @@ class ClusterPipelineTest {
 
     @Test
     @Order(4)
-    void killedExecutorResumesTrainingFromItsCheckpoint() throws Exception {
-        Daemon run = launch("client", "killed", Map.of(), List.of());
-        try {
-            // Kill the executor JVM as soon as a teacher has written a checkpoint (and is still training).
-            org.apache.hadoop.fs.Path teachers = new org.apache.hadoop.fs.Path(runUri("killed") + "/teachers");
-            run.await(() -> checkpointWritten(teachers), RUN_TIMEOUT, "a teacher checkpoint on HDFS");
-            String app = appId(run.output());
-            long victim = -1;
-            for (Path log : cluster.executorLogs(app)) {
-                String text = LocalCluster.read(log);
-                Matcher pid = Pattern.compile("process name: (\\d+)@").matcher(text);
-                if (text.contains("teacher-") && text.contains(": training on") && pid.find()) {
-                    victim = Long.parseLong(pid.group(1));
-                }
-            }
-            assertTrue(victim > 0, "no executor training a teacher in " + app);
-            assertTrue(ProcessHandle.of(victim).map(ProcessHandle::destroyForcibly).orElse(false),
-                    "could not kill executor JVM " + victim);
-            int rc = run.awaitExit(RUN_TIMEOUT);
-            assertEquals(0, rc, run.tail());
-            timings.put("killed", timings(run.output()));
-            assertTrue(run.output().contains("Lost executor") || run.output().contains("ExecutorLostFailure"),
-                    "the driver never saw the executor die:\n" + run.tail());
-            String logs = String.join("\n", cluster.executorLogs(app).stream().map(LocalCluster::read).toList());
-            assertTrue(logs.contains("resuming from checkpoint"), "no retried teacher resumed from its checkpoint");
-            assertEquals(embeddedMetrics, metrics(runUri("killed")), "metrics after the executor kill vs embedded");
-        } finally {
-            run.close();
-        }
-    }
-
-    @Test
-    @Order(5)
     void gpuProfileRunGivesEachTrainingTaskItsOwnGpu() throws Exception {
         Map<String, String> env = Map.of(
                 "SER_GPUS_PER_TASK", "1",
                 "SER_GPU_DISCOVERY", cluster.sparkHome.resolve("bin/fake-gpus.sh").toString(),
-                // Release idle default executors quickly, so the GPU executors get the Worker's cores.
-                "SER_SPARK_CONF", "spark.dynamicAllocation.executorIdleTimeout=3s\n"
-                        + "spark.dynamicAllocation.shuffleTracking.timeout=5s");
+                // Release idle default executors sooner than the launcher's 30 s, so the GPU executors get the
+                // Worker's cores sooner; long enough that executors survive the gaps between the other jobs.
+                "SER_SPARK_CONF", "spark.dynamicAllocation.executorIdleTimeout=8s\n"
+                        + "spark.dynamicAllocation.shuffleTracking.timeout=8s");
         Run run = submit("client", "gpus", env, List.of("--set", "resources.gpu.executor-cores=1"));
         assertEquals(0, run.rc, run.output);
         timings.put("gpus", timings(run.output));

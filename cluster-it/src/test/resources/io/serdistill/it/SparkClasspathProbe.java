@@ -40,17 +40,25 @@ public class SparkClasspathProbe {
         check(Folds.Definition.fromJson(folds.toJson()).equals(folds), "folds.json round trip");
 
         SerConfig config = SerConfig.defaults(); // reference.conf, through the jar's Typesafe Config
+        // The marker code is package-private: reached by reflection, as the stage runner calls it.
         Class<?> runner = Class.forName("io.serdistill.jobs.StageRunner");
-        Method write = runner.getDeclaredMethod("writeMarker", String.class, String.class, SerConfig.class, Instant.class,
-                double.class, Map.class, Configuration.class);
-        Method read = runner.getDeclaredMethod("completedWith", String.class, String.class, Configuration.class);
+        Class<?> inputsType = Class.forName("io.serdistill.jobs.run.StageInputs");
+        java.lang.reflect.Constructor<?> inputsOf = inputsType.getDeclaredConstructor(String.class, Map.class, Map.class);
+        inputsOf.setAccessible(true);
+        Object inputs = inputsOf.newInstance(config.hash(), Map.of("manifest_sha256", "abc"), Map.of("manifest", "0123"));
+        Object otherInputs = inputsOf.newInstance("another-hash", Map.of("manifest_sha256", "abc"), Map.of("manifest", "0123"));
+        Method write = runner.getDeclaredMethod("writeMarker", String.class, String.class, SerConfig.class, inputsType,
+                Instant.class, double.class, Map.class, Configuration.class);
+        Method changed = runner.getDeclaredMethod("changedSince", String.class, inputsType, Configuration.class);
         write.setAccessible(true);
-        read.setAccessible(true);
+        changed.setAccessible(true);
         String marker = dir.resolve("stages/extract.json").toUri().toString();
         Configuration conf = new Configuration();
-        write.invoke(null, marker, "extract", config, Instant.now(), 1.5, Map.of("rows", 3L, "by_reason", Map.of("short", 1)), conf);
-        check((boolean) read.invoke(null, marker, config.hash(), conf), "stage marker read back");
-        check(!(boolean) read.invoke(null, marker, "another-hash", conf), "stage marker of another config");
+        write.invoke(null, marker, "extract", config, inputs, Instant.now(), 1.5,
+                Map.of("rows", 3L, "by_reason", Map.of("short", 1)), conf);
+        check(((java.util.Optional<?>) changed.invoke(null, marker, inputs, conf)).isEmpty(), "stage marker read back");
+        check(((java.util.Optional<?>) changed.invoke(null, marker, otherInputs, conf)).isPresent(),
+                "stage marker of another config");
         System.out.println(Files.readString(dir.resolve("stages/extract.json")));
         System.out.println("probe ok");
     }

@@ -1,24 +1,22 @@
 package io.serdistill.audio;
 
-import io.serdistill.data.RejectReason;
-
 /**
- * Audio that cannot be used, with the reject code the extraction stage records for its manifest row.
+ * Audio that cannot be used, with the problem the extraction stage records as its manifest row's reject reason.
  * Checked because every caller must route the row to the rejects table rather than fail the job.
  */
 public final class AudioFormatException extends Exception {
 
-    private final RejectReason reason;
+    private final AudioProblem problem;
 
-    public AudioFormatException(RejectReason reason, String message) {
+    public AudioFormatException(AudioProblem problem, String message) {
         super(message);
-        if (reason == null) {
-            throw new IllegalArgumentException("reason must not be null");
+        if (problem == null) {
+            throw new IllegalArgumentException("problem must not be null");
         }
-        this.reason = reason;
+        this.problem = problem;
     }
 
-    public RejectReason reason() {
-        return reason;
+    public AudioProblem problem() {
+        return problem;
     }
 }

@@ -1,7 +1,5 @@
 package io.serdistill.audio;
 
-import io.serdistill.data.RejectReason;
-
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
@@ -49,19 +47,19 @@ public final class AudioPreparer {
         for (int i = 0; i < x.length; i++) {
             float v = x[i];
             if (!Float.isFinite(v)) {
-                throw new AudioFormatException(RejectReason.NON_FINITE,
+                throw new AudioFormatException(AudioProblem.NON_FINITE,
                         "sample " + i + " of " + x.length + " is " + v);
             }
             peak = Math.max(peak, Math.abs(v));
         }
         double seconds = clip.durationSeconds();
         if (seconds < options.minSeconds()) {
-            throw new AudioFormatException(RejectReason.TOO_SHORT, String.format(
+            throw new AudioFormatException(AudioProblem.TOO_SHORT, String.format(
                     "%.4f s (%d frames at %d Hz) is shorter than the minimum %.4f s",
                     seconds, x.length, clip.sampleRate(), options.minSeconds()));
         }
         if (peak < SILENCE_PEAK) {
-            throw new AudioFormatException(RejectReason.SILENT, String.format(
+            throw new AudioFormatException(AudioProblem.SILENT, String.format(
                     "peak amplitude %.3g is below the silence threshold %.0e", peak, SILENCE_PEAK));
         }
         AudioClip cut = clip;

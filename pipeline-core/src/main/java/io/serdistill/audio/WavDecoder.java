@@ -1,6 +1,5 @@
 package io.serdistill.audio;
 
-import io.serdistill.data.RejectReason;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,7 +19,7 @@ import java.util.Map;
  * past the end of the file (a cut download, or RF64's 0xFFFFFFFF placeholder) yields the complete frames present.
  *
  * <p>Written by hand rather than with javax.sound because that API rejects EXTENSIBLE and 64-bit float files and
- * cannot say why a file is bad; here every failure carries a {@link RejectReason}. Stateless and thread-safe.
+ * cannot say why a file is bad; here every failure carries an {@link AudioProblem}. Stateless and thread-safe.
  */
 public final class WavDecoder {
 
@@ -80,7 +79,7 @@ public final class WavDecoder {
                 }
             } else if (id.equals("fmt ")) {
                 if (size > available) {
-                    throw new AudioFormatException(RejectReason.UNREADABLE,
+                    throw new AudioFormatException(AudioProblem.UNREADABLE,
                             "fmt chunk declares " + size + " bytes but only " + available + " remain in the file");
                 }
                 format = parseFormat(buf, body, (int) size);
@@ -96,24 +95,24 @@ public final class WavDecoder {
         }
 
         if (format == null) {
-            throw new AudioFormatException(RejectReason.UNREADABLE,
+            throw new AudioFormatException(AudioProblem.UNREADABLE,
                     dataOffset < 0 ? "no fmt chunk and no data chunk found" : "no fmt chunk found");
         }
         if (dataOffset < 0) {
-            throw new AudioFormatException(RejectReason.EMPTY_AUDIO, "no data chunk found");
+            throw new AudioFormatException(AudioProblem.EMPTY_AUDIO, "no data chunk found");
         }
         int frameSize = format.channels * format.sample.bytesPerSample();
         int frames = dataPresent / frameSize;
         if (frames == 0) {
             if (dataDeclared == 0) {
-                throw new AudioFormatException(RejectReason.EMPTY_AUDIO, "data chunk is empty (0 frames)");
+                throw new AudioFormatException(AudioProblem.EMPTY_AUDIO, "data chunk is empty (0 frames)");
             }
             if (dataDeclared > dataPresent) {
-                throw new AudioFormatException(RejectReason.UNREADABLE, "file is truncated: data chunk declares "
+                throw new AudioFormatException(AudioProblem.UNREADABLE, "file is truncated: data chunk declares "
                         + dataDeclared + " bytes but only " + dataPresent + " are present, less than one "
                         + frameSize + "-byte frame");
             }
-            throw new AudioFormatException(RejectReason.EMPTY_AUDIO,
+            throw new AudioFormatException(AudioProblem.EMPTY_AUDIO,
                     "data chunk holds " + dataPresent + " bytes, less than one " + frameSize + "-byte frame");
         }
 
@@ -121,7 +120,7 @@ public final class WavDecoder {
         int used;
         if (mode instanceof ChannelMode.Select select) {
             if (select.channel() >= format.channels) {
-                throw new AudioFormatException(RejectReason.UNSUPPORTED_FORMAT, "channel " + select.channel()
+                throw new AudioFormatException(AudioProblem.UNSUPPORTED_FORMAT, "channel " + select.channel()
                         + " (0-based) was selected but the file has " + format.channels + " channel(s)");
             }
             first = dataOffset + select.channel() * format.sample.bytesPerSample();
@@ -137,13 +136,13 @@ public final class WavDecoder {
 
     private static void checkRiffHeader(byte[] wav) throws AudioFormatException {
         if (wav.length < 12) {
-            throw new AudioFormatException(RejectReason.NOT_WAV,
+            throw new AudioFormatException(AudioProblem.NOT_WAV,
                     "only " + wav.length + " bytes; a WAV file starts with a 12-byte RIFF/WAVE header");
         }
         String riff = fourCc(wav, 0);
         String wave = fourCc(wav, 8);
         if (!(riff.equals("RIFF") || riff.equals("RF64")) || !wave.equals("WAVE")) {
-            throw new AudioFormatException(RejectReason.NOT_WAV,
+            throw new AudioFormatException(AudioProblem.NOT_WAV,
                     "header is '" + printable(riff) + "...." + printable(wave) + "', not 'RIFF....WAVE'");
         }
     }
@@ -154,7 +153,7 @@ public final class WavDecoder {
 
     private static Format parseFormat(ByteBuffer buf, int at, int size) throws AudioFormatException {
         if (size < 16) {
-            throw new AudioFormatException(RejectReason.UNREADABLE,
+            throw new AudioFormatException(AudioProblem.UNREADABLE,
                     "fmt chunk is " + size + " bytes, the minimum is 16");
         }
         int tag = Short.toUnsignedInt(buf.getShort(at));
@@ -163,7 +162,7 @@ public final class WavDecoder {
         int bits = Short.toUnsignedInt(buf.getShort(at + 14));
         if (tag == WavConstants.FORMAT_EXTENSIBLE) {
             if (size < 40) {
-                throw new AudioFormatException(RejectReason.UNREADABLE,
+                throw new AudioFormatException(AudioProblem.UNREADABLE,
                         "WAVE_FORMAT_EXTENSIBLE fmt chunk is " + size + " bytes, expected 40");
             }
             byte[] guid = new byte[16];
@@ -171,29 +170,29 @@ public final class WavDecoder {
             byte[] tail = Arrays.copyOfRange(guid, 2, 16);
             int subTag = (guid[0] & 0xFF) | (guid[1] & 0xFF) << 8;
             if (!Arrays.equals(tail, WavConstants.SUBTYPE_GUID_TAIL)) {
-                throw new AudioFormatException(RejectReason.UNSUPPORTED_FORMAT,
+                throw new AudioFormatException(AudioProblem.UNSUPPORTED_FORMAT,
                         "WAVE_FORMAT_EXTENSIBLE sub-format GUID is not a standard KSDATAFORMAT_SUBTYPE");
             }
             tag = subTag;
         }
         if (tag != WavConstants.FORMAT_PCM && tag != WavConstants.FORMAT_IEEE_FLOAT) {
             String name = KNOWN_CODECS.get(tag);
-            throw new AudioFormatException(RejectReason.UNSUPPORTED_FORMAT, String.format(
+            throw new AudioFormatException(AudioProblem.UNSUPPORTED_FORMAT, String.format(
                     "format tag 0x%04X%s is not supported; PCM and IEEE float only",
                     tag, name == null ? "" : " (" + name + ")"));
         }
         if (channels == 0) {
-            throw new AudioFormatException(RejectReason.UNREADABLE, "fmt chunk declares 0 channels");
+            throw new AudioFormatException(AudioProblem.UNREADABLE, "fmt chunk declares 0 channels");
         }
         if (sampleRate == 0 || sampleRate > Integer.MAX_VALUE) {
-            throw new AudioFormatException(RejectReason.UNREADABLE,
+            throw new AudioFormatException(AudioProblem.UNREADABLE,
                     "fmt chunk declares a sample rate of " + sampleRate + " Hz");
         }
         // Samples narrower than their container (e.g. 20-bit in 24) are left-justified, so the container decides.
         int container = (bits + 7) / 8 * 8;
         SampleFormat sample = SampleFormat.of(tag, container);
         if (sample == null || (tag == WavConstants.FORMAT_IEEE_FLOAT && bits != container)) {
-            throw new AudioFormatException(RejectReason.UNSUPPORTED_FORMAT, bits + "-bit "
+            throw new AudioFormatException(AudioProblem.UNSUPPORTED_FORMAT, bits + "-bit "
                     + (tag == WavConstants.FORMAT_PCM ? "PCM" : "IEEE float")
                     + " is not supported; PCM 8/16/24/32-bit and float 32/64-bit only");
         }

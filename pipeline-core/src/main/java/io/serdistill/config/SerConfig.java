@@ -7,9 +7,15 @@ import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValueFactory;
 import io.serdistill.data.Emotion;
+import io.serdistill.distill.TeacherWeighting;
 import io.serdistill.model.wav2vec2.HeadSpec;
 import io.serdistill.train.CheckpointPolicy;
 import io.serdistill.train.LearningRateSchedule;
+import io.serdistill.train.ModelKind;
+import io.serdistill.train.PooledClassifierKind;
+import io.serdistill.train.TrainingOptions;
+import io.serdistill.train.Wav2Vec2FineTuneKind;
+import io.serdistill.train.Wav2Vec2FrameHeadKind;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -143,7 +149,22 @@ public record SerConfig(
     public record Training(List<Integer> hidden, int epochs, int batchSize, double learningRate,
                            double weightDecay, int patience, LearningRateSchedule.Shape schedule,
                            double warmupFraction, double clipNorm, boolean classWeighted,
-                           CheckpointPolicy checkpointPolicy) {}
+                           CheckpointPolicy checkpointPolicy) {
+
+        /** Plain fine-tuning (alpha = 1) with this family's settings. */
+        public TrainingOptions fineTuning(long seed) {
+            return new TrainingOptions(hidden, epochs, batchSize, learningRate, weightDecay, patience, schedule,
+                    warmupFraction, clipNorm, classWeighted, 1.0, 1.0, null, List.of(), seed, 1, checkpointPolicy);
+        }
+
+        /** Distillation from {@code teachers} mixed by {@code weighting}, with this family's settings. */
+        public TrainingOptions distillation(double alpha, double temperature, TeacherWeighting weighting,
+                                            List<String> teachers, long seed) {
+            return new TrainingOptions(hidden, epochs, batchSize, learningRate, weightDecay, patience, schedule,
+                    warmupFraction, clipNorm, classWeighted, alpha, temperature, weighting, teachers, seed, 1,
+                    checkpointPolicy);
+        }
+    }
 
     /** {@code alpha}: CE weight of multi-teacher students; {@code singleTeacherAlpha}: of single-teacher (KD) ones. */
     public record Distill(double temperature, double alpha, double singleTeacherAlpha, double beta, List<String> methods) {}
@@ -164,6 +185,22 @@ public record SerConfig(
     private static final Pattern RUN_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
     private static final Pattern LANGUAGE = Pattern.compile("[a-z]{2,3}");
     private static final Pattern SQL_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,127}");
+
+    /**
+     * What teachers and students are for these features: an {@link io.serdistill.model.EmotionClassifier} on pooled
+     * vectors, wav2vec2 fine-tuned on CNN frames, or a head pooling stored hidden-state frames.
+     */
+    public ModelKind modelKind() {
+        Wav2Vec2 w = features.wav2vec2();
+        if (features.finetunesWav2Vec2()) {
+            return new Wav2Vec2FineTuneKind(w.modelDir(), w.layerWeights(), w.projectorDim(), w.headPooling(),
+                    w.attentionDim());
+        }
+        if (features.storesWav2Vec2Frames()) {
+            return new Wav2Vec2FrameHeadKind(w.modelDir(), w.headPooling(), w.attentionDim(), w.projectorDim());
+        }
+        return new PooledClassifierKind();
+    }
 
     /** reference.conf only. */
     public static SerConfig defaults() {

@@ -1,8 +1,11 @@
 package io.serdistill.data;
 
+import io.serdistill.audio.AudioProblem;
+
 /**
  * Why a manifest row did not become a feature row. Every row ends either in features or in the rejects table
- * with one of these codes, so the set is shared by the manifest, audio and extraction stages.
+ * with one of these codes, so the set is shared by the manifest and extraction stages; the audio decoder reports
+ * its own {@link AudioProblem}s, each recorded as the reason of the same name ({@link #of}).
  */
 public enum RejectReason {
     /** The manifest line could not be parsed (wrong column count, blank required field, bad quoting). */
@@ -28,5 +31,18 @@ public enum RejectReason {
     /** The language code is not one the run is configured for. */
     UNKNOWN_LANGUAGE,
     /** The utterance id occurs more than once in the manifest; all but the first occurrence are rejected. */
-    DUPLICATE_ID
+    DUPLICATE_ID;
+
+    /** The reason recorded for audio that fails with {@code problem}: the code of the same name. */
+    public static RejectReason of(AudioProblem problem) {
+        return switch (problem) {
+            case UNREADABLE -> UNREADABLE;
+            case NOT_WAV -> NOT_WAV;
+            case UNSUPPORTED_FORMAT -> UNSUPPORTED_FORMAT;
+            case EMPTY_AUDIO -> EMPTY_AUDIO;
+            case TOO_SHORT -> TOO_SHORT;
+            case SILENT -> SILENT;
+            case NON_FINITE -> NON_FINITE;
+        };
+    }
 }

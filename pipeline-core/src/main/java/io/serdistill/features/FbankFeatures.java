@@ -1,7 +1,7 @@
 package io.serdistill.features;
 
 import io.serdistill.audio.AudioFormatException;
-import io.serdistill.data.RejectReason;
+import io.serdistill.audio.AudioProblem;
 
 /** Kaldi log-mel frames, pooled as per-bin mean and standard deviation. */
 public final class FbankFeatures implements UtteranceFeatures {
@@ -21,7 +21,7 @@ public final class FbankFeatures implements UtteranceFeatures {
     public Extracted extract(float[] samples) throws AudioFormatException {
         FeatureMatrix f = fbank.computeFromUnitRange(samples);
         if (f.frames() == 0) {
-            throw new AudioFormatException(RejectReason.TOO_SHORT, String.format(
+            throw new AudioFormatException(AudioProblem.TOO_SHORT, String.format(
                     "%d samples give no fbank frame (a frame is %d samples)", samples.length, fbank.options().windowSize()));
         }
         return new Extracted(f, UtterancePooling.meanStd(f));

@@ -1,7 +1,7 @@
 package io.serdistill.features;
 
 import io.serdistill.audio.AudioFormatException;
-import io.serdistill.data.RejectReason;
+import io.serdistill.audio.AudioProblem;
 import io.serdistill.model.wav2vec2.Wav2Vec2Model;
 import io.serdistill.model.wav2vec2.Wav2Vec2Output;
 import java.io.IOException;
@@ -79,7 +79,7 @@ public final class Wav2Vec2Features implements UtteranceFeatures {
      */
     static float[] encoderInput(Wav2Vec2Model model, float[] samples, boolean normalize) throws AudioFormatException {
         if (samples.length < model.minimumSamples()) {
-            throw new AudioFormatException(RejectReason.TOO_SHORT, samples.length + " samples are fewer than the "
+            throw new AudioFormatException(AudioProblem.TOO_SHORT, samples.length + " samples are fewer than the "
                     + model.minimumSamples() + " the wav2vec2 feature encoder needs for one frame");
         }
         return normalize ? Wav2Vec2Model.normalizeWaveform(samples) : samples;

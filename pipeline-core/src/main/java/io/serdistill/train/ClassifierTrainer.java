@@ -1,6 +1,7 @@
 package io.serdistill.train;
 
 import io.serdistill.data.Emotion;
+import io.serdistill.eval.Predictions;
 import io.serdistill.features.FeatureMatrix;
 import io.serdistill.features.GlobalStats;
 import io.serdistill.model.ClassifierSpec;
@@ -84,17 +85,7 @@ public final class ClassifierTrainer {
 
     /** Arg-max class per example. */
     public static int[] predict(EmotionClassifier model, List<TrainingExample> examples) {
-        return TrainingLoop.argMax(model.logits(inputs(examples)));
-    }
-
-    public static int argMax(float[] v) {
-        int best = 0;
-        for (int i = 1; i < v.length; i++) {
-            if (v[i] > v[best]) {
-                best = i;
-            }
-        }
-        return best;
+        return Predictions.argMax(model.logits(inputs(examples)));
     }
 
     private static float[][] meanAndStd(List<TrainingExample> examples, int dim) {

@@ -1,6 +1,5 @@
 package io.serdistill.train;
 
-import io.serdistill.config.SerConfig;
 import java.io.IOException;
 import java.io.Serializable;
 import java.util.List;
@@ -8,28 +7,15 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * What teachers and students are, chosen once from the config: the one place that knows whether a training task
- * fits an {@link io.serdistill.model.EmotionClassifier} on pooled vectors ({@link PooledClassifierKind}),
- * fine-tunes wav2vec2 on CNN frames ({@link Wav2Vec2FineTuneKind}) or trains a pooling head on frozen hidden-state
- * frames ({@link Wav2Vec2FrameHeadKind}), and how a saved model file scores utterances. All read
+ * What teachers and students are, chosen once from the config ({@code io.serdistill.config.SerConfig#modelKind()}):
+ * the one place that knows whether a training task fits an {@link io.serdistill.model.EmotionClassifier} on pooled
+ * vectors ({@link PooledClassifierKind}), fine-tunes wav2vec2 on CNN frames ({@link Wav2Vec2FineTuneKind}) or trains
+ * a pooling head on frozen hidden-state frames ({@link Wav2Vec2FrameHeadKind}), and how a saved model file scores
+ * utterances. All read
  * {@link TrainingExample#input()}: a pooled vector, or frames flattened frame by frame.
  * Instances are small serialisable values a Spark task receives; the models they make are per thread.
  */
 public interface ModelKind extends Serializable {
-
-    /** The kind {@code cfg} asks for. */
-    static ModelKind of(SerConfig cfg) {
-        SerConfig.Features f = cfg.features();
-        SerConfig.Wav2Vec2 w = f.wav2vec2();
-        if (f.finetunesWav2Vec2()) {
-            return new Wav2Vec2FineTuneKind(w.modelDir(), w.layerWeights(), w.projectorDim(), w.headPooling(),
-                    w.attentionDim());
-        }
-        if (f.storesWav2Vec2Frames()) {
-            return new Wav2Vec2FrameHeadKind(w.modelDir(), w.headPooling(), w.attentionDim(), w.projectorDim());
-        }
-        return new PooledClassifierKind();
-    }
 
     /** A trained model: its history, the epoch whose weights it holds (1-based), and how to write its file. */
     record Trained(List<EpochRecord> history, int bestEpoch, ModelFile file) {}
@@ -57,10 +43,4 @@ public interface ModelKind extends Serializable {
 
     /** Loads what {@link ModelFile#toSafeTensors} wrote; {@code source} names it in errors. */
     Scorer load(byte[] safetensors, String source) throws IOException;
-
-    /**
-     * Whether model files are small enough to load on the driver and broadcast to every task (MLP heads: KB to MB);
-     * otherwise each task reads them from the run's FileSystem (a fine-tuned wav2vec2-base is ~380 MB).
-     */
-    boolean broadcastsModels();
 }

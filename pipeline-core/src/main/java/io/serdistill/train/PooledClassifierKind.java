@@ -20,9 +20,4 @@ public record PooledClassifierKind() implements ModelKind {
         EmotionClassifier model = EmotionClassifier.fromSafeTensors(safetensors, source);
         return (ids, inputs) -> model.logits(inputs);
     }
-
-    @Override
-    public boolean broadcastsModels() {
-        return true;
-    }
 }

@@ -5,6 +5,7 @@ import io.serdistill.data.Emotion;
 import io.serdistill.distill.KdLoss;
 import io.serdistill.distill.SoftTargets;
 import io.serdistill.eval.ConfusionMatrix;
+import io.serdistill.eval.Predictions;
 import io.serdistill.json.Json;
 import io.serdistill.model.SafeTensors;
 import java.io.IOException;
@@ -153,7 +154,7 @@ final class TrainingLoop {
         double devLoss = Double.NaN;
         if (!dev.isEmpty()) {
             float[][] devLogits = model.logits(dev);
-            ConfusionMatrix cm = ConfusionMatrix.from(labels(dev), argMax(devLogits), Emotion.COUNT);
+            ConfusionMatrix cm = ConfusionMatrix.from(labels(dev), Predictions.argMax(devLogits), Emotion.COUNT);
             devUa = cm.unweightedRecall();
             devWa = cm.accuracy();
             boolean devHasTeachers = dev.stream().allMatch(e -> e.teacherLogits() != null);
@@ -316,14 +317,6 @@ final class TrainingLoop {
         }
         double t = opts.temperature();
         return opts.alpha() * loss + (1 - opts.alpha()) * t * t * kl / logits.length;
-    }
-
-    static int[] argMax(float[][] logits) {
-        int[] out = new int[logits.length];
-        for (int i = 0; i < logits.length; i++) {
-            out[i] = ClassifierTrainer.argMax(logits[i]);
-        }
-        return out;
     }
 
     static int[] labels(List<? extends LabelledUtterance> batch) {

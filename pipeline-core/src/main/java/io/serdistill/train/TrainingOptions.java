@@ -1,12 +1,12 @@
 package io.serdistill.train;
 
-import io.serdistill.config.SerConfig;
 import io.serdistill.distill.TeacherWeighting;
 import java.io.Serializable;
 import java.util.List;
 
 /**
- * Everything a training run needs besides data.
+ * Everything a training run needs besides data. {@code io.serdistill.config.SerConfig.Training} builds them from a
+ * model family's settings.
  *
  * @param alpha          weight of the label cross-entropy; 1 = plain fine-tuning
  * @param temperature    distillation temperature T
@@ -46,21 +46,6 @@ public record TrainingOptions(List<Integer> hidden, int epochs, int batchSize, d
                            List<String> teachers, long seed, int inputLayers) {
         this(hidden, epochs, batchSize, learningRate, weightDecay, patience, schedule, warmupFraction, clipNorm,
                 classWeighted, alpha, temperature, weighting, teachers, seed, inputLayers, CheckpointPolicy.EVERY_EPOCH);
-    }
-
-    /** Plain fine-tuning (alpha = 1) with the given family's settings. */
-    public static TrainingOptions fineTuning(SerConfig.Training t, long seed) {
-        return new TrainingOptions(t.hidden(), t.epochs(), t.batchSize(), t.learningRate(), t.weightDecay(),
-                t.patience(), t.schedule(), t.warmupFraction(), t.clipNorm(), t.classWeighted(), 1.0, 1.0, null,
-                List.of(), seed, 1, t.checkpointPolicy());
-    }
-
-    /** Distillation from {@code teachers} mixed by {@code weighting}. */
-    public static TrainingOptions distillation(SerConfig.Training t, double alpha, double temperature,
-                                               TeacherWeighting weighting, List<String> teachers, long seed) {
-        return new TrainingOptions(t.hidden(), t.epochs(), t.batchSize(), t.learningRate(), t.weightDecay(),
-                t.patience(), t.schedule(), t.warmupFraction(), t.clipNorm(), t.classWeighted(), alpha, temperature,
-                weighting, teachers, seed, 1, t.checkpointPolicy());
     }
 
     /** The same options for inputs of {@code layers} stacked vectors (learned layer weighting). */

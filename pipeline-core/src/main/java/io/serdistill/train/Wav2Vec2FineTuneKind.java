@@ -44,11 +44,6 @@ public record Wav2Vec2FineTuneKind(String modelDir, boolean allLayers, int proje
         return scorer(model, model.config().featureDim(), source);
     }
 
-    @Override
-    public boolean broadcastsModels() {
-        return false;
-    }
-
     /** Scores flattened frame sequences of width {@code dim} with {@code model}. */
     static Scorer scorer(FrameClassifier model, int dim, String source) {
         // A view: the model scores in small batches, so only a batch's frames are ever ND4J arrays at once.

@@ -16,7 +16,7 @@ import java.util.function.Consumer;
  * over the real frames ({@code pooling}: mean, or attentive statistics with an attention bottleneck of
  * {@code attentionDim}), a projector of {@code projectorDim}, a linear classifier over {@link Emotion#COUNT}
  * classes. Inputs are the hidden-state frames [frames, hidden] flattened frame by frame; the hidden size is read
- * from {@code modelDir}'s config.json. Model files hold the head alone (KB to a few MB), so they are broadcast.
+ * from {@code modelDir}'s config.json. Model files hold the head alone (KB to a few MB).
  */
 public record Wav2Vec2FrameHeadKind(String modelDir, HeadSpec.Pooling pooling, int attentionDim, int projectorDim)
         implements ModelKind {
@@ -37,10 +37,5 @@ public record Wav2Vec2FrameHeadKind(String modelDir, HeadSpec.Pooling pooling, i
     public Scorer load(byte[] safetensors, String source) throws IOException {
         FrameHeadClassifier model = FrameHeadClassifier.fromSafeTensors(safetensors, source);
         return Wav2Vec2FineTuneKind.scorer(model, model.spec().hiddenSize(), source);
-    }
-
-    @Override
-    public boolean broadcastsModels() {
-        return true;
     }
 }

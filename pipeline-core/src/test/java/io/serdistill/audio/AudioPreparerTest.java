@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.serdistill.data.RejectReason;
-
 import org.junit.jupiter.api.Test;
 
 class AudioPreparerTest {
@@ -64,7 +62,7 @@ class AudioPreparerTest {
     void rejectsClipsShorterThanMinSeconds() {
         byte[] wav = WavWriter.pcm16(new AudioClip(sine(300, 0.5, 16000, 1599), 16000));
         AudioFormatException e = rejection(AudioOptions.defaults(), wav);
-        assertEquals(RejectReason.TOO_SHORT, e.reason());
+        assertEquals(AudioProblem.TOO_SHORT, e.problem());
         assertTrue(e.getMessage().startsWith("0.0999 s (1599 frames at 16000 Hz)"), e.getMessage());
     }
 
@@ -73,9 +71,9 @@ class AudioPreparerTest {
         float[] x = new float[16000];
         x[100] = 5e-6f; // below one 16-bit step
         byte[] wav = WavWriter.write(new AudioClip(x, 16000), SampleFormat.FLOAT32);
-        assertEquals(RejectReason.SILENT, rejection(AudioOptions.defaults(), wav).reason());
-        assertEquals(RejectReason.SILENT,
-                rejection(AudioOptions.defaults(), WavWriter.pcm16(new AudioClip(new float[16000], 16000))).reason());
+        assertEquals(AudioProblem.SILENT, rejection(AudioOptions.defaults(), wav).problem());
+        assertEquals(AudioProblem.SILENT,
+                rejection(AudioOptions.defaults(), WavWriter.pcm16(new AudioClip(new float[16000], 16000))).problem());
     }
 
     @Test
@@ -85,13 +83,13 @@ class AudioPreparerTest {
         x[2000] = Float.POSITIVE_INFINITY;
         AudioFormatException e = rejection(AudioOptions.defaults(),
                 WavWriter.write(new AudioClip(x, 16000), SampleFormat.FLOAT32));
-        assertEquals(RejectReason.NON_FINITE, e.reason());
+        assertEquals(AudioProblem.NON_FINITE, e.problem());
         assertEquals("sample 1234 of 16000 is NaN", e.getMessage());
     }
 
     @Test
     void passesTheDecodersReasonThrough() {
-        assertEquals(RejectReason.NOT_WAV, rejection(AudioOptions.defaults(), new byte[40]).reason());
+        assertEquals(AudioProblem.NOT_WAV, rejection(AudioOptions.defaults(), new byte[40]).problem());
     }
 
     @Test

@@ -11,8 +11,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.serdistill.data.RejectReason;
-
 import java.io.ByteArrayInputStream;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
@@ -112,7 +110,7 @@ class WavDecoderTest {
         byte[] wav = WavWriter.write(new float[][] {{0.1f}, {0.2f}}, 16000, SampleFormat.PCM_S16, false);
         AudioFormatException e = assertThrows(AudioFormatException.class,
                 () -> WavDecoder.decode(wav, ChannelMode.select(2)));
-        assertEquals(RejectReason.UNSUPPORTED_FORMAT, e.reason());
+        assertEquals(AudioProblem.UNSUPPORTED_FORMAT, e.problem());
         assertTrue(e.getMessage().contains("2 channel(s)"), e.getMessage());
     }
 
@@ -130,68 +128,68 @@ class WavDecoderTest {
     void rejectsTruncatedWavWithoutACompleteFrame() {
         byte[] wav = riff(chunk("fmt ", fmt(1, 2, 16000, 16)), chunk("data", 4000, bytes(1, 2, 3)));
         AudioFormatException e = rejection(wav);
-        assertEquals(RejectReason.UNREADABLE, e.reason());
+        assertEquals(AudioProblem.UNREADABLE, e.problem());
         assertTrue(e.getMessage().contains("truncated"), e.getMessage());
     }
 
     @Test
     void rejectsHeaderCutInsideTheFmtChunk() {
         byte[] whole = riff(chunk("fmt ", fmt(1, 1, 16000, 16)), chunk("data", shorts(1, 2)));
-        assertEquals(RejectReason.UNREADABLE, rejection(Arrays.copyOf(whole, 30)).reason());
+        assertEquals(AudioProblem.UNREADABLE, rejection(Arrays.copyOf(whole, 30)).problem());
     }
 
     @Test
     void rejectsEmptyDataChunkAsEmptyAudio() {
-        assertEquals(RejectReason.EMPTY_AUDIO,
-                rejection(riff(chunk("fmt ", fmt(1, 1, 16000, 16)), chunk("data", new byte[0]))).reason());
-        assertEquals(RejectReason.EMPTY_AUDIO, rejection(riff(chunk("fmt ", fmt(1, 1, 16000, 16)))).reason());
-        assertEquals(RejectReason.EMPTY_AUDIO,
-                rejection(WavWriter.write(new AudioClip(new float[0], 16000), SampleFormat.FLOAT32)).reason());
+        assertEquals(AudioProblem.EMPTY_AUDIO,
+                rejection(riff(chunk("fmt ", fmt(1, 1, 16000, 16)), chunk("data", new byte[0]))).problem());
+        assertEquals(AudioProblem.EMPTY_AUDIO, rejection(riff(chunk("fmt ", fmt(1, 1, 16000, 16)))).problem());
+        assertEquals(AudioProblem.EMPTY_AUDIO,
+                rejection(WavWriter.write(new AudioClip(new float[0], 16000), SampleFormat.FLOAT32)).problem());
     }
 
     @Test
     void rejectsNonWavBytes() {
         AudioFormatException mp3 = rejection(bytes('I', 'D', '3', 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0));
-        assertEquals(RejectReason.NOT_WAV, mp3.reason());
+        assertEquals(AudioProblem.NOT_WAV, mp3.problem());
         assertTrue(mp3.getMessage().contains("'ID3\\x04"), mp3.getMessage());
-        assertEquals(RejectReason.NOT_WAV, rejection(bytes('R', 'I', 'F', 'F')).reason());
-        assertEquals(RejectReason.NOT_WAV, rejection(new byte[0]).reason());
+        assertEquals(AudioProblem.NOT_WAV, rejection(bytes('R', 'I', 'F', 'F')).problem());
+        assertEquals(AudioProblem.NOT_WAV, rejection(new byte[0]).problem());
         byte[] avi = riff(chunk("fmt ", fmt(1, 1, 8000, 16)));
         System.arraycopy(ascii("AVI "), 0, avi, 8, 4);
-        assertEquals(RejectReason.NOT_WAV, rejection(avi).reason());
+        assertEquals(AudioProblem.NOT_WAV, rejection(avi).problem());
     }
 
     @Test
     void rejectsAdpcmNamingTheFormatTag() {
         AudioFormatException e = rejection(riff(chunk("fmt ", fmt(2, 1, 8000, 4)), chunk("data", bytes(1, 2))));
-        assertEquals(RejectReason.UNSUPPORTED_FORMAT, e.reason());
+        assertEquals(AudioProblem.UNSUPPORTED_FORMAT, e.problem());
         assertEquals("format tag 0x0002 (ADPCM) is not supported; PCM and IEEE float only", e.getMessage());
     }
 
     @Test
     void rejectsMuLawAndUnsupportedBitDepths() {
-        assertEquals(RejectReason.UNSUPPORTED_FORMAT,
-                rejection(riff(chunk("fmt ", fmt(7, 1, 8000, 8)), chunk("data", bytes(1, 2)))).reason());
+        assertEquals(AudioProblem.UNSUPPORTED_FORMAT,
+                rejection(riff(chunk("fmt ", fmt(7, 1, 8000, 8)), chunk("data", bytes(1, 2)))).problem());
         AudioFormatException half = rejection(riff(chunk("fmt ", fmt(3, 1, 8000, 16)), chunk("data", bytes(1, 2))));
-        assertEquals(RejectReason.UNSUPPORTED_FORMAT, half.reason());
+        assertEquals(AudioProblem.UNSUPPORTED_FORMAT, half.problem());
         assertTrue(half.getMessage().startsWith("16-bit IEEE float"), half.getMessage());
-        assertEquals(RejectReason.UNSUPPORTED_FORMAT,
-                rejection(riff(chunk("fmt ", fmt(1, 1, 8000, 40)), chunk("data", new byte[10]))).reason());
+        assertEquals(AudioProblem.UNSUPPORTED_FORMAT,
+                rejection(riff(chunk("fmt ", fmt(1, 1, 8000, 40)), chunk("data", new byte[10]))).problem());
     }
 
     @Test
     void rejectsExtensibleWithAForeignSubFormatGuid() {
         byte[] wav = WavWriter.write(new float[][] {{0.5f}}, 16000, SampleFormat.PCM_S16, true);
         wav[20 + 24 + 10] ^= 0x55; // inside the GUID's fixed tail
-        assertEquals(RejectReason.UNSUPPORTED_FORMAT, rejection(wav).reason());
+        assertEquals(AudioProblem.UNSUPPORTED_FORMAT, rejection(wav).problem());
     }
 
     @Test
     void rejectsMissingFmtChunkAsUnreadable() {
         AudioFormatException e = rejection(riff(chunk("data", shorts(1, 2, 3))));
-        assertEquals(RejectReason.UNREADABLE, e.reason());
+        assertEquals(AudioProblem.UNREADABLE, e.problem());
         assertEquals("no fmt chunk found", e.getMessage());
-        assertEquals(RejectReason.UNREADABLE, rejection(riff(chunk("fmt ", bytes(1, 0, 1, 0)))).reason());
+        assertEquals(AudioProblem.UNREADABLE, rejection(riff(chunk("fmt ", bytes(1, 0, 1, 0)))).problem());
     }
 
     @Test

@@ -9,7 +9,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.serdistill.model.wav2vec2.HeadSpec;
 import io.serdistill.data.Emotion;
 import io.serdistill.train.CheckpointPolicy;
-import io.serdistill.train.TrainingOptions;
+import io.serdistill.train.PooledClassifierKind;
+import io.serdistill.train.Wav2Vec2FineTuneKind;
+import io.serdistill.train.Wav2Vec2FrameHeadKind;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -133,7 +135,7 @@ class SerConfigTest {
                 "ser.train.checkpoint.every-seconds", "0"));
         assertEquals(new CheckpointPolicy(2, 0), c.teachers().checkpointPolicy());
         assertEquals(new CheckpointPolicy(2, 0), c.student().checkpointPolicy());
-        assertEquals(new CheckpointPolicy(2, 0), TrainingOptions.fineTuning(c.teachers(), 1).checkpointPolicy());
+        assertEquals(new CheckpointPolicy(2, 0), c.teachers().fineTuning(1).checkpointPolicy());
         assertKey("ser.train.checkpoint.every-epochs", Map.of("ser.train.checkpoint.every-epochs", "-1"));
         assertKey("ser.train.checkpoint.every-epochs", Map.of("ser.train.checkpoint.every-epochs", "often"));
         assertKey("ser.train.checkpoint.every-seconds", Map.of("ser.train.checkpoint.every-seconds", "-0.5"));
@@ -168,6 +170,26 @@ class SerConfigTest {
                 "ser.features.wav2vec2.projector-dim", "64")).hash(), "frame heads read projector-dim");
         assertNotEquals(SerConfig.load(List.of(), frames).hash(), SerConfig.load(List.of(), with(frames,
                 "ser.features.wav2vec2.pooling", "attentive-statistics")).hash());
+    }
+
+    @Test
+    void configPicksTheModelKind() {
+        assertEquals(new PooledClassifierKind(), SerConfig.defaults().modelKind());
+        assertEquals(new PooledClassifierKind(), SerConfig.load(List.of(), Map.of("ser.features.kind",
+                "wav2vec2", "ser.features.wav2vec2.model-dir", "/m")).modelKind());
+        assertEquals(new Wav2Vec2FineTuneKind("/m", true, 64, HeadSpec.Pooling.MEAN, 128), SerConfig.load(List.of(),
+                Map.of("ser.features.kind", "wav2vec2", "ser.features.wav2vec2.model-dir", "/m",
+                        "ser.features.wav2vec2.mode", "finetune", "ser.features.wav2vec2.layer-weights", "true",
+                        "ser.features.wav2vec2.projector-dim", "64")).modelKind());
+        assertEquals(new Wav2Vec2FineTuneKind("/m", false, 256, HeadSpec.Pooling.ATTENTIVE_STATS, 128),
+                SerConfig.load(List.of(), Map.of("ser.features.kind", "wav2vec2",
+                        "ser.features.wav2vec2.model-dir", "/m", "ser.features.wav2vec2.mode", "finetune",
+                        "ser.features.wav2vec2.pooling", "attentive-statistics")).modelKind());
+        assertEquals(new Wav2Vec2FrameHeadKind("/m", HeadSpec.Pooling.ATTENTIVE_STATS, 16, 64),
+                SerConfig.load(List.of(), Map.of("ser.features.kind", "wav2vec2",
+                        "ser.features.wav2vec2.model-dir", "/m", "ser.features.wav2vec2.store", "frames",
+                        "ser.features.wav2vec2.pooling", "attentive-statistics", "ser.features.wav2vec2.attention-dim",
+                        "16", "ser.features.wav2vec2.projector-dim", "64")).modelKind());
     }
 
     private static void assertKey(String key, Map<String, String> overrides) {

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.serdistill.audio.AudioFormatException;
-import io.serdistill.data.RejectReason;
+import io.serdistill.audio.AudioProblem;
 import io.serdistill.model.wav2vec2.Wav2Vec2Model;
 import io.serdistill.model.wav2vec2.Wav2Vec2Output;
 import java.io.UncheckedIOException;
@@ -77,10 +77,10 @@ class Wav2Vec2FeaturesTest {
     }
 
     @Test
-    void tooShortClipIsARejectReason() {
+    void tooShortClipIsAnAudioProblem() {
         AudioFormatException e = assertThrows(AudioFormatException.class,
                 () -> Wav2Vec2Features.load(BASE, true, -1).extract(noise(100)));
-        assertEquals(RejectReason.TOO_SHORT, e.reason());
+        assertEquals(AudioProblem.TOO_SHORT, e.problem());
     }
 
     @Test

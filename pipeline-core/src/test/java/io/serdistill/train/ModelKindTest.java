@@ -6,8 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.serdistill.audio.AudioFormatException;
-import io.serdistill.config.SerConfig;
-import io.serdistill.data.RejectReason;
+import io.serdistill.audio.AudioProblem;
 import io.serdistill.features.UtteranceFeatures;
 import io.serdistill.features.Wav2Vec2CnnFrames;
 import io.serdistill.model.wav2vec2.HeadSpec;
@@ -15,11 +14,10 @@ import io.serdistill.model.wav2vec2.Wav2Vec2Model;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-/** The config picks the model kind; fine-tuning's inputs are the stored CNN frames, flattened and restored. */
+/** Fine-tuning's inputs are the stored CNN frames, flattened and restored. */
 class ModelKindTest {
 
     private static Path fixture() {
@@ -28,25 +26,6 @@ class ModelKindTest {
         } catch (URISyntaxException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    @Test
-    void configPicksTheKind() {
-        assertEquals(new PooledClassifierKind(), ModelKind.of(SerConfig.defaults()));
-        assertEquals(new PooledClassifierKind(), ModelKind.of(SerConfig.load(List.of(), Map.of("ser.features.kind",
-                "wav2vec2", "ser.features.wav2vec2.model-dir", "/m"))));
-        assertEquals(new Wav2Vec2FineTuneKind("/m", true, 64, HeadSpec.Pooling.MEAN, 128), ModelKind.of(SerConfig.load(List.of(), Map.of(
-                "ser.features.kind", "wav2vec2", "ser.features.wav2vec2.model-dir", "/m", "ser.features.wav2vec2.mode",
-                "finetune", "ser.features.wav2vec2.layer-weights", "true", "ser.features.wav2vec2.projector-dim", "64"))));
-        assertEquals(new Wav2Vec2FineTuneKind("/m", false, 256, HeadSpec.Pooling.ATTENTIVE_STATS, 128),
-                ModelKind.of(SerConfig.load(List.of(), Map.of("ser.features.kind", "wav2vec2",
-                        "ser.features.wav2vec2.model-dir", "/m", "ser.features.wav2vec2.mode", "finetune",
-                        "ser.features.wav2vec2.pooling", "attentive-statistics"))));
-        assertEquals(new Wav2Vec2FrameHeadKind("/m", HeadSpec.Pooling.ATTENTIVE_STATS, 16, 64),
-                ModelKind.of(SerConfig.load(List.of(), Map.of("ser.features.kind", "wav2vec2",
-                        "ser.features.wav2vec2.model-dir", "/m", "ser.features.wav2vec2.store", "frames",
-                        "ser.features.wav2vec2.pooling", "attentive-statistics", "ser.features.wav2vec2.attention-dim",
-                        "16", "ser.features.wav2vec2.projector-dim", "64"))));
     }
 
     @Test
@@ -67,7 +46,7 @@ class ModelKindTest {
 
         AudioFormatException tooShort = assertThrows(AudioFormatException.class,
                 () -> new Wav2Vec2CnnFrames(model, true).extract(new float[model.minimumSamples() - 1]));
-        assertEquals(RejectReason.TOO_SHORT, tooShort.reason());
+        assertEquals(AudioProblem.TOO_SHORT, tooShort.problem());
         IllegalArgumentException notFrames = assertThrows(IllegalArgumentException.class,
                 () -> Wav2Vec2FineTuneKind.frames(new float[45], 32, "utt7"));
         assertTrue(notFrames.getMessage().contains("utt7") && notFrames.getMessage().contains("mode (finetune"),

@@ -1,7 +1,7 @@
 package io.serdistill.jobs;
 
 import io.serdistill.config.SerConfig;
-import io.serdistill.data.DemoCorpus;
+import io.serdistill.demo.DemoCorpus;
 import io.serdistill.jobs.stages.PublishStage;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.serdistill.config.SerConfig;
-import io.serdistill.data.DemoCorpus;
+import io.serdistill.demo.DemoCorpus;
 import io.serdistill.features.FloatBlob;
 import io.serdistill.jobs.run.Roster;
 import io.serdistill.jobs.run.RunLayout;

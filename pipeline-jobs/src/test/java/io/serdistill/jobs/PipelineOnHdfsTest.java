@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.serdistill.config.SerConfig;
-import io.serdistill.data.DemoCorpus;
+import io.serdistill.demo.DemoCorpus;
 import io.serdistill.jobs.run.Stage;
 import io.serdistill.jobs.stages.EvaluateStage;
 import io.serdistill.jobs.stages.ExtractStage;

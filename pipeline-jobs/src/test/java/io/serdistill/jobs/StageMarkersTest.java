@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.serdistill.config.ConfigError;
 import io.serdistill.config.SerConfig;
-import io.serdistill.data.DemoCorpus;
+import io.serdistill.demo.DemoCorpus;
 import io.serdistill.jobs.run.StageInputs;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -46,7 +46,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * // (b) CNN frames, once per utterance (cache them: the CNN never changes)
  * INDArray frames = frozen.featureEncoder(List.of(Wav2Vec2Model.normalizeWaveform(samples))).get(0);
  * var example = new FrameExample(uttId, language, speaker, label, frames, teacherLogitsOrNull);
- * // (c) train: TrainingOptions.fineTuning(...) without teachers, TrainingOptions.distillation(...) with them
+ * // (c) train: options from SerConfig.Training.fineTuning(...) without teachers, .distillation(...) with them
  * TrainedWav2Vec2 trained = Wav2Vec2FineTuner.train(model, train, dev, options, checkpoints, log::info);
  * // (d) save and load: a self-contained safetensors file (Hugging Face names for the encoder and the CNN, the
  * //     head under "head.", config and head spec in the metadata), or a Hugging Face directory

@@ -27,7 +27,7 @@ public record StageContext(SparkSession spark, SerConfig config, RunLayout layou
 
     /** What teachers and students are: MLP heads on pooled vectors, or fine-tuned wav2vec2. */
     public ModelKind modelKind() {
-        return ModelKind.of(config);
+        return config.modelKind();
     }
 
     /**

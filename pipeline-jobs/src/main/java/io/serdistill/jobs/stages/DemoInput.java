@@ -1,7 +1,7 @@
 package io.serdistill.jobs.stages;
 
 import io.serdistill.config.SerConfig;
-import io.serdistill.data.DemoCorpus;
+import io.serdistill.demo.DemoCorpus;
 import io.serdistill.jobs.fs.HadoopFiles;
 import io.serdistill.jobs.run.StageInputs;
 import java.io.FileNotFoundException;

@@ -88,9 +88,9 @@ public final class DistillStage implements Stage {
             // Same seed for every student: the methods differ only in their data and targets.
             long seed = cfg.run().seed() + 7;
             TrainingOptions opts = st.distills()
-                    ? TrainingOptions.distillation(cfg.student(), st.alpha(), cfg.distill().temperature(), st.weighting(),
-                            teacherLangs, seed)
-                    : TrainingOptions.fineTuning(cfg.student(), seed);
+                    ? cfg.student().distillation(st.alpha(), cfg.distill().temperature(), st.weighting(), teacherLangs,
+                            seed)
+                    : cfg.student().fineTuning(seed);
             opts = opts.withInputLayers(inputLayers);
             jobs.add(new TrainingTasks.Job(model.name(), model.method(), model.uri(), kind, opts,
                     Provenance.of(cfg, "student " + model.name() + " over teachers " + teacherLanguages)));

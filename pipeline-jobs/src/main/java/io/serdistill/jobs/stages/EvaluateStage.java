@@ -4,6 +4,7 @@ import io.serdistill.config.SerConfig;
 import io.serdistill.data.Emotion;
 import io.serdistill.eval.ClassificationReport;
 import io.serdistill.eval.ConfusionMatrix;
+import io.serdistill.eval.Predictions;
 import io.serdistill.jobs.fs.HadoopFiles;
 import io.serdistill.jobs.report.RunReport;
 import io.serdistill.jobs.report.SummaryTable;
@@ -12,7 +13,6 @@ import io.serdistill.jobs.run.Roster;
 import io.serdistill.jobs.run.Stage;
 import io.serdistill.jobs.run.StageContext;
 import io.serdistill.jobs.run.Tables;
-import io.serdistill.train.ClassifierTrainer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -59,7 +59,7 @@ public final class EvaluateStage implements Stage {
             ModelStore store = modelsB.value();
             return store.score(rows, (model, r, logits) -> RowFactory.create(model, store.methods().get(model),
                     FeatureRows.uttId(r), FeatureRows.language(r), FeatureRows.speaker(r), FeatureRows.split(r), FeatureRows.label(r),
-                    ClassifierTrainer.argMax(logits), logits));
+                    Predictions.argMax(logits), logits));
         });
         spark.createDataFrame(predictions, Tables.PREDICTIONS).write().mode(SaveMode.Overwrite).parquet(ctx.layout().table("predictions"));
 

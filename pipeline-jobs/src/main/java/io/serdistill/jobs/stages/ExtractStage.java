@@ -377,7 +377,7 @@ public final class ExtractStage implements Stage {
                     m.getAs("label"), m.getAs("speaker"), m.getAs("split"), m.getAs("corpus"), m.getAs("session"),
                     clip.durationSeconds(), f.frames(), f.dim(), extracted.pooled(), FloatBlob.encode(frames), null, null);
         } catch (AudioFormatException e) {
-            return reject(m, e.reason(), e.getMessage());
+            return reject(m, RejectReason.of(e.problem()), e.getMessage());
         } catch (RuntimeException e) {
             return reject(m, RejectReason.UNREADABLE, e.getClass().getSimpleName() + ": " + e.getMessage());
         }

@@ -4,6 +4,8 @@ import io.serdistill.jobs.fs.HadoopConf;
 import io.serdistill.jobs.fs.HadoopFiles;
 import io.serdistill.jobs.run.Roster;
 import io.serdistill.train.ModelKind;
+import io.serdistill.train.PooledClassifierKind;
+import io.serdistill.train.Wav2Vec2FrameHeadKind;
 import java.io.IOException;
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -17,7 +19,7 @@ import org.apache.spark.sql.Row;
 /**
  * Models of a run, broadcast to the tasks that score with them. Small models (MLP heads) travel as safetensors
  * bytes loaded once on the driver; large ones (fine-tuned wav2vec2, ~380 MB for base) as their URIs, each task
- * reading the files from the run's FileSystem ({@link ModelKind#broadcastsModels()}). Each task rebuilds its own
+ * reading the files from the run's FileSystem ({@link #broadcasts}). Each task rebuilds its own
  * models, one at a time (SameDiff graphs are not thread-safe, and several fine-tuned encoders at once would not
  * fit an executor's memory).
  */
@@ -35,11 +37,20 @@ record ModelStore(ModelKind kind, Map<String, String> methods, Map<String, Strin
             }
             methods.put(e.name(), e.method());
             uris.put(e.name(), e.uri());
-            if (kind.broadcastsModels()) {
+            if (broadcasts(kind)) {
                 bytes.put(e.name(), HadoopFiles.readBytes(e.uri(), hadoop.get()));
             }
         }
         return new ModelStore(kind, methods, uris, bytes, hadoop);
+    }
+
+    /**
+     * Whether model files of {@code kind} are small enough to load on the driver and broadcast to every task (MLP
+     * and frame heads: KB to MB); otherwise, and for any kind not named here, each task reads them from the run's
+     * FileSystem (a fine-tuned wav2vec2-base is ~380 MB).
+     */
+    static boolean broadcasts(ModelKind kind) {
+        return kind instanceof PooledClassifierKind || kind instanceof Wav2Vec2FrameHeadKind;
     }
 
     List<String> names() {

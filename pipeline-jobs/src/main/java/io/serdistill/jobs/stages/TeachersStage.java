@@ -57,7 +57,7 @@ public final class TeachersStage implements Stage {
         for (int i = 0; i < teachers.size(); i++) {
             Roster.Model teacher = teachers.get(i);
             // alpha = 1: teachers are plain fine-tuning on their own language.
-            TrainingOptions opts = TrainingOptions.fineTuning(cfg.teachers(), cfg.run().seed() + 1000L * (i + 1))
+            TrainingOptions opts = cfg.teachers().fineTuning(cfg.run().seed() + 1000L * (i + 1))
                     .withInputLayers(inputLayers);
             jobs.add(new TrainingTasks.Job(teacher.name(), teacher.method(), teacher.uri(), kind, opts,
                     Provenance.of(cfg, "teacher for " + teacher.language())));

@@ -1,7 +1,7 @@
 package io.serdistill.jobs.stages;
 
 import io.serdistill.config.SerConfig;
-import io.serdistill.data.DemoCorpus;
+import io.serdistill.demo.DemoCorpus;
 import io.serdistill.jobs.StageRunner;
 import io.serdistill.jobs.spark.Sparks;
 import java.nio.file.Files;

@@ -1,9 +1,9 @@
-package io.serdistill.data;
+package io.serdistill.demo;
 
-import io.serdistill.data.DemoProsody.EmotionEffect;
-import io.serdistill.data.DemoProsody.Language;
-import io.serdistill.data.DemoProsody.Speaker;
-
+import io.serdistill.data.Emotion;
+import io.serdistill.demo.DemoProsody.EmotionEffect;
+import io.serdistill.demo.DemoProsody.Language;
+import io.serdistill.demo.DemoProsody.Speaker;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;

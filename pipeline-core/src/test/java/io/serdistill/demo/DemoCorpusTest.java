@@ -1,4 +1,4 @@
-package io.serdistill.data;
+package io.serdistill.demo;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.serdistill.audio.AudioClip;
 import io.serdistill.audio.ChannelMode;
 import io.serdistill.audio.WavDecoder;
-
+import io.serdistill.data.Emotion;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;

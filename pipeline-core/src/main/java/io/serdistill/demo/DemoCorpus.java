@@ -1,8 +1,8 @@
-package io.serdistill.data;
+package io.serdistill.demo;
 
 import io.serdistill.audio.AudioClip;
 import io.serdistill.audio.WavWriter;
-
+import io.serdistill.data.Emotion;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;

@@ -1,5 +1,6 @@
-package io.serdistill.data;
+package io.serdistill.demo;
 
+import io.serdistill.data.Emotion;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
