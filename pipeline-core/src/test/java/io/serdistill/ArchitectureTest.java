@@ -15,7 +15,7 @@ import java.util.List;
 /**
  * The layering of pipeline-core's production classes, bottom to top (README, Layout):
  * <pre>
- *   audio, json  <-  data, model  <-  distill, eval, features, demo  <-  train  <-  config
+ *   audio, json  <-  data, model  <-  distill, eval, features, demo  <-  train  <-  representation  <-  config
  * </pre>
  * A package depends only on packages of lower tiers, never on one of its own tier; nothing in core depends on demo
  * (the synthetic corpus the jobs write); no package cycles, sub-packages included; and core stays free of Spark,
@@ -31,6 +31,7 @@ class ArchitectureTest {
             List.of("data", "model"),
             List.of("distill", "eval", "features", "demo"),
             List.of("train"),
+            List.of("representation"),
             List.of("config"));
 
     @ArchTest

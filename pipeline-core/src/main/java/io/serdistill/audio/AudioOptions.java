@@ -8,7 +8,8 @@ package io.serdistill.audio;
  * @param maxSeconds  clips longer than this are cut to their first maxSeconds seconds; 0 means no limit
  * @param minSeconds  clips shorter than this (before cutting) are rejected as TOO_SHORT; 0 accepts any length
  */
-public record AudioOptions(int targetRate, ChannelMode channelMode, double maxSeconds, double minSeconds) {
+public record AudioOptions(int targetRate, ChannelMode channelMode, double maxSeconds, double minSeconds)
+        implements java.io.Serializable {
 
     public AudioOptions {
         if (targetRate <= 0) {

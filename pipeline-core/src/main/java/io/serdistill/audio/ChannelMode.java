@@ -6,7 +6,7 @@ import java.util.Locale;
  * How a multichannel recording becomes mono: the average of all channels, or one channel picked by its
  * 0-based index (for corpora that put the speaker on one channel and the interlocutor on another).
  */
-public sealed interface ChannelMode {
+public sealed interface ChannelMode extends java.io.Serializable {
 
     /** Average of all channels; mono files pass through unchanged. */
     ChannelMode DOWNMIX = new Downmix();

@@ -6,26 +6,34 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValueFactory;
+import io.serdistill.audio.AudioOptions;
+import io.serdistill.audio.ChannelMode;
 import io.serdistill.data.Emotion;
+import io.serdistill.data.Folds;
+import io.serdistill.data.Split;
+import io.serdistill.data.corpus.CorpusKind;
+import io.serdistill.distill.StudentMethod;
+import io.serdistill.features.FbankOptions;
+import io.serdistill.features.Normalization;
+import io.serdistill.representation.Representation;
 import io.serdistill.distill.TeacherWeighting;
 import io.serdistill.model.wav2vec2.HeadSpec;
 import io.serdistill.train.CheckpointPolicy;
 import io.serdistill.train.LearningRateSchedule;
 import io.serdistill.train.ModelKind;
-import io.serdistill.train.PooledClassifierKind;
 import io.serdistill.train.TrainingOptions;
-import io.serdistill.train.Wav2Vec2FineTuneKind;
-import io.serdistill.train.Wav2Vec2FrameHeadKind;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
@@ -38,12 +46,12 @@ public record SerConfig(
         Spark spark,
         Input input,
         Demo demo,
-        Audio audio,
+        AudioOptions audio,
         Features features,
         Training teachers,
         Training student,
         Distill distill,
-        List<String> evaluateSplits,
+        List<Split> evaluateSplits,
         Resources resources,
         FoldSpec folds,
         Warehouse warehouse,
@@ -61,86 +69,26 @@ public record SerConfig(
      * iemocap, cafe, fesc. {@code labelMap} (keys lower-case) replaces the adapter's default label map when not
      * empty; {@code labelToken} is the 0-based file-name token FESC reads the label from, -1 = any token.
      */
-    public record Corpus(String kind, String root, Map<String, Emotion> labelMap, int labelToken) {
-        public static final List<String> KINDS = List.of("auto", "csv", "demo", "iemocap", "cafe", "fesc");
-
+    public record Corpus(CorpusKind kind, String root, Map<String, Emotion> labelMap, int labelToken) {
         /** True when an adapter scans {@code root} (rather than a manifest CSV being read). */
         public boolean scansFiles() {
-            return List.of("iemocap", "cafe", "fesc").contains(kind);
+            return kind.scansFiles();
         }
     }
 
     /**
-     * How speakers are split into train/dev/test. {@code scheme}: given (the manifest's split column),
-     * leave-one-session-out, leave-one-speaker-out, k-fold; {@code fold} is the fold this run holds out.
+     * How speakers are split into train/dev/test; {@code fold} is the fold this run holds out, and {@code all} runs
+     * every fold of the scheme (each as a sub-run) and summarises them.
      */
-    /** {@code all}: run every fold of the scheme (each as a sub-run) and summarise them; else only {@code fold}. */
-    public record FoldSpec(String scheme, int k, int devSpeakers, int fold, boolean all, int parallelism) {
-        public static final List<String> SCHEMES = List.of("given", "leave-one-session-out", "leave-one-speaker-out",
-                "k-fold");
-    }
+    public record FoldSpec(Folds.Scheme scheme, int k, int devSpeakers, int fold, boolean all, int parallelism) {}
 
     public record Demo(String dir, long seed, int speakersPerLanguage, int utterancesPerSpeakerPerEmotion) {}
 
-    /** {@code channel} is -1 for downmix, otherwise the 0-based channel to keep. Durations in seconds. */
-    public record Audio(int sampleRate, int channel, double maxSeconds, double minSeconds) {}
-
-    /** {@code normalize}: none, utterance (per-utterance CMVN) or global (CMVN from the train split's frames). */
     /**
-     * Frozen wav2vec2 features: {@code layer} -1 averages every hidden state's time-mean (uniform layer weighting),
-     * k selects hidden state k (0 = after the feature projection / positional conv).
+     * Features: {@code partitions} of the extract job (0 = automatic) and the {@link Representation} models get,
+     * which owns everything that follows from it (extractor, table, input column, model family).
      */
-    public record Wav2Vec2(String modelDir, boolean normalize, String store, int batchSize, int layer,
-                           boolean layerWeights, String mode, int projectorDim, String pooling, int attentionDim) {
-        /** Extraction stores every hidden state's time-mean (MLP heads train on them). */
-        public static final String LAYER_MEANS = "layer-means";
-        /** Extraction stores the chosen hidden state frame by frame (heads pool the frames). */
-        public static final String FRAMES = "frames";
-        public static final List<String> STORES = List.of(LAYER_MEANS, FRAMES);
-        public static final List<String> POOLINGS = List.of("mean", "attentive-statistics");
-
-        /** {@link #pooling} as the head's pooling. */
-        public HeadSpec.Pooling headPooling() {
-            return pooling.equals("mean") ? HeadSpec.Pooling.MEAN : HeadSpec.Pooling.ATTENTIVE_STATS;
-        }
-
-        /** The encoder stays frozen; extract stores hidden-state means and the models are MLP heads on them. */
-        public static final String FROZEN_ENCODER = "frozen-encoder";
-        /** The paper's recipe: extract stores the frozen CNN's frames; every model fine-tunes the transformer. */
-        public static final String FINETUNE = "finetune";
-        public static final List<String> MODES = List.of(FROZEN_ENCODER, FINETUNE);
-    }
-
-    public record Features(String kind, int partitions, Fbank fbank, String normalize, boolean normalizeVariance,
-                           Wav2Vec2 wav2vec2) {
-        public static final List<String> NORMALIZE = List.of("none", "utterance", "global");
-
-        /** wav2vec2 in fine-tuning mode: teachers and students fine-tune the encoder on stored CNN frames. */
-        public boolean finetunesWav2Vec2() {
-            return kind.equals("wav2vec2") && wav2vec2.mode().equals(Wav2Vec2.FINETUNE);
-        }
-
-        /** Frozen wav2vec2 stored frame by frame (store = frames): teachers and students are heads pooling frames. */
-        public boolean storesWav2Vec2Frames() {
-            return kind.equals("wav2vec2") && !finetunesWav2Vec2() && wav2vec2.store().equals(Wav2Vec2.FRAMES);
-        }
-
-        /** Whether models read frame sequences (CNN frames or stored hidden states) rather than pooled vectors. */
-        public boolean modelsReadFrames() {
-            return finetunesWav2Vec2() || storesWav2Vec2Frames();
-        }
-
-        /**
-         * The directory under features/ this configuration's features go to: the kind, "wav2vec2-cnn" for the CNN
-         * frames of fine-tuning mode, or "wav2vec2-frames" for frozen hidden states frame by frame (other tables than
-         * the frozen encoder's hidden-state means).
-         */
-        public String table() {
-            return finetunesWav2Vec2() ? "wav2vec2-cnn" : storesWav2Vec2Frames() ? "wav2vec2-frames" : kind;
-        }
-    }
-
-    public record Fbank(int numMelBins, double frameLengthMs, double frameShiftMs, double dither) {}
+    public record Features(int partitions, Representation representation) {}
 
     /**
      * Optimisation settings of one model family (teachers or student); {@code checkpointPolicy} comes from the
@@ -167,7 +115,8 @@ public record SerConfig(
     }
 
     /** {@code alpha}: CE weight of multi-teacher students; {@code singleTeacherAlpha}: of single-teacher (KD) ones. */
-    public record Distill(double temperature, double alpha, double singleTeacherAlpha, double beta, List<String> methods) {}
+    public record Distill(double temperature, double alpha, double singleTeacherAlpha, double beta,
+                          List<StudentMethod> methods) {}
 
     /**
      * GPUs per training task (0 = CPU), the executor discovery script and the vendor, for Spark's GPU scheduling; the
@@ -175,31 +124,18 @@ public record SerConfig(
      * cluster's spark.executor.memory / memoryOverhead).
      */
     public record Resources(int gpuPerTask, String discoveryScript, String vendor, int executorCores,
-                            String executorMemory, String executorMemoryOverhead) {}
+                            String executorMemory, String executorMemoryOverhead) implements java.io.Serializable {}
 
     /** Where publish appends each run's results; {@code root} is a FileSystem URI or path. */
     public record Warehouse(String root, boolean registerHive, String database, int bootstrapResamples) {}
 
-    public static final List<String> METHODS = io.serdistill.distill.StudentPlan.METHODS;
-    public static final List<String> SPLITS = List.of("train", "dev", "test");
     private static final Pattern RUN_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
     private static final Pattern LANGUAGE = Pattern.compile("[a-z]{2,3}");
     private static final Pattern SQL_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,127}");
 
-    /**
-     * What teachers and students are for these features: an {@link io.serdistill.model.EmotionClassifier} on pooled
-     * vectors, wav2vec2 fine-tuned on CNN frames, or a head pooling stored hidden-state frames.
-     */
+    /** What teachers and students are for the configured representation. */
     public ModelKind modelKind() {
-        Wav2Vec2 w = features.wav2vec2();
-        if (features.finetunesWav2Vec2()) {
-            return new Wav2Vec2FineTuneKind(w.modelDir(), w.layerWeights(), w.projectorDim(), w.headPooling(),
-                    w.attentionDim());
-        }
-        if (features.storesWav2Vec2Frames()) {
-            return new Wav2Vec2FrameHeadKind(w.modelDir(), w.headPooling(), w.attentionDim(), w.projectorDim());
-        }
-        return new PooledClassifierKind();
+        return features.representation().modelKind();
     }
 
     /** reference.conf only. */
@@ -307,33 +243,30 @@ public record SerConfig(
         require(languages.stream().distinct().count() == languages.size(), "ser.input.languages",
                 "lists a language twice: " + languages);
         Map<String, Emotion> labelMap = labelMap(c, "ser.input.label-map");
-        Corpus corpus = new Corpus(get(c, "ser.input.corpus.kind", Config::getString),
+        Corpus corpus = new Corpus(choice(c, "ser.input.corpus.kind", CorpusKind.values(), CorpusKind::label),
                 get(c, "ser.input.corpus.root", Config::getString), labelMap(c, "ser.input.corpus.label-map"),
                 get(c, "ser.input.corpus.label-token", Config::getInt));
-        require(Corpus.KINDS.contains(corpus.kind()), "ser.input.corpus.kind",
-                "'" + corpus.kind() + "' is not one of " + Corpus.KINDS);
         require(!corpus.scansFiles() || !corpus.root().isBlank(), "ser.input.corpus.root",
-                "must name the corpus directory when ser.input.corpus.kind = " + corpus.kind());
+                "must name the corpus directory when ser.input.corpus.kind = " + corpus.kind().label());
         require(corpus.labelToken() >= -1, "ser.input.corpus.label-token", "must be >= -1 (-1 = any token)");
         Input input = new Input(get(c, "ser.input.manifest", Config::getString), List.copyOf(languages), labelMap, corpus);
-        require(!corpus.kind().equals("csv") || !input.manifest().isBlank(), "ser.input.manifest",
+        require(corpus.kind() != CorpusKind.CSV || !input.manifest().isBlank(), "ser.input.manifest",
                 "must name the manifest CSV when ser.input.corpus.kind = csv");
 
-        FoldSpec folds = new FoldSpec(get(c, "ser.folds.scheme", Config::getString), get(c, "ser.folds.k", Config::getInt),
+        FoldSpec folds = new FoldSpec(choice(c, "ser.folds.scheme", Folds.Scheme.values(), Folds.Scheme::label),
+                get(c, "ser.folds.k", Config::getInt),
                 get(c, "ser.folds.dev-speakers", Config::getInt), get(c, "ser.folds.fold", Config::getInt),
                 get(c, "ser.folds.all", Config::getBoolean), get(c, "ser.folds.parallelism", Config::getInt));
         require(folds.parallelism() >= 0, "ser.folds.parallelism", "must be >= 0 (0 = every fold at once)");
-        require(FoldSpec.SCHEMES.contains(folds.scheme()), "ser.folds.scheme",
-                "'" + folds.scheme() + "' is not one of " + FoldSpec.SCHEMES);
         require(folds.k() >= 2, "ser.folds.k", "must be >= 2, got " + folds.k());
         require(folds.devSpeakers() >= 0, "ser.folds.dev-speakers", "must be >= 0, got " + folds.devSpeakers());
         require(folds.fold() >= 0, "ser.folds.fold", "must be >= 0, got " + folds.fold());
-        require(!folds.all() || !folds.scheme().equals("given"), "ser.folds.all",
+        require(!folds.all() || folds.scheme() != Folds.Scheme.GIVEN, "ser.folds.all",
                 "needs a computed ser.folds.scheme (leave-one-session-out, leave-one-speaker-out or k-fold), not given");
-        require(!folds.scheme().equals("k-fold") || folds.fold() < folds.k(), "ser.folds.fold",
+        require(folds.scheme() != Folds.Scheme.K_FOLD || folds.fold() < folds.k(), "ser.folds.fold",
                 "must be below ser.folds.k = " + folds.k() + ", got " + folds.fold());
-        require(!corpus.scansFiles() || !folds.scheme().equals("given"), "ser.folds.scheme",
-                "must be computed (e.g. leave-one-session-out) when ser.input.corpus.kind = " + corpus.kind()
+        require(!corpus.scansFiles() || folds.scheme() != Folds.Scheme.GIVEN, "ser.folds.scheme",
+                "must be computed (e.g. leave-one-session-out) when ser.input.corpus.kind = " + corpus.kind().label()
                         + ": a scanned corpus has no split column");
 
         Demo demo = new Demo(get(c, "ser.demo.dir", Config::getString), get(c, "ser.demo.seed", Config::getLong),
@@ -343,99 +276,24 @@ public record SerConfig(
         require(demo.utterancesPerSpeakerPerEmotion() >= 1, "ser.demo.utterances-per-speaker-per-emotion",
                 "must be at least 1");
 
-        String channel = get(c, "ser.audio.channel", Config::getString);
-        int channelIndex;
-        if (channel.equals("downmix")) {
-            channelIndex = -1;
-        } else {
-            try {
-                channelIndex = Integer.parseInt(channel);
-            } catch (NumberFormatException e) {
-                throw new ConfigError("ser.audio.channel", "must be \"downmix\" or a channel number, got '" + channel + "'");
-            }
-            require(channelIndex >= 0, "ser.audio.channel", "channel number must be >= 0, got " + channelIndex);
-        }
-        Audio audio = new Audio(get(c, "ser.audio.sample-rate", Config::getInt), channelIndex,
-                get(c, "ser.audio.max-seconds", Config::getDouble), get(c, "ser.audio.min-seconds", Config::getDouble));
-        require(audio.sampleRate() >= 8000 && audio.sampleRate() <= 48000, "ser.audio.sample-rate",
-                "must be between 8000 and 48000 Hz, got " + audio.sampleRate());
-        require(audio.maxSeconds() >= 0, "ser.audio.max-seconds", "must be >= 0 (0 = no limit)");
-        require(audio.minSeconds() > 0, "ser.audio.min-seconds", "must be > 0");
-        require(audio.maxSeconds() == 0 || audio.maxSeconds() > audio.minSeconds(), "ser.audio.max-seconds",
-                "must exceed ser.audio.min-seconds");
-
-        String kind = get(c, "ser.features.kind", Config::getString);
-        require(kind.equals("fbank") || kind.equals("wav2vec2"), "ser.features.kind",
-                "'" + kind + "' is not supported; use \"fbank\" or \"wav2vec2\"");
-        Wav2Vec2 w2v = new Wav2Vec2(get(c, "ser.features.wav2vec2.model-dir", Config::getString),
-                get(c, "ser.features.wav2vec2.normalize", Config::getBoolean),
-                get(c, "ser.features.wav2vec2.store", Config::getString),
-                get(c, "ser.features.wav2vec2.batch-size", Config::getInt),
-                get(c, "ser.features.wav2vec2.layer", Config::getInt),
-                get(c, "ser.features.wav2vec2.layer-weights", Config::getBoolean),
-                get(c, "ser.features.wav2vec2.mode", Config::getString),
-                get(c, "ser.features.wav2vec2.projector-dim", Config::getInt),
-                get(c, "ser.features.wav2vec2.pooling", Config::getString),
-                get(c, "ser.features.wav2vec2.attention-dim", Config::getInt));
-        require(Wav2Vec2.MODES.contains(w2v.mode()), "ser.features.wav2vec2.mode",
-                "'" + w2v.mode() + "' is not one of " + Wav2Vec2.MODES);
-        require(w2v.projectorDim() > 0, "ser.features.wav2vec2.projector-dim", "must be > 0, got " + w2v.projectorDim());
-        if (kind.equals("wav2vec2")) {
-            require(!w2v.modelDir().isBlank(), "ser.features.wav2vec2.model-dir",
-                    "must name a Hugging Face model directory (config.json + model.safetensors) when ser.features.kind"
-                            + " = wav2vec2; nothing is ever downloaded");
-        }
-        require(Wav2Vec2.STORES.contains(w2v.store()), "ser.features.wav2vec2.store",
-                "'" + w2v.store() + "' is not one of " + Wav2Vec2.STORES);
-        boolean frames = w2v.store().equals(Wav2Vec2.FRAMES);
-        require(!frames || w2v.mode().equals(Wav2Vec2.FROZEN_ENCODER), "ser.features.wav2vec2.store",
-                "\"frames\" applies to mode = frozen-encoder only (finetune always stores CNN frames); leave layer-means");
-        require(!frames || !w2v.layerWeights(), "ser.features.wav2vec2.layer-weights",
-                "is not supported with ser.features.wav2vec2.store = frames (one hidden state, or their average, is"
-                        + " stored frame by frame); use store = layer-means for learned layer weights");
-        require(Wav2Vec2.POOLINGS.contains(w2v.pooling()), "ser.features.wav2vec2.pooling",
-                "'" + w2v.pooling() + "' is not one of " + Wav2Vec2.POOLINGS);
-        require(w2v.pooling().equals("mean") || frames || w2v.mode().equals(Wav2Vec2.FINETUNE),
-                "ser.features.wav2vec2.pooling", "'" + w2v.pooling() + "' needs frames: use store = frames or mode ="
-                        + " finetune (layer-means are already mean pooled)");
-        require(w2v.attentionDim() > 0, "ser.features.wav2vec2.attention-dim", "must be > 0, got " + w2v.attentionDim());
-        require(w2v.batchSize() == 1, "ser.features.wav2vec2.batch-size",
-                "only 1 is supported yet (group-norm models normalise over padding), got " + w2v.batchSize());
-        require(w2v.layer() >= -1, "ser.features.wav2vec2.layer", "must be -1 (average of all) or a hidden-state index");
-        require(!w2v.mode().equals(Wav2Vec2.FINETUNE) || w2v.layer() == -1, "ser.features.wav2vec2.layer",
-                "applies to mode = frozen-encoder only; fine-tuned models pool the last hidden state, or all of them"
-                        + " with ser.features.wav2vec2.layer-weights = true; leave layer at -1");
-        Fbank fbank = new Fbank(get(c, "ser.features.fbank.num-mel-bins", Config::getInt),
-                get(c, "ser.features.fbank.frame-length-ms", Config::getDouble), get(c, "ser.features.fbank.frame-shift-ms", Config::getDouble),
-                get(c, "ser.features.fbank.dither", Config::getDouble));
-        require(fbank.numMelBins() >= 8 && fbank.numMelBins() <= 256, "ser.features.fbank.num-mel-bins",
-                "must be between 8 and 256, got " + fbank.numMelBins());
-        require(fbank.frameShiftMs() > 0 && fbank.frameLengthMs() >= fbank.frameShiftMs(),
-                "ser.features.fbank.frame-length-ms", "must be >= frame-shift-ms > 0");
-        require(fbank.dither() >= 0, "ser.features.fbank.dither", "must be >= 0");
-        int partitions = get(c, "ser.features.partitions", Config::getInt);
-        require(partitions >= 0, "ser.features.partitions", "must be >= 0 (0 = automatic)");
-        String normalize = get(c, "ser.features.normalize", Config::getString);
-        require(Features.NORMALIZE.contains(normalize), "ser.features.normalize",
-                "'" + normalize + "' is not one of " + Features.NORMALIZE);
-        require(kind.equals("fbank") || normalize.equals("none"), "ser.features.normalize",
-                "applies to fbank frames only; use none with ser.features.kind = " + kind);
-        Features features = new Features(kind, partitions, fbank, normalize,
-                get(c, "ser.features.normalize-variance", Config::getBoolean), w2v);
+        AudioOptions audio = audio(c);
+        Features features = new Features(get(c, "ser.features.partitions", Config::getInt), representation(c, audio));
+        require(features.partitions() >= 0, "ser.features.partitions", "must be >= 0 (0 = automatic)");
 
         CheckpointPolicy checkpoints = checkpointPolicy(c);
         Training teachers = training(c, "ser.teachers", checkpoints);
         Training student = training(c, "ser.student", checkpoints);
-        if (features.modelsReadFrames()) {
-            String why = "is not supported with ser.features.wav2vec2." + (features.finetunesWav2Vec2()
-                    ? "mode = finetune" : "store = frames");
+        if (features.representation().readsFrameSequences()) {
+            String why = "is not supported with ser.features.wav2vec2." + (features.representation()
+                    instanceof Representation.FineTune ? "mode = finetune" : "store = frames");
             require(!teachers.classWeighted(), "ser.teachers.class-weighted", why);
             require(!student.classWeighted(), "ser.student.class-weighted", why);
         }
 
         Distill distill = new Distill(get(c, "ser.distill.temperature", Config::getDouble), get(c, "ser.distill.alpha", Config::getDouble),
                 get(c, "ser.distill.single-teacher-alpha", Config::getDouble),
-                get(c, "ser.distill.beta", Config::getDouble), get(c, "ser.distill.methods", Config::getStringList));
+                get(c, "ser.distill.beta", Config::getDouble),
+                choices(c, "ser.distill.methods", StudentMethod.values(), StudentMethod::label));
         require(distill.temperature() > 0, "ser.distill.temperature", "must be > 0, got " + distill.temperature());
         require(distill.alpha() >= 0 && distill.alpha() <= 1, "ser.distill.alpha",
                 "must be within [0, 1], got " + distill.alpha());
@@ -444,14 +302,8 @@ public record SerConfig(
         require(distill.beta() >= 0 && distill.beta() <= 1, "ser.distill.beta",
                 "must be within [0, 1], got " + distill.beta());
         require(!distill.methods().isEmpty(), "ser.distill.methods", "must list at least one method");
-        for (String m : distill.methods()) {
-            require(METHODS.contains(m), "ser.distill.methods", "'" + m + "' is not one of " + METHODS);
-        }
 
-        List<String> splits = get(c, "ser.evaluate.splits", Config::getStringList);
-        for (String s : splits) {
-            require(SPLITS.contains(s), "ser.evaluate.splits", "'" + s + "' is not one of " + SPLITS);
-        }
+        List<Split> splits = choices(c, "ser.evaluate.splits", Split.values(), Split::label);
         Resources resources = new Resources(get(c, "ser.resources.gpu.per-task", Config::getInt),
                 get(c, "ser.resources.gpu.discovery-script", Config::getString),
                 get(c, "ser.resources.gpu.vendor", Config::getString),
@@ -469,6 +321,141 @@ public record SerConfig(
         Warehouse warehouse = warehouse(c);
         return new SerConfig(run, root, spark, input, demo, audio, features, teachers, student, distill,
                 List.copyOf(splits), resources, folds, warehouse, c);
+    }
+
+    private static AudioOptions audio(Config c) {
+        String channel = get(c, "ser.audio.channel", Config::getString);
+        ChannelMode mode;
+        if (channel.equals("downmix")) {
+            mode = ChannelMode.DOWNMIX;
+        } else {
+            int index;
+            try {
+                index = Integer.parseInt(channel);
+            } catch (NumberFormatException e) {
+                throw new ConfigError("ser.audio.channel", "must be \"downmix\" or a channel number, got '" + channel + "'");
+            }
+            require(index >= 0, "ser.audio.channel", "channel number must be >= 0, got " + index);
+            mode = ChannelMode.select(index);
+        }
+        int rate = get(c, "ser.audio.sample-rate", Config::getInt);
+        double maxSeconds = get(c, "ser.audio.max-seconds", Config::getDouble);
+        double minSeconds = get(c, "ser.audio.min-seconds", Config::getDouble);
+        require(rate >= 8000 && rate <= 48000, "ser.audio.sample-rate", "must be between 8000 and 48000 Hz, got " + rate);
+        require(maxSeconds >= 0, "ser.audio.max-seconds", "must be >= 0 (0 = no limit)");
+        require(minSeconds > 0, "ser.audio.min-seconds", "must be > 0");
+        require(maxSeconds == 0 || maxSeconds > minSeconds, "ser.audio.max-seconds", "must exceed ser.audio.min-seconds");
+        return new AudioOptions(rate, mode, maxSeconds, minSeconds);
+    }
+
+    /** ser.features.wav2vec2.mode: fine-tune the transformer on stored CNN frames, or keep the encoder frozen. */
+    private enum Wav2Vec2Mode {
+        FROZEN_ENCODER, FINETUNE;
+
+        String label() {
+            return name().toLowerCase(Locale.ROOT).replace('_', '-');
+        }
+    }
+
+    /** ser.features.wav2vec2.store (frozen encoder): every hidden state's time-mean, or one hidden state's frames. */
+    private enum Wav2Vec2Store {
+        LAYER_MEANS, FRAMES;
+
+        String label() {
+            return name().toLowerCase(Locale.ROOT).replace('_', '-');
+        }
+    }
+
+    /** ser.features.kind and its block: the one place the keys become a {@link Representation}. */
+    private static Representation representation(Config c, AudioOptions audio) {
+        String kind = get(c, "ser.features.kind", Config::getString);
+        require(kind.equals("fbank") || kind.equals("wav2vec2"), "ser.features.kind",
+                "'" + kind + "' is not supported; use \"fbank\" or \"wav2vec2\"");
+        Normalization normalize = choice(c, "ser.features.normalize", Normalization.values(), Normalization::label);
+        boolean normalizeVariance = get(c, "ser.features.normalize-variance", Config::getBoolean);
+        FbankOptions fbank = fbank(c, audio);
+        String w = "ser.features.wav2vec2.";
+        String modelDir = get(c, w + "model-dir", Config::getString);
+        boolean normalizeWaveform = get(c, w + "normalize", Config::getBoolean);
+        Wav2Vec2Store store = choice(c, w + "store", Wav2Vec2Store.values(), Wav2Vec2Store::label);
+        int batchSize = get(c, w + "batch-size", Config::getInt);
+        int layer = get(c, w + "layer", Config::getInt);
+        boolean layerWeights = get(c, w + "layer-weights", Config::getBoolean);
+        Wav2Vec2Mode mode = choice(c, w + "mode", Wav2Vec2Mode.values(), Wav2Vec2Mode::label);
+        int projectorDim = get(c, w + "projector-dim", Config::getInt);
+        HeadSpec.Pooling pooling = choice(c, w + "pooling", HeadSpec.Pooling.values(), HeadSpec.Pooling::label);
+        int attentionDim = get(c, w + "attention-dim", Config::getInt);
+        require(projectorDim > 0, w + "projector-dim", "must be > 0, got " + projectorDim);
+        boolean frames = store == Wav2Vec2Store.FRAMES;
+        require(!frames || mode == Wav2Vec2Mode.FROZEN_ENCODER, w + "store",
+                "\"frames\" applies to mode = frozen-encoder only (finetune always stores CNN frames); leave layer-means");
+        require(!frames || !layerWeights, w + "layer-weights",
+                "is not supported with ser.features.wav2vec2.store = frames (one hidden state, or their average, is"
+                        + " stored frame by frame); use store = layer-means for learned layer weights");
+        require(pooling == HeadSpec.Pooling.MEAN || frames || mode == Wav2Vec2Mode.FINETUNE, w + "pooling",
+                "'" + pooling.label() + "' needs frames: use store = frames or mode = finetune (layer-means are already"
+                        + " mean pooled)");
+        require(attentionDim > 0, w + "attention-dim", "must be > 0, got " + attentionDim);
+        require(batchSize == 1, w + "batch-size",
+                "only 1 is supported yet (group-norm models normalise over padding), got " + batchSize);
+        require(layer >= -1, w + "layer", "must be -1 (average of all) or a hidden-state index");
+        require(mode != Wav2Vec2Mode.FINETUNE || layer == -1, w + "layer",
+                "applies to mode = frozen-encoder only; fine-tuned models pool the last hidden state, or all of them"
+                        + " with ser.features.wav2vec2.layer-weights = true; leave layer at -1");
+        require(kind.equals("fbank") || normalize == Normalization.NONE, "ser.features.normalize",
+                "applies to fbank frames only; use none with ser.features.kind = " + kind);
+        if (kind.equals("fbank")) {
+            return new Representation.Fbank(fbank, normalize, normalizeVariance);
+        }
+        require(!modelDir.isBlank(), w + "model-dir",
+                "must name a Hugging Face model directory (config.json + model.safetensors) when ser.features.kind"
+                        + " = wav2vec2; nothing is ever downloaded");
+        Representation.Wav2Vec2Source source = new Representation.Wav2Vec2Source(modelDir, normalizeWaveform);
+        Representation.FrameHead head = new Representation.FrameHead(pooling, attentionDim, projectorDim);
+        if (mode == Wav2Vec2Mode.FINETUNE) {
+            return new Representation.FineTune(source, layerWeights, head);
+        }
+        if (frames) {
+            return new Representation.Frames(source, layer, head);
+        }
+        return layerWeights ? new Representation.LayerWeights(source, layer) : new Representation.LayerMeans(source, layer);
+    }
+
+    /** The fbank keys over Kaldi's defaults (torchaudio's, with 80 mel bins), at the audio's sample rate. */
+    private static FbankOptions fbank(Config c, AudioOptions audio) {
+        String f = "ser.features.fbank.";
+        int bins = get(c, f + "num-mel-bins", Config::getInt);
+        double length = get(c, f + "frame-length-ms", Config::getDouble);
+        double shift = get(c, f + "frame-shift-ms", Config::getDouble);
+        double dither = get(c, f + "dither", Config::getDouble);
+        require(bins >= 8 && bins <= 256, f + "num-mel-bins", "must be between 8 and 256, got " + bins);
+        require(shift > 0 && length >= shift, f + "frame-length-ms", "must be >= frame-shift-ms > 0");
+        require(dither >= 0, f + "dither", "must be >= 0");
+        try {
+            return FbankOptions.defaults().toBuilder().sampleRate(audio.targetRate()).numMelBins(bins)
+                    .frameLengthMs(length).frameShiftMs(shift).dither(dither).build();
+        } catch (IllegalArgumentException e) {
+            throw new ConfigError("ser.features.fbank", e.getMessage(), e);
+        }
+    }
+
+    /** One of an enum's values, by its config spelling; anything else names the key and every valid spelling. */
+    private static <E extends Enum<E>> E choice(Config c, String key, E[] values, Function<E, String> label) {
+        return parseChoice(key, get(c, key, Config::getString), values, label);
+    }
+
+    /** A list of an enum's values, by their config spellings (see {@link #choice}). */
+    private static <E extends Enum<E>> List<E> choices(Config c, String key, E[] values, Function<E, String> label) {
+        return get(c, key, Config::getStringList).stream().map(v -> parseChoice(key, v, values, label)).toList();
+    }
+
+    private static <E extends Enum<E>> E parseChoice(String key, String value, E[] values, Function<E, String> label) {
+        for (E e : values) {
+            if (label.apply(e).equals(value)) {
+                return e;
+            }
+        }
+        throw new ConfigError(key, "'" + value + "' is not one of " + Arrays.stream(values).map(label).toList());
     }
 
     /** A block of corpus label → class entries; keys lower-case, quotes removed. */
@@ -578,12 +565,15 @@ public record SerConfig(
             // Left as an empty block it would still change the hash of runs started before ser.train existed.
             ser = ser.withoutPath("train");
         }
-        if (!features.modelsReadFrames()) {
+        Representation rep = features.representation();
+        if (!rep.readsFrameSequences()) {
             // Keys added with fine-tuning mode, without effect otherwise: left out, so runs started before they
             // existed keep their hash and their finished stages.
             ser = ser.withoutPath("features.wav2vec2.mode").withoutPath("features.wav2vec2.projector-dim");
         }
-        if (features.wav2vec2().pooling().equals("mean")) {
+        boolean meanPooling = !(rep instanceof Representation.Frames f && f.head().pooling() != HeadSpec.Pooling.MEAN)
+                && !(rep instanceof Representation.FineTune t && t.head().pooling() != HeadSpec.Pooling.MEAN);
+        if (meanPooling) {
             // Added with framewise heads; the default changes nothing, so older runs keep their hash.
             ser = ser.withoutPath("features.wav2vec2.pooling").withoutPath("features.wav2vec2.attention-dim");
         }

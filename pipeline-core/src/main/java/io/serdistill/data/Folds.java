@@ -25,8 +25,21 @@ import java.util.stream.Collectors;
  * every language).
  */
 public final class Folds {
-    public static final List<String> SCHEMES = List.of("given", "leave-one-session-out", "leave-one-speaker-out",
-            "k-fold");
+    /** How test speakers are grouped into folds; {@link #label()} is the config spelling. */
+    public enum Scheme {
+        /** The manifest's own split column: one fold. */
+        GIVEN,
+        /** Each session's speakers are one fold's test speakers (IEMOCAP's five sessions). */
+        LEAVE_ONE_SESSION_OUT,
+        /** Each speaker is one fold's test speaker. */
+        LEAVE_ONE_SPEAKER_OUT,
+        /** Speakers dealt into k groups per language, seeded. */
+        K_FOLD;
+
+        public String label() {
+            return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+        }
+    }
 
     private Folds() {}
 
@@ -103,7 +116,7 @@ public final class Folds {
      * @throws IllegalArgumentException when the data cannot give disjoint folds (a speaker in two sessions or in two
      *                                  given splits, a language left without a training speaker, ...)
      */
-    public static Definition define(List<ManifestEntry> entries, String scheme, int k, int devSpeakers, int selected,
+    public static Definition define(List<ManifestEntry> entries, Scheme scheme, int k, int devSpeakers, int selected,
                                     long seed) {
         if (entries.isEmpty()) {
             throw new IllegalArgumentException("no manifest entries to build folds from");
@@ -113,24 +126,23 @@ public final class Folds {
             languageOf.putIfAbsent(e.speaker(), e.language());
         }
         List<Set<String>> testGroups = switch (scheme) {
-            case "given" -> List.of(givenTestSpeakers(entries));
-            case "leave-one-session-out" -> sessionGroups(entries);
-            case "leave-one-speaker-out" -> languageOf.keySet().stream().map(s -> (Set<String>) Set.of(s)).toList();
-            case "k-fold" -> kFoldGroups(languageOf, k, seed);
-            default -> throw new IllegalArgumentException("unknown fold scheme '" + scheme + "'; one of " + SCHEMES);
+            case GIVEN -> List.of(givenTestSpeakers(entries));
+            case LEAVE_ONE_SESSION_OUT -> sessionGroups(entries);
+            case LEAVE_ONE_SPEAKER_OUT -> languageOf.keySet().stream().map(s -> (Set<String>) Set.of(s)).toList();
+            case K_FOLD -> kFoldGroups(languageOf, k, seed);
         };
         List<Fold> folds = new ArrayList<>();
         for (int i = 0; i < testGroups.size(); i++) {
             Set<String> test = testGroups.get(i);
-            Set<String> dev = scheme.equals("given") ? givenSpeakers(entries, "dev")
+            Set<String> dev = scheme == Scheme.GIVEN ? givenSpeakers(entries, "dev")
                     : drawDev(languageOf, test, devSpeakers, seed, i);
             Set<String> train = new TreeSet<>(languageOf.keySet());
             train.removeAll(test);
             train.removeAll(dev);
             folds.add(new Fold(i, List.copyOf(test), List.copyOf(dev), List.copyOf(train)));
         }
-        return new Definition(scheme, seed, scheme.equals("given") ? 0 : devSpeakers,
-                scheme.equals("given") ? 0 : selected, folds);
+        return new Definition(scheme.label(), seed, scheme == Scheme.GIVEN ? 0 : devSpeakers,
+                scheme == Scheme.GIVEN ? 0 : selected, folds);
     }
 
     /** The entries with their split set from {@code fold} (row numbers and everything else unchanged). */

@@ -4,25 +4,9 @@ import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
 
-/**
- * The students a run trains, from the configured methods — the paper's experiment matrix
- * FT / KD (single teacher) / MTKD × Mono (target language only) / Multi (all languages):
- * <ul>
- *   <li>ft-mono: the teachers themselves (trained by the teachers stage, no student here);</li>
- *   <li>ft-multi: one student, labels only;</li>
- *   <li>kd-mono: per language, a student on that language distilled from its own teacher;</li>
- *   <li>kd-multi: one student on all languages, each utterance distilled from its own-language teacher only
- *       (language weighting with beta = 1);</li>
- *   <li>mtkd-mono: per language, a student on that language distilled from all teachers with language weights;</li>
- *   <li>mtkd-uniform, mtkd-language, mtkd-similarity, mtkd-language-similarity: one student on all languages, all
- *       teachers mixed by that rule.</li>
- * </ul>
- */
+/** The students a run trains, from the configured {@link StudentMethod}s. */
 public final class StudentPlan {
     private StudentPlan() {}
-
-    public static final List<String> METHODS = List.of("ft-multi", "kd-mono", "kd-multi", "mtkd-mono", "mtkd-uniform",
-            "mtkd-language", "mtkd-similarity", "mtkd-language-similarity");
 
     /**
      * One student to train.
@@ -31,7 +15,7 @@ public final class StudentPlan {
      * @param weighting null for plain fine-tuning
      * @param alpha     cross-entropy weight (1 for fine-tuning)
      */
-    public record Student(String model, String method, String language, double alpha, TeacherWeighting weighting)
+    public record Student(String model, StudentMethod method, String language, double alpha, TeacherWeighting weighting)
             implements Serializable {
         public boolean distills() {
             return weighting != null;
@@ -43,26 +27,39 @@ public final class StudentPlan {
      * @param singleAlpha alpha of single-teacher students (the paper: 1 - 0.75)
      * @param beta        own-language weight of the language rule
      */
-    public static List<Student> plan(List<String> methods, List<String> languages, double multiAlpha,
+    public static List<Student> plan(List<StudentMethod> methods, List<String> languages, double multiAlpha,
                                      double singleAlpha, double beta) {
         List<Student> out = new ArrayList<>();
-        for (String m : methods) {
-            switch (m) {
-                case "ft-multi" -> out.add(new Student(modelName(m, null), m, null, 1.0, null));
-                case "kd-multi" -> out.add(new Student(modelName(m, null), m, null, singleAlpha, new TeacherWeighting.Language(1.0)));
-                case "kd-mono" -> languages.forEach(l ->
-                        out.add(new Student(modelName(m, l), m, l, singleAlpha, new TeacherWeighting.Language(1.0))));
-                case "mtkd-mono" -> languages.forEach(l ->
-                        out.add(new Student(modelName(m, l), m, l, multiAlpha, new TeacherWeighting.Language(beta))));
-                case "mtkd-uniform", "mtkd-language", "mtkd-similarity", "mtkd-language-similarity" -> {
-                    String rule = m.substring("mtkd-".length());
-                    out.add(new Student(modelName(m, null), m, null, multiAlpha,
-                            TeacherWeighting.named(rule.equals("language-similarity") ? "language+similarity" : rule, beta)));
+        for (StudentMethod m : methods) {
+            if (m.perLanguage()) {
+                for (String l : languages) {
+                    out.add(student(m, l, multiAlpha, singleAlpha, beta));
                 }
-                default -> throw new IllegalArgumentException("unknown student method '" + m + "'; expected one of " + METHODS);
+            } else {
+                out.add(student(m, null, multiAlpha, singleAlpha, beta));
             }
         }
         return out;
+    }
+
+    private static Student student(StudentMethod m, String language, double multiAlpha, double singleAlpha,
+                                   double beta) {
+        TeacherWeighting.Similarity similarity = new TeacherWeighting.Similarity(TeacherWeighting.Similarity.PAPER_SCALE);
+        TeacherWeighting weighting = switch (m) {
+            case FT_MULTI -> null;
+            case KD_MONO, KD_MULTI -> new TeacherWeighting.Language(1.0);
+            case MTKD_MONO, MTKD_LANGUAGE -> new TeacherWeighting.Language(beta);
+            case MTKD_UNIFORM -> new TeacherWeighting.Uniform();
+            case MTKD_SIMILARITY -> similarity;
+            case MTKD_LANGUAGE_SIMILARITY -> new TeacherWeighting.LanguageSimilarity(new TeacherWeighting.Language(beta),
+                    similarity);
+        };
+        double alpha = switch (m) {
+            case FT_MULTI -> 1.0;
+            case KD_MONO, KD_MULTI -> singleAlpha;
+            default -> multiAlpha;
+        };
+        return new Student(modelName(m.label(), language), m, language, alpha, weighting);
     }
 
     /** student-{method} or, for a mono student, student-{method}-{language}. */

@@ -1,5 +1,9 @@
 package io.serdistill.config;
 
+import io.serdistill.representation.Representation;
+import io.serdistill.features.Normalization;
+import io.serdistill.data.corpus.CorpusKind;
+import io.serdistill.data.Folds;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -16,11 +20,12 @@ class CorpusFoldsConfigTest {
     @Test
     void defaultsKeepTodaysBehaviour() {
         SerConfig c = SerConfig.defaults();
-        assertEquals("auto", c.input().corpus().kind());
+        assertEquals(CorpusKind.AUTO, c.input().corpus().kind());
         assertFalse(c.input().corpus().scansFiles());
-        assertEquals(new SerConfig.FoldSpec("given", 5, 1, 0, false, 0), c.folds());
-        assertEquals("none", c.features().normalize());
-        assertTrue(c.features().normalizeVariance());
+        assertEquals(new SerConfig.FoldSpec(Folds.Scheme.GIVEN, 5, 1, 0, false, 0), c.folds());
+        Representation.Fbank fbank = (Representation.Fbank) c.features().representation();
+        assertEquals(Normalization.NONE, fbank.normalization());
+        assertTrue(fbank.normalizeVariance());
     }
 
     @Test
@@ -31,7 +36,8 @@ class CorpusFoldsConfigTest {
         assertTrue(c.input().corpus().scansFiles());
         assertEquals(Map.of("ilo", Emotion.HAPPY, "viha", Emotion.ANGRY), c.input().corpus().labelMap());
         assertEquals(3, c.folds().fold());
-        assertEquals("global", c.features().normalize());
+        assertEquals(Normalization.GLOBAL, c.features().representation().normalization());
+        assertEquals(Folds.Scheme.K_FOLD, c.folds().scheme());
     }
 
     @Test

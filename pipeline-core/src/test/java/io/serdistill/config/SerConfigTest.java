@@ -1,5 +1,9 @@
 package io.serdistill.config;
 
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import io.serdistill.representation.Representation;
+import io.serdistill.distill.StudentMethod;
+import io.serdistill.audio.ChannelMode;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -27,8 +31,12 @@ class SerConfigTest {
         assertEquals(List.of("en", "fi", "fr"), c.input().languages());
         assertEquals(5.0, c.distill().temperature());
         assertEquals(0.75, c.distill().alpha());
-        assertEquals(-1, c.audio().channel(), "downmix");
-        assertEquals(80, c.features().fbank().numMelBins());
+        assertEquals(ChannelMode.DOWNMIX, c.audio().channelMode(), "downmix");
+        Representation.Fbank fbank = assertInstanceOf(Representation.Fbank.class, c.features().representation());
+        assertEquals(80, fbank.options().numMelBins());
+        assertEquals(16_000, fbank.options().sampleRate(), "fbank runs at ser.audio.sample-rate");
+        assertEquals("fbank", fbank.table());
+        assertEquals(Representation.POOLED, fbank.inputColumn());
     }
 
     @Test
@@ -41,7 +49,7 @@ class SerConfigTest {
                 "ser.output.root", "hdfs://nn:8020/x"));
         assertEquals("from-a", c.run().id());
         assertEquals(4, c.teachers().epochs(), "later overlay wins");
-        assertEquals(List.of("ft-multi"), c.distill().methods());
+        assertEquals(List.of(StudentMethod.FT_MULTI), c.distill().methods());
         assertEquals("hdfs://nn:8020/x", c.outputRoot(), "a URI is taken as a string");
         assertEquals(Emotion.HAPPY, c.input().labelMap().get("excited"));
     }
@@ -63,16 +71,28 @@ class SerConfigTest {
     void wav2vec2ModeDefaultsToTheFrozenEncoderAndValidates() {
         SerConfig frozen = SerConfig.load(List.of(), Map.of("ser.features.kind", "wav2vec2",
                 "ser.features.wav2vec2.model-dir", "/m"));
-        assertEquals(SerConfig.Wav2Vec2.FROZEN_ENCODER, frozen.features().wav2vec2().mode());
-        assertFalse(frozen.features().finetunesWav2Vec2());
-        assertEquals("wav2vec2", frozen.features().table());
+        Representation.LayerMeans means = assertInstanceOf(Representation.LayerMeans.class,
+                frozen.features().representation(), "the frozen encoder's layer means by default");
+        assertEquals("wav2vec2", means.table());
+        assertEquals(Representation.POOLED, means.inputColumn());
+        assertEquals(new Representation.Wav2Vec2Source("/m", true), means.source());
+        assertEquals(-1, means.layer());
         SerConfig ft = SerConfig.load(List.of(), Map.of("ser.features.kind", "wav2vec2",
                 "ser.features.wav2vec2.model-dir", "/m", "ser.features.wav2vec2.mode", "finetune"));
-        assertTrue(ft.features().finetunesWav2Vec2());
-        assertEquals("wav2vec2-cnn", ft.features().table(), "CNN frames are another table than hidden-state means");
-        assertEquals(256, ft.features().wav2vec2().projectorDim());
-        assertFalse(SerConfig.load(List.of(), Map.of("ser.features.wav2vec2.mode", "finetune")).features().finetunesWav2Vec2(),
-                "the mode applies to kind = wav2vec2 only");
+        Representation.FineTune fineTune = assertInstanceOf(Representation.FineTune.class, ft.features().representation());
+        assertEquals("wav2vec2-cnn", fineTune.table(), "CNN frames are another table than hidden-state means");
+        assertEquals(Representation.FRAMES, fineTune.inputColumn());
+        assertTrue(fineTune.readsFrameSequences());
+        assertEquals(256, fineTune.head().projectorDim());
+        assertInstanceOf(io.serdistill.train.Wav2Vec2FineTuneKind.class, ft.modelKind());
+        assertInstanceOf(Representation.Fbank.class, SerConfig.load(List.of(), Map.of("ser.features.wav2vec2.mode",
+                "finetune")).features().representation(), "the mode applies to kind = wav2vec2 only");
+        SerConfig weights = SerConfig.load(List.of(), Map.of("ser.features.kind", "wav2vec2",
+                "ser.features.wav2vec2.model-dir", "/m", "ser.features.wav2vec2.layer-weights", "true"));
+        Representation.LayerWeights lw = assertInstanceOf(Representation.LayerWeights.class,
+                weights.features().representation());
+        assertEquals("wav2vec2", lw.table(), "the same stored rows as layer means");
+        assertEquals(Representation.FRAMES, lw.inputColumn(), "every hidden state's mean");
 
         Map<String, String> base = Map.of("ser.features.kind", "wav2vec2", "ser.features.wav2vec2.model-dir", "/m",
                 "ser.features.wav2vec2.mode", "finetune");
@@ -88,14 +108,16 @@ class SerConfigTest {
         Map<String, String> frames = Map.of("ser.features.kind", "wav2vec2", "ser.features.wav2vec2.model-dir", "/m",
                 "ser.features.wav2vec2.store", "frames");
         SerConfig c = SerConfig.load(List.of(), with(frames, "ser.features.wav2vec2.pooling", "attentive-statistics"));
-        assertTrue(c.features().storesWav2Vec2Frames());
-        assertFalse(c.features().finetunesWav2Vec2());
-        assertEquals("wav2vec2-frames", c.features().table(), "hidden-state frames are another table than their means");
-        assertEquals(HeadSpec.Pooling.ATTENTIVE_STATS, c.features().wav2vec2().headPooling());
-        assertEquals(128, c.features().wav2vec2().attentionDim());
-        assertEquals(HeadSpec.Pooling.MEAN, SerConfig.defaults().features().wav2vec2().headPooling());
-        assertFalse(SerConfig.load(List.of(), Map.of("ser.features.wav2vec2.store", "frames")).features()
-                .storesWav2Vec2Frames(), "the store applies to kind = wav2vec2 only");
+        Representation.Frames f = assertInstanceOf(Representation.Frames.class, c.features().representation());
+        assertEquals("wav2vec2-frames", f.table(), "hidden-state frames are another table than their means");
+        assertTrue(f.readsFrameSequences());
+        assertEquals(HeadSpec.Pooling.ATTENTIVE_STATS, f.head().pooling());
+        assertEquals(128, f.head().attentionDim());
+        assertInstanceOf(io.serdistill.train.Wav2Vec2FrameHeadKind.class, c.modelKind());
+        assertEquals(HeadSpec.Pooling.MEAN, ((Representation.Frames) SerConfig.load(List.of(), frames).features()
+                .representation()).head().pooling(), "mean pooling by default");
+        assertInstanceOf(Representation.Fbank.class, SerConfig.load(List.of(), Map.of("ser.features.wav2vec2.store",
+                "frames")).features().representation(), "the store applies to kind = wav2vec2 only");
 
         assertKey("ser.features.wav2vec2.store", Map.of("ser.features.wav2vec2.store", "all-frames"));
         assertKey("ser.features.wav2vec2.store", with(frames, "ser.features.wav2vec2.mode", "finetune"));

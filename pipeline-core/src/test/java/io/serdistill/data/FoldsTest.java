@@ -41,7 +41,7 @@ class FoldsTest {
 
     @Test
     void leaveOneSessionOutGivesFiveFoldsWithDevFromTrainingSessions() {
-        Folds.Definition d = Folds.define(iemocapLike(), "leave-one-session-out", 5, 1, 2, 42);
+        Folds.Definition d = Folds.define(iemocapLike(), Folds.Scheme.LEAVE_ONE_SESSION_OUT, 5, 1, 2, 42);
         assertEquals(5, d.folds().size());
         assertEquals(2, d.selected());
         for (Folds.Fold f : d.folds()) {
@@ -57,12 +57,12 @@ class FoldsTest {
 
     @Test
     void devSpeakersAreDeterministicFromTheSeed() {
-        Folds.Definition a = Folds.define(iemocapLike(), "leave-one-session-out", 5, 2, 0, 7);
-        Folds.Definition b = Folds.define(iemocapLike(), "leave-one-session-out", 5, 2, 0, 7);
+        Folds.Definition a = Folds.define(iemocapLike(), Folds.Scheme.LEAVE_ONE_SESSION_OUT, 5, 2, 0, 7);
+        Folds.Definition b = Folds.define(iemocapLike(), Folds.Scheme.LEAVE_ONE_SESSION_OUT, 5, 2, 0, 7);
         assertEquals(a, b);
         Set<List<String>> devSets = new HashSet<>();
         for (long seed = 0; seed < 10; seed++) {
-            devSets.add(Folds.define(iemocapLike(), "leave-one-session-out", 5, 2, 0, seed).selectedFold().devSpeakers());
+            devSets.add(Folds.define(iemocapLike(), Folds.Scheme.LEAVE_ONE_SESSION_OUT, 5, 2, 0, seed).selectedFold().devSpeakers());
         }
         assertTrue(devSets.size() > 1, "the seed changes the draw");
     }
@@ -70,7 +70,7 @@ class FoldsTest {
     @Test
     void leaveOneSpeakerOutHoldsOutEachSpeakerOnce() {
         List<ManifestEntry> entries = speakers("fi", 4, "");
-        Folds.Definition d = Folds.define(entries, "leave-one-speaker-out", 5, 1, 3, 1);
+        Folds.Definition d = Folds.define(entries, Folds.Scheme.LEAVE_ONE_SPEAKER_OUT, 5, 1, 3, 1);
         assertEquals(4, d.folds().size());
         Set<String> tested = new HashSet<>();
         for (Folds.Fold f : d.folds()) {
@@ -86,7 +86,7 @@ class FoldsTest {
     void kFoldDealsEachLanguageSpeakersIntoEveryFold() {
         List<ManifestEntry> entries = new ArrayList<>(speakers("en", 6, ""));
         entries.addAll(speakers("fr", 6, ""));
-        Folds.Definition d = Folds.define(entries, "k-fold", 3, 1, 0, 5);
+        Folds.Definition d = Folds.define(entries, Folds.Scheme.K_FOLD, 3, 1, 0, 5);
         assertEquals(3, d.folds().size());
         Set<String> tested = new HashSet<>();
         for (Folds.Fold f : d.folds()) {
@@ -102,7 +102,7 @@ class FoldsTest {
     @Test
     void assignSetsSplitsFromTheFold() {
         List<ManifestEntry> entries = iemocapLike();
-        Folds.Fold fold = Folds.define(entries, "leave-one-session-out", 5, 1, 4, 42).selectedFold();
+        Folds.Fold fold = Folds.define(entries, Folds.Scheme.LEAVE_ONE_SESSION_OUT, 5, 1, 4, 42).selectedFold();
         List<ManifestEntry> assigned = Folds.assign(entries, fold);
         assertEquals(entries.size(), assigned.size());
         for (ManifestEntry e : assigned) {
@@ -116,13 +116,13 @@ class FoldsTest {
         List<ManifestEntry> ok = new ArrayList<>(speakers("en", 2, "train"));
         ok.add(new ManifestEntry(9, "d", "file:/d.wav", "en", Emotion.SAD, "dev_spk", "dev", "c", ""));
         ok.add(new ManifestEntry(10, "t", "file:/t.wav", "en", Emotion.SAD, "test_spk", "test", "c", ""));
-        Folds.Fold f = Folds.define(ok, "given", 5, 1, 0, 1).selectedFold();
+        Folds.Fold f = Folds.define(ok, Folds.Scheme.GIVEN, 5, 1, 0, 1).selectedFold();
         assertEquals(List.of("test_spk"), f.testSpeakers());
         assertEquals(List.of("dev_spk"), f.devSpeakers());
         List<ManifestEntry> leaky = new ArrayList<>(ok);
         leaky.add(new ManifestEntry(11, "t2", "file:/t2.wav", "en", Emotion.SAD, "en_spk0", "test", "c", ""));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> Folds.define(leaky, "given", 5, 1, 0, 1));
+                () -> Folds.define(leaky, Folds.Scheme.GIVEN, 5, 1, 0, 1));
         assertTrue(e.getMessage().contains("en_spk0"), e.getMessage());
     }
 
@@ -138,15 +138,15 @@ class FoldsTest {
         List<ManifestEntry> twoSessions = new ArrayList<>(iemocapLike());
         ManifestEntry e = twoSessions.get(0);
         twoSessions.add(new ManifestEntry(99, "moved", e.path(), "en", Emotion.SAD, e.speaker(), "", "iemocap", "Ses02"));
-        assertThrows(IllegalArgumentException.class, () -> Folds.define(twoSessions, "leave-one-session-out", 5, 1, 0, 1));
+        assertThrows(IllegalArgumentException.class, () -> Folds.define(twoSessions, Folds.Scheme.LEAVE_ONE_SESSION_OUT, 5, 1, 0, 1));
         // Two speakers: holding one out leaves one, which cannot be both dev and train.
-        assertThrows(IllegalArgumentException.class, () -> Folds.define(speakers("fi", 2, ""), "leave-one-speaker-out", 5, 1, 0, 1));
-        assertThrows(IllegalArgumentException.class, () -> Folds.define(iemocapLike(), "leave-one-session-out", 5, 1, 5, 1));
+        assertThrows(IllegalArgumentException.class, () -> Folds.define(speakers("fi", 2, ""), Folds.Scheme.LEAVE_ONE_SPEAKER_OUT, 5, 1, 0, 1));
+        assertThrows(IllegalArgumentException.class, () -> Folds.define(iemocapLike(), Folds.Scheme.LEAVE_ONE_SESSION_OUT, 5, 1, 5, 1));
     }
 
     @Test
     void definitionRoundTripsThroughJson() {
-        Folds.Definition d = Folds.define(iemocapLike(), "leave-one-session-out", 5, 1, 1, 42);
+        Folds.Definition d = Folds.define(iemocapLike(), Folds.Scheme.LEAVE_ONE_SESSION_OUT, 5, 1, 1, 42);
         String json = d.toJson();
         assertTrue(json.contains("\"scheme\": \"leave-one-session-out\""), json);
         assertTrue(json.contains("Ses02_F"), json);

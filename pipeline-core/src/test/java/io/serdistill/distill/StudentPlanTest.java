@@ -6,13 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 class StudentPlanTest {
     @Test
     void expandsTheExperimentMatrix() {
         List<StudentPlan.Student> plan = StudentPlan.plan(
-                List.of("ft-multi", "kd-mono", "kd-multi", "mtkd-mono", "mtkd-language", "mtkd-language-similarity"),
+                Stream.of("ft-multi", "kd-mono", "kd-multi", "mtkd-mono", "mtkd-language", "mtkd-language-similarity")
+                        .map(StudentMethod::parse).toList(),
                 List.of("en", "fi"), 0.75, 0.25, 0.8);
         assertEquals(List.of("student-ft-multi", "student-kd-mono-en", "student-kd-mono-fi", "student-kd-multi",
                 "student-mtkd-mono-en", "student-mtkd-mono-fi", "student-mtkd-language",
@@ -28,12 +30,13 @@ class StudentPlanTest {
         assertEquals(new TeacherWeighting.Language(0.8), plan.get(4).weighting());
         assertEquals(0.75, plan.get(6).alpha());
         assertInstanceOf(TeacherWeighting.LanguageSimilarity.class, plan.get(7).weighting());
+        assertEquals(StudentMethod.KD_MONO, kdMonoFi.method());
     }
 
     @Test
     void unknownMethodIsNamed() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> StudentPlan.plan(List.of("mtkd-magic"), List.of("en"), 0.75, 0.25, 0.8));
+                () -> StudentMethod.parse("mtkd-magic"));
         assertEquals(true, e.getMessage().contains("'mtkd-magic'"));
     }
 }

@@ -76,7 +76,7 @@ final class AllFolds {
         int folds = Folds.Definition.fromJson(new String(HadoopFiles.readBytes(firstLayout.folds(), conf),
                 StandardCharsets.UTF_8)).folds().size();
         int threads = cfg.folds().parallelism() == 0 ? folds : Math.min(folds, cfg.folds().parallelism());
-        LOG.info("{} folds of {}, {} at a time: runs {}-fold0 … {}-fold{}", folds, cfg.folds().scheme(), threads,
+        LOG.info("{} folds of {}, {} at a time: runs {}-fold0 … {}-fold{}", folds, cfg.folds().scheme().label(), threads,
                 cfg.run().id(), cfg.run().id(), folds - 1);
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         try {

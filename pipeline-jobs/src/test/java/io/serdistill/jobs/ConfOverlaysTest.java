@@ -39,7 +39,7 @@ class ConfOverlaysTest {
         assertEquals(16, c.student().batchSize());
         assertEquals(20, c.teachers().epochs());
         assertEquals(3e-5, c.student().learningRate());
-        assertTrue(c.features().finetunesWav2Vec2(), "the paper fine-tunes wav2vec2 (CNN frozen)");
-        assertEquals(256, c.features().wav2vec2().projectorDim());
+        assertTrue(c.features().representation() instanceof io.serdistill.representation.Representation.FineTune ft
+                && ft.head().projectorDim() == 256, "the paper fine-tunes wav2vec2 (CNN frozen), projector 256");
     }
 }

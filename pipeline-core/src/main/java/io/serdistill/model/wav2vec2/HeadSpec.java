@@ -21,9 +21,20 @@ public record HeadSpec(int hiddenSize, int numLayers, boolean layerWeighting, Po
     /** Frame pooling. */
     public enum Pooling {
         /** Mean over the real frames only. */
-        MEAN,
+        MEAN("mean"),
         /** Attention-weighted mean and standard deviation over the real frames, concatenated (2 H values). */
-        ATTENTIVE_STATS
+        ATTENTIVE_STATS("attentive-statistics");
+
+        private final String label;
+
+        Pooling(String label) {
+            this.label = label;
+        }
+
+        /** The config spelling (ser.features.wav2vec2.pooling). */
+        public String label() {
+            return label;
+        }
     }
 
     public HeadSpec {

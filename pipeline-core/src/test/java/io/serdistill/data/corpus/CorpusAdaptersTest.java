@@ -112,7 +112,7 @@ class CorpusAdaptersTest {
         ManifestParser.Result parsed = new ManifestParser(List.of("en"), Map.of(), true).parse(csv, "file:/run/corpus/manifest.csv");
         assertEquals(9, parsed.entries().size(), parsed.rejects().toString());
         assertEquals(scan.entries().get(0).path(), parsed.entries().get(0).path(), "absolute paths are kept");
-        Folds.Definition folds = Folds.define(parsed.entries(), "leave-one-session-out", 5, 1, 0, 42);
+        Folds.Definition folds = Folds.define(parsed.entries(), Folds.Scheme.LEAVE_ONE_SESSION_OUT, 5, 1, 0, 42);
         assertEquals(3, folds.folds().size());
         assertEquals(List.of("Ses01_F", "Ses01_M"), folds.selectedFold().testSpeakers());
     }

@@ -40,8 +40,8 @@ public record Roster(List<Model> models) {
                 TEACHER_METHOD, l, layout.teacherModel(l), null)).toList();
         List<Model> students = StudentPlan.plan(cfg.distill().methods(), cfg.input().languages(), cfg.distill().alpha(),
                         cfg.distill().singleTeacherAlpha(), cfg.distill().beta()).stream()
-                .map(s -> new Model(s.model(), Role.STUDENT, s.method(), s.language(),
-                        layout.studentModel(s.method(), s.language()), s))
+                .map(s -> new Model(s.model(), Role.STUDENT, s.method().label(), s.language(),
+                        layout.studentModel(s.method().label(), s.language()), s))
                 .toList();
         return new Roster(java.util.stream.Stream.concat(teachers.stream(), students.stream()).toList());
     }

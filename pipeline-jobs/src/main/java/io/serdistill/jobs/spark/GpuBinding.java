@@ -1,6 +1,7 @@
 package io.serdistill.jobs.spark;
 
-import java.io.Serializable;
+import io.serdistill.config.SerConfig;
+
 import java.util.Map;
 import java.util.OptionalInt;
 import org.apache.spark.TaskContext;
@@ -22,46 +23,38 @@ import org.slf4j.LoggerFactory;
 public final class GpuBinding {
     private static final Logger LOG = LoggerFactory.getLogger("ser.gpu");
 
-    /** Resource settings, from config ({@code ser.resources.gpu.*}). */
-    public record Settings(int perTask, String discoveryScript, String vendor, int executorCores, String executorMemory,
-                    String executorMemoryOverhead) implements Serializable {
-        boolean enabled() {
-            return perTask > 0;
-        }
-    }
-
     private GpuBinding() {}
 
     /** Attaches the GPU profile to {@code rdd} when GPUs are requested and the master is not local. */
-    static <T> JavaRDD<T> withGpus(JavaRDD<T> rdd, Settings settings, String master) {
-        if (!settings.enabled()) {
+    static <T> JavaRDD<T> withGpus(JavaRDD<T> rdd, SerConfig.Resources settings, String master) {
+        if (settings.gpuPerTask() <= 0) {
             return rdd;
         }
         if (master.startsWith("local")) {
             LOG.warn("ser.resources.gpu.per-task = {} is ignored in local mode: Spark has no GPU scheduling there; "
-                    + "training runs on the CPU backend", settings.perTask());
+                    + "training runs on the CPU backend", settings.gpuPerTask());
             return rdd;
         }
         return rdd.withResources(profile(settings));
     }
 
     /**
-     * Executors with {@code perTask} GPUs and {@code executorCores} cores (and the configured memory), tasks holding
+     * Executors with {@code gpuPerTask} GPUs and {@code executorCores} cores (and the configured memory), tasks holding
      * all of both: one training task per executor, so each task has GPUs of its own. Setting the executor's cores
      * matters: without them a profile's executors take spark.executor.cores, which on standalone is every free core
      * of a worker.
      */
-    static ResourceProfile profile(Settings s) {
+    static ResourceProfile profile(SerConfig.Resources s) {
         ExecutorResourceRequests executor = new ExecutorResourceRequests()
                 .cores(s.executorCores())
-                .resource("gpu", s.perTask(), s.discoveryScript(), s.vendor());
+                .resource("gpu", s.gpuPerTask(), s.discoveryScript(), s.vendor());
         if (!s.executorMemory().isEmpty()) {
             executor.memory(s.executorMemory());
         }
         if (!s.executorMemoryOverhead().isEmpty()) {
             executor.memoryOverhead(s.executorMemoryOverhead());
         }
-        TaskResourceRequests task = new TaskResourceRequests().resource("gpu", s.perTask()).cpus(s.executorCores());
+        TaskResourceRequests task = new TaskResourceRequests().resource("gpu", s.gpuPerTask()).cpus(s.executorCores());
         return new ResourceProfileBuilder().require(executor).require(task).build();
     }
 

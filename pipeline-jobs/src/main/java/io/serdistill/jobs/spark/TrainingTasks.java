@@ -1,5 +1,7 @@
 package io.serdistill.jobs.spark;
 
+import io.serdistill.config.SerConfig;
+
 import io.serdistill.jobs.fs.HadoopCheckpointStore;
 import io.serdistill.jobs.fs.HadoopConf;
 import io.serdistill.jobs.fs.HadoopFiles;
@@ -70,7 +72,7 @@ public final class TrainingTasks {
      * allocation release the default executors first.
      */
     public static List<Outcome> trainAll(List<Job> jobs, JavaPairRDD<Integer, Tagged> examples, HadoopConf hadoop,
-                                  GpuBinding.Settings gpus, String master, String stagingDir) throws IOException {
+                                  SerConfig.Resources gpus, String master, String stagingDir) throws IOException {
         Map<Integer, Long> expected = TrainingSets.write(examples, stagingDir, hadoop);
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(examples.context());
         List<Integer> indices = new ArrayList<>();

@@ -1,5 +1,6 @@
 package io.serdistill.jobs.stages;
 
+import io.serdistill.data.corpus.CorpusKind;
 import io.serdistill.config.SerConfig;
 import io.serdistill.demo.DemoCorpus;
 import io.serdistill.jobs.fs.HadoopFiles;
@@ -79,7 +80,7 @@ final class DemoInput {
     }
 
     private static boolean readsCsv(SerConfig cfg) {
-        return !cfg.input().corpus().kind().equals("demo") && !cfg.input().manifest().isBlank();
+        return cfg.input().corpus().kind() != CorpusKind.DEMO && !cfg.input().manifest().isBlank();
     }
 
     private static Path csvManifest(SerConfig cfg, Configuration conf) throws IOException {

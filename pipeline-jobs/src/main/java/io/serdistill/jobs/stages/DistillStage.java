@@ -56,7 +56,7 @@ public final class DistillStage implements Stage {
                 scala.reflect.ClassTag$.MODULE$.apply(ModelStore.class));
 
         Dataset<Row> features = FeatureRows.select(ctx.spark().read().parquet(ctx.featuresPath())
-                .filter(col("split").isin("train", "dev")), ctx.inputColumn());
+                .filter(col("split").isin("train", "dev")), ctx.representation().inputColumn());
         JavaRDD<Row> soft = features.javaRDD().mapPartitions(rows -> teachersB.value().score(rows, (teacher, r, logits) ->
                 RowFactory.create(FeatureRows.uttId(r), FeatureRows.language(r), FeatureRows.split(r), teacher, logits)));
         ctx.spark().createDataFrame(soft, Tables.SOFT_TARGETS).write().mode(SaveMode.Overwrite).parquet(ctx.layout().softTargets());
@@ -81,7 +81,7 @@ public final class DistillStage implements Stage {
 
         List<String> teacherLangs = List.copyOf(teacherLanguages);
         List<Roster.Model> students = roster.students();
-        int inputLayers = ctx.inputLayers();
+        int inputLayers = ctx.representation().inputLayers();
         List<TrainingTasks.Job> jobs = new ArrayList<>();
         for (Roster.Model model : students) {
             StudentPlan.Student st = model.student();

@@ -1,5 +1,7 @@
 package io.serdistill.jobs.stages;
 
+import io.serdistill.distill.StudentMethod;
+import io.serdistill.data.Split;
 import io.serdistill.config.SerConfig;
 import io.serdistill.data.Emotion;
 import io.serdistill.eval.ClassificationReport;
@@ -54,7 +56,7 @@ public final class EvaluateStage implements Stage {
         Broadcast<ModelStore> modelsB = spark.sparkContext().broadcast(models,
                 scala.reflect.ClassTag$.MODULE$.apply(ModelStore.class));
         Dataset<Row> features = FeatureRows.select(spark.read().parquet(ctx.featuresPath())
-                .filter(col("split").isin(cfg.evaluateSplits().toArray())), ctx.inputColumn());
+                .filter(col("split").isin(cfg.evaluateSplits().stream().map(Split::label).toArray())), ctx.representation().inputColumn());
         JavaRDD<Row> predictions = features.javaRDD().mapPartitions(rows -> {
             ModelStore store = modelsB.value();
             return store.score(rows, (model, r, logits) -> RowFactory.create(model, store.methods().get(model),
@@ -87,8 +89,9 @@ public final class EvaluateStage implements Stage {
         write(spark, classRows, Tables.CLASS_METRICS, ctx.layout().table("class_metrics"));
         write(spark, confusionRows, Tables.CONFUSION, ctx.layout().table("confusion"));
 
-        String split = cfg.evaluateSplits().contains("test") ? "test" : cfg.evaluateSplits().get(0);
-        String table = SummaryTable.render(matrices, roster, cfg.input().languages(), cfg.distill().methods(), split);
+        String split = (cfg.evaluateSplits().contains(Split.TEST) ? Split.TEST : cfg.evaluateSplits().get(0)).label();
+        String table = SummaryTable.render(matrices, roster, cfg.input().languages(),
+                cfg.distill().methods().stream().map(StudentMethod::label).toList(), split);
         matrices.forEach((k, cm) -> {
             if (k.split().equals(split) && k.language().equals(Tables.ALL_LANGUAGES) && cm.total() > 0) {
                 LOG.info("{} on {}, all languages:\n{}", k.model(), split, ClassificationReport.ofEmotions(cm));

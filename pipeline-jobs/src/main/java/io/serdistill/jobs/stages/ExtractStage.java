@@ -4,20 +4,15 @@ import io.serdistill.audio.AudioClip;
 import io.serdistill.audio.AudioFormatException;
 import io.serdistill.audio.AudioOptions;
 import io.serdistill.audio.AudioPreparer;
-import io.serdistill.audio.ChannelMode;
 import io.serdistill.config.SerConfig;
 import io.serdistill.data.Emotion;
 import io.serdistill.data.RejectReason;
-import io.serdistill.features.FbankFeatures;
-import io.serdistill.features.FbankOptions;
 import io.serdistill.features.FeatureMatrix;
 import io.serdistill.features.FeatureNormalizer;
 import io.serdistill.features.FloatBlob;
 import io.serdistill.features.GlobalStats;
+import io.serdistill.features.Normalization;
 import io.serdistill.features.UtteranceFeatures;
-import io.serdistill.features.UtterancePooling;
-import io.serdistill.features.Wav2Vec2CnnFrames;
-import io.serdistill.features.Wav2Vec2Features;
 import io.serdistill.jobs.fs.FileSizes;
 import io.serdistill.jobs.fs.HadoopConf;
 import io.serdistill.jobs.fs.HadoopFiles;
@@ -27,6 +22,7 @@ import io.serdistill.jobs.run.StageContext;
 import io.serdistill.jobs.run.Tables;
 import io.serdistill.jobs.spark.SizeBalancer;
 import io.serdistill.json.Json;
+import io.serdistill.representation.Representation;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.Serializable;
@@ -76,40 +72,20 @@ import static org.apache.spark.sql.functions.col;
 public final class ExtractStage implements Stage {
     private static final Logger LOG = LoggerFactory.getLogger("ser.extract");
 
-    /** What a task needs, as plain serialisable values. Durations in seconds, frame sizes in milliseconds. */
-    record Settings(int sampleRate, int channel, double maxSeconds, double minSeconds, int melBins,
-                    double frameLengthMs, double frameShiftMs, double dither, List<String> languages,
-                    boolean normalizeUtterance, boolean normalizeVariance, String kind, String wav2vec2Dir,
-                    boolean wav2vec2Normalize, int wav2vec2Layer, boolean wav2vec2CnnFrames,
-                    boolean wav2vec2HiddenFrames) implements Serializable {
+    /** What a task needs: the audio front end, the representation to extract and the run's languages. */
+    record Settings(AudioOptions audio, Representation representation, List<String> languages) implements Serializable {
         static Settings of(SerConfig c) {
-            SerConfig.Wav2Vec2 w = c.features().wav2vec2();
-            return new Settings(c.audio().sampleRate(), c.audio().channel(), c.audio().maxSeconds(),
-                    c.audio().minSeconds(), c.features().fbank().numMelBins(), c.features().fbank().frameLengthMs(),
-                    c.features().fbank().frameShiftMs(), c.features().fbank().dither(), List.copyOf(c.input().languages()),
-                    c.features().normalize().equals("utterance"), c.features().normalizeVariance(),
-                    c.features().kind(), w.modelDir(), w.normalize(), w.layer(), c.features().finetunesWav2Vec2(),
-                    c.features().storesWav2Vec2Frames());
+            return new Settings(c.audio(), c.features().representation(), List.copyOf(c.input().languages()));
         }
 
         /** This task's extractor; a wav2vec2 model that cannot load fails the task (and the job), naming the path. */
         UtteranceFeatures features() {
-            if (wav2vec2CnnFrames) {
-                return Wav2Vec2CnnFrames.load(wav2vec2Dir, wav2vec2Normalize);
-            }
-            if (wav2vec2HiddenFrames) {
-                return Wav2Vec2Features.loadFrames(wav2vec2Dir, wav2vec2Normalize, wav2vec2Layer);
-            }
-            return kind.equals("wav2vec2") ? Wav2Vec2Features.load(wav2vec2Dir, wav2vec2Normalize, wav2vec2Layer)
-                    : new FbankFeatures(FbankOptions.defaults().toBuilder().sampleRate(sampleRate).numMelBins(melBins)
-                    .frameLengthMs(frameLengthMs).frameShiftMs(frameShiftMs).dither(dither).build());
+            return representation.extractor();
         }
 
         AudioPreparer preparer() {
-            return new AudioPreparer(new AudioOptions(sampleRate,
-                    channel < 0 ? ChannelMode.DOWNMIX : ChannelMode.select(channel), maxSeconds, minSeconds));
+            return new AudioPreparer(audio);
         }
-
     }
 
     /** One row per manifest row: the manifest's columns, then the features when reason is null, otherwise the reject. */
@@ -164,7 +140,8 @@ public final class ExtractStage implements Stage {
         // decodes audio twice and no stage waits on a cache. Only global CMVN reads the features twice (statistics,
         // then the write); there the rows the tasks made are kept (an RDD cache of the Java objects: a Dataset cache
         // would add a job that only builds it).
-        boolean twoPasses = cfg.features().normalize().equals("global");
+        Representation representation = cfg.features().representation();
+        boolean twoPasses = representation.normalization() == Normalization.GLOBAL;
         CollectionAccumulator<Row> rejectsSeen = spark.sparkContext().collectionAccumulator("extract rejects");
         DoubleAccumulator audioSeconds = spark.sparkContext().doubleAccumulator("extract audio seconds");
         JavaRDD<Row> results = onePartitionPerGroup(JavaSparkContext.fromSparkContext(spark.sparkContext()),
@@ -184,11 +161,12 @@ public final class ExtractStage implements Stage {
                 return false;
             });
             Dataset<Row> features = spark.createDataFrame(extracted, RESULT).drop("reason", "message");
-            String statsUri = ctx.layout().featureStats(cfg.features().table());
+            String statsUri = ctx.layout().featureStats(representation.table());
             if (twoPasses) {
-                GlobalStats stats = trainStats(features, settings.melBins());
-                HadoopFiles.writeText(statsUri, statsJson(stats, cfg.features().normalizeVariance()), hadoop.get());
-                features = normalized(spark, features, stats.toNormalizer(cfg.features().normalizeVariance()));
+                Representation.Fbank fbank = (Representation.Fbank) representation;
+                GlobalStats stats = trainStats(features, fbank.options().numMelBins());
+                HadoopFiles.writeText(statsUri, statsJson(stats, fbank.normalizeVariance()), hadoop.get());
+                features = normalized(spark, features, stats.toNormalizer(fbank.normalizeVariance()));
                 LOG.info("global CMVN from {} train frames, stored in {}", stats.count(), statsUri);
             } else if (HadoopFiles.exists(statsUri, hadoop.get())) {
                 // Left by an earlier run with normalize = global: it no longer describes these features.
@@ -239,7 +217,7 @@ public final class ExtractStage implements Stage {
             counts.put("rejected_by_reason", byReason);
             counts.put("partitions", partitions);
             counts.put("partition_imbalance", packing.imbalance());
-            counts.put("normalize", cfg.features().normalize());
+            counts.put("normalize", representation.normalization().label());
             counts.put("audio_seconds", audioSeconds.sum());
             return counts;
         } finally {
@@ -371,8 +349,9 @@ public final class ExtractStage implements Stage {
                     return reject(m, RejectReason.NON_FINITE, "features hold a non-finite value");
                 }
             }
-            float[] frames = settings.normalizeUtterance()
-                    ? FeatureNormalizer.perUtterance(f, settings.normalizeVariance()).data() : f.data();
+            float[] frames = settings.representation() instanceof Representation.Fbank fbank
+                    && fbank.normalization() == Normalization.UTTERANCE
+                    ? FeatureNormalizer.perUtterance(f, fbank.normalizeVariance()).data() : f.data();
             return RowFactory.create(m.getAs("utt_id"), m.getAs("row"), path, m.getAs("language"), m.getAs("emotion"),
                     m.getAs("label"), m.getAs("speaker"), m.getAs("split"), m.getAs("corpus"), m.getAs("session"),
                     clip.durationSeconds(), f.frames(), f.dim(), extracted.pooled(), FloatBlob.encode(frames), null, null);

@@ -56,13 +56,13 @@ public final class ManifestStage implements Stage {
         Configuration conf = ctx.hadoop().get();
         SerConfig.Corpus corpus = cfg.input().corpus();
         SerConfig.FoldSpec foldSpec = cfg.folds();
-        boolean computedFolds = !foldSpec.scheme().equals("given");
+        boolean computedFolds = foldSpec.scheme() != Folds.Scheme.GIVEN;
         Map<String, Object> counts = new LinkedHashMap<>();
         List<Reject> rejects = new ArrayList<>();
         int corpusRejected = 0;
         String csvUri;
         if (corpus.scansFiles()) {
-            CorpusAdapter adapter = CorpusAdapter.of(corpus.kind(), corpus.labelMap(), corpus.labelToken());
+            CorpusAdapter adapter = CorpusAdapter.of(corpus.kind().label(), corpus.labelMap(), corpus.labelToken());
             CorpusScan scan = adapter.scan(new HadoopCorpusFiles(corpus.root(), conf));
             csvUri = ctx.layout().corpusManifest();
             HadoopFiles.writeText(csvUri, scan.toCsv(), conf);

@@ -1,5 +1,6 @@
 package io.serdistill.jobs.stages;
 
+import io.serdistill.distill.StudentMethod;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.serdistill.config.SerConfig;
 import io.serdistill.data.Emotion;
@@ -146,7 +147,8 @@ public final class PublishStage implements Stage {
         long rejects = HadoopFiles.exists(ctx.layout().rejects(), conf) ? read(ctx.spark(), ctx.layout().rejects()).count() : 0;
         Row run = RowFactory.create(span[0] == null ? null : Timestamp.from(span[0]),
                 span[1] == null ? null : Timestamp.from(span[1]), Timestamp.from(Instant.now()), Provenance.gitCommit(),
-                cfg.hash(), cfg.toJson(), cfg.run().seed(), cfg.input().languages(), cfg.distill().methods(), corpus,
+                cfg.hash(), cfg.toJson(), cfg.run().seed(), cfg.input().languages(),
+                cfg.distill().methods().stream().map(StudentMethod::label).toList(), corpus,
                 utterances, rejects, ctx.layout().root());
         return ctx.spark().createDataFrame(List.of(run), RUNS);
     }

@@ -40,7 +40,7 @@ public final class TeachersStage implements Stage {
         LeakageCheck.run(ctx);
         List<String> languages = cfg.input().languages();
         Dataset<Row> features = FeatureRows.select(ctx.spark().read().parquet(ctx.featuresPath())
-                .filter(col("split").isin("train", "dev")), ctx.inputColumn());
+                .filter(col("split").isin("train", "dev")), ctx.representation().inputColumn());
         Map<String, Long> trainCounts = new LinkedHashMap<>();
         for (Row r : features.filter(col("split").equalTo("train")).groupBy("language").count().collectAsList()) {
             trainCounts.put(r.getString(0), r.getLong(1));
@@ -50,7 +50,7 @@ public final class TeachersStage implements Stage {
             throw new IllegalStateException("no training utterances for language(s) " + missing
                     + "; every language in ser.input.languages needs a teacher");
         }
-        int inputLayers = ctx.inputLayers();
+        int inputLayers = ctx.representation().inputLayers();
         ModelKind kind = ctx.modelKind();
         List<TrainingTasks.Job> jobs = new ArrayList<>();
         List<Roster.Model> teachers = ctx.roster().teachers();

@@ -1,5 +1,7 @@
 package io.serdistill.jobs.spark;
 
+import io.serdistill.config.SerConfig;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -24,7 +26,7 @@ class GpuBindingTest {
 
     @Test
     void profileAsksOneGpuPerTaskAndPerExecutor() {
-        ResourceProfile p = GpuBinding.profile(new GpuBinding.Settings(1, "/opt/gpu-discovery.sh", "nvidia.com", 3,
+        ResourceProfile p = GpuBinding.profile(new SerConfig.Resources(1, "/opt/gpu-discovery.sh", "nvidia.com", 3,
                 "6g", "4g"));
         assertEquals(1.0, p.taskResources().get("gpu").get().amount());
         // The task holds every core of its executor: one training task per executor, whatever spark.executor.cores.
@@ -39,7 +41,7 @@ class GpuBindingTest {
 
     @Test
     void profileLeavesMemoryToTheClusterWhenNotSet() {
-        ResourceProfile p = GpuBinding.profile(new GpuBinding.Settings(2, "./gpu-discovery.sh", "nvidia.com", 1, "", ""));
+        ResourceProfile p = GpuBinding.profile(new SerConfig.Resources(2, "./gpu-discovery.sh", "nvidia.com", 1, "", ""));
         assertEquals(2L, p.executorResources().get("gpu").get().amount());
         assertEquals(1L, p.executorResources().get("cores").get().amount());
         assertTrue(p.executorResources().get("memory").isEmpty());
