@@ -553,28 +553,27 @@ public record SerConfig(
 
     /**
      * SHA-256 of the rendered {@code ser} block without the settings that cannot change results (Spark tuning,
-     * where results are published, how often training checkpoints, the fine-tuning keys when not fine-tuning):
-     * stage markers use it to tell whether a stage ran with this config. warehouse.* stays out so that publishing
-     * elsewhere re-runs no training; the publish stage's marker records those settings itself (PublishStage's input
-     * identity in pipeline-jobs).
+     * where results are published, how often training checkpoints, and the keys the configured representation does
+     * not read): stage markers use it to tell whether a stage ran with this config, so changing or adding such a key
+     * keeps a run's finished stages. warehouse.* stays out so that publishing elsewhere re-runs no training; the
+     * publish stage's marker records those settings itself (PublishStage's input identity in pipeline-jobs).
      */
     public String hash() {
         Config ser = raw.getConfig("ser").withoutPath("spark").withoutPath("warehouse")
                 .withoutPath("train.checkpoint");
         if (ser.hasPath("train") && ser.getConfig("train").isEmpty()) {
-            // Left as an empty block it would still change the hash of runs started before ser.train existed.
+            // An empty block reads nothing, but would still change the rendered text.
             ser = ser.withoutPath("train");
         }
         Representation rep = features.representation();
         if (!rep.readsFrameSequences()) {
-            // Keys added with fine-tuning mode, without effect otherwise: left out, so runs started before they
-            // existed keep their hash and their finished stages.
+            // Without frame-sequence models the mode is the frozen encoder and no projector is built.
             ser = ser.withoutPath("features.wav2vec2.mode").withoutPath("features.wav2vec2.projector-dim");
         }
         boolean meanPooling = !(rep instanceof Representation.Frames f && f.head().pooling() != HeadSpec.Pooling.MEAN)
                 && !(rep instanceof Representation.FineTune t && t.head().pooling() != HeadSpec.Pooling.MEAN);
         if (meanPooling) {
-            // Added with framewise heads; the default changes nothing, so older runs keep their hash.
+            // Mean pooling has no attention: the attention bottleneck is not read.
             ser = ser.withoutPath("features.wav2vec2.pooling").withoutPath("features.wav2vec2.attention-dim");
         }
         String json = ser.root().render(ConfigRenderOptions.concise());

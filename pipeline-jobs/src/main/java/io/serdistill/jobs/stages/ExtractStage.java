@@ -178,13 +178,12 @@ public final class ExtractStage implements Stage {
             // once per partition even when the task is retried or speculated, so each feature row adds its seconds
             // once. audio_seconds is a reported figure only: the row check below reads the written files.
             audioSeconds.reset();
-            // Values are nearly all distinct: Parquet's dictionary attempt on them (a hash map filled, then thrown
-            // away) cost more CPU than the fbank itself. Plain encoding for the feature columns only.
+            // Feature values are nearly all distinct, so a dictionary attempt is wasted CPU: plain encoding for the
+            // feature columns only.
             features.write().mode(SaveMode.Overwrite)
                     .option("parquet.enable.dictionary#frames", "false")
                     .option("parquet.enable.dictionary#pooled.list.element", "false")
-                    // Float32 features do not compress: snappy saved 0.3 % of 333 MB (2,400 demo utterances) while
-                    // local[2] runs took 5.07 s (median) with it and 4.79 s without.
+                    // Float32 features do not compress; compressing only costs time (docs/benchmarks.md).
                     .option("compression", "none")
                     .partitionBy("language", "split").parquet(ctx.featuresPath());
             long written = System.nanoTime();
