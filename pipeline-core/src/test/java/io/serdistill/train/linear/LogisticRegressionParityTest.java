@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
  * probabilities, predictions, accuracy, coefficients, and the same speaker-grouped CV scores and chosen C.
  */
 class LogisticRegressionParityTest {
-    private static final double PROBABILITY_TOLERANCE = 1e-5;
+    private static final double PROBABILITY_TOLERANCE = 1e-6; // measured: ~1e-7, float32 parameters
     private static final double SCORE_TOLERANCE = 1e-6;
 
     private static ObjectNode fixture;
@@ -53,7 +53,7 @@ class LogisticRegressionParityTest {
         JsonNode fixed = fixture.get("fixed");
         LogisticRegressionTrainer.Fit fit = LogisticRegressionTrainer.fit(trainX, trainY, classes,
                 fixed.get("c").asDouble(), Lbfgs.Options.defaults());
-        assertEquals(Lbfgs.Stop.GRADIENT, fit.solver().stop(), fit.solver().toString());
+        assertTrue(fit.solver().gradientNorm() <= 1e-8, fit.solver().toString());
         LogisticRegressionModel model = fit.model();
 
         assertProbabilities(fixed.get("train_proba"), model, trainX, "training");
@@ -71,10 +71,10 @@ class LogisticRegressionParityTest {
         int dim = model.inputDim();
         for (int k = 0; k < classes; k++) {
             for (int j = 0; j < dim; j++) {
-                assertEquals(coef[k][j], model.weights()[k * dim + j], 1e-5 * (1 + Math.abs(coef[k][j])),
+                assertEquals(coef[k][j], model.weights()[k * dim + j], 1e-6 * (1 + Math.abs(coef[k][j])),
                         "weight [" + k + "][" + j + "]");
             }
-            assertEquals(intercept[k], model.bias()[k], 1e-5 * (1 + Math.abs(intercept[k])), "bias " + k);
+            assertEquals(intercept[k], model.bias()[k], 1e-6 * (1 + Math.abs(intercept[k])), "bias " + k);
         }
         double[] scalerMean = doubles(fixed.get("scaler_mean"))[0];
         double[] scalerScale = doubles(fixed.get("scaler_scale"))[0];
