@@ -1,10 +1,11 @@
 package io.serdistill.data.corpus;
 
 import io.serdistill.data.Emotion;
+import io.serdistill.data.ManifestValidator;
 import java.io.IOException;
 import java.util.Map;
 
-/** Turns a corpus in its distribution layout into manifest entries plus rejects. */
+/** Turns a corpus in its distribution layout into manifest rows (for the {@link ManifestValidator}) plus rejects. */
 public interface CorpusAdapter {
     /** The corpus column value, e.g. iemocap. */
     String corpus();

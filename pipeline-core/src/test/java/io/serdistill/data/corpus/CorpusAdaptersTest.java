@@ -7,8 +7,9 @@ import io.serdistill.audio.AudioClip;
 import io.serdistill.audio.WavWriter;
 import io.serdistill.data.Emotion;
 import io.serdistill.data.Folds;
-import io.serdistill.data.ManifestEntry;
 import io.serdistill.data.ManifestParser;
+import io.serdistill.data.ManifestRow;
+import io.serdistill.data.ManifestValidator;
 import io.serdistill.data.Reject;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -40,7 +41,7 @@ class CorpusAdaptersTest {
     }
 
     private static Map<String, String> labelById(CorpusScan scan) {
-        return scan.entries().stream().collect(Collectors.toMap(ManifestEntry::uttId, e -> e.emotion().label(),
+        return scan.rows().stream().collect(Collectors.toMap(ManifestRow::uttId, ManifestRow::emotion,
                 (a, b) -> a, TreeMap::new));
     }
 
@@ -85,7 +86,7 @@ class CorpusAdaptersTest {
         assertEquals(Map.of("Ses01F_script01_1_F002", "UNKNOWN_LABEL", "Ses03F_impro02_M001", "UNKNOWN_LABEL",
                 "Ses04F_impro01_F000", "MISSING_FILE", "Ses05M_impro01_M000", "UNKNOWN_LABEL"), reasonById(scan));
         assertEquals(9, scan.seen(), "7 turns + a label without audio + audio without a label");
-        ManifestEntry m001 = scan.entries().stream().filter(e -> e.uttId().equals("Ses01F_impro01_M001")).findFirst().orElseThrow();
+        ManifestRow m001 = scan.rows().stream().filter(e -> e.uttId().equals("Ses01F_impro01_M001")).findFirst().orElseThrow();
         assertEquals("Ses01_M", m001.speaker());
         assertEquals("Ses01", m001.session());
         assertEquals("en", m001.language());
@@ -109,9 +110,9 @@ class CorpusAdaptersTest {
         CorpusScan scan = new IemocapAdapter(IemocapAdapter.DEFAULT_LABELS).scan(new LocalCorpusFiles(root));
         String csv = scan.toCsv();
         assertTrue(csv.startsWith("utt_id,path,language,emotion,speaker,split,corpus,session\n"), csv);
-        ManifestParser.Result parsed = new ManifestParser(List.of("en"), Map.of(), true).parse(csv, "file:/run/corpus/manifest.csv");
+        ManifestValidator.Result parsed = new ManifestParser(List.of("en"), Map.of(), true).parse(csv, "file:/run/corpus/manifest.csv");
         assertEquals(9, parsed.entries().size(), parsed.rejects().toString());
-        assertEquals(scan.entries().get(0).path(), parsed.entries().get(0).path(), "absolute paths are kept");
+        assertEquals(scan.rows().get(0).path(), parsed.entries().get(0).path(), "absolute paths are kept");
         Folds.Definition folds = Folds.define(parsed.entries(), Folds.Scheme.LEAVE_ONE_SESSION_OUT, 5, 1, 0, 42);
         assertEquals(3, folds.folds().size());
         assertEquals(List.of("Ses01_F", "Ses01_M"), folds.selectedFold().testSpeakers());
@@ -137,8 +138,8 @@ class CorpusAdaptersTest {
                 "cafe_05-J-2-1", "UNKNOWN_LABEL", "cafe_joie-take2", "MALFORMED_ROW"), reasonById(scan));
         assertEquals(9, scan.seen(), "every WAV, none of the text files");
         assertEquals(List.of("cafe_01", "cafe_02", "cafe_03", "cafe_04"),
-                scan.entries().stream().map(ManifestEntry::speaker).distinct().sorted().toList());
-        assertTrue(scan.entries().stream().allMatch(e -> e.language().equals("fr") && e.corpus().equals("cafe")));
+                scan.rows().stream().map(ManifestRow::speaker).distinct().sorted().toList());
+        assertTrue(scan.rows().stream().allMatch(e -> e.language().equals("fr") && e.corpus().equals("cafe")));
     }
 
     @Test
@@ -158,7 +159,7 @@ class CorpusAdaptersTest {
                 "fesc_loose", "MALFORMED_ROW"), reasonById(scan));
         assertEquals(7, scan.seen());
         assertEquals(List.of("fesc_spk01", "fesc_spk02"),
-                scan.entries().stream().map(ManifestEntry::speaker).distinct().sorted().toList());
+                scan.rows().stream().map(ManifestRow::speaker).distinct().sorted().toList());
 
         // A configured map with a fixed token position: "pelko" becomes usable, the two-label name resolves.
         CorpusScan custom = CorpusAdapter.of("fesc", Map.of("pelko", Emotion.SAD, "ilo", Emotion.HAPPY,
@@ -172,9 +173,33 @@ class CorpusAdaptersTest {
     void csvQuotesFieldsHoldingCommas() throws Exception {
         wav("spk,1/spk_ilo_1.wav");
         CorpusScan scan = new FescAdapter(FescAdapter.DEFAULT_LABELS, -1).scan(new LocalCorpusFiles(root));
-        ManifestParser.Result parsed = new ManifestParser(List.of("fi"), Map.of(), true)
+        ManifestValidator.Result parsed = new ManifestParser(List.of("fi"), Map.of(), true)
                 .parse(scan.toCsv(), "file:/run/corpus/manifest.csv");
         assertEquals(1, parsed.entries().size(), parsed.rejects().toString());
         assertEquals("fesc_spk,1", parsed.entries().get(0).speaker());
+    }
+
+    @Test
+    void scannedRowsGetTheValidationTheirCsvWouldGet() throws Exception {
+        wav("Joie/Faible/02-J-1-3.wav");
+        wav("Joie/Fort/02-J-1-3.wav"); // same utterance id as the Faible copy
+        wav("Neutre/01-N-1-1.wav");
+        wav("Tristesse/Faible/04-T-1-6.wav");
+        CorpusScan scan = new CafeAdapter(CafeAdapter.DEFAULT_LABELS).scan(new LocalCorpusFiles(root));
+        String uri = "file:/run/corpus/manifest.csv";
+
+        ManifestValidator.Result direct = new ManifestValidator(List.of("fr"), Map.of(), true).validate(scan.rows(), uri);
+        assertEquals(List.of("cafe_02-J-1-3", "cafe_01-N-1-1", "cafe_04-T-1-6"),
+                direct.entries().stream().map(e -> e.uttId()).toList());
+        assertEquals(List.of("3:cafe_02-J-1-3:DUPLICATE_ID"),
+                direct.rejects().stream().map(r -> r.row() + ":" + r.uttId() + ":" + r.reason()).toList());
+        assertEquals(4, direct.dataRows());
+        assertEquals(new ManifestParser(List.of("fr"), Map.of(), true).parse(scan.toCsv(), uri), direct,
+                "the run's copy of the manifest, parsed, gives the same entries and rejects");
+
+        ManifestValidator.Result english = new ManifestValidator(List.of("en"), Map.of(), true).validate(scan.rows(), uri);
+        assertEquals(List.of(), english.entries());
+        assertEquals(List.of("UNKNOWN_LANGUAGE"), english.rejects().stream().map(r -> r.reason().name()).distinct().toList());
+        assertEquals("language 'fr' is not one of [en] (ser.input.languages)", english.rejects().get(0).message());
     }
 }

@@ -4,6 +4,7 @@ import io.serdistill.config.SerConfig;
 import io.serdistill.data.Folds;
 import io.serdistill.data.ManifestEntry;
 import io.serdistill.data.ManifestParser;
+import io.serdistill.data.ManifestValidator;
 import io.serdistill.data.Reject;
 import io.serdistill.data.corpus.CorpusAdapter;
 import io.serdistill.data.corpus.CorpusScan;
@@ -25,7 +26,8 @@ import org.slf4j.LoggerFactory;
 /**
  * manifest: corpus → validated Parquet manifest table + rejects, with the run's fold applied. The source is a
  * manifest CSV (ser.input.manifest or the generated demo corpus) or a corpus directory scanned by an adapter
- * (ser.input.corpus.kind = iemocap | cafe | fesc), whose manifest CSV is written into the run (corpus/manifest.csv).
+ * (ser.input.corpus.kind = iemocap | cafe | fesc), whose rows get the same validation as a CSV's and are written
+ * into the run as a manifest CSV (corpus/manifest.csv).
  * Splits come from the CSV (ser.folds.scheme = given, checked speaker-disjoint) or from the computed fold
  * ser.folds.fold; every fold's definition is stored in folds.json. Manifests are small (thousands of rows), so all
  * of this runs on the driver, which keeps exact row numbers for error messages.
@@ -61,6 +63,7 @@ public final class ManifestStage implements Stage {
         List<Reject> rejects = new ArrayList<>();
         int corpusRejected = 0;
         String csvUri;
+        ManifestValidator.Result parsed;
         if (corpus.scansFiles()) {
             CorpusAdapter adapter = CorpusAdapter.of(corpus.kind().label(), corpus.labelMap(), corpus.labelToken());
             CorpusScan scan = adapter.scan(new HadoopCorpusFiles(corpus.root(), conf));
@@ -69,15 +72,17 @@ public final class ManifestStage implements Stage {
             rejects.addAll(scan.rejects());
             corpusRejected = scan.rejects().size();
             LOG.info("{} corpus at {}: {} audio files seen, {} kept, {} rejected; manifest written to {}",
-                    adapter.corpus(), corpus.root(), scan.seen(), scan.entries().size(), scan.rejects().size(), csvUri);
+                    adapter.corpus(), corpus.root(), scan.seen(), scan.rows().size(), scan.rejects().size(), csvUri);
             counts.put("corpus_files", scan.seen());
             counts.put("corpus_rejected", scan.rejects().size());
+            parsed = new ManifestValidator(cfg.input().languages(), cfg.input().labelMap(), computedFolds)
+                    .validate(scan.rows(), csvUri);
         } else {
             csvUri = DemoInput.manifestUri(cfg, conf);
+            String csv = new String(HadoopFiles.readBytes(csvUri, conf), StandardCharsets.UTF_8);
+            parsed = new ManifestParser(cfg.input().languages(), cfg.input().labelMap(), computedFolds)
+                    .parse(csv, csvUri);
         }
-        String csv = new String(HadoopFiles.readBytes(csvUri, conf), StandardCharsets.UTF_8);
-        ManifestParser.Result parsed = new ManifestParser(cfg.input().languages(), cfg.input().labelMap(), computedFolds)
-                .parse(csv, csvUri);
         rejects.addAll(parsed.rejects());
         for (Reject r : rejects) {
             LOG.warn("{} {}", csvUri, r.describe());
