@@ -13,11 +13,11 @@ import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
-class EmotionClassifierTest {
+class MlpClassifierTest {
     private static final ClassifierSpec SPEC = new ClassifierSpec(6, List.of(8), 4);
 
-    private static EmotionClassifier model(long seed) {
-        return EmotionClassifier.initialise(SPEC, new float[] {0, 1, 0, 0, 0, 0.5f}, new float[] {1, 2, 1, 1, 1, 0.5f}, seed);
+    private static MlpClassifier model(long seed) {
+        return MlpClassifier.initialise(SPEC, new float[] {0, 1, 0, 0, 0, 0.5f}, new float[] {1, 2, 1, 1, 1, 0.5f}, seed);
     }
 
     private static List<float[]> rows(int n, long seed) {
@@ -35,7 +35,7 @@ class EmotionClassifierTest {
 
     @Test
     void graphLossEqualsReferenceKdLossAveragedOverBatch() {
-        EmotionClassifier m = model(3);
+        MlpClassifier m = model(3);
         m.prepareTraining(0.25, 5.0);
         List<float[]> x = rows(5, 1);
         int[] y = {0, 1, 2, 3, 1};
@@ -53,7 +53,7 @@ class EmotionClassifierTest {
 
     @Test
     void plainFineTuningLossIsCrossEntropy() {
-        EmotionClassifier m = model(4);
+        MlpClassifier m = model(4);
         m.prepareTraining(1.0, 5.0);
         List<float[]> x = rows(3, 2);
         int[] y = {3, 0, 2};
@@ -76,14 +76,14 @@ class EmotionClassifierTest {
 
     @Test
     void gradientsMatchFiniteDifferences() {
-        EmotionClassifier m = model(5);
+        MlpClassifier m = model(5);
         m.prepareTraining(0.5, 2.0);
         List<float[]> x = rows(4, 3);
         int[] y = {0, 1, 2, 3};
         List<float[]> t = List.of(new float[] {0.7f, 0.1f, 0.1f, 0.1f}, new float[] {0.25f, 0.25f, 0.25f, 0.25f},
                 new float[] {0.1f, 0.1f, 0.7f, 0.1f}, new float[] {0.1f, 0.2f, 0.3f, 0.4f});
         float[] cw = {1f, 2f, 1f, 0.5f};
-        EmotionClassifier.Step step = m.step(x, y, t, cw);
+        MlpClassifier.Step step = m.step(x, y, t, cw);
         org.nd4j.linalg.api.ndarray.INDArray w = m.parameters().get("w1");
         double eps = 1e-2;
         for (int idx : new int[] {0, 5, 17}) {
@@ -99,10 +99,10 @@ class EmotionClassifierTest {
 
     @Test
     void safetensorsRoundTripKeepsPredictionsAndProvenance() throws IOException {
-        EmotionClassifier m = model(6);
+        MlpClassifier m = model(6);
         List<float[]> x = rows(4, 4);
         byte[] bytes = m.toSafeTensors(Map.of("ser.model", "teacher-en", "ser.seed", "6"));
-        EmotionClassifier back = EmotionClassifier.fromSafeTensors(bytes, "mem");
+        MlpClassifier back = MlpClassifier.fromSafeTensors(bytes, "mem");
         float[][] a = m.logits(x);
         float[][] b = back.logits(x);
         for (int i = 0; i < a.length; i++) {
@@ -125,35 +125,8 @@ class EmotionClassifierTest {
                 SafeTensorsTestSupport.tensorsOf(model(1).toSafeTensors(Map.of())));
         tensors.put("w0", new SafeTensors.Tensor(new long[] {5, 8}, new float[40]));
         byte[] bad = new SafeTensors(tensors, Map.of("ser.spec", io.serdistill.json.Json.compact(SPEC))).toBytes();
-        IOException e = assertThrows(IOException.class, () -> EmotionClassifier.fromSafeTensors(bad, "bad.safetensors"));
+        IOException e = assertThrows(IOException.class, () -> MlpClassifier.fromSafeTensors(bad, "bad.safetensors"));
         assertTrue(e.getMessage().contains("bad.safetensors") && e.getMessage().contains("'w0'")
                 && e.getMessage().contains("[5, 8]"), e.getMessage());
-    }
-
-    @Test
-    void layerWeightingStartsUniformAndLearnsWhichLayerCarriesTheSignal() throws IOException {
-        // 3 stacked layers of width 2; only layer 2 separates the classes, layers 0 and 1 are noise.
-        ClassifierSpec spec = new ClassifierSpec(6, List.of(8), 4, 3);
-        EmotionClassifier m = EmotionClassifier.initialise(spec, new float[6], new float[] {1, 1, 1, 1, 1, 1}, 2);
-        assertArrayEquals(new double[] {1.0 / 3, 1.0 / 3, 1.0 / 3}, m.layerWeights(), 1e-9);
-        Random r = new Random(4);
-        List<float[]> x = new ArrayList<>();
-        int[] y = new int[64];
-        for (int i = 0; i < 64; i++) {
-            y[i] = i % 4;
-            x.add(new float[] {(float) r.nextGaussian() * 3, (float) r.nextGaussian() * 3, (float) r.nextGaussian() * 3,
-                    (float) r.nextGaussian() * 3, (y[i] & 1) * 2f - 1, (y[i] >> 1) * 2f - 1});
-        }
-        m.prepareTraining(1.0, 1.0);
-        io.serdistill.train.AdamW opt = new io.serdistill.train.AdamW(0, 0);
-        for (int step = 0; step < 150; step++) {
-            opt.apply(m.parameters(), m.step(x, y, null, null).gradients(), 0.03);
-        }
-        double[] w = m.layerWeights();
-        assertEquals(1.0, w[0] + w[1] + w[2], 1e-9);
-        assertTrue(w[2] > 0.6 && w[2] > w[0] && w[2] > w[1], java.util.Arrays.toString(w));
-        EmotionClassifier back = EmotionClassifier.fromSafeTensors(m.toSafeTensors(Map.of()), "mem");
-        assertArrayEquals(w, back.layerWeights(), 1e-6);
-        assertArrayEquals(m.logits(x.subList(0, 2))[1], back.logits(x.subList(0, 2))[1], 1e-5f);
     }
 }
