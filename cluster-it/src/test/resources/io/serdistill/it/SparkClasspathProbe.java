@@ -1,7 +1,7 @@
 import io.serdistill.config.SerConfig;
 import io.serdistill.data.Folds;
 import io.serdistill.model.ClassifierSpec;
-import io.serdistill.model.EmotionClassifier;
+import io.serdistill.model.MlpClassifier;
 import io.serdistill.model.SafeTensors;
 import java.lang.reflect.Method;
 import java.nio.file.Files;
@@ -30,8 +30,8 @@ public class SparkClasspathProbe {
                 && Arrays.equals(back.require("w").shape(), new long[] {2, 3}), "safetensors round trip");
 
         ClassifierSpec spec = new ClassifierSpec(4, List.of(3), 4, 1);
-        EmotionClassifier model = EmotionClassifier.initialise(spec, new float[4], new float[] {1, 1, 1, 1}, 7);
-        EmotionClassifier loaded = EmotionClassifier.fromSafeTensors(model.toSafeTensors(Map.of()), "probe model");
+        MlpClassifier model = MlpClassifier.initialise(spec, new float[4], new float[] {1, 1, 1, 1}, 7);
+        MlpClassifier loaded = MlpClassifier.fromSafeTensors(model.toSafeTensors(Map.of()), "probe model");
         List<float[]> x = List.of(new float[] {0.5f, -1, 2, 0});
         check(loaded.spec().equals(spec) && Arrays.equals(loaded.logits(x)[0], model.logits(x)[0]), "classifier round trip");
 

@@ -283,12 +283,6 @@ public record SerConfig(
         CheckpointPolicy checkpoints = checkpointPolicy(c);
         Training teachers = training(c, "ser.teachers", checkpoints);
         Training student = training(c, "ser.student", checkpoints);
-        if (features.representation().readsFrameSequences()) {
-            String why = "is not supported with ser.features.wav2vec2." + (features.representation()
-                    instanceof Representation.FineTune ? "mode = finetune" : "store = frames");
-            require(!teachers.classWeighted(), "ser.teachers.class-weighted", why);
-            require(!student.classWeighted(), "ser.student.class-weighted", why);
-        }
 
         Distill distill = new Distill(get(c, "ser.distill.temperature", Config::getDouble), get(c, "ser.distill.alpha", Config::getDouble),
                 get(c, "ser.distill.single-teacher-alpha", Config::getDouble),

@@ -1,10 +1,13 @@
 package io.serdistill.distill;
 
+import java.util.List;
+
 /**
  * Reference (plain Java, double precision) value of the distillation loss for one utterance:
  * alpha * CE(label, softmax(z)) + (1 - alpha) * T^2 * KL(target || softmax(z / T)),
- * where target is the (already mixed) teacher distribution at temperature T.
- * The SameDiff training graph computes the same quantity batched; tests hold the two together.
+ * where target is the (already mixed) teacher distribution at temperature T, and its batch form
+ * {@link #batchLoss}, which the SameDiff training graph ({@link io.serdistill.model.DistillationLossGraph})
+ * computes; tests hold the two together.
  *
  * <p>Why KL of the mix rather than the paper's sum of per-teacher KLs: the two differ by a term that depends only
  * on the teachers, so their gradients with respect to the student are identical.
@@ -34,6 +37,36 @@ public final class KdLoss {
             return ce;
         }
         return alpha * ce + (1 - alpha) * temperature * temperature * kl(target, studentLogits, temperature);
+    }
+
+    /**
+     * The loss of a batch: alpha * CE_w + (1 - alpha) * T^2 * mean KL, the cross-entropy weighted by each example's
+     * class weight and normalised by the summed weights, the KL averaged over the batch.
+     *
+     * @param logits       [n][classes]
+     * @param targets      teacher mixes [n][classes], or null for plain fine-tuning (then only the cross-entropy counts)
+     * @param classWeights per-class weights, or null for all 1
+     */
+    public static double batchLoss(float[][] logits, int[] labels, List<float[]> targets, float[] classWeights,
+                                   double alpha, double temperature) {
+        double ce = 0;
+        double weights = 0;
+        double kl = 0;
+        for (int i = 0; i < logits.length; i++) {
+            int y = labels[i];
+            double w = classWeights == null ? 1 : classWeights[y];
+            ce += w * crossEntropy(logits[i], y);
+            weights += w;
+            if (targets != null) {
+                kl += kl(targets.get(i), logits[i], temperature);
+            }
+        }
+        double loss = ce / weights;
+        if (targets == null) {
+            return loss;
+        }
+        double t = temperature;
+        return alpha * loss + (1 - alpha) * t * t * kl / logits.length;
     }
 
     static double[] logSoftmax(float[] z, double temperature) {

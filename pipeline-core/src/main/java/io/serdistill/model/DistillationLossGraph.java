@@ -1,36 +1,118 @@
 package io.serdistill.model;
 
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * The training loss as SameDiff ops, for any graph that ends in logits z [batch, classes]:
- * alpha * CE(y, softmax(z)) + (1 - alpha) * T^2 * KL(target || softmax(z / T)), averaged over the batch; the same
- * quantity as {@link io.serdistill.distill.KdLoss} computes for one utterance.
+ * The training loss of every classifier, as SameDiff ops on a graph that ends in logits z [batch, classes]:
+ * alpha * CE_w(y, softmax(z)) + (1 - alpha) * T^2 * KL(target || softmax(z / T)). The label term is cross-entropy
+ * weighted per example by its class's weight and normalised by the batch's summed weights (PyTorch's convention;
+ * weights all 1 give the plain batch mean); the distillation term is averaged over the batch. The same quantity as
+ * {@code io.serdistill.distill.KdLoss#batchLoss}, the plain-Java reference the tests hold it to.
  *
- * <p>Same formula as {@link EmotionClassifier#prepareTraining}; that class predates this one and can call it.
+ * <p>{@link #add} puts the loss and its placeholders ({@link #LABELS}, {@link #CLASS_WEIGHTS} and, when distilling,
+ * {@link #TARGETS}) into the graph; {@link #placeholders} fills them for one batch.
  */
 public final class DistillationLossGraph {
-    private DistillationLossGraph() {
+    public static final String LABELS = "y";
+    public static final String TARGETS = "soft";
+    public static final String CLASS_WEIGHTS = "class_weights";
+    public static final String LOSS = "loss";
+
+    private final int numClasses;
+    private final DataType dtype;
+    private final boolean withTargets;
+
+    private DistillationLossGraph(int numClasses, DataType dtype, boolean withTargets) {
+        this.numClasses = numClasses;
+        this.dtype = dtype;
+        this.withTargets = withTargets;
     }
 
     /**
-     * @param labels  one-hot labels [batch, classes]
-     * @param targets teacher distributions [batch, classes]; ignored (may be null) when alpha = 1
-     * @return the scalar loss (not yet named or registered as the loss variable)
+     * Adds the loss to {@code logits}' graph as {@link #LOSS}, the graph's loss variable.
+     *
+     * @param logits      [batch, numClasses] in {@code dtype}
+     * @param alpha       weight of the label cross-entropy; 1 means no distillation term (and no targets needed)
+     * @param temperature distillation temperature T
      */
-    public static SDVariable build(SDVariable logits, SDVariable labels, SDVariable targets, double alpha, double temperature) {
+    public static DistillationLossGraph add(SDVariable logits, int numClasses, DataType dtype, double alpha,
+                                            double temperature) {
         SameDiff sd = logits.getSameDiff();
-        SDVariable ce = labels.mul(logSoftmax(logits)).sum(1).mean().neg();
-        if (alpha >= 1) {
-            return ce.mul(1.0);
+        if (sd.hasVariable(LOSS)) {
+            throw new IllegalStateException("the graph already has a loss");
         }
-        SDVariable logTarget = sd.math.log(targets.add(1e-12));
-        SDVariable kl = targets.mul(logTarget.sub(logSoftmax(logits.div(temperature)))).sum(1).mean();
-        return ce.mul(alpha).add(kl.mul((1 - alpha) * temperature * temperature));
+        SDVariable y = sd.placeHolder(LABELS, dtype, -1, numClasses);
+        SDVariable classWeights = sd.placeHolder(CLASS_WEIGHTS, dtype, numClasses);
+        SDVariable exampleWeights = y.mul(classWeights).sum(1);
+        SDVariable ce = y.mul(logSoftmax(logits)).sum(1).mul(exampleWeights).sum().div(exampleWeights.sum()).neg();
+        SDVariable loss;
+        boolean withTargets = alpha < 1;
+        if (withTargets) {
+            SDVariable target = sd.placeHolder(TARGETS, dtype, -1, numClasses);
+            SDVariable logTarget = sd.math.log(target.add(1e-12));
+            SDVariable kl = target.mul(logTarget.sub(logSoftmax(logits.div(temperature)))).sum(1).mean();
+            loss = ce.mul(alpha).add(kl.mul((1 - alpha) * temperature * temperature));
+        } else {
+            loss = ce.mul(1.0);
+        }
+        loss.rename(LOSS);
+        sd.setLossVariables(LOSS);
+        return new DistillationLossGraph(numClasses, dtype, withTargets);
     }
 
-    /** Log-softmax over dim 1 from exp/sum/log with max subtraction: sd.nn.logSoftmax has no working gradient in M2.1. */
+    /**
+     * The loss's placeholders for one batch.
+     *
+     * @param labels       class index per example
+     * @param targets      distillation targets [n][classes]; may be null when alpha = 1
+     * @param classWeights per-class weights of the cross-entropy [classes]; null = all 1
+     */
+    public Map<String, INDArray> placeholders(int[] labels, List<float[]> targets, float[] classWeights) {
+        int c = numClasses;
+        float[] oneHot = new float[labels.length * c];
+        for (int i = 0; i < labels.length; i++) {
+            oneHot[i * c + labels[i]] = 1f;
+        }
+        Map<String, INDArray> ph = new LinkedHashMap<>();
+        ph.put(LABELS, array(oneHot, labels.length, c));
+        float[] cw = classWeights;
+        if (cw == null) {
+            cw = new float[c];
+            Arrays.fill(cw, 1f);
+        } else if (cw.length != c) {
+            throw new IllegalArgumentException("need " + c + " class weights, got " + cw.length);
+        }
+        ph.put(CLASS_WEIGHTS, array(cw, c));
+        if (withTargets) {
+            if (targets == null || targets.size() != labels.length) {
+                throw new IllegalArgumentException("distillation needs one target distribution per utterance");
+            }
+            float[] soft = new float[labels.length * c];
+            for (int i = 0; i < labels.length; i++) {
+                System.arraycopy(targets.get(i), 0, soft, i * c, c);
+            }
+            ph.put(TARGETS, array(soft, labels.length, c));
+        }
+        return ph;
+    }
+
+    private INDArray array(float[] values, long... shape) {
+        INDArray a = Nd4j.create(values, shape, 'c');
+        return dtype == DataType.FLOAT ? a : a.castTo(dtype);
+    }
+
+    /**
+     * Log-softmax over dim 1 from exp/sum/log with max subtraction, the one way graphs here take it:
+     * sd.nn.logSoftmax has no working gradient in M2.1.
+     */
     public static SDVariable logSoftmax(SDVariable z) {
         SDVariable shifted = z.sub(z.max(true, 1));
         SameDiff g = z.getSameDiff();

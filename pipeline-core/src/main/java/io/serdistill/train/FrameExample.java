@@ -5,7 +5,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * One utterance for training on frames ({@link Wav2Vec2FineTuner}): its frames live once, on the Java heap, and
+ * One utterance for training on frames ({@link FrameModelTrainer}): its frames live once, on the Java heap, and
  * become an ND4J array only for the batch that uses them, so a training set is not held twice (heap and native).
  *
  * @param values        the frames flattened frame by frame, {@code numFrames() * dim} values: the frozen CNN's

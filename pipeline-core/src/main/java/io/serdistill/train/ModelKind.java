@@ -3,12 +3,11 @@ package io.serdistill.train;
 import java.io.IOException;
 import java.io.Serializable;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Consumer;
 
 /**
  * What teachers and students are, chosen once from the config ({@code io.serdistill.config.SerConfig#modelKind()}):
- * the one place that knows whether a training task fits an {@link io.serdistill.model.EmotionClassifier} on pooled
+ * the one place that knows whether a training task fits an {@link io.serdistill.model.MlpClassifier} on pooled
  * vectors ({@link PooledClassifierKind}), fine-tunes wav2vec2 on CNN frames ({@link Wav2Vec2FineTuneKind}) or trains
  * a pooling head on frozen hidden-state frames ({@link Wav2Vec2FrameHeadKind}), and how a saved model file scores
  * utterances. All read
@@ -16,15 +15,6 @@ import java.util.function.Consumer;
  * Instances are small serialisable values a Spark task receives; the models they make are per thread.
  */
 public interface ModelKind extends Serializable {
-
-    /** A trained model: its history, the epoch whose weights it holds (1-based), and how to write its file. */
-    record Trained(List<EpochRecord> history, int bestEpoch, ModelFile file) {}
-
-    /** Writes a trained model as one self-contained safetensors file with {@code provenance} in its metadata. */
-    @FunctionalInterface
-    interface ModelFile {
-        byte[] toSafeTensors(Map<String, String> provenance);
-    }
 
     /** A loaded model: logits [n][classes] for n inputs. Not thread-safe. */
     @FunctionalInterface
@@ -37,10 +27,13 @@ public interface ModelKind extends Serializable {
         }
     }
 
-    /** Trains a fresh model ({@link ClassifierTrainer} or {@link Wav2Vec2FineTuner} semantics). */
-    Trained train(List<TrainingExample> train, List<TrainingExample> dev, TrainingOptions options,
+    /**
+     * Trains a fresh model ({@link MlpTrainer} or {@link FrameModelTrainer} semantics); the result writes its file
+     * with {@link io.serdistill.model.Classifier#toSafeTensors}.
+     */
+    TrainedModel<?> train(List<TrainingExample> train, List<TrainingExample> dev, TrainingOptions options,
                   CheckpointStore checkpoints, Consumer<EpochRecord> progress) throws IOException;
 
-    /** Loads what {@link ModelFile#toSafeTensors} wrote; {@code source} names it in errors. */
+    /** Loads what a trained model's {@link io.serdistill.model.Classifier#toSafeTensors} wrote; {@code source} names it in errors. */
     Scorer load(byte[] safetensors, String source) throws IOException;
 }

@@ -1,7 +1,7 @@
 package io.serdistill.train;
 
 import io.serdistill.data.Emotion;
-import io.serdistill.model.wav2vec2.FrameClassifier;
+import io.serdistill.model.Classifier;
 import io.serdistill.model.wav2vec2.HeadSpec;
 import io.serdistill.model.wav2vec2.Wav2Vec2Config;
 import io.serdistill.model.wav2vec2.Wav2Vec2FineTuneModel;
@@ -15,7 +15,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Frozen-CNN fine-tuning of wav2vec2 ({@link Wav2Vec2FineTuner}): every model starts from the Hugging Face
+ * Frozen-CNN fine-tuning of wav2vec2 ({@link FrameModelTrainer}): every model starts from the Hugging Face
  * checkpoint in {@code modelDir} (a local path present where the task runs) with a fresh head drawn from the
  * training seed: masked pooling ({@code pooling}: mean, or attentive statistics with an attention bottleneck of
  * {@code attentionDim}) of the last hidden state (or of a learned weighted sum of all of them with
@@ -26,16 +26,16 @@ public record Wav2Vec2FineTuneKind(String modelDir, boolean allLayers, int proje
                                    int attentionDim) implements ModelKind {
 
     @Override
-    public Trained train(List<TrainingExample> train, List<TrainingExample> dev, TrainingOptions options,
-                         CheckpointStore checkpoints, Consumer<EpochRecord> progress) throws IOException {
+    public TrainedModel<Wav2Vec2FineTuneModel> train(List<TrainingExample> train, List<TrainingExample> dev,
+                                                     TrainingOptions options, CheckpointStore checkpoints,
+                                                     Consumer<EpochRecord> progress) throws IOException {
         Path dir = Path.of(modelDir);
         Wav2Vec2Config config = Wav2Vec2Config.load(dir.resolve("config.json"));
         HeadSpec head = Wav2Vec2FineTuneModel.head(config, allLayers, pooling, attentionDim, projectorDim, Emotion.COUNT);
         Wav2Vec2FineTuneModel model = Wav2Vec2FineTuneModel.load(dir, head, options.seed());
         int dim = config.featureDim();
-        TrainedWav2Vec2 t = Wav2Vec2FineTuner.train(model, frameExamples(train, dim), frameExamples(dev, dim), options,
-                checkpoints, progress);
-        return new Trained(t.history(), t.bestEpoch(), t.model()::toSafeTensors);
+        return FrameModelTrainer.train(model, frameExamples(train, dim), frameExamples(dev, dim), options, checkpoints,
+                progress);
     }
 
     @Override
@@ -45,7 +45,7 @@ public record Wav2Vec2FineTuneKind(String modelDir, boolean allLayers, int proje
     }
 
     /** Scores flattened frame sequences of width {@code dim} with {@code model}. */
-    static Scorer scorer(FrameClassifier model, int dim, String source) {
+    static Scorer scorer(Classifier<INDArray> model, int dim, String source) {
         // A view: the model scores in small batches, so only a batch's frames are ever ND4J arrays at once.
         return (ids, inputs) -> model.logits(new AbstractList<INDArray>() {
             @Override

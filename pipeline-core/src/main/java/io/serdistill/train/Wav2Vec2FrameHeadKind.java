@@ -12,7 +12,7 @@ import java.util.function.Consumer;
 
 /**
  * Heads over stored frozen wav2vec2 hidden states, frame by frame (ser.features.wav2vec2.store = frames): only the
- * head trains, in {@link TrainingLoop} with AdamW like every model ({@link Wav2Vec2FineTuner#run}): masked pooling
+ * head trains, in {@link TrainingLoop} with AdamW like every model ({@link FrameModelTrainer}): masked pooling
  * over the real frames ({@code pooling}: mean, or attentive statistics with an attention bottleneck of
  * {@code attentionDim}), a projector of {@code projectorDim}, a linear classifier over {@link Emotion#COUNT}
  * classes. Inputs are the hidden-state frames [frames, hidden] flattened frame by frame; the hidden size is read
@@ -22,15 +22,15 @@ public record Wav2Vec2FrameHeadKind(String modelDir, HeadSpec.Pooling pooling, i
         implements ModelKind {
 
     @Override
-    public Trained train(List<TrainingExample> train, List<TrainingExample> dev, TrainingOptions options,
-                         CheckpointStore checkpoints, Consumer<EpochRecord> progress) throws IOException {
+    public TrainedModel<FrameHeadClassifier> train(List<TrainingExample> train, List<TrainingExample> dev,
+                                                   TrainingOptions options, CheckpointStore checkpoints,
+                                                   Consumer<EpochRecord> progress) throws IOException {
         Wav2Vec2Config config = Wav2Vec2Config.load(Path.of(modelDir).resolve("config.json"));
         int hidden = config.hiddenSize();
         FrameHeadClassifier model = FrameHeadClassifier.initialise(Wav2Vec2FineTuneModel.head(config, false, pooling,
                 attentionDim, projectorDim, Emotion.COUNT), options.seed());
-        TrainingLoop.Result r = Wav2Vec2FineTuner.run(model, Wav2Vec2FineTuneKind.frameExamples(train, hidden),
+        return FrameModelTrainer.train(model, Wav2Vec2FineTuneKind.frameExamples(train, hidden),
                 Wav2Vec2FineTuneKind.frameExamples(dev, hidden), options, checkpoints, progress);
-        return new Trained(r.history(), r.bestEpoch(), model::toSafeTensors);
     }
 
     @Override

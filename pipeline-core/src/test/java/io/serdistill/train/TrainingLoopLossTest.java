@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.serdistill.distill.TeacherWeighting;
 import io.serdistill.model.ClassifierSpec;
-import io.serdistill.model.EmotionClassifier;
+import io.serdistill.model.MlpClassifier;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -39,7 +39,7 @@ class TrainingLoopLossTest {
         float[] zeros = new float[6];
         for (double alpha : new double[] {1.0, 0.4}) {
             for (float[] classWeights : new float[][] {null, {0.5f, 2.0f, 1.25f, 0f}}) {
-                EmotionClassifier model = EmotionClassifier.initialise(new ClassifierSpec(6, List.of(5), 4, 1), zeros,
+                MlpClassifier model = MlpClassifier.initialise(new ClassifierSpec(6, List.of(5), 4, 1), zeros,
                         new float[] {1, 1, 1, 1, 1, 1}, 3);
                 model.prepareTraining(alpha, 2.0);
                 TrainingOptions opts = new TrainingOptions(List.of(5), 1, 4, 0.01, 0, 0, LearningRateSchedule.Shape.CONSTANT,

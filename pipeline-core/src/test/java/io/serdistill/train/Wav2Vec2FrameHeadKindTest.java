@@ -59,8 +59,12 @@ class Wav2Vec2FrameHeadKindTest {
     }
 
     private static TrainingOptions options(int epochs, double alpha) {
+        return options(epochs, alpha, false);
+    }
+
+    private static TrainingOptions options(int epochs, double alpha, boolean classWeighted) {
         return new TrainingOptions(List.of(), epochs, 4, 1e-2, 1e-4, 0, LearningRateSchedule.Shape.LINEAR, 0.1, 5.0,
-                false, alpha, 2.0, alpha < 1 ? TeacherWeighting.named("language", 0.8) : null,
+                classWeighted, alpha, 2.0, alpha < 1 ? TeacherWeighting.named("language", 0.8) : null,
                 alpha < 1 ? List.of("en", "fi") : List.of(), 5, 1);
     }
 
@@ -76,7 +80,8 @@ class Wav2Vec2FrameHeadKindTest {
         FrameHeadClassifier model = FrameHeadClassifier.initialise(spec(HeadSpec.Pooling.ATTENTIVE_STATS), 3);
         INDArray attention0 = model.parameters().get("att_w").dup();
         long start = System.nanoTime();
-        TrainingLoop.Result r = Wav2Vec2FineTuner.run(model, train, dev, options(8, 0.5), CheckpointStore.NONE, e -> {});
+        TrainedModel<FrameHeadClassifier> r = FrameModelTrainer.train(model, train, dev, options(8, 0.5), CheckpointStore.NONE,
+                e -> {});
         System.out.printf("frame head (attentive statistics, H 32): %.1f ms per epoch of 33 utterances%n",
                 (System.nanoTime() - start) / 1e6 / 8);
         List<EpochRecord> h = r.history();
@@ -103,6 +108,38 @@ class Wav2Vec2FrameHeadKindTest {
         for (int i = 0; i < expected.length; i++) {
             assertArrayEquals(expected[i], scored[i], 0f, "utterance " + i);
         }
+    }
+
+    @Test
+    void trainsWithClassWeightedCrossEntropyOnAnImbalancedSet() {
+        List<FrameExample> train = new ArrayList<>(utterances(2, 11)); // 2 per class
+        train.addAll(utterances(6, 12).subList(0, 6)); // and 6 more of class 0: counts 8, 2, 2, 2 of 14
+        float[] weights = TrainingLoop.inverseFrequency(train);
+        assertArrayEquals(new float[] {14f / 32, 14f / 8, 14f / 8, 14f / 8}, weights, 1e-6f);
+
+        // the step's loss is the class-weighted reference on the model's logits
+        FrameHeadClassifier probe = FrameHeadClassifier.initialise(spec(HeadSpec.Pooling.MEAN), 3);
+        probe.prepareTraining(0.5, 2.0);
+        List<FrameExample> batch = List.of(train.get(0), train.get(2), train.get(9), train.get(12));
+        List<INDArray> frames = batch.stream().map(FrameExample::frames).toList();
+        int[] labels = TrainingLoop.labels(batch);
+        List<float[]> targets = List.of(new float[] {.7f, .1f, .1f, .1f}, new float[] {.1f, .7f, .1f, .1f},
+                new float[] {.25f, .25f, .25f, .25f}, new float[] {.4f, .3f, .2f, .1f});
+        double expected = io.serdistill.distill.KdLoss.batchLoss(probe.logits(frames), labels, targets, weights, 0.5, 2.0);
+        assertEquals(expected, probe.step(frames, labels, targets, weights).loss(), 1e-5);
+        assertTrue(Math.abs(expected - probe.step(frames, labels, targets, null).loss()) > 1e-3,
+                "the weights change the loss");
+
+        // trained in the loop: the weights reach the gradients, and the model learns
+        FrameHeadClassifier weighted = FrameHeadClassifier.initialise(spec(HeadSpec.Pooling.MEAN), 4);
+        FrameHeadClassifier plain = FrameHeadClassifier.initialise(spec(HeadSpec.Pooling.MEAN), 4);
+        TrainedModel<FrameHeadClassifier> w = FrameModelTrainer.train(weighted, train, List.of(), options(6, 1.0, true),
+                CheckpointStore.NONE, e -> {});
+        FrameModelTrainer.train(plain, train, List.of(), options(6, 1.0, false), CheckpointStore.NONE, e -> {});
+        assertEquals(6, w.history().size());
+        assertTrue(w.history().get(5).trainLoss() < w.history().get(0).trainLoss(), "loss falls: " + w.history());
+        assertTrue(weighted.parameters().get("cls_w").sub(plain.parameters().get("cls_w")).amaxNumber().doubleValue()
+                > 1e-4, "class weighting changes what is trained");
     }
 
     @Test
@@ -139,9 +176,9 @@ class Wav2Vec2FrameHeadKindTest {
             train.add(new TrainingExample(e.uttId(), e.language(), e.speaker(), e.label(),
                     e.frames().dup('c').data().asFloat(), null));
         }
-        ModelKind.Trained t = kind.train(train, train.subList(0, 4), options(2, 1.0), CheckpointStore.NONE, e -> {});
+        TrainedModel<?> t = kind.train(train, train.subList(0, 4), options(2, 1.0), CheckpointStore.NONE, e -> {});
         assertEquals(2, t.history().size());
-        byte[] bytes = t.file().toSafeTensors(Map.of());
+        byte[] bytes = t.model().toSafeTensors(Map.of());
         float[][] logits = kind.load(bytes, "m").logits(List.of(train.get(0).input()));
         assertEquals(4, logits[0].length);
         // An input that is not whole frames (features from another mode or model) is named in the error.

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.serdistill.config.SerConfig;
-import io.serdistill.model.EmotionClassifier;
+import io.serdistill.model.MlpClassifier;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -58,7 +58,7 @@ class Wav2Vec2PipelineTest {
             o.put("ser.features.wav2vec2.layer-weights", "true");
             o.put("ser.distill.methods", "[ft-multi, mtkd-language]");
             StageRunner.run(spark, SerConfig.load(List.of(), o), PipelineJob.stages(), false);
-            EmotionClassifier student = EmotionClassifier.fromSafeTensors(java.nio.file.Files.readAllBytes(
+            MlpClassifier student = MlpClassifier.fromSafeTensors(java.nio.file.Files.readAllBytes(
                     tmp.resolve("runs/w2v-lw/students/mtkd-language/model.safetensors")), "student");
             double[] w = student.layerWeights();
             assertEquals(3, w.length);

@@ -1,5 +1,6 @@
 package io.serdistill.model.wav2vec2;
 
+import io.serdistill.model.Classifier;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
@@ -12,7 +13,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * each utterance is [frames, H]; batches go to the head as [B, 1, T, H] with a [B, T] mask, so pooling (mean or
  * attentive statistics) only sees real frames. The encoder never runs here: only the head trains.
  */
-public final class FrameHeadClassifier implements FrameClassifier {
+public final class FrameHeadClassifier implements Classifier<INDArray> {
     /** Utterances per forward pass when scoring. */
     private static final int SCORING_BATCH = 32;
 
@@ -42,7 +43,7 @@ public final class FrameHeadClassifier implements FrameClassifier {
 
     @Override
     public void prepareTraining(double alpha, double temperature) {
-        head.prepareLoss(alpha, temperature);
+        head.prepareTraining(alpha, temperature);
     }
 
     @Override
@@ -63,15 +64,15 @@ public final class FrameHeadClassifier implements FrameClassifier {
     }
 
     @Override
-    public Step step(List<INDArray> frames, int[] labels, List<float[]> targets) {
+    public Step step(List<INDArray> frames, int[] labels, List<float[]> targets, float[] classWeights) {
         if (labels.length == 1) {
             // M2.1's backward pass fails on a batch of one (see Wav2Vec2FineTuneModel#step): the utterance twice
-            // has the same mean loss and the same gradients.
+            // has the same loss and the same gradients.
             return step(List.of(frames.get(0), frames.get(0)), new int[] {labels[0], labels[0]},
-                    targets == null ? null : List.of(targets.get(0), targets.get(0)));
+                    targets == null ? null : List.of(targets.get(0), targets.get(0)), classWeights);
         }
         Wav2Vec2FineTuneModel.Batch b = batch(frames);
-        return head.step(b.features(), b.mask(), labels, targets(targets));
+        return head.step(b.features(), b.mask(), labels, targets, classWeights);
     }
 
     @Override
@@ -88,9 +89,5 @@ public final class FrameHeadClassifier implements FrameClassifier {
     private Wav2Vec2FineTuneModel.Batch batch(List<INDArray> frames) {
         Wav2Vec2FineTuneModel.Batch b = Wav2Vec2FineTuneModel.pad(frames, head.spec().hiddenSize(), DataType.FLOAT);
         return new Wav2Vec2FineTuneModel.Batch(Nd4j.expandDims(b.features(), 1), b.mask());
-    }
-
-    private static INDArray targets(List<float[]> targets) {
-        return targets == null ? null : Nd4j.create(targets.toArray(new float[0][]));
     }
 }

@@ -1,6 +1,7 @@
 package io.serdistill.model.wav2vec2;
 
 import io.serdistill.json.Json;
+import io.serdistill.model.Classifier;
 import io.serdistill.model.DistillationLossGraph;
 import io.serdistill.model.SafeTensors;
 import java.io.IOException;
@@ -47,7 +48,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * INDArray frames = frozen.featureEncoder(List.of(Wav2Vec2Model.normalizeWaveform(samples))).get(0);
  * var example = new FrameExample(uttId, language, speaker, label, frames, teacherLogitsOrNull);
  * // (c) train: options from SerConfig.Training.fineTuning(...) without teachers, .distillation(...) with them
- * TrainedWav2Vec2 trained = Wav2Vec2FineTuner.train(model, train, dev, options, checkpoints, log::info);
+ * TrainedModel<Wav2Vec2FineTuneModel> trained = FrameModelTrainer.train(model, train, dev, options, checkpoints, log::info);
  * // (d) save and load: a self-contained safetensors file (Hugging Face names for the encoder and the CNN, the
  * //     head under "head.", config and head spec in the metadata), or a Hugging Face directory
  * byte[] bytes = trained.model().toSafeTensors(provenance);
@@ -59,13 +60,10 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  *
  * <p>Not thread-safe: one instance per thread (Spark task).
  */
-public final class Wav2Vec2FineTuneModel implements FrameClassifier {
+public final class Wav2Vec2FineTuneModel implements Classifier<INDArray> {
     public static final String FEATURES = "features";
     public static final String MASK = Wav2Vec2Head.MASK;
-    public static final String LABELS = Wav2Vec2Head.LABELS;
-    public static final String TARGETS = Wav2Vec2Head.TARGETS;
     public static final String LOGITS = Wav2Vec2Head.LOGITS;
-    public static final String LOSS = Wav2Vec2Head.LOSS;
     /** Prefix of the head's tensors in {@link #toSafeTensors}. */
     public static final String HEAD_PREFIX = "head.";
     static final String CONFIG_KEY = "ser.wav2vec2.config";
@@ -84,8 +82,8 @@ public final class Wav2Vec2FineTuneModel implements FrameClassifier {
     private final List<String> parameterNames = new ArrayList<>();
     /** [B, T] of the current input, as a LONG vector: dynamic shapes are built from it. */
     private final SDVariable batchAndTime;
-    private boolean trainable;
-    private boolean withTargets;
+    /** The training loss, once {@link #prepareTraining} added it. */
+    private DistillationLossGraph loss;
 
     private Wav2Vec2FineTuneModel(Wav2Vec2Model.Checkpoint checkpoint, HeadSpec head, Map<String, INDArray> headWeights,
                                   DataType dtype) throws IOException {
@@ -364,71 +362,54 @@ public final class Wav2Vec2FineTuneModel implements FrameClassifier {
     // ---- training -----------------------------------------------------------------------------------------------
 
     /**
-     * Adds the loss to the graph; call once before {@link #step}.
+     * Adds the loss ({@link DistillationLossGraph}) to the graph; call once before {@link #step}.
      *
      * @param alpha weight of the label cross-entropy; 1 means no distillation targets
      */
     @Override
     public void prepareTraining(double alpha, double temperature) {
-        if (trainable) {
+        if (loss != null) {
             throw new IllegalStateException("prepareTraining was already called");
         }
-        withTargets = alpha < 1;
-        SDVariable y = sd.placeHolder(LABELS, dtype, -1, head.numClasses());
-        SDVariable targets = withTargets ? sd.placeHolder(TARGETS, dtype, -1, head.numClasses()) : null;
-        DistillationLossGraph.build(sd.getVariable(LOGITS), y, targets, alpha, temperature).rename(LOSS);
-        sd.setLossVariables(LOSS);
-        trainable = true;
+        loss = DistillationLossGraph.add(sd.getVariable(LOGITS), head.numClasses(), dtype, alpha, temperature);
     }
 
     @Override
-    public Step step(List<INDArray> frames, int[] labels, List<float[]> targets) {
-        return step(batch(frames), labels, targets);
+    public Step step(List<INDArray> frames, int[] labels, List<float[]> targets, float[] classWeights) {
+        return step(batch(frames), labels, targets, classWeights);
     }
 
     /**
-     * @param targets distillation targets [B][classes]; may be null when alpha = 1
+     * @param targets      distillation targets [B][classes]; may be null when alpha = 1
+     * @param classWeights per-class weights of the cross-entropy; null = all 1
      */
-    public Step step(Batch batch, int[] labels, List<float[]> targets) {
+    public Step step(Batch batch, int[] labels, List<float[]> targets, float[] classWeights) {
         if (labels.length == 1) {
             // M2.1's backward pass fails on a batch of one (a reduce op without input, NullPointerException); the
-            // utterance twice has the same mean loss and the same gradients.
+            // utterance twice has the same loss and the same gradients.
             batch = new Batch(Nd4j.concat(0, batch.features(), batch.features()), Nd4j.concat(0, batch.mask(), batch.mask()));
             labels = new int[] {labels[0], labels[0]};
             targets = targets == null ? null : List.of(targets.get(0), targets.get(0));
         }
-        var out = sd.calculateGradientsAndOutputs(placeholders(batch, labels, targets), List.of(LOSS), parameterNames);
-        return new Step(out.getOutputs().get(LOSS).getDouble(0), out.getGradients());
+        var out = sd.calculateGradientsAndOutputs(placeholders(batch, labels, targets, classWeights),
+                List.of(DistillationLossGraph.LOSS), parameterNames);
+        return new Step(out.getOutputs().get(DistillationLossGraph.LOSS).getDouble(0), out.getGradients());
     }
 
-    /** Mean loss over one batch (no update). */
-    public double loss(Batch batch, int[] labels, List<float[]> targets) {
-        return sd.output(placeholders(batch, labels, targets), LOSS).get(LOSS).getDouble(0);
+    /** The training loss over one batch (no update). */
+    public double loss(Batch batch, int[] labels, List<float[]> targets, float[] classWeights) {
+        return sd.output(placeholders(batch, labels, targets, classWeights), DistillationLossGraph.LOSS)
+                .get(DistillationLossGraph.LOSS).getDouble(0);
     }
 
-    private Map<String, INDArray> placeholders(Batch batch, int[] labels, List<float[]> targets) {
-        if (!trainable) {
+    private Map<String, INDArray> placeholders(Batch batch, int[] labels, List<float[]> targets, float[] classWeights) {
+        if (loss == null) {
             throw new IllegalStateException("call prepareTraining first");
-        }
-        int c = head.numClasses();
-        INDArray y = Nd4j.zeros(dtype, labels.length, c);
-        for (int i = 0; i < labels.length; i++) {
-            y.putScalar(i, labels[i], 1.0);
         }
         Map<String, INDArray> ph = new LinkedHashMap<>();
         ph.put(FEATURES, batch.features());
         ph.put(MASK, batch.mask());
-        ph.put(LABELS, y);
-        if (withTargets) {
-            if (targets == null || targets.size() != labels.length) {
-                throw new IllegalArgumentException("distillation needs one target distribution per utterance");
-            }
-            INDArray soft = Nd4j.create(dtype, labels.length, c);
-            for (int i = 0; i < labels.length; i++) {
-                soft.putRow(i, Nd4j.createFromArray(targets.get(i)).castTo(dtype));
-            }
-            ph.put(TARGETS, soft);
-        }
+        ph.putAll(loss.placeholders(labels, targets, classWeights));
         return ph;
     }
 

@@ -1,6 +1,7 @@
 package io.serdistill.model.wav2vec2;
 
 import io.serdistill.json.Json;
+import io.serdistill.model.Classifier;
 import io.serdistill.model.DistillationLossGraph;
 import io.serdistill.model.SafeTensors;
 import java.io.IOException;
@@ -11,14 +12,11 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
-import org.nd4j.autodiff.samediff.TrainingConfig;
 import org.nd4j.autodiff.samediff.VariableType;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.dataset.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
-import org.nd4j.linalg.learning.config.Adam;
 
 /**
  * A trainable SameDiff head over precomputed frozen wav2vec2 hidden states: optional softmax-weighted layer sum,
@@ -34,20 +32,17 @@ import org.nd4j.linalg.learning.config.Adam;
 public final class Wav2Vec2Head {
     public static final String HIDDEN = "hidden";
     public static final String MASK = "mask";
-    public static final String LABELS = "y";
-    public static final String TARGETS = "soft";
     public static final String LAYER_LOGITS = "layer_logits";
     public static final String POOLED = "pooled";
     public static final String LOGITS = "logits";
-    public static final String LOSS = "loss";
     /** Metadata key of the head spec's JSON in {@link #toSafeTensors}. */
     public static final String SPEC_KEY = "ser.head_spec";
     private static final double MASKED = -1e9;
 
     private final HeadSpec spec;
     private final SameDiff sd;
-    private boolean trainable;
-    private boolean withTargets;
+    /** The training loss, once {@link #prepareTraining} added it. */
+    private DistillationLossGraph loss;
 
     private Wav2Vec2Head(HeadSpec spec, Map<String, INDArray> weights) {
         this.spec = spec;
@@ -159,48 +154,28 @@ public final class Wav2Vec2Head {
     }
 
     /**
-     * Adds the loss ({@link DistillationLossGraph}) and an Adam updater with decoupled weight decay (AdamW); call once before {@link #fitBatch}.
+     * Adds the loss ({@link DistillationLossGraph}), for an optimiser outside the graph ({@link #step} and
+     * {@link #parameters()}); call once.
      *
      * @param alpha weight of the label cross-entropy; 1 means no distillation targets
      */
-    public void prepareTraining(double alpha, double temperature, double learningRate, double weightDecay) {
-        prepareLoss(alpha, temperature);
-        TrainingConfig.Builder tc = TrainingConfig.builder()
-                .updater(new Adam(learningRate))
-                .dataSetFeatureMapping(spec.prePooled() ? new String[] {HIDDEN} : new String[] {HIDDEN, MASK});
-        if (weightDecay > 0) {
-            tc.weightDecay(weightDecay, true);
+    public void prepareTraining(double alpha, double temperature) {
+        if (loss != null) {
+            throw new IllegalStateException("the loss was already added");
         }
-        tc.dataSetLabelMapping(withTargets ? new String[] {LABELS, TARGETS} : new String[] {LABELS});
-        sd.setTrainingConfig(tc.build());
+        loss = DistillationLossGraph.add(sd.getVariable(LOGITS), spec.numClasses(), DataType.FLOAT, alpha, temperature);
     }
 
     /**
-     * Adds the loss ({@link DistillationLossGraph}) only, for an optimiser outside the graph ({@link #step} and
-     * {@link #parameters()}); call once, instead of {@link #prepareTraining}.
+     * Loss and gradients of one batch (no update), gradients keyed as {@link #parameters()}.
      *
-     * @param alpha weight of the label cross-entropy; 1 means no distillation targets
+     * @param targets      distillation targets [B][classes]; may be null when alpha = 1
+     * @param classWeights per-class weights of the cross-entropy; null = all 1
      */
-    public void prepareLoss(double alpha, double temperature) {
-        if (trainable) {
-            throw new IllegalStateException("the loss was already added");
-        }
-        withTargets = alpha < 1;
-        SDVariable y = sd.placeHolder(LABELS, DataType.FLOAT, -1, spec.numClasses());
-        SDVariable t = withTargets ? sd.placeHolder(TARGETS, DataType.FLOAT, -1, spec.numClasses()) : null;
-        DistillationLossGraph.build(sd.getVariable(LOGITS), y, t, alpha, temperature).rename(LOSS);
-        sd.setLossVariables(LOSS);
-        trainable = true;
-    }
-
-    /** Loss and gradients of one batch (no update), gradients keyed as {@link #parameters()}. */
-    public FrameClassifier.Step step(INDArray hidden, INDArray mask, int[] labels, INDArray targets) {
-        if (!trainable) {
-            throw new IllegalStateException("call prepareLoss first");
-        }
-        var out = sd.calculateGradientsAndOutputs(placeholders(hidden, mask, labels, targets), List.of(LOSS),
-                List.copyOf(parameters().keySet()));
-        return new FrameClassifier.Step(out.getOutputs().get(LOSS).getDouble(0), out.getGradients());
+    public Classifier.Step step(INDArray hidden, INDArray mask, int[] labels, List<float[]> targets, float[] classWeights) {
+        var out = sd.calculateGradientsAndOutputs(placeholders(hidden, mask, labels, targets, classWeights),
+                List.of(DistillationLossGraph.LOSS), List.copyOf(parameters().keySet()));
+        return new Classifier.Step(out.getOutputs().get(DistillationLossGraph.LOSS).getDouble(0), out.getGradients());
     }
 
     /** The live trainable arrays by name (updating them in place updates the head). */
@@ -251,30 +226,19 @@ public final class Wav2Vec2Head {
         return weights;
     }
 
-    /** One optimiser step. {@code targets} [B, classes] may be null when alpha = 1. */
-    public void fitBatch(INDArray hidden, INDArray mask, int[] labels, INDArray targets) {
-        if (!trainable) {
+    /** Mean training loss over a batch, no update. */
+    public double loss(INDArray hidden, INDArray mask, int[] labels, List<float[]> targets, float[] classWeights) {
+        return sd.output(placeholders(hidden, mask, labels, targets, classWeights), DistillationLossGraph.LOSS)
+                .get(DistillationLossGraph.LOSS).getDouble(0);
+    }
+
+    private Map<String, INDArray> placeholders(INDArray hidden, INDArray mask, int[] labels, List<float[]> targets,
+                                               float[] classWeights) {
+        if (loss == null) {
             throw new IllegalStateException("call prepareTraining first");
         }
-        INDArray[] features = spec.prePooled() ? new INDArray[] {hidden} : new INDArray[] {hidden, mask};
-        INDArray y = oneHot(labels);
-        sd.fit(new MultiDataSet(features, withTargets ? new INDArray[] {y, targets} : new INDArray[] {y}));
-    }
-
-    /** Mean training loss over a batch, no update. */
-    public double loss(INDArray hidden, INDArray mask, int[] labels, INDArray targets) {
-        return sd.output(placeholders(hidden, mask, labels, targets), LOSS).get(LOSS).getDouble(0);
-    }
-
-    private Map<String, INDArray> placeholders(INDArray hidden, INDArray mask, int[] labels, INDArray targets) {
         Map<String, INDArray> ph = inputs(hidden, mask);
-        ph.put(LABELS, oneHot(labels));
-        if (withTargets) {
-            if (targets == null || targets.size(0) != labels.length) {
-                throw new IllegalArgumentException("distillation needs one target distribution per utterance");
-            }
-            ph.put(TARGETS, targets);
-        }
+        ph.putAll(loss.placeholders(labels, targets, classWeights));
         return ph;
     }
 
@@ -295,14 +259,6 @@ public final class Wav2Vec2Head {
             ph.put(MASK, mask);
         }
         return ph;
-    }
-
-    private INDArray oneHot(int[] labels) {
-        INDArray y = Nd4j.zeros(DataType.FLOAT, labels.length, spec.numClasses());
-        for (int i = 0; i < labels.length; i++) {
-            y.putScalar(i, labels[i], 1f);
-        }
-        return y;
     }
 
     private static INDArray glorot(SplittableRandom rng, int in, int out) {

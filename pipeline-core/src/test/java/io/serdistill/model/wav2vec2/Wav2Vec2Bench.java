@@ -70,7 +70,7 @@ public final class Wav2Vec2Bench {
     }
 
     /** Weights named as in a Hugging Face checkpoint: N(0, 0.02) matrices, unit norm gains, small biases. */
-    static Map<String, SafeTensors.Tensor> randomWeights(Wav2Vec2Config config, long seed) {
+    public static Map<String, SafeTensors.Tensor> randomWeights(Wav2Vec2Config config, long seed) {
         SplittableRandom rng = new SplittableRandom(seed);
         Map<String, SafeTensors.Tensor> tensors = new LinkedHashMap<>();
         for (Map.Entry<String, long[]> e : Wav2Vec2Model.parameterShapes(config).entrySet()) {

@@ -74,7 +74,7 @@ class Wav2Vec2FineTuneModelTest {
                 List.of(java.util.Arrays.copyOf(wave, 6000), java.util.Arrays.copyOfRange(wave, 1000, 8000))));
         int[] labels = {1, 3};
         List<float[]> targets = List.of(new float[] {0.1f, 0.6f, 0.2f, 0.1f}, new float[] {0.25f, 0.25f, 0.1f, 0.4f});
-        Map<String, INDArray> grads = model.step(batch, labels, targets).gradients();
+        Map<String, INDArray> grads = model.step(batch, labels, targets, null).gradients();
         Map<String, INDArray> params = model.parameters();
         double worst = 0;
         for (String name : List.of("feature_projection.layer_norm.weight", "feature_projection.projection.weight",
@@ -89,9 +89,9 @@ class Wav2Vec2FineTuneModelTest {
                 double original = p.getDouble(i);
                 double h = 1e-6;
                 p.putScalar(i, original + h);
-                double up = model.loss(batch, labels, targets);
+                double up = model.loss(batch, labels, targets, null);
                 p.putScalar(i, original - h);
-                double down = model.loss(batch, labels, targets);
+                double down = model.loss(batch, labels, targets, null);
                 p.putScalar(i, original);
                 double numeric = (up - down) / (2 * h);
                 double analytic = g.getDouble(i);
@@ -112,10 +112,10 @@ class Wav2Vec2FineTuneModelTest {
         model.prepareTraining(1.0, 1.0);
         float[] wave = Wav2Vec2ParityTest.floats(Wav2Vec2ParityTest.FIXTURES + "input.f32", 8000);
         INDArray frames = frozen.featureEncoder(List.of(wave)).get(0);
-        Wav2Vec2FineTuneModel.Step one = model.step(model.batch(List.of(frames)), new int[] {2}, null);
-        Wav2Vec2FineTuneModel.Step two = model.step(model.batch(List.of(frames, frames)), new int[] {2, 2}, null);
+        Wav2Vec2FineTuneModel.Step one = model.step(model.batch(List.of(frames)), new int[] {2}, null, null);
+        Wav2Vec2FineTuneModel.Step two = model.step(model.batch(List.of(frames, frames)), new int[] {2, 2}, null, null);
         assertEquals(two.loss(), one.loss(), 1e-6);
-        assertEquals(model.loss(model.batch(List.of(frames)), new int[] {2}, null), one.loss(), 1e-6);
+        assertEquals(model.loss(model.batch(List.of(frames)), new int[] {2}, null, null), one.loss(), 1e-6);
         String q = "encoder.layers.1.attention.q_proj.weight";
         assertEquals(0, one.gradients().get(q).sub(two.gradients().get(q)).amaxNumber().doubleValue(), 1e-6);
     }

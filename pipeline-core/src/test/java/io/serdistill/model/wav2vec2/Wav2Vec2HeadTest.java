@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.util.List;
-import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -47,57 +46,6 @@ class Wav2Vec2HeadTest {
         hidden.get(NDArrayIndex.point(0), NDArrayIndex.all(), NDArrayIndex.point(2), NDArrayIndex.all()).assign(-7);
         hidden.get(NDArrayIndex.point(1), NDArrayIndex.all(), NDArrayIndex.interval(1, 3), NDArrayIndex.all()).assign(3);
         assertEquals(0, head.pooled(hidden, Nd4j.createFromArray(MASK)).sub(pooled).amaxNumber().doubleValue(), 1e-6);
-    }
-
-    @Test
-    void layerWeightsStartUniformAndStayNormalisedWhileTraining() {
-        HeadSpec spec = new HeadSpec(4, 3, true, HeadSpec.Pooling.ATTENTIVE_STATS, false, 3, 8, 2);
-        Wav2Vec2Head head = Wav2Vec2Head.initialise(spec, 3);
-        assertArrayEquals(new float[] {1 / 3f, 1 / 3f, 1 / 3f}, head.layerWeights(), 1e-6f);
-        // Only layer 2 carries the label: training should move weight towards it.
-        SplittableRandom rng = new SplittableRandom(5);
-        int n = 16;
-        int frames = 5;
-        INDArray hidden = Nd4j.create(DataType.FLOAT, n, 3, frames, 4);
-        int[] labels = new int[n];
-        for (int i = 0; i < n; i++) {
-            labels[i] = i % 2;
-            for (int l = 0; l < 3; l++) {
-                for (int t = 0; t < frames; t++) {
-                    for (int d = 0; d < 4; d++) {
-                        double signal = l == 2 ? (labels[i] == 1 ? 1.5 : -1.5) : 0;
-                        hidden.putScalar(new long[] {i, l, t, d}, signal + rng.nextGaussian());
-                    }
-                }
-            }
-        }
-        INDArray mask = Nd4j.ones(DataType.FLOAT, n, frames);
-        mask.get(NDArrayIndex.interval(0, 4), NDArrayIndex.interval(3, 5)).assign(0);
-        head.prepareTraining(1.0, 1.0, 0.05, 0.0);
-        double before = head.loss(hidden, mask, labels, null);
-        for (int step = 0; step < 60; step++) {
-            head.fitBatch(hidden, mask, labels, null);
-        }
-        double after = head.loss(hidden, mask, labels, null);
-        float[] w = head.layerWeights();
-        assertEquals(1.0, w[0] + w[1] + w[2], 1e-6);
-        assertTrue(after < before * 0.5, "loss " + before + " -> " + after);
-        assertTrue(w[2] > w[0] && w[2] > w[1], java.util.Arrays.toString(w));
-    }
-
-    @Test
-    void distillationLossTrainsWithTeacherTargets() {
-        HeadSpec spec = new HeadSpec(4, 2, true, HeadSpec.Pooling.MEAN, true, 0, 8, 2);
-        Wav2Vec2Head head = Wav2Vec2Head.initialise(spec, 11);
-        INDArray hidden = Nd4j.rand(DataType.FLOAT, 6, 2, 4);
-        int[] labels = {0, 1, 0, 1, 0, 1};
-        INDArray targets = Nd4j.create(new float[][] {{.9f, .1f}, {.2f, .8f}, {.7f, .3f}, {.4f, .6f}, {.6f, .4f}, {.1f, .9f}});
-        head.prepareTraining(0.25, 5.0, 0.05, 0.01);
-        double before = head.loss(hidden, null, labels, targets);
-        for (int step = 0; step < 30; step++) {
-            head.fitBatch(hidden, null, labels, targets);
-        }
-        assertTrue(head.loss(hidden, null, labels, targets) < before);
     }
 
     @Test

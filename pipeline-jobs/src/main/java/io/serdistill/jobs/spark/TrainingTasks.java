@@ -7,6 +7,7 @@ import io.serdistill.jobs.fs.HadoopConf;
 import io.serdistill.jobs.fs.HadoopFiles;
 import io.serdistill.train.EpochRecord;
 import io.serdistill.train.ModelKind;
+import io.serdistill.train.TrainedModel;
 import io.serdistill.train.TrainingExample;
 import io.serdistill.train.TrainingOptions;
 import java.io.IOException;
@@ -131,7 +132,7 @@ public final class TrainingTasks {
         LOG.info("{}: training on {} utterances, selecting on {} dev utterances", job.model(), train.size(), dev.size());
         String modelDir = job.modelUri().substring(0, job.modelUri().lastIndexOf('/'));
         HadoopCheckpointStore checkpoints = new HadoopCheckpointStore(modelDir + "/checkpoints", hadoop.get());
-        ModelKind.Trained trained = job.kind().train(train, dev, job.options(), checkpoints, e -> {
+        TrainedModel<?> trained = job.kind().train(train, dev, job.options(), checkpoints, e -> {
             if (e.epoch() == 1 || e.epoch() % 10 == 0) {
                 LOG.info("{}: epoch {}/{} loss {} dev UA {} WA {} ({} s; ETA {})", job.model(), e.epoch(),
                         job.options().epochs(), String.format("%.4f", e.trainLoss()), String.format("%.3f", e.devUa()),
@@ -144,7 +145,7 @@ public final class TrainingTasks {
         provenance.put("ser.method", job.method());
         provenance.put("ser.train_utterances", Integer.toString(train.size()));
         provenance.put("ser.best_epoch", Integer.toString(trained.bestEpoch()));
-        HadoopFiles.writeBytes(job.modelUri(), trained.file().toSafeTensors(provenance), hadoop.get());
+        HadoopFiles.writeBytes(job.modelUri(), trained.model().toSafeTensors(provenance), hadoop.get());
         checkpoints.clear();
         double seconds = (System.nanoTime() - t0) / 1e9;
         LOG.info("{}: done in {} s, best epoch {} of {}", job.model(), String.format("%.1f", seconds),

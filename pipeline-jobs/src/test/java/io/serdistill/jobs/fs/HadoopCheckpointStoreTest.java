@@ -5,11 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.serdistill.model.MlpClassifier;
 import io.serdistill.train.CheckpointPolicy;
-import io.serdistill.train.ClassifierTrainer;
 import io.serdistill.train.EpochRecord;
 import io.serdistill.train.LearningRateSchedule;
-import io.serdistill.train.TrainedClassifier;
+import io.serdistill.train.MlpTrainer;
+import io.serdistill.train.TrainedModel;
 import io.serdistill.train.TrainingExample;
 import io.serdistill.train.TrainingOptions;
 import java.nio.file.Files;
@@ -82,9 +83,9 @@ class HadoopCheckpointStoreTest {
             TrainingOptions opts = new TrainingOptions(List.of(16), 7, 8, 0.01, 1e-4, 0,
                     LearningRateSchedule.Shape.COSINE, 0.1, 5.0, false, 1.0, 1.0, null, List.of(), 5, 1,
                     new CheckpointPolicy(2, 0));
-            TrainedClassifier straight = ClassifierTrainer.train(train, dev, opts, e -> {});
+            TrainedModel<MlpClassifier> straight = MlpTrainer.train(train, dev, opts, e -> {});
 
-            RuntimeException crash = assertThrows(RuntimeException.class, () -> ClassifierTrainer.train(train, dev,
+            RuntimeException crash = assertThrows(RuntimeException.class, () -> MlpTrainer.train(train, dev,
                     opts, new HadoopCheckpointStore(dir, conf), e -> {
                         if (e.epoch() == 5) {
                             throw new RuntimeException("executor lost");
@@ -98,7 +99,7 @@ class HadoopCheckpointStoreTest {
             assertTrue(lines.stream().noneMatch(l -> l.contains("resuming")), "a first attempt starts afresh");
 
             List<Integer> epochs = new ArrayList<>();
-            TrainedClassifier resumed = ClassifierTrainer.train(train, dev, opts, new HadoopCheckpointStore(dir, conf),
+            TrainedModel<MlpClassifier> resumed = MlpTrainer.train(train, dev, opts, new HadoopCheckpointStore(dir, conf),
                     e -> epochs.add(e.epoch()));
             assertEquals(List.of(5, 6, 7), epochs);
             assertEquals(List.of("resuming from checkpoint epoch 4 of 7 in " + dir),

@@ -15,29 +15,24 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
- * An utterance-level emotion classifier in SameDiff: input standardisation, an MLP with ReLU, logits.
- * It also carries the training loss used for plain fine-tuning (alpha = 1) and for distillation:
- * alpha * CE(y, softmax(z)) + (1 - alpha) * T^2 * KL(target || softmax(z / T)) averaged over the batch.
+ * An utterance-level emotion classifier over pooled vectors in SameDiff: input standardisation, optional learned
+ * layer weighting, an MLP with ReLU, logits; trained with {@link DistillationLossGraph}'s loss.
  *
  * <p>Not thread-safe: one instance per thread (Spark task). Weights travel as safetensors.
  */
-public final class EmotionClassifier {
+public final class MlpClassifier implements Classifier<float[]> {
     public static final String INPUT = "x";
-    public static final String LABELS = "y";
-    public static final String TARGETS = "soft";
     public static final String LOGITS = "logits";
-    public static final String LOSS = "loss";
-    public static final String CLASS_WEIGHTS = "class_weights";
     static final String LAYER_LOGITS = "layer_logits";
 
     private final ClassifierSpec spec;
     private final float[] inputMean;
     private final float[] inputStd;
     private final SameDiff sd;
-    private boolean trainable;
-    private boolean withTargets;
+    /** The training loss, once {@link #prepareTraining} added it. */
+    private DistillationLossGraph loss;
 
-    private EmotionClassifier(ClassifierSpec spec, float[] inputMean, float[] inputStd, Map<String, float[]> weights) {
+    private MlpClassifier(ClassifierSpec spec, float[] inputMean, float[] inputStd, Map<String, float[]> weights) {
         if (inputMean.length != spec.inputDim() || inputStd.length != spec.inputDim()) {
             throw new IllegalArgumentException("normalisation vectors must have " + spec.inputDim() + " values");
         }
@@ -64,7 +59,7 @@ public final class EmotionClassifier {
     }
 
     /** A fresh model with He-initialised weights drawn from {@code seed}. */
-    public static EmotionClassifier initialise(ClassifierSpec spec, float[] inputMean, float[] inputStd, long seed) {
+    public static MlpClassifier initialise(ClassifierSpec spec, float[] inputMean, float[] inputStd, long seed) {
         SplittableRandom rng = new SplittableRandom(seed);
         Map<String, float[]> weights = new LinkedHashMap<>();
         for (int i = 0; i < spec.layers(); i++) {
@@ -81,7 +76,7 @@ public final class EmotionClassifier {
         if (spec.inputLayers() > 1) {
             weights.put(LAYER_LOGITS, new float[spec.inputLayers()]); // uniform layer weights to start
         }
-        return new EmotionClassifier(spec, inputMean, inputStd, weights);
+        return new MlpClassifier(spec, inputMean, inputStd, weights);
     }
 
     public ClassifierSpec spec() {
@@ -104,6 +99,7 @@ public final class EmotionClassifier {
     }
 
     /** Logits [n][numClasses] for pooled inputs [n][inputDim]. */
+    @Override
     public float[][] logits(List<float[]> rows) {
         if (rows.isEmpty()) {
             return new float[0][];
@@ -112,97 +108,43 @@ public final class EmotionClassifier {
         return out.toFloatMatrix();
     }
 
-    /** Loss and gradients of one batch; gradient arrays are keyed by parameter name (see {@link #parameters()}). */
-    public record Step(double loss, Map<String, INDArray> gradients) {}
-
     /**
-     * Adds the training loss to the graph. Call once before {@link #step}. The label term is class-weighted
-     * cross-entropy normalised by the summed weights (PyTorch's convention); the distillation term is averaged over
-     * the batch.
+     * Adds the training loss ({@link DistillationLossGraph}) to the graph. Call once before {@link #step}.
      *
      * @param alpha       weight of the label cross-entropy; 1 means no distillation term (and no targets needed)
      * @param temperature distillation temperature T
      */
+    @Override
     public void prepareTraining(double alpha, double temperature) {
-        if (trainable) {
+        if (loss != null) {
             throw new IllegalStateException("prepareTraining was already called");
         }
-        SDVariable z = sd.getVariable(LOGITS);
-        SDVariable y = sd.placeHolder(LABELS, DataType.FLOAT, -1, spec.numClasses());
-        SDVariable classWeights = sd.placeHolder(CLASS_WEIGHTS, DataType.FLOAT, spec.numClasses());
-        SDVariable exampleWeights = y.mul(classWeights).sum(1);
-        SDVariable ce = y.mul(logSoftmax(z)).sum(1).mul(exampleWeights).sum().div(exampleWeights.sum()).neg();
-        SDVariable loss;
-        withTargets = alpha < 1;
-        if (withTargets) {
-            SDVariable target = sd.placeHolder(TARGETS, DataType.FLOAT, -1, spec.numClasses());
-            SDVariable logTarget = sd.math.log(target.add(1e-12));
-            SDVariable kl = target.mul(logTarget.sub(logSoftmax(z.div(temperature)))).sum(1).mean();
-            loss = ce.mul(alpha).add(kl.mul((1 - alpha) * temperature * temperature));
-        } else {
-            loss = ce.mul(1.0);
-        }
-        loss.rename(LOSS);
-        sd.setLossVariables(LOSS);
-        trainable = true;
+        loss = DistillationLossGraph.add(sd.getVariable(LOGITS), spec.numClasses(), DataType.FLOAT, alpha, temperature);
     }
 
-    // log-softmax from exp/sum/log with max subtraction: sd.nn.logSoftmax has no working gradient in M2.1.
-    private static SDVariable logSoftmax(SDVariable z) {
-        SDVariable shifted = z.sub(z.max(true, 1));
-        SameDiff g = z.getSameDiff();
-        return shifted.sub(g.math.log(g.math.exp(shifted).sum(true, 1)));
-    }
-
-    /**
-     * Loss and gradients for a batch (no update: the optimiser lives in the trainer, which also clips).
-     *
-     * @param targets      distillation targets [n][classes]; may be null when alpha = 1
-     * @param classWeights per-class weights of the cross-entropy [classes]; null = all 1
-     */
+    /** Loss and gradients for a batch (no update: the optimiser lives in the trainer, which also clips). */
+    @Override
     public Step step(List<float[]> rows, int[] labels, List<float[]> targets, float[] classWeights) {
-        var out = sd.calculateGradientsAndOutputs(placeholders(rows, labels, targets, classWeights), List.of(LOSS),
-                parameterNames());
-        return new Step(out.getOutputs().get(LOSS).getDouble(0), out.getGradients());
+        var out = sd.calculateGradientsAndOutputs(placeholders(rows, labels, targets, classWeights),
+                List.of(DistillationLossGraph.LOSS), parameterNames());
+        return new Step(out.getOutputs().get(DistillationLossGraph.LOSS).getDouble(0), out.getGradients());
     }
 
     /** Loss over the given examples (no update). */
     public double loss(List<float[]> rows, int[] labels, List<float[]> targets, float[] classWeights) {
-        return sd.output(placeholders(rows, labels, targets, classWeights), LOSS).get(LOSS).getDouble(0);
+        return sd.output(placeholders(rows, labels, targets, classWeights), DistillationLossGraph.LOSS)
+                .get(DistillationLossGraph.LOSS).getDouble(0);
     }
 
     private Map<String, INDArray> placeholders(List<float[]> rows, int[] labels, List<float[]> targets,
                                                float[] classWeights) {
-        if (!trainable) {
+        if (loss == null) {
             throw new IllegalStateException("call prepareTraining first");
-        }
-        int c = spec.numClasses();
-        float[] oneHot = new float[labels.length * c];
-        for (int i = 0; i < labels.length; i++) {
-            oneHot[i * c + labels[i]] = 1f;
         }
         Map<String, INDArray> ph = new LinkedHashMap<>();
         ph.put(INPUT, inputs(rows));
-        ph.put(LABELS, Nd4j.create(oneHot, new long[] {labels.length, c}, 'c'));
-        float[] cw = classWeights == null ? filled(c, 1f) : classWeights;
-        ph.put(CLASS_WEIGHTS, Nd4j.create(cw, new long[] {c}, 'c'));
-        if (withTargets) {
-            if (targets == null) {
-                throw new IllegalArgumentException("distillation needs targets");
-            }
-            float[] soft = new float[labels.length * c];
-            for (int i = 0; i < labels.length; i++) {
-                System.arraycopy(targets.get(i), 0, soft, i * c, c);
-            }
-            ph.put(TARGETS, Nd4j.create(soft, new long[] {labels.length, c}, 'c'));
-        }
+        ph.putAll(loss.placeholders(labels, targets, classWeights));
         return ph;
-    }
-
-    private static float[] filled(int n, float v) {
-        float[] a = new float[n];
-        java.util.Arrays.fill(a, v);
-        return a;
     }
 
     /** Names of the trainable parameters, in layer order. */
@@ -227,6 +169,7 @@ public final class EmotionClassifier {
     }
 
     /** The live parameter arrays (updating them in place updates the model). */
+    @Override
     public Map<String, INDArray> parameters() {
         Map<String, INDArray> out = new LinkedHashMap<>();
         for (String n : parameterNames()) {
@@ -243,6 +186,7 @@ public final class EmotionClassifier {
     }
 
     /** Serialises spec, normalisation, weights and the given provenance as safetensors. */
+    @Override
     public byte[] toSafeTensors(Map<String, String> provenance) {
         Map<String, SafeTensors.Tensor> tensors = new LinkedHashMap<>();
         tensors.put("input_mean", new SafeTensors.Tensor(new long[] {spec.inputDim()}, inputMean));
@@ -261,7 +205,7 @@ public final class EmotionClassifier {
     }
 
     /** Loads a model written by {@link #toSafeTensors}; {@code source} names the file in errors. */
-    public static EmotionClassifier fromSafeTensors(byte[] bytes, String source) throws IOException {
+    public static MlpClassifier fromSafeTensors(byte[] bytes, String source) throws IOException {
         SafeTensors st = SafeTensors.parse(bytes, source);
         String specJson = st.metadata().get("ser.spec");
         if (specJson == null) {
@@ -276,7 +220,7 @@ public final class EmotionClassifier {
             weights.put(weightName(i), checked(st, weightName(i), source, spec.fanIn(i), spec.fanOut(i)));
             weights.put(biasName(i), checked(st, biasName(i), source, spec.fanOut(i)));
         }
-        return new EmotionClassifier(spec, checked(st, "input_mean", source, spec.inputDim()),
+        return new MlpClassifier(spec, checked(st, "input_mean", source, spec.inputDim()),
                 checked(st, "input_std", source, spec.inputDim()), weights);
     }
 

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.serdistill.distill.TeacherWeighting;
 import io.serdistill.eval.ConfusionMatrix;
+import io.serdistill.model.MlpClassifier;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,7 +20,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
-class ClassifierTrainerTest {
+class MlpTrainerTest {
 
     /** Four Gaussian clusters in 10 dimensions; class c is shifted along axis c. Two teachers' logits favour c. */
     private static List<TrainingExample> blobs(int perClass, long seed, boolean withTeachers) {
@@ -53,15 +54,15 @@ class ClassifierTrainerTest {
                 0.1, 5.0, true, 0.5, 2.0, w, List.of("en", "fi"), 12, 1);
     }
 
-    private static double ua(TrainedClassifier t, List<TrainingExample> test) {
+    private static double ua(TrainedModel<MlpClassifier> t, List<TrainingExample> test) {
         return ConfusionMatrix.from(test.stream().mapToInt(TrainingExample::label).toArray(),
-                ClassifierTrainer.predict(t.model(), test), 4).unweightedRecall();
+                MlpTrainer.predict(t.model(), test), 4).unweightedRecall();
     }
 
     @Test
     void learnsSeparableClustersAndRecordsHistory() {
         List<EpochRecord> seen = new ArrayList<>();
-        TrainedClassifier t = ClassifierTrainer.train(blobs(40, 1, false), blobs(20, 2, false), fineTuning(20, 0), seen::add);
+        TrainedModel<MlpClassifier> t = MlpTrainer.train(blobs(40, 1, false), blobs(20, 2, false), fineTuning(20, 0), seen::add);
         assertEquals(20, t.history().size());
         assertEquals(20, seen.size());
         assertTrue(ua(t, blobs(25, 3, false)) > 0.85, "UA " + ua(t, blobs(25, 3, false)));
@@ -74,7 +75,7 @@ class ClassifierTrainerTest {
     @Test
     void distillationWithEveryWeightingLearns() {
         for (String w : List.of("uniform", "language", "similarity", "language+similarity")) {
-            TrainedClassifier t = ClassifierTrainer.train(blobs(40, 4, true), blobs(20, 5, true),
+            TrainedModel<MlpClassifier> t = MlpTrainer.train(blobs(40, 4, true), blobs(20, 5, true),
                     distillation(TeacherWeighting.named(w, 0.8), 15), e -> {});
             assertTrue(ua(t, blobs(25, 6, false)) > 0.85, w + " UA " + ua(t, blobs(25, 6, false)));
             assertTrue(Double.isFinite(t.history().get(0).devLoss()), w);
@@ -89,7 +90,7 @@ class ClassifierTrainerTest {
         for (TrainingExample e : blobs(10, 8, false)) {
             dev.add(new TrainingExample(e.uttId(), e.language(), e.speaker(), r.nextInt(4), e.input(), null));
         }
-        TrainedClassifier t = ClassifierTrainer.train(blobs(20, 9, false), dev, fineTuning(200, 3), e -> {});
+        TrainedModel<MlpClassifier> t = MlpTrainer.train(blobs(20, 9, false), dev, fineTuning(200, 3), e -> {});
         assertTrue(t.history().size() < 200, "ran " + t.history().size() + " epochs");
         assertEquals(t.bestEpoch() + 3, t.history().size());
     }
@@ -138,7 +139,7 @@ class ClassifierTrainerTest {
     }
 
     /** Asserts the same weights, bit for bit, and the same history but for wall times. */
-    static void assertSameTraining(TrainedClassifier expected, TrainedClassifier actual) {
+    static void assertSameTraining(TrainedModel<MlpClassifier> expected, TrainedModel<MlpClassifier> actual) {
         assertEquals(expected.bestEpoch(), actual.bestEpoch());
         assertEquals(withoutTimes(expected.history()), withoutTimes(actual.history()));
         Map<String, float[]> a = expected.model().weights();
@@ -168,10 +169,10 @@ class ClassifierTrainerTest {
         List<TrainingExample> train = blobs(15, 20, true);
         List<TrainingExample> dev = blobs(5, 21, true);
         TrainingOptions opts = distillation(TeacherWeighting.named("language", 0.8), 6);
-        TrainedClassifier straight = ClassifierTrainer.train(train, dev, opts, e -> {});
+        TrainedModel<MlpClassifier> straight = MlpTrainer.train(train, dev, opts, e -> {});
 
         MemoryStore store = new MemoryStore();
-        RuntimeException crash = assertThrows(RuntimeException.class, () -> ClassifierTrainer.train(train, dev, opts, store, e -> {
+        RuntimeException crash = assertThrows(RuntimeException.class, () -> MlpTrainer.train(train, dev, opts, store, e -> {
             if (e.epoch() == 3) {
                 throw new RuntimeException("executor lost");
             }
@@ -179,7 +180,7 @@ class ClassifierTrainerTest {
         assertEquals("executor lost", crash.getMessage());
         assertEquals(3, store.saved.lastKey(), "epochs 1-3 were checkpointed");
         List<Integer> epochsRun = new ArrayList<>();
-        TrainedClassifier resumed = ClassifierTrainer.train(train, dev, opts, store, e -> epochsRun.add(e.epoch()));
+        TrainedModel<MlpClassifier> resumed = MlpTrainer.train(train, dev, opts, store, e -> epochsRun.add(e.epoch()));
         assertEquals(List.of(4, 5, 6), epochsRun, "resumes after the last completed epoch");
         assertEquals(6, resumed.history().size(), "history includes the epochs before the crash");
         assertEquals(straight.bestEpoch(), resumed.bestEpoch());
@@ -196,16 +197,16 @@ class ClassifierTrainerTest {
         List<TrainingExample> dev = blobs(5, 21, true);
         TrainingOptions opts = everyEpochs(3, 8);
         MemoryStore uninterrupted = new MemoryStore();
-        TrainedClassifier straight = ClassifierTrainer.train(train, dev, opts, uninterrupted, e -> {});
+        TrainedModel<MlpClassifier> straight = MlpTrainer.train(train, dev, opts, uninterrupted, e -> {});
         assertEquals(List.of(3, 6), uninterrupted.epochs(), "every third epoch, none after the last");
 
         MemoryStore store = new MemoryStore();
         List<Integer> before = new ArrayList<>();
-        assertThrows(RuntimeException.class, () -> ClassifierTrainer.train(train, dev, opts, store, crashAfter(5, before)));
+        assertThrows(RuntimeException.class, () -> MlpTrainer.train(train, dev, opts, store, crashAfter(5, before)));
         assertEquals(List.of(1, 2, 3, 4, 5), before);
         assertEquals(List.of(3), store.epochs(), "epochs 4 and 5 are lost with the task");
         List<Integer> after = new ArrayList<>();
-        TrainedClassifier resumed = ClassifierTrainer.train(train, dev, opts, store, e -> after.add(e.epoch()));
+        TrainedModel<MlpClassifier> resumed = MlpTrainer.train(train, dev, opts, store, e -> after.add(e.epoch()));
         assertEquals(List.of(4, 5, 6, 7, 8), after, "resumes after the last checkpoint");
         assertSameTraining(straight, resumed);
     }
@@ -214,12 +215,12 @@ class ClassifierTrainerTest {
     void aCheckpointOfAnotherIntervalIsResumed() {
         List<TrainingExample> train = blobs(15, 20, true);
         List<TrainingExample> dev = blobs(5, 21, true);
-        TrainedClassifier straight = ClassifierTrainer.train(train, dev, everyEpochs(3, 8), e -> {});
+        TrainedModel<MlpClassifier> straight = MlpTrainer.train(train, dev, everyEpochs(3, 8), e -> {});
         MemoryStore store = new MemoryStore();
-        assertThrows(RuntimeException.class, () -> ClassifierTrainer.train(train, dev, everyEpochs(2, 8), store,
+        assertThrows(RuntimeException.class, () -> MlpTrainer.train(train, dev, everyEpochs(2, 8), store,
                 crashAfter(5, new ArrayList<>())));
         List<Integer> after = new ArrayList<>();
-        TrainedClassifier resumed = ClassifierTrainer.train(train, dev, everyEpochs(3, 8), store, e -> after.add(e.epoch()));
+        TrainedModel<MlpClassifier> resumed = MlpTrainer.train(train, dev, everyEpochs(3, 8), store, e -> after.add(e.epoch()));
         assertEquals(List.of(5, 6, 7, 8), after, "the interval is not part of what a checkpoint must match");
         assertSameTraining(straight, resumed);
     }
@@ -230,9 +231,9 @@ class ClassifierTrainerTest {
         List<TrainingExample> train = blobs(15, 20, true);
         List<TrainingExample> dev = blobs(5, 21, true);
         TrainingOptions opts = everyEpochs(2, 8);
-        TrainedClassifier straight = ClassifierTrainer.train(train, dev, opts, e -> {});
+        TrainedModel<MlpClassifier> straight = MlpTrainer.train(train, dev, opts, e -> {});
         FailingStore dying = new FailingStore(4);
-        RuntimeException crash = assertThrows(RuntimeException.class, () -> ClassifierTrainer.train(train, dev, opts,
+        RuntimeException crash = assertThrows(RuntimeException.class, () -> MlpTrainer.train(train, dev, opts,
                 dying, crashAfter(5, new ArrayList<>())));
         assertEquals("executor lost", crash.getMessage());
         assertEquals(1, crash.getSuppressed().length, "the failed write travels with the crash");
@@ -240,7 +241,7 @@ class ClassifierTrainerTest {
         MemoryStore store = new MemoryStore();
         dying.saved.forEach(store.saved::put);
         List<Integer> after = new ArrayList<>();
-        TrainedClassifier resumed = ClassifierTrainer.train(train, dev, opts, store, e -> after.add(e.epoch()));
+        TrainedModel<MlpClassifier> resumed = MlpTrainer.train(train, dev, opts, store, e -> after.add(e.epoch()));
         assertEquals(List.of(3, 4, 5, 6, 7, 8), after);
         assertSameTraining(straight, resumed);
     }
@@ -260,7 +261,7 @@ class ClassifierTrainerTest {
 
     /** Trains {@code epochs} epochs, checkpointing every second one, where the write of {@code failing} fails. */
     private static java.io.UncheckedIOException failedWrite(int epochs, int failing, List<Integer> seen) {
-        return assertThrows(java.io.UncheckedIOException.class, () -> ClassifierTrainer.train(blobs(10, 20, true),
+        return assertThrows(java.io.UncheckedIOException.class, () -> MlpTrainer.train(blobs(10, 20, true),
                 blobs(5, 21, true), everyEpochs(2, epochs), new FailingStore(failing), r -> seen.add(r.epoch())));
     }
 
@@ -284,7 +285,7 @@ class ClassifierTrainerTest {
                 super.save(epoch, checkpoint);
             }
         };
-        ClassifierTrainer.train(blobs(10, 20, true), blobs(5, 21, true), everyEpochs(2, 5), slow, e -> {
+        MlpTrainer.train(blobs(10, 20, true), blobs(5, 21, true), everyEpochs(2, 5), slow, e -> {
             if (e.epoch() == 3) {
                 epochThree.countDown();
             }
@@ -303,7 +304,7 @@ class ClassifierTrainerTest {
     /** The epochs checkpointed in 4 epochs of training under {@code policy}. */
     private static List<Integer> checkpointedEpochs(CheckpointPolicy policy) {
         MemoryStore store = new MemoryStore();
-        ClassifierTrainer.train(blobs(10, 20, false), List.of(), fineTuning(4, 0).withCheckpointPolicy(policy), store,
+        MlpTrainer.train(blobs(10, 20, false), List.of(), fineTuning(4, 0).withCheckpointPolicy(policy), store,
                 e -> {});
         return store.epochs();
     }
@@ -312,9 +313,9 @@ class ClassifierTrainerTest {
     void checkpointOfOtherOptionsIsNotResumed() {
         List<TrainingExample> train = blobs(10, 22, false);
         MemoryStore store = new MemoryStore();
-        ClassifierTrainer.train(train, List.of(), fineTuning(2, 0), store, e -> {});
+        MlpTrainer.train(train, List.of(), fineTuning(2, 0), store, e -> {});
         List<Integer> epochs = new ArrayList<>();
-        ClassifierTrainer.train(train, List.of(), fineTuning(3, 0), store, e -> epochs.add(e.epoch()));
+        MlpTrainer.train(train, List.of(), fineTuning(3, 0), store, e -> epochs.add(e.epoch()));
         assertEquals(List.of(1, 2, 3), epochs, "a different configuration starts from scratch");
     }
 
@@ -326,12 +327,12 @@ class ClassifierTrainerTest {
             train.add(new TrainingExample("u" + i, "en", "s", labels[i], new float[] {i}, null));
         }
         // n / (C_present * count): 6 / (3 * 3), 6 / (3 * 1), 6 / (3 * 2), absent class 0
-        assertArrayEquals(new float[] {2f / 3, 2f, 1f, 0f}, ClassifierTrainer.inverseFrequency(train), 1e-6f);
+        assertArrayEquals(new float[] {2f / 3, 2f, 1f, 0f}, TrainingLoop.inverseFrequency(train), 1e-6f);
     }
 
     @Test
     void distillationWithoutTeacherLogitsNamesTheUtterance() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ClassifierTrainer.train(
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> MlpTrainer.train(
                 blobs(2, 1, false), List.of(), distillation(new TeacherWeighting.Uniform(), 1), x -> {}));
         assertTrue(e.getMessage().contains("u0_0"), e.getMessage());
     }

@@ -1,7 +1,9 @@
-package io.serdistill.model.wav2vec2;
+package io.serdistill.train;
 
 import io.serdistill.model.SafeTensors;
-import io.serdistill.train.AdamW;
+import io.serdistill.model.wav2vec2.Wav2Vec2Bench;
+import io.serdistill.model.wav2vec2.Wav2Vec2Config;
+import io.serdistill.model.wav2vec2.Wav2Vec2FineTuneModel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,7 +17,7 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * Time of one fine-tuning step (forward, backward, AdamW) of a wav2vec2-base-sized {@link Wav2Vec2FineTuneModel}
  * (random weights, the paper's head) on the CNN frames of 4 s of audio (199 frames), batch 1. Run as
- * {@link Wav2Vec2Bench} is, with this class's name; arguments: seconds, warm-ups, runs.
+ * {@link Wav2Vec2Bench} is, with this class's name (io.serdistill.train.Wav2Vec2FineTuneBench); arguments: seconds, warm-ups, runs.
  */
 public final class Wav2Vec2FineTuneBench {
     private Wav2Vec2FineTuneBench() {
@@ -45,7 +47,7 @@ public final class Wav2Vec2FineTuneBench {
         double[] times = new double[runs];
         for (int i = -warmups; i < runs; i++) {
             long start = System.nanoTime();
-            Wav2Vec2FineTuneModel.Step step = model.step(batch, new int[batchSize], null);
+            Wav2Vec2FineTuneModel.Step step = model.step(batch, new int[batchSize], null, null);
             adam.apply(model.parameters(), step.gradients(), 1e-5);
             step.gradients().values().forEach(g -> g.close()); // as TrainingLoop does after each step
             if (i >= 0) {

@@ -23,13 +23,13 @@ import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /** Frozen-CNN fine-tuning of the tiny "base" fixture model (hidden 32, 2 layers) on synthetic tones. */
-class Wav2Vec2FineTunerTest {
+class FrameModelTrainerTest {
     @TempDir
     Path tmp;
 
     private static Path fixture() {
         try {
-            return Path.of(Wav2Vec2FineTunerTest.class.getResource("/fixtures/wav2vec2/base/config.json").toURI()).getParent();
+            return Path.of(FrameModelTrainerTest.class.getResource("/fixtures/wav2vec2/base/config.json").toURI()).getParent();
         } catch (URISyntaxException e) {
             throw new IllegalStateException(e);
         }
@@ -73,7 +73,7 @@ class Wav2Vec2FineTunerTest {
         INDArray g0 = model.parameters().get("encoder.pos_conv_embed.conv.weight_g").dup();
 
         long start = System.nanoTime();
-        TrainedWav2Vec2 trained = Wav2Vec2FineTuner.train(model, train, dev, options(6, 1.0), CheckpointStore.NONE, e -> {});
+        TrainedModel<Wav2Vec2FineTuneModel> trained = FrameModelTrainer.train(model, train, dev, options(6, 1.0), CheckpointStore.NONE, e -> {});
         double seconds = (System.nanoTime() - start) / 1e9;
         System.out.printf("fixture model: %.1f ms per training step (batch 4, <= 24 frames, with dev scoring)%n",
                 1000 * seconds / (6 * 4));
@@ -130,7 +130,7 @@ class Wav2Vec2FineTunerTest {
         Wav2Vec2Model frozen = Wav2Vec2Model.load(fixture());
         Wav2Vec2FineTuneModel model = Wav2Vec2FineTuneModel.load(fixture(),
                 Wav2Vec2FineTuneModel.meanPoolingHead(frozen.config(), false, 16, 4), 8);
-        TrainedWav2Vec2 t = Wav2Vec2FineTuner.train(model, tones(frozen, 6, 3), tones(frozen, 2, 4), options(4, 0.5),
+        TrainedModel<Wav2Vec2FineTuneModel> t = FrameModelTrainer.train(model, tones(frozen, 6, 3), tones(frozen, 2, 4), options(4, 0.5),
                 CheckpointStore.NONE, e -> {});
         assertTrue(t.history().get(3).trainLoss() < t.history().get(0).trainLoss());
         assertTrue(Double.isFinite(t.history().get(0).devLoss()));
@@ -143,7 +143,7 @@ class Wav2Vec2FineTunerTest {
         Wav2Vec2FineTuneModel model = Wav2Vec2FineTuneModel.load(fixture(), head, 10);
         INDArray att0 = model.parameters().get("att_w").dup();
         List<FrameExample> dev = tones(frozen, 2, 7);
-        TrainedWav2Vec2 t = Wav2Vec2FineTuner.train(model, tones(frozen, 4, 6), dev, options(4, 1.0),
+        TrainedModel<Wav2Vec2FineTuneModel> t = FrameModelTrainer.train(model, tones(frozen, 4, 6), dev, options(4, 1.0),
                 CheckpointStore.NONE, e -> {});
         assertTrue(t.history().get(3).trainLoss() < t.history().get(0).trainLoss(), t.history().toString());
         assertTrue(t.model().parameters().get("att_w").sub(att0).amaxNumber().doubleValue() > 1e-5, "attention trained");
@@ -158,14 +158,14 @@ class Wav2Vec2FineTunerTest {
     }
 
     @Test
-    void refusesClassWeightsAndDistillationWithoutTeacherLogits() throws IOException {
+    void refusesDistillationWithoutTeacherLogits() throws IOException {
         Wav2Vec2Model frozen = Wav2Vec2Model.load(fixture());
         List<FrameExample> train = new ArrayList<>(tones(frozen, 1, 5));
         train.set(0, train.get(0).withTeacherLogits(null));
         Wav2Vec2FineTuneModel model = Wav2Vec2FineTuneModel.load(fixture(),
                 Wav2Vec2FineTuneModel.meanPoolingHead(frozen.config(), true, 16, 4), 9);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> Wav2Vec2FineTuner.train(model, train, List.of(), options(1, 0.5), CheckpointStore.NONE, r -> {}));
+                () -> FrameModelTrainer.train(model, train, List.of(), options(1, 0.5), CheckpointStore.NONE, r -> {}));
         assertTrue(e.getMessage().contains(train.get(0).uttId()), e.getMessage());
     }
 }

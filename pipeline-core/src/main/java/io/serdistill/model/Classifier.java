@@ -1,0 +1,43 @@
+package io.serdistill.model;
+
+import java.util.List;
+import java.util.Map;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * An utterance classifier trained by an optimiser outside its graph ({@code io.serdistill.train.TrainingLoop}), with
+ * the loss of {@link DistillationLossGraph}. {@code X} is one utterance's input: a pooled vector ({@code float[]},
+ * {@link MlpClassifier}) or a frame sequence [frames, dim] of any length ({@link INDArray}, the wav2vec2 models;
+ * they pad each batch to its longest utterance and mask, so padding never changes an utterance's logits).
+ * Not thread-safe: one instance per thread (Spark task).
+ */
+public interface Classifier<X> {
+
+    /** Loss and gradients of one batch, gradient arrays keyed as {@link #parameters()} (the caller may free them). */
+    record Step(double loss, Map<String, INDArray> gradients) {}
+
+    /**
+     * Adds the loss to the graph; call once before {@link #step}.
+     *
+     * @param alpha       weight of the label cross-entropy; 1 means no distillation targets
+     * @param temperature distillation temperature T
+     */
+    void prepareTraining(double alpha, double temperature);
+
+    /** Logits [n][classes], no update. */
+    float[][] logits(List<X> inputs);
+
+    /**
+     * Loss and gradients of one batch, no update.
+     *
+     * @param targets      distillation targets [n][classes]; may be null when alpha = 1
+     * @param classWeights per-class weights of the cross-entropy [classes]; null = all 1
+     */
+    Step step(List<X> batch, int[] labels, List<float[]> targets, float[] classWeights);
+
+    /** The live trainable arrays by name (updating them in place updates the model). */
+    Map<String, INDArray> parameters();
+
+    /** One self-contained safetensors file with {@code provenance} in its metadata. */
+    byte[] toSafeTensors(Map<String, String> provenance);
+}

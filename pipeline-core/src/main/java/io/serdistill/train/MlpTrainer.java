@@ -1,0 +1,74 @@
+package io.serdistill.train;
+
+import io.serdistill.data.Emotion;
+import io.serdistill.eval.Predictions;
+import io.serdistill.features.FeatureMatrix;
+import io.serdistill.features.GlobalStats;
+import io.serdistill.model.ClassifierSpec;
+import io.serdistill.model.MlpClassifier;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * Trains a fresh {@link MlpClassifier} on pooled vectors (input standardisation from the training set) in the
+ * shared {@link TrainingLoop}: AdamW with warm-up and decay, gradient clipping, optional class-weighted
+ * cross-entropy, distillation targets mixed per utterance from teacher logits, early stopping on dev UA (the best
+ * epoch's weights are restored), and end-of-epoch checkpoints from which an interrupted run resumes exactly.
+ */
+public final class MlpTrainer {
+    private MlpTrainer() {}
+
+    /** Same as {@link #train(List, List, TrainingOptions, CheckpointStore, Consumer)} without checkpoints. */
+    public static TrainedModel<MlpClassifier> train(List<TrainingExample> train, List<TrainingExample> dev,
+                                                    TrainingOptions opts, Consumer<EpochRecord> progress) {
+        return train(train, dev, opts, CheckpointStore.NONE, progress);
+    }
+
+    /**
+     * @param train       training examples; when distilling each needs teacher logits
+     * @param dev         model-selection examples (may be empty: then the last epoch is kept)
+     * @param checkpoints where end-of-epoch state goes and is resumed from
+     * @param progress    called after every epoch (for log lines)
+     */
+    public static TrainedModel<MlpClassifier> train(List<TrainingExample> train, List<TrainingExample> dev,
+                                                    TrainingOptions opts, CheckpointStore checkpoints,
+                                                    Consumer<EpochRecord> progress) {
+        if (train.isEmpty()) {
+            throw new IllegalArgumentException("no training examples");
+        }
+        int dim = train.get(0).input().length;
+        float[][] norm = meanAndStd(train, dim);
+        MlpClassifier model = MlpClassifier.initialise(
+                new ClassifierSpec(dim, opts.hidden(), Emotion.COUNT, opts.inputLayers()), norm[0], norm[1], opts.seed());
+        return TrainingLoop.run(model, train, dev, TrainingExample::input, opts, checkpoints, progress);
+    }
+
+    /** Arg-max class per example. */
+    public static int[] predict(MlpClassifier model, List<TrainingExample> examples) {
+        return Predictions.argMax(model.logits(examples.stream().map(TrainingExample::input).toList()));
+    }
+
+    private static float[][] meanAndStd(List<TrainingExample> examples, int dim) {
+        float[] flat = new float[examples.size() * dim];
+        for (int i = 0; i < examples.size(); i++) {
+            TrainingExample e = examples.get(i);
+            if (e.input().length != dim) {
+                throw new IllegalArgumentException("utterance " + e.uttId() + " has " + e.input().length
+                        + " input values, expected " + dim);
+            }
+            System.arraycopy(e.input(), 0, flat, i * dim, dim);
+        }
+        GlobalStats stats = GlobalStats.of(new FeatureMatrix(examples.size(), dim, flat));
+        double[] m = stats.mean();
+        double[] var = stats.variance();
+        float[] mean = new float[dim];
+        float[] std = new float[dim];
+        for (int j = 0; j < dim; j++) {
+            mean[j] = (float) m[j];
+            // Floor keeps constant inputs (e.g. a silent mel bin) from dividing by zero.
+            std[j] = (float) Math.max(Math.sqrt(var[j]), 1e-3);
+        }
+        return new float[][] {mean, std};
+    }
+
+}
