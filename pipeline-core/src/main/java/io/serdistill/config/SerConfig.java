@@ -20,7 +20,10 @@ import io.serdistill.distill.TeacherWeighting;
 import io.serdistill.model.wav2vec2.HeadSpec;
 import io.serdistill.train.CheckpointPolicy;
 import io.serdistill.train.LearningRateSchedule;
+import io.serdistill.train.InvalidOption;
 import io.serdistill.train.ModelKind;
+import io.serdistill.train.Objective;
+import io.serdistill.train.Optimisation;
 import io.serdistill.train.TrainingOptions;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -91,25 +94,20 @@ public record SerConfig(
     public record Features(int partitions, Representation representation) {}
 
     /**
-     * Optimisation settings of one model family (teachers or student); {@code checkpointPolicy} comes from the
-     * shared ser.train.checkpoint block.
+     * One model family's settings (teachers, or students): the MLP's hidden widths (pooled representations only), its
+     * optimisation, and the shared ser.train.checkpoint policy.
      */
-    public record Training(List<Integer> hidden, int epochs, int batchSize, double learningRate,
-                           double weightDecay, int patience, LearningRateSchedule.Shape schedule,
-                           double warmupFraction, double clipNorm, boolean classWeighted,
-                           CheckpointPolicy checkpointPolicy) {
+    public record Training(List<Integer> hidden, Optimisation optimisation, CheckpointPolicy checkpointPolicy) {
 
-        /** Plain fine-tuning (alpha = 1) with this family's settings. */
+        /** Labels only (alpha = 1) with this family's settings. */
         public TrainingOptions fineTuning(long seed) {
-            return new TrainingOptions(hidden, epochs, batchSize, learningRate, weightDecay, patience, schedule,
-                    warmupFraction, clipNorm, classWeighted, 1.0, 1.0, null, List.of(), seed, 1, checkpointPolicy);
+            return new TrainingOptions(optimisation, Objective.labels(), seed, checkpointPolicy);
         }
 
         /** Distillation from {@code teachers} mixed by {@code weighting}, with this family's settings. */
         public TrainingOptions distillation(double alpha, double temperature, TeacherWeighting weighting,
                                             List<String> teachers, long seed) {
-            return new TrainingOptions(hidden, epochs, batchSize, learningRate, weightDecay, patience, schedule,
-                    warmupFraction, clipNorm, classWeighted, alpha, temperature, weighting, teachers, seed, 1,
+            return new TrainingOptions(optimisation, new Objective(alpha, temperature, weighting, teachers), seed,
                     checkpointPolicy);
         }
     }
@@ -133,9 +131,9 @@ public record SerConfig(
     private static final Pattern LANGUAGE = Pattern.compile("[a-z]{2,3}");
     private static final Pattern SQL_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,127}");
 
-    /** What teachers and students are for the configured representation. */
-    public ModelKind modelKind() {
-        return features.representation().modelKind();
+    /** What {@code family}'s models (teachers or students) are for the configured representation. */
+    public ModelKind modelKind(Training family) {
+        return features.representation().modelKind(family.hidden());
     }
 
     /** reference.conf only. */
@@ -487,33 +485,22 @@ public record SerConfig(
     }
 
     private static Training training(Config c, String path, CheckpointPolicy checkpoints) {
-        List<Integer> hidden = get(c, path + ".hidden", Config::getIntList);
+        List<Integer> hidden = List.copyOf(get(c, path + ".hidden", Config::getIntList));
         for (int h : hidden) {
             require(h > 0, path + ".hidden", "layer sizes must be > 0, got " + hidden);
         }
-        String scheduleName = get(c, path + ".schedule", Config::getString);
-        LearningRateSchedule.Shape schedule;
+        LearningRateSchedule.Shape schedule = choice(c, path + ".schedule", LearningRateSchedule.Shape.values(),
+                s -> s.name().toLowerCase(Locale.ROOT));
         try {
-            schedule = LearningRateSchedule.Shape.valueOf(scheduleName.toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw new ConfigError(path + ".schedule", "'" + scheduleName + "' is not one of constant, linear, cosine");
+            return new Training(hidden, new Optimisation(get(c, path + ".epochs", Config::getInt),
+                    get(c, path + ".batch-size", Config::getInt), get(c, path + ".learning-rate", Config::getDouble),
+                    get(c, path + ".weight-decay", Config::getDouble), get(c, path + ".patience", Config::getInt),
+                    schedule, get(c, path + ".warmup-fraction", Config::getDouble),
+                    get(c, path + ".clip-norm", Config::getDouble), get(c, path + ".class-weighted", Config::getBoolean)),
+                    checkpoints);
+        } catch (InvalidOption e) {
+            throw new ConfigError(path + "." + e.option(), e.reason(), e);
         }
-        Training t = new Training(List.copyOf(hidden), get(c, path + ".epochs", Config::getInt),
-                get(c, path + ".batch-size", Config::getInt), get(c, path + ".learning-rate", Config::getDouble),
-                get(c, path + ".weight-decay", Config::getDouble), get(c, path + ".patience", Config::getInt),
-                schedule, get(c, path + ".warmup-fraction", Config::getDouble),
-                get(c, path + ".clip-norm", Config::getDouble), get(c, path + ".class-weighted", Config::getBoolean),
-                checkpoints);
-        require(t.warmupFraction() >= 0 && t.warmupFraction() < 1, path + ".warmup-fraction",
-                "must be within [0, 1), got " + t.warmupFraction());
-        require(t.clipNorm() >= 0, path + ".clip-norm", "must be >= 0 (0 = no clipping), got " + t.clipNorm());
-        require(t.epochs() >= 1, path + ".epochs", "must be >= 1, got " + t.epochs());
-        require(t.batchSize() >= 1, path + ".batch-size", "must be >= 1, got " + t.batchSize());
-        require(t.learningRate() > 0 && t.learningRate() < 1, path + ".learning-rate",
-                "must be within (0, 1), got " + t.learningRate());
-        require(t.weightDecay() >= 0, path + ".weight-decay", "must be >= 0");
-        require(t.patience() >= 0, path + ".patience", "must be >= 0 (0 = no early stopping)");
-        return t;
     }
 
     /** Reads one key; a missing key or a value of the wrong type becomes a ConfigError naming it. */

@@ -16,13 +16,14 @@ import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Objects;
 
 /**
  * What the pipeline feeds its models, as one value: each record answers every question a stage asks about it — how
  * extract turns a clip into a stored row ({@link #extractor()}), which features table that row goes to
  * ({@link #table()}), which column of it models read ({@link #inputColumn()}), and what the models are
- * ({@link #modelKind()}). Adding a variant means adding one record here. Values are small and serialisable: extract
+ * ({@link #modelKind(List)}). Adding a variant means adding one record here. Values are small and serialisable: extract
  * tasks receive one and build their extractor from it.
  */
 public sealed interface Representation extends Serializable {
@@ -41,8 +42,11 @@ public sealed interface Representation extends Serializable {
     /** A fresh extractor for one task (it holds per-task state; a wav2vec2 encoder is loaded once per JVM). */
     UtteranceFeatures extractor();
 
-    /** What teachers and students are for this input. */
-    ModelKind modelKind();
+    /**
+     * What a model family (teachers, or students) is for this input; {@code mlpHidden} are the hidden widths of the
+     * MLP that pooled representations train (frame models take their shape from their {@link FrameHead}).
+     */
+    ModelKind modelKind(List<Integer> mlpHidden);
 
     /** "fbank" or "wav2vec2": the front end, for logs and run records. */
     String frontEnd();
@@ -117,8 +121,8 @@ public sealed interface Representation extends Serializable {
         }
 
         @Override
-        public ModelKind modelKind() {
-            return new PooledClassifierKind();
+        public ModelKind modelKind(List<Integer> mlpHidden) {
+            return new PooledClassifierKind(mlpHidden, inputLayers());
         }
 
         @Override
@@ -153,8 +157,8 @@ public sealed interface Representation extends Serializable {
         }
 
         @Override
-        public ModelKind modelKind() {
-            return new PooledClassifierKind();
+        public ModelKind modelKind(List<Integer> mlpHidden) {
+            return new PooledClassifierKind(mlpHidden, inputLayers());
         }
 
         @Override
@@ -189,8 +193,8 @@ public sealed interface Representation extends Serializable {
         }
 
         @Override
-        public ModelKind modelKind() {
-            return new PooledClassifierKind();
+        public ModelKind modelKind(List<Integer> mlpHidden) {
+            return new PooledClassifierKind(mlpHidden, inputLayers());
         }
 
         @Override
@@ -232,7 +236,7 @@ public sealed interface Representation extends Serializable {
         }
 
         @Override
-        public ModelKind modelKind() {
+        public ModelKind modelKind(List<Integer> mlpHidden) {
             return new Wav2Vec2FrameHeadKind(source.modelDir(), head.pooling(), head.attentionDim(), head.projectorDim());
         }
 
@@ -273,7 +277,7 @@ public sealed interface Representation extends Serializable {
         }
 
         @Override
-        public ModelKind modelKind() {
+        public ModelKind modelKind(List<Integer> mlpHidden) {
             return new Wav2Vec2FineTuneKind(source.modelDir(), allLayers, head.projectorDim(), head.pooling(),
                     head.attentionDim());
         }

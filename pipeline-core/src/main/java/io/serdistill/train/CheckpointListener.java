@@ -135,13 +135,18 @@ final class CheckpointListener implements TrainingListener {
     }
 
     /** Identifies options and data: a checkpoint is only resumed by the run that wrote it. */
-    static String fingerprint(TrainingOptions opts, List<? extends LabelledUtterance> train,
-                              List<? extends LabelledUtterance> dev) {
+    static String fingerprint(TrainingOptions opts, Map<String, INDArray> parameters,
+                              List<? extends LabelledUtterance> train, List<? extends LabelledUtterance> dev) {
         try {
             MessageDigest d = MessageDigest.getInstance("SHA-256");
             // When checkpoints are taken never changes what is trained: a checkpoint resumes under any policy.
             String options = opts.withCheckpointPolicy(CheckpointPolicy.EVERY_EPOCH).toString();
             d.update(options.getBytes(StandardCharsets.UTF_8));
+            // The model's shape (the options do not hold it): a checkpoint of another architecture never resumes.
+            for (Map.Entry<String, INDArray> p : parameters.entrySet()) {
+                d.update((p.getKey() + java.util.Arrays.toString(p.getValue().shape()) + ";")
+                        .getBytes(StandardCharsets.UTF_8));
+            }
             for (List<? extends LabelledUtterance> part : List.of(train, dev)) {
                 d.update((byte) '|');
                 for (LabelledUtterance e : part) {

@@ -14,10 +14,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * warm-up and decay and global-norm clipping over every trainable tensor; optional class-weighted cross-entropy;
  * distillation targets mixed per utterance from teacher logits when {@link TrainingOptions#distills()}; early
  * stopping on dev UA with the best epoch's weights restored; end-of-epoch checkpoints resumed exactly (for
- * wav2vec2-base a checkpoint holds parameters, both Adam moments and the best weights: ~1.5 GB).
- *
- * <p>Of {@link TrainingOptions} the MLP-specific {@code hidden} and {@code inputLayers} are ignored (the head is
- * the model's {@link io.serdistill.model.wav2vec2.HeadSpec}).
+ * wav2vec2-base a checkpoint holds parameters, both Adam moments and the best weights: ~1.5 GB). The model's shape
+ * is its {@link io.serdistill.model.wav2vec2.HeadSpec}.
  */
 public final class FrameModelTrainer {
     private FrameModelTrainer() {}

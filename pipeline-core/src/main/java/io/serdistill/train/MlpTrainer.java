@@ -18,28 +18,31 @@ import java.util.function.Consumer;
 public final class MlpTrainer {
     private MlpTrainer() {}
 
-    /** Same as {@link #train(List, List, TrainingOptions, CheckpointStore, Consumer)} without checkpoints. */
+    /** Same as {@link #train(List, List, List, int, TrainingOptions, CheckpointStore, Consumer)} without checkpoints. */
     public static TrainedModel<MlpClassifier> train(List<TrainingExample> train, List<TrainingExample> dev,
-                                                    TrainingOptions opts, Consumer<EpochRecord> progress) {
-        return train(train, dev, opts, CheckpointStore.NONE, progress);
+                                                    List<Integer> hidden, int inputLayers, TrainingOptions opts,
+                                                    Consumer<EpochRecord> progress) {
+        return train(train, dev, hidden, inputLayers, opts, CheckpointStore.NONE, progress);
     }
 
     /**
      * @param train       training examples; when distilling each needs teacher logits
      * @param dev         model-selection examples (may be empty: then the last epoch is kept)
+     * @param hidden      hidden layer widths (empty: a linear classifier)
+     * @param inputLayers stacked input vectors combined by learned layer weights (1 = a plain pooled vector)
      * @param checkpoints where end-of-epoch state goes and is resumed from
      * @param progress    called after every epoch (for log lines)
      */
     public static TrainedModel<MlpClassifier> train(List<TrainingExample> train, List<TrainingExample> dev,
-                                                    TrainingOptions opts, CheckpointStore checkpoints,
-                                                    Consumer<EpochRecord> progress) {
+                                                    List<Integer> hidden, int inputLayers, TrainingOptions opts,
+                                                    CheckpointStore checkpoints, Consumer<EpochRecord> progress) {
         if (train.isEmpty()) {
             throw new IllegalArgumentException("no training examples");
         }
         int dim = train.get(0).input().length;
         float[][] norm = meanAndStd(train, dim);
         MlpClassifier model = MlpClassifier.initialise(
-                new ClassifierSpec(dim, opts.hidden(), Emotion.COUNT, opts.inputLayers()), norm[0], norm[1], opts.seed());
+                new ClassifierSpec(dim, hidden, Emotion.COUNT, inputLayers), norm[0], norm[1], opts.seed());
         return TrainingLoop.run(model, train, dev, TrainingExample::input, opts, checkpoints, progress);
     }
 

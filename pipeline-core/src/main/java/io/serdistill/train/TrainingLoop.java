@@ -32,7 +32,7 @@ final class TrainingLoop {
     /**
      * Trains {@code model} ({@link Classifier#prepareTraining} not yet called: this does it) with the standard
      * listeners: checkpoints to {@code checkpoints} as {@link TrainingOptions#checkpointPolicy()} says, resumed when
-     * one of this run is there; early stopping after {@link TrainingOptions#patience()} epochs without improvement;
+     * one of this run is there; early stopping after {@link Optimisation#patience()} epochs without improvement;
      * {@code progress} after every epoch.
      *
      * @param input what the model reads of an example
@@ -41,9 +41,9 @@ final class TrainingLoop {
             M model, List<E> train, List<E> dev, Function<? super E, ? extends X> input, TrainingOptions opts,
             CheckpointStore checkpoints, Consumer<EpochRecord> progress) {
         return run(model, train, dev, input, opts, List.of(
-                new CheckpointListener(checkpoints, CheckpointListener.fingerprint(opts, train, dev),
-                        opts.checkpointPolicy(), opts.epochs()),
-                new EarlyStoppingListener(opts.patience(), !dev.isEmpty()),
+                new CheckpointListener(checkpoints, CheckpointListener.fingerprint(opts, model.parameters(), train, dev),
+                        opts.checkpointPolicy(), opts.optimisation().epochs()),
+                new EarlyStoppingListener(opts.optimisation().patience(), !dev.isEmpty()),
                 new ProgressListener(progress)));
     }
 
@@ -56,25 +56,25 @@ final class TrainingLoop {
         }
         if (opts.distills()) {
             for (E e : train) {
-                if (e.teacherLogits() == null || e.teacherLogits().length != opts.teachers().size()) {
+                if (e.teacherLogits() == null || e.teacherLogits().length != opts.objective().teachers().size()) {
                     throw new IllegalArgumentException("utterance " + e.uttId() + " lacks logits from teachers "
-                            + opts.teachers());
+                            + opts.objective().teachers());
                 }
             }
         }
-        model.prepareTraining(opts.alpha(), opts.temperature());
-        float[] classWeights = opts.classWeighted() ? inverseFrequency(train) : null;
-        int stepsPerEpoch = (train.size() + opts.batchSize() - 1) / opts.batchSize();
-        LearningRateSchedule schedule = new LearningRateSchedule(opts.schedule(), opts.learningRate(),
-                opts.warmupFraction(), (long) stepsPerEpoch * opts.epochs());
-        State state = new State(model.parameters(), new AdamW(opts.weightDecay(), opts.clipNorm()));
+        model.prepareTraining(opts.objective().alpha(), opts.objective().temperature());
+        float[] classWeights = opts.optimisation().classWeighted() ? inverseFrequency(train) : null;
+        int stepsPerEpoch = (train.size() + opts.optimisation().batchSize() - 1) / opts.optimisation().batchSize();
+        LearningRateSchedule schedule = new LearningRateSchedule(opts.optimisation().schedule(), opts.optimisation().learningRate(),
+                opts.optimisation().warmupFraction(), (long) stepsPerEpoch * opts.optimisation().epochs());
+        State state = new State(model.parameters(), new AdamW(opts.optimisation().weightDecay(), opts.optimisation().clipNorm()));
         // Static teacher mixes are computed once; similarity-based ones every batch.
-        List<float[]> staticTargets = opts.distills() && !opts.weighting().needsStudentLogits()
+        List<float[]> staticTargets = opts.distills() && !opts.objective().weighting().needsStudentLogits()
                 ? train.stream().map(e -> mix(e, opts, null)).toList() : null;
         Batches<X, E> batches = new Batches<>(model, input, opts, classWeights);
         try (Hooks hooks = new Hooks(listeners, state)) {
             hooks.begin();
-            for (int epoch = state.epoch + 1; epoch <= opts.epochs() && !hooks.stop(); epoch++) {
+            for (int epoch = state.epoch + 1; epoch <= opts.optimisation().epochs() && !hooks.stop(); epoch++) {
                 EpochRecord rec = batches.epoch(train, dev, epoch, staticTargets, schedule, state.optimizer);
                 state.history.add(rec);
                 // Select on dev UA; without a dev split the latest epoch wins.
@@ -102,8 +102,8 @@ final class TrainingLoop {
             int[] order = permutation(train.size(), new SplittableRandom(opts.seed() * 1_000_003L + epoch));
             double lossSum = 0;
             double lr = 0;
-            for (int from = 0; from < order.length; from += opts.batchSize()) {
-                int to = Math.min(order.length, from + opts.batchSize());
+            for (int from = 0; from < order.length; from += opts.optimisation().batchSize()) {
+                int to = Math.min(order.length, from + opts.optimisation().batchSize());
                 List<E> batch = new ArrayList<>(to - from);
                 List<float[]> targets = opts.distills() ? new ArrayList<>(to - from) : null;
                 for (int i = from; i < to; i++) {
@@ -283,8 +283,8 @@ final class TrainingLoop {
     }
 
     private static float[] mix(LabelledUtterance e, TrainingOptions opts, float[] studentLogits) {
-        double[] w = opts.weighting().weights(e.language(), opts.teachers(), studentLogits, e.teacherLogits());
-        return SoftTargets.mix(e.teacherLogits(), w, opts.temperature());
+        double[] w = opts.objective().weighting().weights(e.language(), opts.objective().teachers(), studentLogits, e.teacherLogits());
+        return SoftTargets.mix(e.teacherLogits(), w, opts.objective().temperature());
     }
 
     /**
@@ -293,7 +293,7 @@ final class TrainingLoop {
      */
     static double loss(float[][] logits, List<? extends LabelledUtterance> examples, List<float[]> targets,
                        TrainingOptions opts, float[] classWeights) {
-        return KdLoss.batchLoss(logits, labels(examples), targets, classWeights, opts.alpha(), opts.temperature());
+        return KdLoss.batchLoss(logits, labels(examples), targets, classWeights, opts.objective().alpha(), opts.objective().temperature());
     }
 
     static int[] labels(List<? extends LabelledUtterance> batch) {

@@ -48,7 +48,7 @@ class SerConfigTest {
         SerConfig c = SerConfig.load(List.of(a, b), Map.of("ser.distill.methods", "[ft-multi]",
                 "ser.output.root", "hdfs://nn:8020/x"));
         assertEquals("from-a", c.run().id());
-        assertEquals(4, c.teachers().epochs(), "later overlay wins");
+        assertEquals(4, c.teachers().optimisation().epochs(), "later overlay wins");
         assertEquals(List.of(StudentMethod.FT_MULTI), c.distill().methods());
         assertEquals("hdfs://nn:8020/x", c.outputRoot(), "a URI is taken as a string");
         assertEquals(Emotion.HAPPY, c.input().labelMap().get("excited"));
@@ -84,7 +84,7 @@ class SerConfigTest {
         assertEquals(Representation.FRAMES, fineTune.inputColumn());
         assertTrue(fineTune.readsFrameSequences());
         assertEquals(256, fineTune.head().projectorDim());
-        assertInstanceOf(io.serdistill.train.Wav2Vec2FineTuneKind.class, ft.modelKind());
+        assertInstanceOf(io.serdistill.train.Wav2Vec2FineTuneKind.class, ft.modelKind(ft.teachers()));
         assertInstanceOf(Representation.Fbank.class, SerConfig.load(List.of(), Map.of("ser.features.wav2vec2.mode",
                 "finetune")).features().representation(), "the mode applies to kind = wav2vec2 only");
         SerConfig weights = SerConfig.load(List.of(), Map.of("ser.features.kind", "wav2vec2",
@@ -99,7 +99,7 @@ class SerConfigTest {
         assertKey("ser.features.wav2vec2.mode", Map.of("ser.features.wav2vec2.mode", "fine-tune"));
         assertKey("ser.features.wav2vec2.projector-dim", Map.of("ser.features.wav2vec2.projector-dim", "0"));
         assertKey("ser.features.wav2vec2.layer", with(base, "ser.features.wav2vec2.layer", "3"));
-        assertTrue(SerConfig.load(List.of(), with(base, "ser.student.class-weighted", "true")).student().classWeighted(),
+        assertTrue(SerConfig.load(List.of(), with(base, "ser.student.class-weighted", "true")).student().optimisation().classWeighted(),
                 "fine-tuned wav2vec2 trains with class weights like every model");
         assertKey("ser.features.wav2vec2.model-dir", with(base, "ser.features.wav2vec2.model-dir", "\"\""));
     }
@@ -114,7 +114,7 @@ class SerConfigTest {
         assertTrue(f.readsFrameSequences());
         assertEquals(HeadSpec.Pooling.ATTENTIVE_STATS, f.head().pooling());
         assertEquals(128, f.head().attentionDim());
-        assertInstanceOf(io.serdistill.train.Wav2Vec2FrameHeadKind.class, c.modelKind());
+        assertInstanceOf(io.serdistill.train.Wav2Vec2FrameHeadKind.class, c.modelKind(c.teachers()));
         assertEquals(HeadSpec.Pooling.MEAN, ((Representation.Frames) SerConfig.load(List.of(), frames).features()
                 .representation()).head().pooling(), "mean pooling by default");
         assertInstanceOf(Representation.Fbank.class, SerConfig.load(List.of(), Map.of("ser.features.wav2vec2.store",
@@ -127,7 +127,7 @@ class SerConfigTest {
         assertKey("ser.features.wav2vec2.pooling", Map.of("ser.features.kind", "wav2vec2",
                 "ser.features.wav2vec2.model-dir", "/m", "ser.features.wav2vec2.pooling", "attentive-statistics"));
         assertKey("ser.features.wav2vec2.attention-dim", with(frames, "ser.features.wav2vec2.attention-dim", "0"));
-        assertTrue(SerConfig.load(List.of(), with(frames, "ser.teachers.class-weighted", "true")).teachers().classWeighted(),
+        assertTrue(SerConfig.load(List.of(), with(frames, "ser.teachers.class-weighted", "true")).teachers().optimisation().classWeighted(),
                 "frame heads train with class weights like every model");
         // attentive statistics with fine-tuning is allowed
         SerConfig.load(List.of(), Map.of("ser.features.kind", "wav2vec2", "ser.features.wav2vec2.model-dir", "/m",
@@ -198,22 +198,24 @@ class SerConfigTest {
 
     @Test
     void configPicksTheModelKind() {
-        assertEquals(new PooledClassifierKind(), SerConfig.defaults().modelKind());
-        assertEquals(new PooledClassifierKind(), SerConfig.load(List.of(), Map.of("ser.features.kind",
-                "wav2vec2", "ser.features.wav2vec2.model-dir", "/m")).modelKind());
+        SerConfig d = SerConfig.defaults();
+        assertEquals(new PooledClassifierKind(List.of(256, 128), 1), d.modelKind(d.teachers()), "ser.teachers.hidden");
+        assertEquals(new PooledClassifierKind(List.of(128), 1), d.modelKind(d.student()), "ser.student.hidden");
+        assertEquals(new PooledClassifierKind(List.of(256, 128), 1), SerConfig.load(List.of(), Map.of("ser.features.kind",
+                "wav2vec2", "ser.features.wav2vec2.model-dir", "/m")).modelKind(SerConfig.defaults().teachers()));
         assertEquals(new Wav2Vec2FineTuneKind("/m", true, 64, HeadSpec.Pooling.MEAN, 128), SerConfig.load(List.of(),
                 Map.of("ser.features.kind", "wav2vec2", "ser.features.wav2vec2.model-dir", "/m",
                         "ser.features.wav2vec2.mode", "finetune", "ser.features.wav2vec2.layer-weights", "true",
-                        "ser.features.wav2vec2.projector-dim", "64")).modelKind());
+                        "ser.features.wav2vec2.projector-dim", "64")).modelKind(SerConfig.defaults().teachers()));
         assertEquals(new Wav2Vec2FineTuneKind("/m", false, 256, HeadSpec.Pooling.ATTENTIVE_STATS, 128),
                 SerConfig.load(List.of(), Map.of("ser.features.kind", "wav2vec2",
                         "ser.features.wav2vec2.model-dir", "/m", "ser.features.wav2vec2.mode", "finetune",
-                        "ser.features.wav2vec2.pooling", "attentive-statistics")).modelKind());
+                        "ser.features.wav2vec2.pooling", "attentive-statistics")).modelKind(SerConfig.defaults().teachers()));
         assertEquals(new Wav2Vec2FrameHeadKind("/m", HeadSpec.Pooling.ATTENTIVE_STATS, 16, 64),
                 SerConfig.load(List.of(), Map.of("ser.features.kind", "wav2vec2",
                         "ser.features.wav2vec2.model-dir", "/m", "ser.features.wav2vec2.store", "frames",
                         "ser.features.wav2vec2.pooling", "attentive-statistics", "ser.features.wav2vec2.attention-dim",
-                        "16", "ser.features.wav2vec2.projector-dim", "64")).modelKind());
+                        "16", "ser.features.wav2vec2.projector-dim", "64")).modelKind(SerConfig.defaults().teachers()));
     }
 
     private static void assertKey(String key, Map<String, String> overrides) {

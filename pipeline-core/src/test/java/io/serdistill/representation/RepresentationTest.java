@@ -53,13 +53,12 @@ class RepresentationTest {
     @Test
     void modelFamiliesFollowTheRepresentation() {
         List<Representation> all = every();
-        assertInstanceOf(PooledClassifierKind.class, all.get(0).modelKind());
-        assertInstanceOf(PooledClassifierKind.class, all.get(1).modelKind());
-        assertInstanceOf(PooledClassifierKind.class, all.get(2).modelKind());
+        assertEquals(new PooledClassifierKind(List.of(32), 1), all.get(0).modelKind(List.of(32)));
+        assertEquals(new PooledClassifierKind(List.of(), 1), all.get(1).modelKind(List.of()));
         assertEquals(new Wav2Vec2FrameHeadKind("/models/w2v", HeadSpec.Pooling.ATTENTIVE_STATS, 64, 128),
-                all.get(3).modelKind());
+                all.get(3).modelKind(List.of(32)), "frame heads take their shape from the head, not the MLP widths");
         assertEquals(new Wav2Vec2FineTuneKind("/models/w2v", true, 128, HeadSpec.Pooling.ATTENTIVE_STATS, 64),
-                all.get(4).modelKind());
+                all.get(4).modelKind(List.of(32)));
     }
 
     @Test
@@ -97,6 +96,7 @@ class RepresentationTest {
         Representation.LayerWeights w = new Representation.LayerWeights(
                 new Representation.Wav2Vec2Source(dir.toString(), false), -1);
         assertEquals(4, w.inputLayers(), "three layers' outputs and the input to the first");
+        assertEquals(new PooledClassifierKind(List.of(8), 4), w.modelKind(List.of(8)), "an MLP over 4 stacked means");
         Representation.LayerWeights missing = new Representation.LayerWeights(
                 new Representation.Wav2Vec2Source(dir.resolve("nope").toString(), false), -1);
         UncheckedIOException e = assertThrows(UncheckedIOException.class, missing::inputLayers);

@@ -57,9 +57,8 @@ class FrameModelTrainerTest {
     }
 
     private static TrainingOptions options(int epochs, double alpha) {
-        return new TrainingOptions(List.of(), epochs, 4, 3e-3, 1e-4, 0, LearningRateSchedule.Shape.LINEAR, 0.1, 5.0,
-                false, alpha, 2.0, alpha < 1 ? TeacherWeighting.named("language", 0.8) : null,
-                alpha < 1 ? List.of("en", "fi") : List.of(), 5, 1);
+        return new TrainingOptions(new Optimisation(epochs, 4, 3e-3, 1e-4, 0, LearningRateSchedule.Shape.LINEAR, 0.1, 5.0, false),
+                new Objective(alpha, 2.0, alpha < 1 ? TeacherWeighting.named("language", 0.8) : null, alpha < 1 ? List.of("en", "fi") : List.of()), 5);
     }
 
     @Test

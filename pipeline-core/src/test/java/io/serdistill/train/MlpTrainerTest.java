@@ -21,6 +21,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
 class MlpTrainerTest {
+    private static final List<Integer> HIDDEN = List.of(16);
+
 
     /** Four Gaussian clusters in 10 dimensions; class c is shifted along axis c. Two teachers' logits favour c. */
     private static List<TrainingExample> blobs(int perClass, long seed, boolean withTeachers) {
@@ -45,13 +47,13 @@ class MlpTrainerTest {
     }
 
     private static TrainingOptions fineTuning(int epochs, int patience) {
-        return new TrainingOptions(List.of(16), epochs, 16, 0.01, 1e-4, patience, LearningRateSchedule.Shape.COSINE,
-                0.1, 5.0, false, 1.0, 1.0, null, List.of(), 11, 1);
+        return new TrainingOptions(new Optimisation(epochs, 16, 0.01, 1e-4, patience, LearningRateSchedule.Shape.COSINE, 0.1, 5.0, false),
+                Objective.labels(), 11);
     }
 
     private static TrainingOptions distillation(TeacherWeighting w, int epochs) {
-        return new TrainingOptions(List.of(16), epochs, 16, 0.01, 1e-4, 0, LearningRateSchedule.Shape.LINEAR,
-                0.1, 5.0, true, 0.5, 2.0, w, List.of("en", "fi"), 12, 1);
+        return new TrainingOptions(new Optimisation(epochs, 16, 0.01, 1e-4, 0, LearningRateSchedule.Shape.LINEAR, 0.1, 5.0, true),
+                new Objective(0.5, 2.0, w, List.of("en", "fi")), 12);
     }
 
     private static double ua(TrainedModel<MlpClassifier> t, List<TrainingExample> test) {
@@ -62,7 +64,7 @@ class MlpTrainerTest {
     @Test
     void learnsSeparableClustersAndRecordsHistory() {
         List<EpochRecord> seen = new ArrayList<>();
-        TrainedModel<MlpClassifier> t = MlpTrainer.train(blobs(40, 1, false), blobs(20, 2, false), fineTuning(20, 0), seen::add);
+        TrainedModel<MlpClassifier> t = MlpTrainer.train(blobs(40, 1, false), blobs(20, 2, false), HIDDEN, 1, fineTuning(20, 0), seen::add);
         assertEquals(20, t.history().size());
         assertEquals(20, seen.size());
         assertTrue(ua(t, blobs(25, 3, false)) > 0.85, "UA " + ua(t, blobs(25, 3, false)));
@@ -75,7 +77,7 @@ class MlpTrainerTest {
     @Test
     void distillationWithEveryWeightingLearns() {
         for (String w : List.of("uniform", "language", "similarity", "language+similarity")) {
-            TrainedModel<MlpClassifier> t = MlpTrainer.train(blobs(40, 4, true), blobs(20, 5, true),
+            TrainedModel<MlpClassifier> t = MlpTrainer.train(blobs(40, 4, true), blobs(20, 5, true), HIDDEN, 1,
                     distillation(TeacherWeighting.named(w, 0.8), 15), e -> {});
             assertTrue(ua(t, blobs(25, 6, false)) > 0.85, w + " UA " + ua(t, blobs(25, 6, false)));
             assertTrue(Double.isFinite(t.history().get(0).devLoss()), w);
@@ -90,7 +92,7 @@ class MlpTrainerTest {
         for (TrainingExample e : blobs(10, 8, false)) {
             dev.add(new TrainingExample(e.uttId(), e.language(), e.speaker(), r.nextInt(4), e.input(), null));
         }
-        TrainedModel<MlpClassifier> t = MlpTrainer.train(blobs(20, 9, false), dev, fineTuning(200, 3), e -> {});
+        TrainedModel<MlpClassifier> t = MlpTrainer.train(blobs(20, 9, false), dev, HIDDEN, 1, fineTuning(200, 3), e -> {});
         assertTrue(t.history().size() < 200, "ran " + t.history().size() + " epochs");
         assertEquals(t.bestEpoch() + 3, t.history().size());
     }
@@ -169,10 +171,10 @@ class MlpTrainerTest {
         List<TrainingExample> train = blobs(15, 20, true);
         List<TrainingExample> dev = blobs(5, 21, true);
         TrainingOptions opts = distillation(TeacherWeighting.named("language", 0.8), 6);
-        TrainedModel<MlpClassifier> straight = MlpTrainer.train(train, dev, opts, e -> {});
+        TrainedModel<MlpClassifier> straight = MlpTrainer.train(train, dev, HIDDEN, 1, opts, e -> {});
 
         MemoryStore store = new MemoryStore();
-        RuntimeException crash = assertThrows(RuntimeException.class, () -> MlpTrainer.train(train, dev, opts, store, e -> {
+        RuntimeException crash = assertThrows(RuntimeException.class, () -> MlpTrainer.train(train, dev, HIDDEN, 1, opts, store, e -> {
             if (e.epoch() == 3) {
                 throw new RuntimeException("executor lost");
             }
@@ -180,7 +182,7 @@ class MlpTrainerTest {
         assertEquals("executor lost", crash.getMessage());
         assertEquals(3, store.saved.lastKey(), "epochs 1-3 were checkpointed");
         List<Integer> epochsRun = new ArrayList<>();
-        TrainedModel<MlpClassifier> resumed = MlpTrainer.train(train, dev, opts, store, e -> epochsRun.add(e.epoch()));
+        TrainedModel<MlpClassifier> resumed = MlpTrainer.train(train, dev, HIDDEN, 1, opts, store, e -> epochsRun.add(e.epoch()));
         assertEquals(List.of(4, 5, 6), epochsRun, "resumes after the last completed epoch");
         assertEquals(6, resumed.history().size(), "history includes the epochs before the crash");
         assertEquals(straight.bestEpoch(), resumed.bestEpoch());
@@ -197,16 +199,16 @@ class MlpTrainerTest {
         List<TrainingExample> dev = blobs(5, 21, true);
         TrainingOptions opts = everyEpochs(3, 8);
         MemoryStore uninterrupted = new MemoryStore();
-        TrainedModel<MlpClassifier> straight = MlpTrainer.train(train, dev, opts, uninterrupted, e -> {});
+        TrainedModel<MlpClassifier> straight = MlpTrainer.train(train, dev, HIDDEN, 1, opts, uninterrupted, e -> {});
         assertEquals(List.of(3, 6), uninterrupted.epochs(), "every third epoch, none after the last");
 
         MemoryStore store = new MemoryStore();
         List<Integer> before = new ArrayList<>();
-        assertThrows(RuntimeException.class, () -> MlpTrainer.train(train, dev, opts, store, crashAfter(5, before)));
+        assertThrows(RuntimeException.class, () -> MlpTrainer.train(train, dev, HIDDEN, 1, opts, store, crashAfter(5, before)));
         assertEquals(List.of(1, 2, 3, 4, 5), before);
         assertEquals(List.of(3), store.epochs(), "epochs 4 and 5 are lost with the task");
         List<Integer> after = new ArrayList<>();
-        TrainedModel<MlpClassifier> resumed = MlpTrainer.train(train, dev, opts, store, e -> after.add(e.epoch()));
+        TrainedModel<MlpClassifier> resumed = MlpTrainer.train(train, dev, HIDDEN, 1, opts, store, e -> after.add(e.epoch()));
         assertEquals(List.of(4, 5, 6, 7, 8), after, "resumes after the last checkpoint");
         assertSameTraining(straight, resumed);
     }
@@ -215,12 +217,12 @@ class MlpTrainerTest {
     void aCheckpointOfAnotherIntervalIsResumed() {
         List<TrainingExample> train = blobs(15, 20, true);
         List<TrainingExample> dev = blobs(5, 21, true);
-        TrainedModel<MlpClassifier> straight = MlpTrainer.train(train, dev, everyEpochs(3, 8), e -> {});
+        TrainedModel<MlpClassifier> straight = MlpTrainer.train(train, dev, HIDDEN, 1, everyEpochs(3, 8), e -> {});
         MemoryStore store = new MemoryStore();
-        assertThrows(RuntimeException.class, () -> MlpTrainer.train(train, dev, everyEpochs(2, 8), store,
+        assertThrows(RuntimeException.class, () -> MlpTrainer.train(train, dev, HIDDEN, 1, everyEpochs(2, 8), store,
                 crashAfter(5, new ArrayList<>())));
         List<Integer> after = new ArrayList<>();
-        TrainedModel<MlpClassifier> resumed = MlpTrainer.train(train, dev, everyEpochs(3, 8), store, e -> after.add(e.epoch()));
+        TrainedModel<MlpClassifier> resumed = MlpTrainer.train(train, dev, HIDDEN, 1, everyEpochs(3, 8), store, e -> after.add(e.epoch()));
         assertEquals(List.of(5, 6, 7, 8), after, "the interval is not part of what a checkpoint must match");
         assertSameTraining(straight, resumed);
     }
@@ -231,9 +233,9 @@ class MlpTrainerTest {
         List<TrainingExample> train = blobs(15, 20, true);
         List<TrainingExample> dev = blobs(5, 21, true);
         TrainingOptions opts = everyEpochs(2, 8);
-        TrainedModel<MlpClassifier> straight = MlpTrainer.train(train, dev, opts, e -> {});
+        TrainedModel<MlpClassifier> straight = MlpTrainer.train(train, dev, HIDDEN, 1, opts, e -> {});
         FailingStore dying = new FailingStore(4);
-        RuntimeException crash = assertThrows(RuntimeException.class, () -> MlpTrainer.train(train, dev, opts,
+        RuntimeException crash = assertThrows(RuntimeException.class, () -> MlpTrainer.train(train, dev, HIDDEN, 1, opts,
                 dying, crashAfter(5, new ArrayList<>())));
         assertEquals("executor lost", crash.getMessage());
         assertEquals(1, crash.getSuppressed().length, "the failed write travels with the crash");
@@ -241,7 +243,7 @@ class MlpTrainerTest {
         MemoryStore store = new MemoryStore();
         dying.saved.forEach(store.saved::put);
         List<Integer> after = new ArrayList<>();
-        TrainedModel<MlpClassifier> resumed = MlpTrainer.train(train, dev, opts, store, e -> after.add(e.epoch()));
+        TrainedModel<MlpClassifier> resumed = MlpTrainer.train(train, dev, HIDDEN, 1, opts, store, e -> after.add(e.epoch()));
         assertEquals(List.of(3, 4, 5, 6, 7, 8), after);
         assertSameTraining(straight, resumed);
     }
@@ -262,7 +264,7 @@ class MlpTrainerTest {
     /** Trains {@code epochs} epochs, checkpointing every second one, where the write of {@code failing} fails. */
     private static java.io.UncheckedIOException failedWrite(int epochs, int failing, List<Integer> seen) {
         return assertThrows(java.io.UncheckedIOException.class, () -> MlpTrainer.train(blobs(10, 20, true),
-                blobs(5, 21, true), everyEpochs(2, epochs), new FailingStore(failing), r -> seen.add(r.epoch())));
+                blobs(5, 21, true), HIDDEN, 1, everyEpochs(2, epochs), new FailingStore(failing), r -> seen.add(r.epoch())));
     }
 
     @Test
@@ -285,7 +287,7 @@ class MlpTrainerTest {
                 super.save(epoch, checkpoint);
             }
         };
-        MlpTrainer.train(blobs(10, 20, true), blobs(5, 21, true), everyEpochs(2, 5), slow, e -> {
+        MlpTrainer.train(blobs(10, 20, true), blobs(5, 21, true), HIDDEN, 1, everyEpochs(2, 5), slow, e -> {
             if (e.epoch() == 3) {
                 epochThree.countDown();
             }
@@ -304,7 +306,7 @@ class MlpTrainerTest {
     /** The epochs checkpointed in 4 epochs of training under {@code policy}. */
     private static List<Integer> checkpointedEpochs(CheckpointPolicy policy) {
         MemoryStore store = new MemoryStore();
-        MlpTrainer.train(blobs(10, 20, false), List.of(), fineTuning(4, 0).withCheckpointPolicy(policy), store,
+        MlpTrainer.train(blobs(10, 20, false), List.of(), HIDDEN, 1, fineTuning(4, 0).withCheckpointPolicy(policy), store,
                 e -> {});
         return store.epochs();
     }
@@ -313,9 +315,9 @@ class MlpTrainerTest {
     void checkpointOfOtherOptionsIsNotResumed() {
         List<TrainingExample> train = blobs(10, 22, false);
         MemoryStore store = new MemoryStore();
-        MlpTrainer.train(train, List.of(), fineTuning(2, 0), store, e -> {});
+        MlpTrainer.train(train, List.of(), HIDDEN, 1, fineTuning(2, 0), store, e -> {});
         List<Integer> epochs = new ArrayList<>();
-        MlpTrainer.train(train, List.of(), fineTuning(3, 0), store, e -> epochs.add(e.epoch()));
+        MlpTrainer.train(train, List.of(), HIDDEN, 1, fineTuning(3, 0), store, e -> epochs.add(e.epoch()));
         assertEquals(List.of(1, 2, 3), epochs, "a different configuration starts from scratch");
     }
 
@@ -333,7 +335,7 @@ class MlpTrainerTest {
     @Test
     void distillationWithoutTeacherLogitsNamesTheUtterance() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> MlpTrainer.train(
-                blobs(2, 1, false), List.of(), distillation(new TeacherWeighting.Uniform(), 1), x -> {}));
+                blobs(2, 1, false), List.of(), HIDDEN, 1, distillation(new TeacherWeighting.Uniform(), 1), x -> {}));
         assertTrue(e.getMessage().contains("u0_0"), e.getMessage());
     }
 }

@@ -42,9 +42,8 @@ class TrainingLoopLossTest {
                 MlpClassifier model = MlpClassifier.initialise(new ClassifierSpec(6, List.of(5), 4, 1), zeros,
                         new float[] {1, 1, 1, 1, 1, 1}, 3);
                 model.prepareTraining(alpha, 2.0);
-                TrainingOptions opts = new TrainingOptions(List.of(5), 1, 4, 0.01, 0, 0, LearningRateSchedule.Shape.CONSTANT,
-                        0, 0, classWeights != null, alpha, 2.0, alpha < 1 ? TeacherWeighting.named("uniform", 0) : null,
-                        alpha < 1 ? List.of("en") : List.of(), 1, 1);
+                TrainingOptions opts = new TrainingOptions(new Optimisation(1, 4, 0.01, 0, 0, LearningRateSchedule.Shape.CONSTANT, 0, 0, classWeights != null),
+                        new Objective(alpha, 2.0, alpha < 1 ? TeacherWeighting.named("uniform", 0) : null, alpha < 1 ? List.of("en") : List.of()), 1);
                 List<float[]> t = alpha < 1 ? targets : null;
                 double graph = model.loss(rows, labels, t, classWeights == null ? ones : classWeights);
                 double loop = TrainingLoop.loss(model.logits(rows), examples, t, opts, classWeights);

@@ -63,9 +63,8 @@ class Wav2Vec2FrameHeadKindTest {
     }
 
     private static TrainingOptions options(int epochs, double alpha, boolean classWeighted) {
-        return new TrainingOptions(List.of(), epochs, 4, 1e-2, 1e-4, 0, LearningRateSchedule.Shape.LINEAR, 0.1, 5.0,
-                classWeighted, alpha, 2.0, alpha < 1 ? TeacherWeighting.named("language", 0.8) : null,
-                alpha < 1 ? List.of("en", "fi") : List.of(), 5, 1);
+        return new TrainingOptions(new Optimisation(epochs, 4, 1e-2, 1e-4, 0, LearningRateSchedule.Shape.LINEAR, 0.1, 5.0, classWeighted),
+                new Objective(alpha, 2.0, alpha < 1 ? TeacherWeighting.named("language", 0.8) : null, alpha < 1 ? List.of("en", "fi") : List.of()), 5);
     }
 
     private static HeadSpec spec(HeadSpec.Pooling pooling) {

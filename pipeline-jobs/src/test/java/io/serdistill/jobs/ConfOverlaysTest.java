@@ -36,9 +36,9 @@ class ConfOverlaysTest {
         SerConfig c = SerConfig.load(List.of(CONF.resolve("paper.conf")), Map.of("ser.features.wav2vec2.model-dir", "/m"));
         assertEquals(5.0, c.distill().temperature());
         assertEquals(0.75, c.distill().alpha());
-        assertEquals(16, c.student().batchSize());
-        assertEquals(20, c.teachers().epochs());
-        assertEquals(3e-5, c.student().learningRate());
+        assertEquals(16, c.student().optimisation().batchSize());
+        assertEquals(20, c.teachers().optimisation().epochs());
+        assertEquals(3e-5, c.student().optimisation().learningRate());
         assertTrue(c.features().representation() instanceof io.serdistill.representation.Representation.FineTune ft
                 && ft.head().projectorDim() == 256, "the paper fine-tunes wav2vec2 (CNN frozen), projector 256");
     }

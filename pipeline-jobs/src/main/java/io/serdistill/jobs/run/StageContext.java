@@ -29,9 +29,9 @@ public record StageContext(SparkSession spark, SerConfig config, RunLayout layou
         return layout.features(representation().table());
     }
 
-    /** What teachers and students are for this run's representation. */
-    public ModelKind modelKind() {
-        return representation().modelKind();
+    /** What {@code model} is: the teachers' or the students' family for this run's representation. */
+    public ModelKind modelKind(Roster.Model model) {
+        return config.modelKind(model.role() == Roster.Role.TEACHER ? config.teachers() : config.student());
     }
 
     public String master() {

@@ -50,8 +50,8 @@ public final class DistillStage implements Stage {
         LeakageCheck.run(ctx);
         List<String> teacherLanguages = cfg.input().languages();
         Roster roster = ctx.roster();
-        ModelKind kind = ctx.modelKind();
-        ModelStore teachers = ModelStore.load(roster.teachers(), kind, ctx.hadoop());
+        ModelKind kind = cfg.modelKind(cfg.student());
+        ModelStore teachers = ModelStore.load(roster.teachers(), ctx::modelKind, ctx.hadoop());
         Broadcast<ModelStore> teachersB = ctx.spark().sparkContext().broadcast(teachers,
                 scala.reflect.ClassTag$.MODULE$.apply(ModelStore.class));
 
@@ -81,7 +81,6 @@ public final class DistillStage implements Stage {
 
         List<String> teacherLangs = List.copyOf(teacherLanguages);
         List<Roster.Model> students = roster.students();
-        int inputLayers = ctx.representation().inputLayers();
         List<TrainingTasks.Job> jobs = new ArrayList<>();
         for (Roster.Model model : students) {
             StudentPlan.Student st = model.student();
@@ -91,7 +90,6 @@ public final class DistillStage implements Stage {
                     ? cfg.student().distillation(st.alpha(), cfg.distill().temperature(), st.weighting(), teacherLangs,
                             seed)
                     : cfg.student().fineTuning(seed);
-            opts = opts.withInputLayers(inputLayers);
             jobs.add(new TrainingTasks.Job(model.name(), model.method(), model.uri(), kind, opts,
                     Provenance.of(cfg, "student " + model.name() + " over teachers " + teacherLanguages)));
         }

@@ -52,7 +52,7 @@ public final class EvaluateStage implements Stage {
         SerConfig cfg = ctx.config();
         SparkSession spark = ctx.spark();
         Roster roster = ctx.roster();
-        ModelStore models = ModelStore.load(roster.models(), ctx.modelKind(), ctx.hadoop());
+        ModelStore models = ModelStore.load(roster.models(), ctx::modelKind, ctx.hadoop());
         Broadcast<ModelStore> modelsB = spark.sparkContext().broadcast(models,
                 scala.reflect.ClassTag$.MODULE$.apply(ModelStore.class));
         Dataset<Row> features = FeatureRows.select(spark.read().parquet(ctx.featuresPath())

@@ -23,10 +23,13 @@ import org.apache.spark.sql.Row;
  * models, one at a time (SameDiff graphs are not thread-safe, and several fine-tuned encoders at once would not
  * fit an executor's memory).
  */
-record ModelStore(ModelKind kind, Map<String, String> methods, Map<String, String> uris, Map<String, byte[]> bytes,
-                  HadoopConf hadoop) implements Serializable {
+record ModelStore(Map<String, ModelKind> kinds, Map<String, String> methods, Map<String, String> uris,
+                  Map<String, byte[]> bytes, HadoopConf hadoop) implements Serializable {
 
-    static ModelStore load(List<Roster.Model> entries, ModelKind kind, HadoopConf hadoop) throws IOException {
+    /** {@code kindOf} gives each model's family (it decides how its file loads and whether it is broadcast). */
+    static ModelStore load(List<Roster.Model> entries, java.util.function.Function<Roster.Model, ModelKind> kindOf,
+                           HadoopConf hadoop) throws IOException {
+        Map<String, ModelKind> kinds = new LinkedHashMap<>();
         Map<String, String> methods = new LinkedHashMap<>();
         Map<String, String> uris = new LinkedHashMap<>();
         Map<String, byte[]> bytes = new LinkedHashMap<>();
@@ -35,13 +38,15 @@ record ModelStore(ModelKind kind, Map<String, String> methods, Map<String, Strin
                 throw new IllegalStateException("model " + e.name() + " is missing at " + e.uri()
                         + "; run the stage that trains it first");
             }
+            ModelKind kind = kindOf.apply(e);
+            kinds.put(e.name(), kind);
             methods.put(e.name(), e.method());
             uris.put(e.name(), e.uri());
             if (broadcasts(kind)) {
                 bytes.put(e.name(), HadoopFiles.readBytes(e.uri(), hadoop.get()));
             }
         }
-        return new ModelStore(kind, methods, uris, bytes, hadoop);
+        return new ModelStore(kinds, methods, uris, bytes, hadoop);
     }
 
     /**
@@ -88,6 +93,6 @@ record ModelStore(ModelKind kind, Map<String, String> methods, Map<String, Strin
     /** A fresh instance of model {@code name} for the calling task. */
     ModelKind.Scorer instantiate(String name) throws IOException {
         byte[] b = bytes.containsKey(name) ? bytes.get(name) : HadoopFiles.readBytes(uris.get(name), hadoop.get());
-        return kind.load(b, name);
+        return kinds.get(name).load(b, name);
     }
 }

@@ -50,15 +50,13 @@ public final class TeachersStage implements Stage {
             throw new IllegalStateException("no training utterances for language(s) " + missing
                     + "; every language in ser.input.languages needs a teacher");
         }
-        int inputLayers = ctx.representation().inputLayers();
-        ModelKind kind = ctx.modelKind();
+        ModelKind kind = cfg.modelKind(cfg.teachers());
         List<TrainingTasks.Job> jobs = new ArrayList<>();
         List<Roster.Model> teachers = ctx.roster().teachers();
         for (int i = 0; i < teachers.size(); i++) {
             Roster.Model teacher = teachers.get(i);
             // alpha = 1: teachers are plain fine-tuning on their own language.
-            TrainingOptions opts = cfg.teachers().fineTuning(cfg.run().seed() + 1000L * (i + 1))
-                    .withInputLayers(inputLayers);
+            TrainingOptions opts = cfg.teachers().fineTuning(cfg.run().seed() + 1000L * (i + 1));
             jobs.add(new TrainingTasks.Job(teacher.name(), teacher.method(), teacher.uri(), kind, opts,
                     Provenance.of(cfg, "teacher for " + teacher.language())));
         }

@@ -12,6 +12,8 @@ import io.serdistill.train.LearningRateSchedule;
 import io.serdistill.train.MlpTrainer;
 import io.serdistill.train.TrainedModel;
 import io.serdistill.train.TrainingExample;
+import io.serdistill.train.Objective;
+import io.serdistill.train.Optimisation;
 import io.serdistill.train.TrainingOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,6 +37,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class HadoopCheckpointStoreTest {
+    private static final List<Integer> HIDDEN = List.of(16);
+
     @TempDir
     Path tmp;
 
@@ -80,13 +84,12 @@ class HadoopCheckpointStoreTest {
             String dir = dfs.getFileSystem().getUri() + "/runs/r/teachers/en/checkpoints";
             List<TrainingExample> train = clusters(12, 1);
             List<TrainingExample> dev = clusters(4, 2);
-            TrainingOptions opts = new TrainingOptions(List.of(16), 7, 8, 0.01, 1e-4, 0,
-                    LearningRateSchedule.Shape.COSINE, 0.1, 5.0, false, 1.0, 1.0, null, List.of(), 5, 1,
-                    new CheckpointPolicy(2, 0));
-            TrainedModel<MlpClassifier> straight = MlpTrainer.train(train, dev, opts, e -> {});
+            TrainingOptions opts = new TrainingOptions(new Optimisation(7, 8, 0.01, 1e-4, 0, LearningRateSchedule.Shape.COSINE, 0.1, 5.0, false),
+                    Objective.labels(), 5, new CheckpointPolicy(2, 0));
+            TrainedModel<MlpClassifier> straight = MlpTrainer.train(train, dev, HIDDEN, 1, opts, e -> {});
 
             RuntimeException crash = assertThrows(RuntimeException.class, () -> MlpTrainer.train(train, dev,
-                    opts, new HadoopCheckpointStore(dir, conf), e -> {
+                    HIDDEN, 1, opts, new HadoopCheckpointStore(dir, conf), e -> {
                         if (e.epoch() == 5) {
                             throw new RuntimeException("executor lost");
                         }
@@ -99,7 +102,7 @@ class HadoopCheckpointStoreTest {
             assertTrue(lines.stream().noneMatch(l -> l.contains("resuming")), "a first attempt starts afresh");
 
             List<Integer> epochs = new ArrayList<>();
-            TrainedModel<MlpClassifier> resumed = MlpTrainer.train(train, dev, opts, new HadoopCheckpointStore(dir, conf),
+            TrainedModel<MlpClassifier> resumed = MlpTrainer.train(train, dev, HIDDEN, 1, opts, new HadoopCheckpointStore(dir, conf),
                     e -> epochs.add(e.epoch()));
             assertEquals(List.of(5, 6, 7), epochs);
             assertEquals(List.of("resuming from checkpoint epoch 4 of 7 in " + dir),

@@ -13,7 +13,7 @@ class ModelStoreTest {
 
     @Test
     void broadcastsHeadsAndLetsTasksReadFineTunedEncoders() {
-        assertTrue(ModelStore.broadcasts(new PooledClassifierKind()), "an MLP is small");
+        assertTrue(ModelStore.broadcasts(new PooledClassifierKind(java.util.List.of(128), 1)), "an MLP is small");
         assertTrue(ModelStore.broadcasts(new Wav2Vec2FrameHeadKind("/m", HeadSpec.Pooling.MEAN, 128, 256)),
                 "a head alone is small");
         assertFalse(ModelStore.broadcasts(new Wav2Vec2FineTuneKind("/m", false, 256, HeadSpec.Pooling.MEAN, 128)),
