@@ -48,6 +48,11 @@ public final class EvaluateStage implements Stage {
     }
 
     @Override
+    public FoldRole foldRole() {
+        return FoldRole.SUMMARISED_OVER_FOLDS;
+    }
+
+    @Override
     public Map<String, Object> run(StageContext ctx) throws Exception {
         SerConfig cfg = ctx.config();
         SparkSession spark = ctx.spark();
