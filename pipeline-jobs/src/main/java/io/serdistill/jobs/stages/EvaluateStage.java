@@ -36,8 +36,9 @@ import static org.apache.spark.sql.functions.col;
 /**
  * evaluate: every teacher and student scores the evaluation splits (models broadcast, inference sharded);
  * writes tables/predictions, tables/metrics (WA, UA, macro-F1 per model × language × split, language "all"
- * pooling every language, each with its bootstrap 95% interval over utterances, see MetricIntervals), tables/class_metrics, tables/confusion, report/summary.txt with the per-language
- * UA/WA table it also prints, and the HTML report with its charts (report/index.html, see RunReport).
+ * pooling every language, each with its bootstrap 95% interval over utterances, see MetricIntervals),
+ * tables/class_metrics, tables/confusion, report/summary.txt with the per-language UA/WA table it also prints, and
+ * the HTML report with its charts (report/index.html, see RunReport).
  */
 public final class EvaluateStage implements Stage {
     private static final Logger LOG = LoggerFactory.getLogger("ser.evaluate");
