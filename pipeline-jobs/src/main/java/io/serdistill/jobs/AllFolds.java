@@ -7,8 +7,6 @@ import io.serdistill.jobs.fs.HadoopFiles;
 import io.serdistill.jobs.run.Roster;
 import io.serdistill.jobs.run.RunLayout;
 import io.serdistill.jobs.run.Stage;
-import io.serdistill.jobs.stages.EvaluateStage;
-import io.serdistill.jobs.stages.ManifestStage;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -59,7 +57,18 @@ final class AllFolds {
         return cfg.with(o);
     }
 
-    static List<StageRunner.StageTiming> run(SparkSession spark, SerConfig cfg, List<Stage> stages, boolean force)
+    /** Runs stages in one sub-run (a fold's config), with markers; the runner of a single run. */
+    @FunctionalInterface
+    interface SubRun {
+        List<StageRunner.StageTiming> run(SerConfig foldConfig, List<Stage> stages) throws Exception;
+    }
+
+    /**
+     * Runs {@code stages} in every fold's sub-run through {@code subRun}: the stage that defines the folds first in
+     * fold 0 alone (see {@link Stage.FoldRole}), then the folds concurrently; summarises the folds when a stage
+     * writes the metrics to summarise.
+     */
+    static List<StageRunner.StageTiming> run(SparkSession spark, SerConfig cfg, List<Stage> stages, SubRun subRun)
             throws Exception {
         Configuration conf = spark.sparkContext().hadoopConfiguration();
         RunLayout experiment = RunLayout.of(cfg.outputRoot(), cfg.run().id(), conf);
@@ -68,8 +77,8 @@ final class AllFolds {
         // Spark jobs from a driver thread, so the teachers of every (language, fold) train in parallel.
         SerConfig first = foldConfig(cfg, experiment, 0);
         List<Stage> rest = stages;
-        if (stages.get(0) instanceof ManifestStage) {
-            timings.addAll(StageRunner.run(spark, first, stages.subList(0, 1), force));
+        if (stages.get(0).foldRole() == Stage.FoldRole.DEFINES_FOLDS) {
+            timings.addAll(subRun.run(first, stages.subList(0, 1)));
             rest = stages.subList(1, stages.size());
         }
         RunLayout firstLayout = RunLayout.of(first.outputRoot(), first.run().id(), conf);
@@ -84,7 +93,7 @@ final class AllFolds {
             for (int k = 0; k < folds; k++) {
                 SerConfig foldCfg = foldConfig(cfg, experiment, k);
                 List<Stage> foldStages = k == 0 ? rest : stages;
-                running.add(pool.submit(() -> StageRunner.run(spark, foldCfg, foldStages, force)));
+                running.add(pool.submit(() -> subRun.run(foldCfg, foldStages)));
             }
             for (int k = 0; k < folds; k++) {
                 try {
@@ -97,7 +106,7 @@ final class AllFolds {
         } finally {
             pool.shutdownNow();
         }
-        if (stages.stream().anyMatch(s -> s instanceof EvaluateStage)) {
+        if (stages.stream().anyMatch(s -> s.foldRole() == Stage.FoldRole.SUMMARISED_OVER_FOLDS)) {
             summarise(spark, cfg, experiment, folds);
         }
         return timings;

@@ -70,8 +70,14 @@ public final class StageRunner {
             stage.checkSession(spark, config);
         }
         if (config.folds().all()) {
-            return AllFolds.run(spark, config, stages, force);
+            return AllFolds.run(spark, config, stages, (fold, foldStages) -> runOne(spark, fold, foldStages, force));
         }
+        return runOne(spark, config, stages, force);
+    }
+
+    /** One run (a whole run, or one fold's sub-run): the stages in order, each skipped when its marker holds. */
+    private static List<StageTiming> runOne(SparkSession spark, SerConfig config, List<Stage> stages, boolean force)
+            throws Exception {
         StdoutFilter.install();
         Configuration hconf = spark.sparkContext().hadoopConfiguration();
         RunLayout layout = RunLayout.of(config.outputRoot(), config.run().id(), hconf);

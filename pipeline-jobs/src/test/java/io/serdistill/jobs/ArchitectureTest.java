@@ -42,6 +42,19 @@ class ArchitectureTest {
                     "are another stage", c -> c.getPackageName().equals("io.serdistill.jobs.stages")
                             && c.getSimpleName().endsWith("Stage")));
 
+    /** Which stage runs how in a cross-validation run is the stage's own declaration (Stage.foldRole), not a type test. */
+    @ArchTest
+    static final ArchRule runnersNameNoStage = noClasses()
+            .that().haveSimpleName("StageRunner").or().haveSimpleName("AllFolds")
+            .should().dependOnClassesThat().resideInAPackage("io.serdistill.jobs.stages");
+
+    /** AllFolds is handed the runner of one sub-run; it does not call back into StageRunner. */
+    @ArchTest
+    static final ArchRule allFoldsDoesNotCallStageRunner = noClasses()
+            .that().haveSimpleName("AllFolds")
+            .should().callMethodWhere(DescribedPredicate.describe("declared in StageRunner",
+                    call -> call.getTargetOwner().getSimpleName().equals("StageRunner")));
+
     private static ArchRule layers() {
         LayeredArchitecture layers = layeredArchitecture().consideringOnlyDependenciesInLayers();
         for (String layer : LAYERS) {

@@ -119,6 +119,15 @@ class PublishAndReportTest {
     }
 
     @Test
+    void evaluateWritesBootstrapIntervalsAroundTheValue() {
+        Dataset<Row> m = runTable("tables/metrics");
+        assertEquals(0, m.filter("ci_low IS NULL OR ci_high IS NULL").count());
+        assertEquals(0, m.filter("metric IN ('wa', 'ua') AND NOT (ci_low <= value AND value <= ci_high)").count(),
+                "the full-sample value lies inside its percentile interval");
+        assertTrue(m.filter("ci_high - ci_low > 0.01").count() > 0, "intervals have width on a small test set");
+    }
+
+    @Test
     void metricsCarryBootstrapIntervalsAroundTheValue() {
         Dataset<Row> m = warehouse(Warehouse.METRICS).filter("run_id = '" + DemoRun.RUN_ID + "'");
         assertEquals(runTable("tables/metrics").count(), m.count());
@@ -126,6 +135,12 @@ class PublishAndReportTest {
         assertEquals(0, m.filter("metric IN ('wa', 'ua') AND NOT (ci_low <= value AND value <= ci_high)").count(),
                 "the full-sample value lies inside its percentile interval");
         assertTrue(m.filter("ci_high - ci_low > 0.01").count() > 0, "intervals have width on a small test set");
+        // Publish copies evaluate's rows, intervals included, and computes nothing of its own.
+        String[] columns = {"model", "method", "language", "split", "metric", "value", "ci_low", "ci_high", "n"};
+        Dataset<Row> published = m.selectExpr(columns);
+        Dataset<Row> evaluated = runTable("tables/metrics").selectExpr(columns);
+        assertEquals(0, published.except(evaluated).count());
+        assertEquals(0, evaluated.except(published).count());
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.serdistill.jobs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -13,9 +14,15 @@ import io.serdistill.jobs.run.StageInputs;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -27,8 +34,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Stage markers on a real (small) local pipeline run: an unchanged re-run skips every stage, a cut manifest re-runs
- * the manifest stage and every stage after it with results from the new manifest, and a new warehouse re-runs only
- * publish. The tests build on each other, in order.
+ * the manifest stage and every stage after it with results from the new manifest, a new warehouse re-runs only
+ * publish, and a new bootstrap count re-runs evaluate and publish. The tests build on each other, in order.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class StageMarkersTest {
@@ -144,5 +151,36 @@ class StageMarkersTest {
         assertTrue(e.getMessage().contains("no Hive support"), e.getMessage());
         assertEquals(new String(publishMarker, StandardCharsets.UTF_8),
                 Files.readString(tmp.resolve("runs/markers/_stages/publish.json")), "publish did not run");
+    }
+
+    @Test
+    @Order(5)
+    void aNewBootstrapCountReevaluatesWithTheSameValuesAndOtherIntervals() throws Exception {
+        Map<String, String> thirty = Map.of("ser.warehouse.root", "\"file://" + tmp.resolve("elsewhere") + "\"",
+                "ser.warehouse.bootstrap-resamples", "30");
+        Set<Row> before = metrics(table("runs/markers/tables/metrics"));
+        assertEquals(List.of("evaluate", "publish"), ran(run(thirty)));
+        assertEquals("30", marker("evaluate").path("input").path("warehouse_bootstrap_resamples").textValue());
+        Set<Row> after = metrics(table("runs/markers/tables/metrics"));
+        assertEquals(withoutIntervals(before), withoutIntervals(after), "the metrics do not depend on the count");
+        assertNotEquals(before, after, "their intervals do");
+        assertEquals(after, metrics(table("elsewhere/ser_metrics").filter("run_id = 'markers'")),
+                "publish copied the new intervals");
+        assertEquals(List.of(), ran(run(thirty)));
+    }
+
+    private static Dataset<Row> table(String relative) {
+        return spark.read().parquet("file://" + tmp.resolve(relative));
+    }
+
+    /** tables/metrics or ser_metrics rows, interval last. */
+    private static Set<Row> metrics(Dataset<Row> table) {
+        return new HashSet<>(table.select("model", "method", "language", "split", "metric", "value", "n", "ci_low",
+                "ci_high").collectAsList());
+    }
+
+    private static Set<Row> withoutIntervals(Set<Row> metrics) {
+        return metrics.stream().map(r -> RowFactory.create(r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5),
+                r.get(6))).collect(Collectors.toSet());
     }
 }

@@ -14,9 +14,8 @@ import org.apache.hadoop.fs.permission.FsPermission;
 /**
  * Hadoop's {@code file:} FileSystem, except that permissions are set through java.nio instead of a forked
  * {@code chmod}. Without Hadoop's native library (which Spark's hadoop-client jars do not ship), RawLocalFileSystem
- * runs one {@code chmod} process for every directory and file it creates: a Parquet write of 2,400 utterances into
- * language/split partitions spawned ~90 processes per run, and on a 2-core machine those processes took CPU from
- * the tasks (strace: 121 spawns in 6 s of the extract benchmark). Checksums, renames and everything else are
+ * runs one {@code chmod} process for every directory and file it creates, and those processes take CPU from the
+ * tasks of a partitioned write (figures: docs/benchmarks.md, "No chmod processes"). Checksums, renames and everything else are
  * LocalFileSystem's own. Registered as {@code spark.hadoop.fs.file.impl} by {@link Sparks}; permissions Java cannot
  * express (sticky, setuid, setgid bits) and file systems without POSIX attributes fall back to Hadoop's way.
  */

@@ -6,7 +6,25 @@ import org.apache.spark.sql.SparkSession;
 
 /** One pipeline stage: a thin Spark shell over pipeline-core code. */
 public interface Stage {
+    /** What a stage does in a cross-validation run ({@code ser.folds.all}), where every fold is a sub-run. */
+    enum FoldRole {
+        /** Runs in every fold's sub-run, and needs nothing else. */
+        PER_FOLD,
+        /**
+         * Writes the fold definition (folds.json): when it is the run's first stage, fold 0's runs alone before any
+         * other, and the folds it defines decide how many sub-runs there are; it then runs in every other fold.
+         */
+        DEFINES_FOLDS,
+        /** Runs in every fold and writes the test metrics that are summarised over all folds after the last one. */
+        SUMMARISED_OVER_FOLDS
+    }
+
     String name();
+
+    /** This stage's part in a cross-validation run; most stages just run once in each fold. */
+    default FoldRole foldRole() {
+        return FoldRole.PER_FOLD;
+    }
 
     /** Runs the stage; returns the counts worth recording in its completion marker (rows in/out, rejects…). */
     Map<String, Object> run(StageContext ctx) throws Exception;

@@ -57,7 +57,7 @@ public final class Tables {
             .add("predicted", DataTypes.IntegerType, false)
             .add("logits", DataTypes.createArrayType(DataTypes.FloatType, false), false);
 
-    /** tables/metrics: WA, UA, macro-F1 per model × language × split (evaluate). */
+    /** tables/metrics: WA, UA, macro-F1 per model × language × split, each with its bootstrap 95% interval (evaluate). */
     public static final StructType METRICS = new StructType()
             .add("run_id", DataTypes.StringType, false)
             .add("model", DataTypes.StringType, false)
@@ -66,7 +66,9 @@ public final class Tables {
             .add("split", DataTypes.StringType, false)
             .add("metric", DataTypes.StringType, false)
             .add("value", DataTypes.DoubleType, false)
-            .add("n", DataTypes.LongType, false);
+            .add("n", DataTypes.LongType, false)
+            .add("ci_low", DataTypes.DoubleType, false)
+            .add("ci_high", DataTypes.DoubleType, false);
 
     /** tables/class_metrics: support, recall, precision, F1 per emotion (evaluate). */
     public static final StructType CLASS_METRICS = new StructType()

@@ -46,8 +46,8 @@ final class DemoInput {
             LOG.info("demo corpus already at {} ({} utterances)", dir, options.size());
         } else {
             long t0 = System.nanoTime();
-            // Checksum-free on file:, as java.nio wrote it before: a .crc beside each WAV would only go stale when
-            // someone edits the manifest by hand, and then fail the read.
+            // Checksum-free on file:: a .crc beside each WAV would only go stale when someone edits the corpus by
+            // hand, and then fail the read.
             FileSystem out = fs instanceof ChecksumFileSystem c ? c.getRawFileSystem() : fs;
             DemoCorpus.Summary s = new DemoCorpus(options).write((path, bytes) -> {
                 try (OutputStream o = out.create(new Path(dir, path), true)) {

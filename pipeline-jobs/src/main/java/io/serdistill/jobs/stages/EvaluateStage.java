@@ -5,7 +5,9 @@ import io.serdistill.data.Split;
 import io.serdistill.config.SerConfig;
 import io.serdistill.data.Emotion;
 import io.serdistill.eval.ClassificationReport;
+import io.serdistill.eval.ConfidenceInterval;
 import io.serdistill.eval.ConfusionMatrix;
+import io.serdistill.eval.Metric;
 import io.serdistill.eval.Predictions;
 import io.serdistill.jobs.fs.HadoopFiles;
 import io.serdistill.jobs.report.RunReport;
@@ -36,8 +38,9 @@ import static org.apache.spark.sql.functions.col;
 /**
  * evaluate: every teacher and student scores the evaluation splits (models broadcast, inference sharded);
  * writes tables/predictions, tables/metrics (WA, UA, macro-F1 per model × language × split, language "all"
- * pooling every language), tables/class_metrics, tables/confusion, report/summary.txt with the per-language
- * UA/WA table it also prints, and the HTML report with its charts (report/index.html, see RunReport).
+ * pooling every language, each with its bootstrap 95% interval over utterances, see MetricIntervals),
+ * tables/class_metrics, tables/confusion, report/summary.txt with the per-language UA/WA table it also prints, and
+ * the HTML report with its charts (report/index.html, see RunReport).
  */
 public final class EvaluateStage implements Stage {
     private static final Logger LOG = LoggerFactory.getLogger("ser.evaluate");
@@ -45,6 +48,11 @@ public final class EvaluateStage implements Stage {
     @Override
     public String name() {
         return "evaluate";
+    }
+
+    @Override
+    public FoldRole foldRole() {
+        return FoldRole.SUMMARISED_OVER_FOLDS;
     }
 
     @Override
@@ -65,7 +73,10 @@ public final class EvaluateStage implements Stage {
         });
         spark.createDataFrame(predictions, Tables.PREDICTIONS).write().mode(SaveMode.Overwrite).parquet(ctx.layout().table("predictions"));
 
-        Map<MetricKey, ConfusionMatrix> matrices = confusions(spark.read().parquet(ctx.layout().table("predictions")));
+        Dataset<Row> scored = spark.read().parquet(ctx.layout().table("predictions"));
+        Map<MetricKey, ConfusionMatrix> matrices = confusions(scored);
+        Map<MetricKey, Map<Metric, ConfidenceInterval.Interval>> intervals = MetricIntervals.of(scored,
+                cfg.warehouse().bootstrapResamples(), cfg.run().seed());
         String runId = cfg.run().id();
         List<Row> metricRows = new ArrayList<>();
         List<Row> classRows = new ArrayList<>();
@@ -73,9 +84,11 @@ public final class EvaluateStage implements Stage {
         for (Map.Entry<MetricKey, ConfusionMatrix> e : matrices.entrySet()) {
             MetricKey k = e.getKey();
             ConfusionMatrix cm = e.getValue();
-            metricRows.add(RowFactory.create(runId, k.model(), k.method(), k.language(), k.split(), "wa", cm.accuracy(), cm.total()));
-            metricRows.add(RowFactory.create(runId, k.model(), k.method(), k.language(), k.split(), "ua", cm.unweightedRecall(), cm.total()));
-            metricRows.add(RowFactory.create(runId, k.model(), k.method(), k.language(), k.split(), "macro_f1", cm.macroF1(), cm.total()));
+            for (Metric m : Metric.values()) {
+                ConfidenceInterval.Interval ci = intervals.get(k).get(m);
+                metricRows.add(RowFactory.create(runId, k.model(), k.method(), k.language(), k.split(),
+                        MetricIntervals.name(m), m.of(cm), cm.total(), ci.low(), ci.high()));
+            }
             for (Emotion t : Emotion.values()) {
                 classRows.add(RowFactory.create(runId, k.model(), k.method(), k.language(), k.split(), t.label(),
                         cm.support(t.ordinal()), cm.recall(t.ordinal()), cm.precision(t.ordinal()), cm.f1(t.ordinal())));
@@ -108,6 +121,16 @@ public final class EvaluateStage implements Stage {
         counts.put("metric_rows", metricRows.size());
         counts.put("report_files", reportFiles);
         return counts;
+    }
+
+    /**
+     * The bootstrap resample count behind tables/metrics' intervals: {@code ser.warehouse.bootstrap-resamples} is
+     * left out of the config hash with the rest of warehouse.*, so this stage's marker records it, and a new count
+     * evaluates again.
+     */
+    @Override
+    public Map<String, String> inputIdentity(StageContext ctx) {
+        return Map.of("warehouse_bootstrap_resamples", Integer.toString(ctx.config().warehouse().bootstrapResamples()));
     }
 
     private static void write(SparkSession spark, List<Row> rows, StructType schema, String path) {

@@ -40,6 +40,11 @@ public final class ManifestStage implements Stage {
         return "manifest";
     }
 
+    @Override
+    public FoldRole foldRole() {
+        return FoldRole.DEFINES_FOLDS;
+    }
+
     /**
      * The input's identity, for the stage marker: the manifest CSV's SHA-256, a scanned corpus directory's listing
      * (paths, sizes, modification times), or the demo corpus's generator options.

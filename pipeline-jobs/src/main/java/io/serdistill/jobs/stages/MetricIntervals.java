@@ -3,16 +3,17 @@ package io.serdistill.jobs.stages;
 import io.serdistill.data.Emotion;
 import io.serdistill.eval.ConfidenceInterval;
 import io.serdistill.eval.Metric;
+import io.serdistill.jobs.run.MetricKey;
 import io.serdistill.jobs.run.Tables;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
-import org.apache.spark.api.java.JavaRDD;
+import java.util.Map;
+import java.util.TreeMap;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructType;
 
 import static org.apache.spark.sql.functions.array_sort;
 import static org.apache.spark.sql.functions.col;
@@ -25,15 +26,6 @@ import static org.apache.spark.sql.functions.struct;
  * split (language "all" pooling every language, as evaluate does). Each group's resampling runs in a Spark task.
  */
 final class MetricIntervals {
-    static final StructType SCHEMA = new StructType()
-            .add("model", DataTypes.StringType, false)
-            .add("method", DataTypes.StringType, false)
-            .add("language", DataTypes.StringType, false)
-            .add("split", DataTypes.StringType, false)
-            .add("metric", DataTypes.StringType, false)
-            .add("ci_low", DataTypes.DoubleType, false)
-            .add("ci_high", DataTypes.DoubleType, false);
-
     private MetricIntervals() {}
 
     /** The metric's name in tables/metrics ("wa", "ua", "macro_f1"). */
@@ -45,17 +37,26 @@ final class MetricIntervals {
      * @param predictions rows of tables/predictions (model, method, language, split, label, predicted)
      * @param resamples bootstrap resamples per interval
      * @param seed run seed; each group's generator is seeded from it and the group's key, so intervals repeat
+     * @return every group's interval per metric; an interval's mean is the metric on all the group's utterances
      */
-    static Dataset<Row> of(Dataset<Row> predictions, int resamples, long seed) {
+    static Map<MetricKey, Map<Metric, ConfidenceInterval.Interval>> of(Dataset<Row> predictions, int resamples, long seed) {
         Dataset<Row> p = predictions.select("model", "method", "language", "split", "label", "predicted");
         Dataset<Row> pooled = p.unionByName(p.withColumn("language", lit(Tables.ALL_LANGUAGES)));
         // One list of (label, predicted) pairs keeps each utterance's two values together; sorted, so the same
         // predictions give the same intervals whatever order the shuffle delivered them in.
-        JavaRDD<Row> rows = pooled.groupBy("model", "method", "language", "split")
+        List<Row> rows = pooled.groupBy("model", "method", "language", "split")
                 .agg(array_sort(collect_list(struct(col("label"), col("predicted")))).as("pairs"))
                 .javaRDD()
-                .flatMap(r -> intervals(r, resamples, seed).iterator());
-        return predictions.sparkSession().createDataFrame(rows, SCHEMA);
+                .flatMap(r -> intervals(r, resamples, seed).iterator())
+                .collect();
+        Map<MetricKey, Map<Metric, ConfidenceInterval.Interval>> out = new TreeMap<>();
+        for (Row r : rows) {
+            out.computeIfAbsent(new MetricKey(r.getString(0), r.getString(1), r.getString(2), r.getString(3)),
+                            k -> new EnumMap<>(Metric.class))
+                    .put(Metric.values()[r.getInt(4)],
+                            new ConfidenceInterval.Interval(r.getDouble(5), r.getDouble(6), r.getDouble(7), r.getInt(8)));
+        }
+        return out;
     }
 
     private static List<Row> intervals(Row group, int resamples, long seed) {
@@ -72,7 +73,7 @@ final class MetricIntervals {
             ConfidenceInterval.Interval ci = ConfidenceInterval.bootstrap95(y, yhat, Emotion.COUNT, m, resamples,
                     seed * 31 + key.hashCode() * 7L + m.ordinal());
             out.add(RowFactory.create(group.getString(0), group.getString(1), group.getString(2), group.getString(3),
-                    name(m), ci.low(), ci.high()));
+                    m.ordinal(), ci.mean(), ci.low(), ci.high(), ci.n()));
         }
         return out;
     }

@@ -42,7 +42,7 @@ import static org.apache.spark.sql.functions.lit;
 
 /**
  * publish: appends this run's results to the warehouse tables under {@code ser.warehouse.root} (ser_runs,
- * ser_metrics with bootstrap 95% intervals, ser_class_metrics, ser_confusion, ser_predictions,
+ * ser_metrics (tables/metrics with its bootstrap 95% intervals), ser_class_metrics, ser_confusion, ser_predictions,
  * ser_training_history, ser_rejects), one run_id partition each, replaced when the run is published again.
  * With {@code ser.warehouse.register-hive} the tables are also registered in the session catalog.
  */
@@ -113,9 +113,9 @@ public final class PublishStage implements Stage {
     }
 
     /**
-     * Where and how results are published: warehouse.* is left out of the config hash (it changes no result of the
-     * other stages), so this stage's marker records it, and a new warehouse root, catalog registration, database
-     * or bootstrap count publishes again.
+     * Where and how results are published: warehouse.* is left out of the config hash, so this stage's marker
+     * records it, and a new warehouse root, catalog registration or database publishes again (a new bootstrap count
+     * re-runs evaluate, whose marker records it, and so this stage).
      */
     @Override
     public Map<String, String> inputIdentity(StageContext ctx) throws IOException {
@@ -124,7 +124,6 @@ public final class PublishStage implements Stage {
         identity.put("warehouse_root", Warehouse.at(w.root(), ctx.hadoop().get()).root());
         identity.put("warehouse_register_hive", Boolean.toString(w.registerHive()));
         identity.put("warehouse_database", w.database());
-        identity.put("warehouse_bootstrap_resamples", Integer.toString(w.bootstrapResamples()));
         return identity;
     }
 
@@ -172,16 +171,15 @@ public final class PublishStage implements Stage {
         return new Instant[] {started, finished};
     }
 
-    /** tables/metrics with the run's fold (ser.folds.fold; each ser.folds.all sub-run is one fold) and a bootstrap interval per metric. */
+    /** tables/metrics, bootstrap intervals included, with the run's fold (ser.folds.fold; each ser.folds.all sub-run is one fold). */
     private static Dataset<Row> metrics(StageContext ctx) {
-        SerConfig cfg = ctx.config();
-        Dataset<Row> metrics = read(ctx.spark(), ctx.layout().table("metrics")).drop(Warehouse.PARTITION_COLUMN);
-        Dataset<Row> intervals = MetricIntervals.of(read(ctx.spark(), ctx.layout().table("predictions")),
-                cfg.warehouse().bootstrapResamples(), cfg.run().seed());
-        return metrics.join(intervals, scala.collection.JavaConverters.asScalaBuffer(
-                        List.of("model", "method", "language", "split", "metric")).toSeq(), "left")
-                .select(lit(ctx.config().folds().fold()).as("fold"), col("model"), col("method"), col("language"), col("split"), col("metric"),
-                        col("value"), col("ci_low"), col("ci_high"), col("n"));
+        Dataset<Row> metrics = read(ctx.spark(), ctx.layout().table("metrics"));
+        if (!List.of(metrics.columns()).contains("ci_low")) {
+            throw new IllegalStateException(ctx.layout().table("metrics") + " has no bootstrap intervals (ci_low, "
+                    + "ci_high): it was written before evaluate computed them; run evaluate again (--force)");
+        }
+        return metrics.select(lit(ctx.config().folds().fold()).as("fold"), col("model"), col("method"), col("language"),
+                col("split"), col("metric"), col("value"), col("ci_low"), col("ci_high"), col("n"));
     }
 
     /** Adds the emotion names next to the class indices, so queries need no lookup table. */
