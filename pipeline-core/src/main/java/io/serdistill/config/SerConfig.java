@@ -21,6 +21,7 @@ import io.serdistill.model.wav2vec2.HeadSpec;
 import io.serdistill.train.CheckpointPolicy;
 import io.serdistill.train.LearningRateSchedule;
 import io.serdistill.train.InvalidOption;
+import io.serdistill.train.LinearReferenceKind;
 import io.serdistill.train.ModelKind;
 import io.serdistill.train.Objective;
 import io.serdistill.train.Optimisation;
@@ -58,6 +59,7 @@ public record SerConfig(
         Resources resources,
         FoldSpec folds,
         Warehouse warehouse,
+        Reference reference,
         Config raw) {
 
     public record Run(String id, long seed) {}
@@ -123,6 +125,12 @@ public record SerConfig(
      */
     public record Resources(int gpuPerTask, String discoveryScript, String vendor, int executorCores,
                             String executorMemory, String executorMemoryOverhead) implements java.io.Serializable {}
+
+    /**
+     * The linear reference ({@code linear}: whether runs train it) and how its L2 strength is chosen
+     * ({@link LinearReferenceKind}).
+     */
+    public record Reference(boolean linear, LinearReferenceKind kind) {}
 
     /** Where publish appends each run's results; {@code root} is a FileSystem URI or path. */
     public record Warehouse(String root, boolean registerHive, String database, int bootstrapResamples) {}
@@ -312,7 +320,7 @@ public record SerConfig(
                 "must be a JVM memory size such as 8g, or \"\" for the cluster default");
         Warehouse warehouse = warehouse(c);
         return new SerConfig(run, root, spark, input, demo, audio, features, teachers, student, distill,
-                List.copyOf(splits), resources, folds, warehouse, c);
+                List.copyOf(splits), resources, folds, warehouse, reference(c), c);
     }
 
     private static AudioOptions audio(Config c) {
@@ -473,6 +481,19 @@ public record SerConfig(
         require(w.bootstrapResamples() >= 1, "ser.warehouse.bootstrap-resamples",
                 "must be >= 1 (1000 or more for a stable interval), got " + w.bootstrapResamples());
         return w;
+    }
+
+    private static Reference reference(Config c) {
+        boolean linear = get(c, "ser.reference.linear", Config::getBoolean);
+        List<Double> grid = get(c, "ser.reference.c-grid", Config::getDoubleList);
+        int folds = get(c, "ser.reference.folds", Config::getInt);
+        try {
+            return new Reference(linear, new LinearReferenceKind(grid, folds));
+        } catch (InvalidOption e) {
+            throw new ConfigError("ser.reference." + e.option(), e.reason(), e);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigError("ser.reference.c-grid", e.getMessage(), e);
+        }
     }
 
     private static CheckpointPolicy checkpointPolicy(Config c) {

@@ -11,7 +11,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * they pad each batch to its longest utterance and mask, so padding never changes an utterance's logits).
  * Not thread-safe: one instance per thread (Spark task).
  */
-public interface Classifier<X> {
+public interface Classifier<X> extends SafeTensorsWritable {
 
     /** Loss and gradients of one batch, gradient arrays keyed as {@link #parameters()} (the caller may free them). */
     record Step(double loss, Map<String, INDArray> gradients) {}
@@ -38,6 +38,4 @@ public interface Classifier<X> {
     /** The live trainable arrays by name (updating them in place updates the model). */
     Map<String, INDArray> parameters();
 
-    /** One self-contained safetensors file with {@code provenance} in its metadata. */
-    byte[] toSafeTensors(Map<String, String> provenance);
 }

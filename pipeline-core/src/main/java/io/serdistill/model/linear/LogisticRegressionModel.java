@@ -20,14 +20,15 @@ import java.util.Map;
  * @param weights row-major [classes][inputDim]
  * @param bias    per-class bias, length classes (finite or −∞)
  */
-public record LogisticRegressionModel(float[] mean, float[] std, float[] weights, float[] bias) {
+public record LogisticRegressionModel(float[] mean, float[] std, float[] weights, float[] bias)
+        implements io.serdistill.model.SafeTensorsWritable {
 
     /** Tensor names in the safetensors file; the metadata key {@value #KIND_KEY} marks the file's kind. */
     public static final String MEAN = "input_mean";
     public static final String STD = "input_std";
     public static final String WEIGHT = "weight";
     public static final String BIAS = "bias";
-    public static final String KIND_KEY = "ser.model";
+    public static final String KIND_KEY = "ser.model_kind";
     public static final String KIND = "logistic-regression";
 
     public LogisticRegressionModel {
@@ -143,6 +144,7 @@ public record LogisticRegressionModel(float[] mean, float[] std, float[] weights
     }
 
     /** Serialises the parameters and the given provenance (e.g. the chosen C) as safetensors. */
+    @Override
     public byte[] toSafeTensors(Map<String, String> provenance) {
         Map<String, SafeTensors.Tensor> tensors = new LinkedHashMap<>();
         tensors.put(MEAN, new SafeTensors.Tensor(new long[] {inputDim()}, mean));

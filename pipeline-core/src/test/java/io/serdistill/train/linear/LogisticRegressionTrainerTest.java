@@ -13,10 +13,10 @@ import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
-class LogisticRegressionTrainerTest {
+public class LogisticRegressionTrainerTest {
 
     /** Overlapping Gaussian classes in {@code dim} dimensions, each input with its own offset and scale. */
-    static float[][] blobs(int n, int dim, int classes, double separation, long seed, int[] labelsOut) {
+    public static float[][] blobs(int n, int dim, int classes, double separation, long seed, int[] labelsOut) {
         SplittableRandom r = new SplittableRandom(seed);
         double[][] means = new double[classes][dim];
         for (double[] m : means) {

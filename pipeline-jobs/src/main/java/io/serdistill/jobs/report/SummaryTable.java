@@ -27,6 +27,13 @@ public final class SummaryTable {
             sb.append(row(StudentPlan.modelName(m, null) + (roster.ownLanguageOnly(m) ? " (own language)" : ""),
                     languages, split, matrices, roster, m));
         }
+        if (!roster.references().isEmpty()) {
+            // The floor every neural model should clear: logistic regression on the same pooled features.
+            sb.append(row("reference-linear (own language)", languages, split, matrices, roster,
+                    Roster.REFERENCE_METHOD));
+            sb.append(row(Roster.REFERENCE_MULTI_METHOD, languages, split, matrices, roster,
+                    Roster.REFERENCE_MULTI_METHOD));
+        }
         return sb.toString();
     }
 

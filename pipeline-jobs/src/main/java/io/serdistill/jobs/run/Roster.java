@@ -7,14 +7,18 @@ import java.util.Optional;
 
 /**
  * Every model of a run, in report order (each language's teacher, then the students of {@link StudentPlan} in
- * method order): the one place that names models and says where their files are. Stages and reports ask it
+ * method order, then the linear references): the one place that names models and says where their files are. Stages and reports ask it
  * instead of rebuilding or parsing names.
  */
 public record Roster(List<Model> models) {
     /** The method of the teachers: fine-tuning on their own language. */
     public static final String TEACHER_METHOD = "ft-mono";
 
-    public enum Role { TEACHER, STUDENT }
+    /** The method of the per-language linear references, and of the one on every language. */
+    public static final String REFERENCE_METHOD = "reference-linear";
+    public static final String REFERENCE_MULTI_METHOD = "reference-linear-multi";
+
+    public enum Role { TEACHER, STUDENT, REFERENCE }
 
     /**
      * One model.
@@ -43,11 +47,25 @@ public record Roster(List<Model> models) {
                 .map(s -> new Model(s.model(), Role.STUDENT, s.method().label(), s.language(),
                         layout.studentModel(s.method().label(), s.language()), s))
                 .toList();
-        return new Roster(java.util.stream.Stream.concat(teachers.stream(), students.stream()).toList());
+        List<Model> references = new java.util.ArrayList<>();
+        if (cfg.reference().linear()) {
+            for (String l : cfg.input().languages()) {
+                String name = REFERENCE_METHOD + "-" + l;
+                references.add(new Model(name, Role.REFERENCE, REFERENCE_METHOD, l, layout.referenceModel(name), null));
+            }
+            references.add(new Model(REFERENCE_MULTI_METHOD, Role.REFERENCE, REFERENCE_MULTI_METHOD, null,
+                    layout.referenceModel(REFERENCE_MULTI_METHOD), null));
+        }
+        return new Roster(java.util.stream.Stream.of(teachers, students, references).flatMap(List::stream).toList());
     }
 
     public List<Model> teachers() {
         return models.stream().filter(m -> m.role() == Role.TEACHER).toList();
+    }
+
+    /** The linear references (each language's, then the one on every language); empty when turned off. */
+    public List<Model> references() {
+        return models.stream().filter(m -> m.role() == Role.REFERENCE).toList();
     }
 
     public List<Model> students() {

@@ -69,6 +69,11 @@ public record RunLayout(String root) implements Serializable {
     }
 
     /** students/{method}[-{language}]/model.safetensors; {@code language} is null for a student of every language. */
+    /** The linear reference {@code model}'s file (references/{model}/model.safetensors). */
+    public String referenceModel(String model) {
+        return root + "/references/" + model + "/model.safetensors";
+    }
+
     public String studentModel(String method, String language) {
         return root + "/students/" + method + (language == null ? "" : "-" + language) + "/model.safetensors";
     }

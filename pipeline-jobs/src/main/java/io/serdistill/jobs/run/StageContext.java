@@ -29,9 +29,18 @@ public record StageContext(SparkSession spark, SerConfig config, RunLayout layou
         return layout.features(representation().table());
     }
 
-    /** What {@code model} is: the teachers' or the students' family for this run's representation. */
+    /** What {@code model} is: the teachers' or the students' family for this run's representation, or the reference. */
     public ModelKind modelKind(Roster.Model model) {
-        return config.modelKind(model.role() == Roster.Role.TEACHER ? config.teachers() : config.student());
+        return switch (model.role()) {
+            case TEACHER -> config.modelKind(config.teachers());
+            case STUDENT -> config.modelKind(config.student());
+            case REFERENCE -> config.reference().kind();
+        };
+    }
+
+    /** The features column {@code model} reads: the linear references always take the pooled vector. */
+    public String inputColumn(Roster.Model model) {
+        return model.role() == Roster.Role.REFERENCE ? Representation.POOLED : representation().inputColumn();
     }
 
     public String master() {

@@ -60,18 +60,31 @@ public final class EvaluateStage implements Stage {
         SerConfig cfg = ctx.config();
         SparkSession spark = ctx.spark();
         Roster roster = ctx.roster();
-        ModelStore models = ModelStore.load(roster.models(), ctx::modelKind, ctx.hadoop());
-        Broadcast<ModelStore> modelsB = spark.sparkContext().broadcast(models,
-                scala.reflect.ClassTag$.MODULE$.apply(ModelStore.class));
-        Dataset<Row> features = FeatureRows.select(spark.read().parquet(ctx.featuresPath())
-                .filter(col("split").isin(cfg.evaluateSplits().stream().map(Split::label).toArray())), ctx.representation().inputColumn());
-        JavaRDD<Row> predictions = features.javaRDD().mapPartitions(rows -> {
-            ModelStore store = modelsB.value();
-            return store.score(rows, (model, r, logits) -> RowFactory.create(model, store.methods().get(model),
-                    FeatureRows.uttId(r), FeatureRows.language(r), FeatureRows.speaker(r), FeatureRows.split(r), FeatureRows.label(r),
-                    Predictions.argMax(logits), logits));
-        });
+        // Models grouped by the features column they read (the references take the pooled vector whatever the
+        // representation), each group scored in one pass over its column.
+        Map<String, List<Roster.Model>> byColumn = new LinkedHashMap<>();
+        for (Roster.Model m : roster.models()) {
+            byColumn.computeIfAbsent(ctx.inputColumn(m), k -> new ArrayList<>()).add(m);
+        }
+        JavaRDD<Row> predictions = null;
+        List<Broadcast<ModelStore>> broadcasts = new ArrayList<>();
+        for (Map.Entry<String, List<Roster.Model>> group : byColumn.entrySet()) {
+            Broadcast<ModelStore> modelsB = spark.sparkContext().broadcast(
+                    ModelStore.load(group.getValue(), ctx::modelKind, ctx.hadoop()),
+                    scala.reflect.ClassTag$.MODULE$.apply(ModelStore.class));
+            broadcasts.add(modelsB);
+            Dataset<Row> features = FeatureRows.select(spark.read().parquet(ctx.featuresPath())
+                    .filter(col("split").isin(cfg.evaluateSplits().stream().map(Split::label).toArray())), group.getKey());
+            JavaRDD<Row> scored = features.javaRDD().mapPartitions(rows -> {
+                ModelStore store = modelsB.value();
+                return store.score(rows, (model, r, logits) -> RowFactory.create(model, store.methods().get(model),
+                        FeatureRows.uttId(r), FeatureRows.language(r), FeatureRows.speaker(r), FeatureRows.split(r),
+                        FeatureRows.label(r), Predictions.argMax(logits), logits));
+            });
+            predictions = predictions == null ? scored : predictions.union(scored);
+        }
         spark.createDataFrame(predictions, Tables.PREDICTIONS).write().mode(SaveMode.Overwrite).parquet(ctx.layout().table("predictions"));
+        broadcasts.forEach(Broadcast::destroy);
 
         Dataset<Row> scored = spark.read().parquet(ctx.layout().table("predictions"));
         Map<MetricKey, ConfusionMatrix> matrices = confusions(scored);
@@ -116,7 +129,7 @@ public final class EvaluateStage implements Stage {
         System.out.println(table);
         LOG.info("metrics written to {}", ctx.layout().table("metrics"));
         Map<String, Object> counts = new LinkedHashMap<>();
-        counts.put("models", models.names().size());
+        counts.put("models", roster.models().size());
         counts.put("matrices", matrices.size());
         counts.put("metric_rows", metricRows.size());
         counts.put("report_files", reportFiles);

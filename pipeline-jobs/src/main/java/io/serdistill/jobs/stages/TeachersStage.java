@@ -7,6 +7,7 @@ import io.serdistill.jobs.run.Stage;
 import io.serdistill.jobs.run.StageContext;
 import io.serdistill.jobs.spark.TrainingTasks;
 import io.serdistill.train.ModelKind;
+import io.serdistill.train.TrainingExample;
 import io.serdistill.train.TrainingOptions;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -68,7 +69,34 @@ public final class TeachersStage implements Stage {
                 .filter(r -> index.containsKey(FeatureRows.language(r)))
                 .mapToPair(r -> TrainingTasks.keyed(index.get(FeatureRows.language(r)), FeatureRows.example(r),
                         "dev".equals(FeatureRows.split(r))));
-        LOG.info("training {} teachers in parallel ({} tasks): train utterances {}", jobs.size(), jobs.size(), trainCounts);
+        // The linear references train beside the teachers, on the pooled vectors: each language's on its own
+        // utterances (job teachers + language index), the multilingual one on all of them (the last job).
+        List<Roster.Model> references = ctx.roster().references();
+        if (!references.isEmpty()) {
+            int first = jobs.size();
+            int multi = first + references.size() - 1;
+            Map<String, Integer> referenceIndex = new LinkedHashMap<>();
+            for (Roster.Model ref : references) {
+                if (ref.language() != null) {
+                    referenceIndex.put(ref.language(), first + referenceIndex.size());
+                }
+                jobs.add(new TrainingTasks.Job(ref.name(), ref.method(), ref.uri(), ctx.modelKind(ref),
+                        cfg.teachers().fineTuning(cfg.run().seed()), Provenance.of(cfg, "linear reference "
+                        + (ref.language() == null ? "on every language" : "for " + ref.language()))));
+            }
+            Dataset<Row> pooled = FeatureRows.select(ctx.spark().read().parquet(ctx.featuresPath())
+                    .filter(col("split").isin("train", "dev")), ctx.inputColumn(references.get(0)));
+            keyed = keyed.union(pooled.javaRDD()
+                    .filter(r -> referenceIndex.containsKey(FeatureRows.language(r)))
+                    .flatMapToPair(r -> {
+                        TrainingExample e = FeatureRows.example(r);
+                        boolean dev = "dev".equals(FeatureRows.split(r));
+                        return List.of(TrainingTasks.keyed(referenceIndex.get(e.language()), e, dev),
+                                TrainingTasks.keyed(multi, e, dev)).iterator();
+                    }));
+        }
+        LOG.info("training {} teachers and {} linear references in parallel ({} tasks): train utterances {}",
+                teachers.size(), references.size(), jobs.size(), trainCounts);
         List<TrainingTasks.Outcome> outcomes = TrainingTasks.trainAll(jobs, keyed, ctx.hadoop(), ctx.gpus(), ctx.master(),
                 ctx.layout().staging("teachers"));
         TrainingTasks.writeHistory(ctx.spark(), ctx.layout().table("training_history"), outcomes);
