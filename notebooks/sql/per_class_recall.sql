@@ -1,9 +1,9 @@
 -- Recall, precision and F1 per emotion on the test split, per run, method and language: which emotions a method
--- gains or loses on. Per-language models (teachers, *-mono students) on their own language only.
+-- gains or loses on. Per-language models (teachers, *-mono students, reference-linear) on their own language only.
 -- columns: run_id, method, model, language, emotion, support, recall, precision, f1
 SELECT run_id, method, model, language, emotion, support, recall, precision, f1
 FROM ser_class_metrics
 WHERE split = 'test'
   AND language <> 'all'
-  AND (method NOT LIKE '%-mono' OR model LIKE concat('%-', language))
+  AND ((method NOT LIKE '%-mono' AND method <> 'reference-linear') OR model LIKE concat('%-', language))
 ORDER BY run_id, language, emotion, method

@@ -1,5 +1,5 @@
 -- Per-language UA and WA of each method on the test split, over all published runs: mean, spread and count.
--- Per-language models (teachers, ft-mono, and *-mono students) count on their own language only.
+-- Per-language models (teachers, ft-mono, *-mono students, reference-linear) count on their own language only.
 -- columns: method, language, runs, mean_ua, min_ua, max_ua, mean_wa
 SELECT method,
        language,
@@ -12,6 +12,6 @@ FROM ser_metrics
 WHERE split = 'test'
   AND metric IN ('ua', 'wa')
   AND language <> 'all'
-  AND (method NOT LIKE '%-mono' OR model LIKE concat('%-', language))
+  AND ((method NOT LIKE '%-mono' AND method <> 'reference-linear') OR model LIKE concat('%-', language))
 GROUP BY method, language
 ORDER BY language, method

@@ -41,7 +41,8 @@ class ClusterPipelineTest {
     private static final Pattern APP_ID = Pattern.compile("app-\\d{14}-\\d{4}");
     private static final Pattern STAGE_TIMINGS = Pattern.compile("stage timings \\(s\\):[^\\n]*");
     private static final List<String> MODELS = List.of("teacher-en", "teacher-fi", "teacher-fr", "student-ft-multi",
-            "student-mtkd-uniform", "student-mtkd-language");
+            "student-mtkd-uniform", "student-mtkd-language", "reference-linear-en", "reference-linear-fi",
+            "reference-linear-fr", "reference-linear-multi");
 
     private final Path root = Path.of(LocalCluster.property("ser.it.projectRoot"));
     private final Path clusterJar = Path.of(LocalCluster.property("ser.it.clusterJar"));

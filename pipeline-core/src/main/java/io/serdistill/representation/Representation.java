@@ -3,6 +3,7 @@ package io.serdistill.representation;
 import io.serdistill.features.FbankFeatures;
 import io.serdistill.features.FbankOptions;
 import io.serdistill.features.Normalization;
+import io.serdistill.features.PoolingStat;
 import io.serdistill.features.UtteranceFeatures;
 import io.serdistill.features.Wav2Vec2CnnFrames;
 import io.serdistill.features.Wav2Vec2Features;
@@ -97,12 +98,25 @@ public sealed interface Representation extends Serializable {
         }
     }
 
-    /** Kaldi log-mel frames, stored (optionally normalised) with their per-bin mean and std; MLPs on the pooled vector. */
-    record Fbank(FbankOptions options, Normalization normalization, boolean normalizeVariance)
-            implements Representation {
+    /**
+     * Kaldi log-mel frames, stored (optionally normalised) with their pooled per-bin statistics ({@code pooling}, in
+     * order); MLPs on the pooled vector.
+     */
+    record Fbank(FbankOptions options, Normalization normalization, boolean normalizeVariance,
+                 List<PoolingStat> pooling) implements Representation {
         public Fbank {
             Objects.requireNonNull(options, "options");
             Objects.requireNonNull(normalization, "normalization");
+            pooling = List.copyOf(pooling);
+            if (pooling.isEmpty() || pooling.stream().distinct().count() != pooling.size()) {
+                throw new IllegalArgumentException("pooling must list each statistic at most once and at least one,"
+                        + " got " + pooling);
+            }
+        }
+
+        /** Mean and standard deviation of every bin. */
+        public Fbank(FbankOptions options, Normalization normalization, boolean normalizeVariance) {
+            this(options, normalization, normalizeVariance, List.of(PoolingStat.MEAN, PoolingStat.STD));
         }
 
         @Override
@@ -117,7 +131,7 @@ public sealed interface Representation extends Serializable {
 
         @Override
         public UtteranceFeatures extractor() {
-            return new FbankFeatures(options);
+            return new FbankFeatures(options, pooling);
         }
 
         @Override

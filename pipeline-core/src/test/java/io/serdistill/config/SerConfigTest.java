@@ -1,6 +1,7 @@
 package io.serdistill.config;
 
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import io.serdistill.features.PoolingStat;
 import io.serdistill.representation.Representation;
 import io.serdistill.distill.StudentMethod;
 import io.serdistill.audio.ChannelMode;
@@ -37,6 +38,14 @@ class SerConfigTest {
         assertEquals(16_000, fbank.options().sampleRate(), "fbank runs at ser.audio.sample-rate");
         assertEquals("fbank", fbank.table());
         assertEquals(Representation.POOLED, fbank.inputColumn());
+        assertEquals(List.of(PoolingStat.MEAN, PoolingStat.STD), fbank.pooling(), "mean and std by default");
+        Representation.Fbank richer = (Representation.Fbank) SerConfig.load(List.of(), Map.of(
+                "ser.features.fbank.pooling", "[mean, std, delta-std, delta-delta-std]")).features().representation();
+        assertEquals(List.of(PoolingStat.MEAN, PoolingStat.STD, PoolingStat.DELTA_STD, PoolingStat.DELTA_DELTA_STD),
+                richer.pooling());
+        assertKey("ser.features.fbank.pooling", Map.of("ser.features.fbank.pooling", "[mean, kurtosis]"));
+        assertKey("ser.features.fbank.pooling", Map.of("ser.features.fbank.pooling", "[mean, mean]"));
+        assertKey("ser.features.fbank.pooling", Map.of("ser.features.fbank.pooling", "[]"));
     }
 
     @Test

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.serdistill.features.FbankFeatures;
 import io.serdistill.features.FbankOptions;
 import io.serdistill.features.Normalization;
+import io.serdistill.features.PoolingStat;
 import io.serdistill.model.wav2vec2.HeadSpec;
 import io.serdistill.train.PooledClassifierKind;
 import io.serdistill.train.Wav2Vec2FineTuneKind;
@@ -71,7 +72,16 @@ class RepresentationTest {
             second[i] = (float) Math.sin(i * 0.05);
         }
         assertEquals(40, f.extract(second).matrix().dim());
+        assertEquals(80, f.extract(second).pooled().length, "mean and std of 40 bins");
         assertEquals(1, fbank.inputLayers());
+        Representation.Fbank richer = new Representation.Fbank(fbank.options(), Normalization.NONE, true,
+                List.of(PoolingStat.MEAN, PoolingStat.STD, PoolingStat.DELTA_STD, PoolingStat.DELTA_DELTA_STD));
+        float[] pooled = richer.extractor().extract(second).pooled();
+        assertEquals(160, pooled.length, "four statistics of 40 bins");
+        float[] plain = f.extract(second).pooled();
+        assertEquals(plain[0], pooled[0], "the mean block is the same");
+        assertThrows(IllegalArgumentException.class, () -> new Representation.Fbank(fbank.options(),
+                Normalization.NONE, true, List.of(PoolingStat.MEAN, PoolingStat.MEAN)));
     }
 
     /** Extract tasks receive the representation inside their closure. */

@@ -92,11 +92,20 @@ final class FramePipelineChecks {
     /** Every teacher's and student's model file, by model name, in plan order; {@code methodOf} gets their methods. */
     static Map<String, Path> modelFiles(SerConfig cfg, RunLayout layout, Map<String, String> methodOf) {
         Map<String, Path> files = new LinkedHashMap<>();
-        for (Roster.Model m : Roster.of(cfg, layout).models()) {
-            files.put(m.name(), Path.of(m.uri()));
-            methodOf.put(m.name(), m.method());
+        Roster roster = Roster.of(cfg, layout);
+        for (Roster.Model m : roster.models()) {
+            if (m.role() != Roster.Role.REFERENCE) {
+                files.put(m.name(), Path.of(m.uri()));
+                methodOf.put(m.name(), m.method());
+            }
         }
         assertEquals(3 + 1 + 3 + 1, files.size(), "3 teachers, ft-multi, 3 kd-mono, mtkd-language");
+        // The linear references train on the pooled vector of the same features table.
+        assertEquals(List.of("reference-linear-en", "reference-linear-fi", "reference-linear-fr", "reference-linear-multi"),
+                roster.references().stream().map(Roster.Model::name).toList());
+        for (Roster.Model ref : roster.references()) {
+            assertTrue(Files.isRegularFile(Path.of(ref.uri())), ref.name() + " was trained");
+        }
         return files;
     }
 

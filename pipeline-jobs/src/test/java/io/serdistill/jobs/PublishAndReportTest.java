@@ -15,6 +15,7 @@ import io.serdistill.jobs.spark.Sparks;
 import io.serdistill.jobs.stages.ManifestStage;
 import io.serdistill.jobs.stages.PublishStage;
 import io.serdistill.json.Json;
+import io.serdistill.model.SafeTensors;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -75,13 +76,40 @@ class PublishAndReportTest {
             assertEquals(width + "x" + height, img.group(2) + "x" + img.group(3), "the page states the size");
             images++;
         }
-        // UA bars, WA bars, loss curves, dev-UA curves, and 6 models x (3 languages + all) confusion matrices.
-        assertEquals(4 + 6 * 4, images);
+        // UA bars, WA bars, loss curves, dev-UA curves, and 10 models (3 teachers, 3 students, 3 per-language linear
+        // references and the multilingual one) x (3 languages + all) confusion matrices.
+        assertEquals(4 + 10 * 4, images);
         for (String chart : List.of(RunReport.UA_BARS, RunReport.WA_BARS, RunReport.LOSS_CURVES, RunReport.DEV_UA_CURVES,
-                RunReport.confusionFile("student-mtkd-language", "fi"))) {
+                RunReport.confusionFile("student-mtkd-language", "fi"),
+                RunReport.confusionFile("reference-linear-multi", "fi"))) {
             assertTrue(html.contains("src=\"" + chart + "\""), chart + " is on the page");
         }
         assertTrue(html.contains("UA / WA (%) on the test split"), "the summary table is on the page");
+    }
+
+    @Test
+    void linearReferencesAreTrainedScoredAndPublished() throws Exception {
+        List<String> references = warehouse("ser_metrics")
+                .filter("run_id = '" + DemoRun.RUN_ID + "' AND method LIKE 'reference-linear%'")
+                .select("model").distinct().sort("model").as(org.apache.spark.sql.Encoders.STRING()).collectAsList();
+        assertEquals(List.of("reference-linear-en", "reference-linear-fi", "reference-linear-fr",
+                "reference-linear-multi"), references);
+        assertEquals(3 * 2 * 3, warehouse("ser_metrics").filter("run_id = '" + DemoRun.RUN_ID
+                + "' AND model = 'reference-linear-multi' AND language <> 'all'").count(),
+                "scored on every language and evaluated split, three metrics each");
+        Path runDir = Path.of(java.net.URI.create(run.runDir(DemoRun.RUN_ID)));
+        SafeTensors file = SafeTensors.parse(Files.readAllBytes(runDir.resolve(
+                "references/reference-linear-fi/model.safetensors")), "reference-linear-fi");
+        double c = Double.parseDouble(file.metadata().get("ser.reference.c"));
+        assertTrue(run.config(Map.of()).reference().kind().cGrid().contains(c), "C " + c + " comes from the grid");
+        assertEquals("2", file.metadata().get("ser.reference.folds"),
+                "two train + dev speakers per language here: two inner folds");
+        assertEquals("reference-linear-fi", file.metadata().get("ser.model"));
+        String summary = Files.readString(runDir.resolve("report/summary.txt"));
+        assertTrue(summary.contains("reference-linear (own language)") && summary.contains("reference-linear-multi"),
+                summary);
+        assertEquals(0, warehouse("ser_training_history").filter("run_id = '" + DemoRun.RUN_ID
+                + "' AND method LIKE 'reference-linear%'").count(), "no epochs");
     }
 
     @Test
