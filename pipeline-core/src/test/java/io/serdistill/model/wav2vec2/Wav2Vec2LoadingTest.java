@@ -178,6 +178,37 @@ class Wav2Vec2LoadingTest {
         assertEquals(0, a.sub(b).amaxNumber().doubleValue());
     }
 
+    @Test
+    void loadsShardsNamedByTheIndexAndRefusesATensorInTwoShards() throws IOException {
+        Path src = Wav2Vec2ParityTest.fixtureDir("base");
+        Files.copy(src.resolve("config.json"), tmp.resolve("config.json"));
+        Map<String, SafeTensors.Tensor> tensors =
+                SafeTensors.parse(Files.readAllBytes(src.resolve("model.safetensors")), "fixture").tensors();
+        Map<String, SafeTensors.Tensor> first = new LinkedHashMap<>();
+        Map<String, SafeTensors.Tensor> second = new LinkedHashMap<>();
+        tensors.forEach((name, t) -> (first.size() <= second.size() ? first : second).put(name, t));
+        Files.write(tmp.resolve("model-00001-of-00002.safetensors"), new SafeTensors(first, Map.of()).toBytes());
+        Files.write(tmp.resolve("model-00002-of-00002.safetensors"), new SafeTensors(second, Map.of()).toBytes());
+        ObjectNode index = Json.newObject();
+        ObjectNode weightMap = index.putObject("weight_map");
+        first.keySet().forEach(n -> weightMap.put(n, "model-00001-of-00002.safetensors"));
+        second.keySet().forEach(n -> weightMap.put(n, "model-00002-of-00002.safetensors"));
+        Files.writeString(tmp.resolve("model.safetensors.index.json"), Json.compact(index));
+
+        float[] wave = Wav2Vec2ParityTest.floats(Wav2Vec2ParityTest.FIXTURES + "input.f32", 8000);
+        INDArray a = Wav2Vec2Model.load(tmp).forward(List.of(wave)).hiddenStates().get(2);
+        INDArray b = Wav2Vec2Model.load(src).forward(List.of(wave)).hiddenStates().get(2);
+        assertEquals(0, a.sub(b).amaxNumber().doubleValue());
+
+        String twice = second.keySet().iterator().next();
+        first.put(twice, second.get(twice));
+        Files.write(tmp.resolve("model-00001-of-00002.safetensors"), new SafeTensors(first, Map.of()).toBytes());
+        IOException e = assertThrows(IOException.class, () -> Wav2Vec2Model.load(tmp));
+        assertEquals(tmp.resolve("model.safetensors.index.json") + ": tensor '" + twice + "' is in both "
+                + tmp.resolve("model-00001-of-00002.safetensors") + " and " + tmp.resolve("model-00002-of-00002.safetensors"),
+                e.getMessage());
+    }
+
     /** {@code tensors} as F32, then {@code tailFloats} zeros named {@code tail} that take no disk space. */
     private static void writeWithSparseTail(Path file, Map<String, SafeTensors.Tensor> tensors, String tail,
                                             long tailFloats) throws IOException {
