@@ -109,9 +109,9 @@ public final class SafeTensors {
         long position = 0;
         for (Entry e : inFileOrder) {
             int length = e.checkedByteLength(source);
-            long skipped = e.begin() - position;
             try {
-                in.skipNBytes(skipped);
+                // An empty tensor may lie anywhere, even inside another's range: nothing to read, nothing to skip.
+                in.skipNBytes(Math.max(0, e.begin() - position));
             } catch (EOFException eof) {
                 throw new IOException(source + ": the file ends before tensor '" + e.name() + "' at data offset "
                         + e.begin(), eof);
@@ -121,7 +121,7 @@ public final class SafeTensors {
                 throw new IOException(source + ": the file ends inside tensor '" + e.name() + "' (data_offsets ["
                         + e.begin() + ", " + e.end() + "), only " + bytes.length + " of its bytes present)");
             }
-            position = e.end();
+            position = Math.max(position, e.end());
             decoded.put(e.name(), e.decode(ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN), source));
         }
         Map<String, Tensor> tensors = new LinkedHashMap<>();

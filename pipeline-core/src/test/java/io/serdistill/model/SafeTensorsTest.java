@@ -144,11 +144,23 @@ class SafeTensorsTest {
 
     @Test
     void acceptsEmptyTensorsAndAdjacentRangesAsNoOverlap() throws IOException {
-        SafeTensors st = SafeTensors.parse(file("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+        byte[] bytes = file("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
                 + "\"e\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[4,4]},"
-                + "\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[8,12]}}", 12), "ok");
-        assertEquals(0, st.require("e").values().length);
-        assertArrayEquals(new float[] {0}, st.require("b").values());
+                + "\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[8,12]}}", 12);
+        ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).putFloat(bytes.length - 12, 1f)
+                .putFloat(bytes.length - 8, 2f).putFloat(bytes.length - 4, 3f);
+        Path path = tmp.resolve("ok.safetensors");
+        Files.write(path, bytes);
+        SafeTensors mapped;
+        try (SafeTensorsFile f = SafeTensorsFile.open(path)) {
+            mapped = f.readAll();
+        }
+        for (SafeTensors st : List.of(SafeTensors.parse(bytes, "ok"), mapped,
+                SafeTensors.read(new ByteArrayInputStream(bytes), "ok"))) {
+            assertEquals(0, st.require("e").values().length);
+            assertArrayEquals(new float[] {1, 2}, st.require("a").values());
+            assertArrayEquals(new float[] {3}, st.require("b").values());
+        }
     }
 
     @Test
