@@ -2,6 +2,7 @@ package io.serdistill.json;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.PrettyPrinter;
 import com.fasterxml.jackson.core.StreamReadFeature;
@@ -74,7 +75,15 @@ public final class Json {
 
     /** A document that must be one JSON object. */
     public static ObjectNode object(String json) throws IOException {
-        JsonNode node = MAPPER.readTree(json);
+        return asObject(MAPPER.readTree(json));
+    }
+
+    /** As {@link #object}, and no object in the document may repeat a key (which would otherwise keep the last). */
+    public static ObjectNode objectWithUniqueKeys(String json) throws IOException {
+        return asObject(MAPPER.reader().with(JsonParser.Feature.STRICT_DUPLICATE_DETECTION).readTree(json));
+    }
+
+    private static ObjectNode asObject(JsonNode node) throws IOException {
         if (node == null || !node.isObject()) {
             throw new IOException("expected a JSON object, got " + (node == null ? "nothing" : node.getNodeType()));
         }

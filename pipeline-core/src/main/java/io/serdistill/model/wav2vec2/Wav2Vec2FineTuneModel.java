@@ -98,14 +98,14 @@ public final class Wav2Vec2FineTuneModel implements Classifier<INDArray> {
                     + ", frame-level input, and numLayers " + (config.numHiddenLayers() + 1) + " with layer weighting"
                     + " or 1 (the last layer) without");
         }
-        CheckpointTensors t = new CheckpointTensors(checkpoint.tensors(), checkpoint.source());
+        CheckpointTensors t = checkpoint.tensors();
         frozen = new LinkedHashMap<>();
-        checkpoint.tensors().forEach((name, tensor) -> {
+        for (String name : t.names()) {
             String bare = name.startsWith(CheckpointTensors.PREFIX) ? name.substring(CheckpointTensors.PREFIX.length()) : name;
             if (bare.startsWith("feature_extractor.") || bare.equals("masked_spec_embed")) {
-                frozen.put(bare, tensor);
+                frozen.put(bare, t.tensor(name));
             }
-        });
+        }
         sd = SameDiff.create();
         double eps = config.layerNormEps();
         int f = config.featureDim();
@@ -160,8 +160,9 @@ public final class Wav2Vec2FineTuneModel implements Classifier<INDArray> {
 
     /** As {@link #load(Path, HeadSpec, long)} in another precision (double for gradient checks). */
     static Wav2Vec2FineTuneModel load(Path checkpointDir, HeadSpec head, long seed, DataType dtype) throws IOException {
-        return new Wav2Vec2FineTuneModel(Wav2Vec2Model.readCheckpoint(checkpointDir), head,
-                Wav2Vec2Head.initialWeights(head, seed), dtype);
+        try (Wav2Vec2Model.Checkpoint checkpoint = Wav2Vec2Model.readCheckpoint(checkpointDir)) {
+            return new Wav2Vec2FineTuneModel(checkpoint, head, Wav2Vec2Head.initialWeights(head, seed), dtype);
+        }
     }
 
     /**
@@ -455,8 +456,8 @@ public final class Wav2Vec2FineTuneModel implements Classifier<INDArray> {
         HeadSpec head = Json.read(headJson, HeadSpec.class, source + " metadata '" + HEAD_KEY + "'");
         Map<String, INDArray> headWeights = Wav2Vec2Head.readWeights(st, HEAD_PREFIX, head, source);
         Wav2Vec2Config config = Wav2Vec2Config.parse(json, source + " metadata " + CONFIG_KEY);
-        return new Wav2Vec2FineTuneModel(new Wav2Vec2Model.Checkpoint(config, json, st.tensors(), source), head,
-                headWeights, DataType.FLOAT);
+        return new Wav2Vec2FineTuneModel(new Wav2Vec2Model.Checkpoint(config, json, CheckpointTensors.of(st.tensors(), source)),
+                head, headWeights, DataType.FLOAT);
     }
 
     /**

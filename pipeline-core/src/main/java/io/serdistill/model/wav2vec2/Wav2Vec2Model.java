@@ -3,6 +3,8 @@ package io.serdistill.model.wav2vec2;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.serdistill.json.Json;
 import io.serdistill.model.SafeTensors;
+import io.serdistill.model.SafeTensorsFile;
+import java.io.Closeable;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -123,14 +125,26 @@ public final class Wav2Vec2Model {
      * ({@code pytorch_model.bin}, *.pt, *.pth, *.ckpt) are refused: loading them can run arbitrary code.
      */
     public static Wav2Vec2Model load(Path dir) throws IOException {
-        Checkpoint c = readCheckpoint(dir);
-        return fromTensors(c.config(), c.tensors(), c.source());
+        try (Checkpoint c = readCheckpoint(dir)) {
+            return new Wav2Vec2Model(c.config(), c.tensors());
+        }
     }
 
-    /** A Hugging Face model directory's config and tensors, read but not yet turned into a model. */
-    record Checkpoint(Wav2Vec2Config config, String configJson, Map<String, SafeTensors.Tensor> tensors, String source) {}
+    /**
+     * A Hugging Face model directory's config and its tensors, opened (headers validated) but not yet read; closing
+     * it releases the weight files.
+     */
+    record Checkpoint(Wav2Vec2Config config, String configJson, CheckpointTensors tensors) implements Closeable {
+        @Override
+        public void close() throws IOException {
+            tensors.close();
+        }
+    }
 
-    /** The reading half of {@link #load}, shared with {@link Wav2Vec2FineTuneModel#load}. */
+    /**
+     * The reading half of {@link #load}, shared with {@link Wav2Vec2FineTuneModel#load}: weight files are memory
+     * mapped tensor by tensor ({@link SafeTensorsFile}), so checkpoints over 2 GB load.
+     */
     static Checkpoint readCheckpoint(Path dir) throws IOException {
         if (!Files.isDirectory(dir)) {
             throw new IOException(dir + ": not a directory (expected a Hugging Face model directory with config.json"
@@ -144,37 +158,42 @@ public final class Wav2Vec2Model {
         Wav2Vec2Config config = Wav2Vec2Config.parse(configJson, configFile.toString());
         Path single = dir.resolve("model.safetensors");
         Path index = dir.resolve("model.safetensors.index.json");
-        Map<String, SafeTensors.Tensor> tensors = new LinkedHashMap<>();
-        String source;
         if (Files.isRegularFile(single)) {
-            tensors.putAll(SafeTensors.parse(Files.readAllBytes(single), single.toString()).tensors());
-            source = single.toString();
-        } else if (Files.isRegularFile(index)) {
-            for (String shard : shards(index)) {
-                Path file = dir.resolve(shard).normalize();
-                if (!file.startsWith(dir.normalize())) {
-                    throw new IOException(index + ": shard '" + shard + "' lies outside the model directory");
-                }
-                tensors.putAll(SafeTensors.parse(Files.readAllBytes(file), file.toString()).tensors());
-            }
-            source = index.toString();
-        } else {
-            List<String> pickles = pickleFiles(dir);
-            if (!pickles.isEmpty()) {
-                throw new IOException(dir + ": holds only PyTorch pickle weights " + pickles + " and no model.safetensors."
-                        + " ser-distill never loads pickle files (unpickling can run arbitrary code). Convert once, in an"
-                        + " environment you trust, e.g. python3 -c \"from transformers import Wav2Vec2Model as M;"
-                        + " M.from_pretrained('DIR').save_pretrained('OUT', safe_serialization=True)\"");
-            }
-            throw new IOException(dir + ": no model.safetensors (nor model.safetensors.index.json)");
+            return new Checkpoint(config, configJson,
+                    CheckpointTensors.of(List.of(SafeTensorsFile.open(single)), single.toString()));
         }
-        return new Checkpoint(config, configJson, tensors, source);
+        if (Files.isRegularFile(index)) {
+            List<SafeTensorsFile> files = new ArrayList<>();
+            try {
+                for (String shard : shards(index)) {
+                    Path file = dir.resolve(shard).normalize();
+                    if (!file.startsWith(dir.normalize())) {
+                        throw new IOException(index + ": shard '" + shard + "' lies outside the model directory");
+                    }
+                    files.add(SafeTensorsFile.open(file));
+                }
+            } catch (IOException | RuntimeException e) {
+                for (SafeTensorsFile f : files) {
+                    f.close();
+                }
+                throw e;
+            }
+            return new Checkpoint(config, configJson, CheckpointTensors.of(files, index.toString()));
+        }
+        List<String> pickles = pickleFiles(dir);
+        if (!pickles.isEmpty()) {
+            throw new IOException(dir + ": holds only PyTorch pickle weights " + pickles + " and no model.safetensors."
+                    + " ser-distill never loads pickle files (unpickling can run arbitrary code). Convert once, in an"
+                    + " environment you trust, e.g. python3 -c \"from transformers import Wav2Vec2Model as M;"
+                    + " M.from_pretrained('DIR').save_pretrained('OUT', safe_serialization=True)\"");
+        }
+        throw new IOException(dir + ": no model.safetensors (nor model.safetensors.index.json)");
     }
 
     /** A model from already-read tensors named as in Hugging Face's Wav2Vec2Model (optionally "wav2vec2."-prefixed). */
     public static Wav2Vec2Model fromTensors(Wav2Vec2Config config, Map<String, SafeTensors.Tensor> tensors, String source)
             throws IOException {
-        return new Wav2Vec2Model(config, new CheckpointTensors(tensors, source));
+        return new Wav2Vec2Model(config, CheckpointTensors.of(tensors, source));
     }
 
     /**

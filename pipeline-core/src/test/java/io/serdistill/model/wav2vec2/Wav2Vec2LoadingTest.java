@@ -5,8 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.serdistill.json.Json;
 import io.serdistill.model.SafeTensors;
 import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -151,6 +158,90 @@ class Wav2Vec2LoadingTest {
         // mean 3, variance (4 + 1 + 0 + 9) / 4 = 3.5
         double s = Math.sqrt(3.5 + 1e-7);
         assertArrayEquals(new float[] {(float) (-2 / s), (float) (-1 / s), 0f, (float) (3 / s)}, x, 1e-6f);
+    }
+
+    @Test
+    void loadsAModelFileOverTwoGigabytesTensorByTensor() throws IOException {
+        // The fixture's tensors followed by one sparse 2.2 GB tensor the model does not use (as an LM head of a big
+        // checkpoint would be): the file exceeds any Java array, and only the tensors the model reads are mapped.
+        Path src = Wav2Vec2ParityTest.fixtureDir("base");
+        Files.copy(src.resolve("config.json"), tmp.resolve("config.json"));
+        Map<String, SafeTensors.Tensor> tensors =
+                SafeTensors.parse(Files.readAllBytes(src.resolve("model.safetensors")), "fixture").tensors();
+        Path file = tmp.resolve("model.safetensors");
+        writeWithSparseTail(file, tensors, "lm_head.weight", 550_000_000L);
+        assertTrue(Files.size(file) > 2L * 1024 * 1024 * 1024, "over 2 GiB");
+
+        float[] wave = Wav2Vec2ParityTest.floats(Wav2Vec2ParityTest.FIXTURES + "input.f32", 8000);
+        INDArray a = Wav2Vec2Model.load(tmp).forward(List.of(wave)).hiddenStates().get(2);
+        INDArray b = Wav2Vec2Model.load(src).forward(List.of(wave)).hiddenStates().get(2);
+        assertEquals(0, a.sub(b).amaxNumber().doubleValue());
+    }
+
+    @Test
+    void loadsShardsNamedByTheIndexAndRefusesATensorInTwoShards() throws IOException {
+        Path src = Wav2Vec2ParityTest.fixtureDir("base");
+        Files.copy(src.resolve("config.json"), tmp.resolve("config.json"));
+        Map<String, SafeTensors.Tensor> tensors =
+                SafeTensors.parse(Files.readAllBytes(src.resolve("model.safetensors")), "fixture").tensors();
+        Map<String, SafeTensors.Tensor> first = new LinkedHashMap<>();
+        Map<String, SafeTensors.Tensor> second = new LinkedHashMap<>();
+        tensors.forEach((name, t) -> (first.size() <= second.size() ? first : second).put(name, t));
+        Files.write(tmp.resolve("model-00001-of-00002.safetensors"), new SafeTensors(first, Map.of()).toBytes());
+        Files.write(tmp.resolve("model-00002-of-00002.safetensors"), new SafeTensors(second, Map.of()).toBytes());
+        ObjectNode index = Json.newObject();
+        ObjectNode weightMap = index.putObject("weight_map");
+        first.keySet().forEach(n -> weightMap.put(n, "model-00001-of-00002.safetensors"));
+        second.keySet().forEach(n -> weightMap.put(n, "model-00002-of-00002.safetensors"));
+        Files.writeString(tmp.resolve("model.safetensors.index.json"), Json.compact(index));
+
+        float[] wave = Wav2Vec2ParityTest.floats(Wav2Vec2ParityTest.FIXTURES + "input.f32", 8000);
+        INDArray a = Wav2Vec2Model.load(tmp).forward(List.of(wave)).hiddenStates().get(2);
+        INDArray b = Wav2Vec2Model.load(src).forward(List.of(wave)).hiddenStates().get(2);
+        assertEquals(0, a.sub(b).amaxNumber().doubleValue());
+
+        String twice = second.keySet().iterator().next();
+        first.put(twice, second.get(twice));
+        Files.write(tmp.resolve("model-00001-of-00002.safetensors"), new SafeTensors(first, Map.of()).toBytes());
+        IOException e = assertThrows(IOException.class, () -> Wav2Vec2Model.load(tmp));
+        assertEquals(tmp.resolve("model.safetensors.index.json") + ": tensor '" + twice + "' is in both "
+                + tmp.resolve("model-00001-of-00002.safetensors") + " and " + tmp.resolve("model-00002-of-00002.safetensors"),
+                e.getMessage());
+    }
+
+    /** {@code tensors} as F32, then {@code tailFloats} zeros named {@code tail} that take no disk space. */
+    private static void writeWithSparseTail(Path file, Map<String, SafeTensors.Tensor> tensors, String tail,
+                                            long tailFloats) throws IOException {
+        ObjectNode header = Json.newObject();
+        long offset = 0;
+        for (Map.Entry<String, SafeTensors.Tensor> e : tensors.entrySet()) {
+            offset = describe(header, e.getKey(), e.getValue().shape(), offset);
+        }
+        long end = describe(header, tail, new long[] {tailFloats}, offset);
+        byte[] json = Json.compact(header).getBytes(StandardCharsets.UTF_8);
+        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
+            f.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(json.length).array());
+            f.write(json);
+            for (SafeTensors.Tensor t : tensors.values()) {
+                ByteBuffer b = ByteBuffer.allocate(4 * t.values().length).order(ByteOrder.LITTLE_ENDIAN);
+                b.asFloatBuffer().put(t.values());
+                f.write(b.array());
+            }
+            f.setLength(8 + json.length + end);
+        }
+    }
+
+    private static long describe(ObjectNode header, String name, long[] shape, long offset) {
+        ObjectNode info = header.putObject(name);
+        info.put("dtype", "F32");
+        ArrayNode dims = info.putArray("shape");
+        long count = 1;
+        for (long d : shape) {
+            dims.add(d);
+            count *= d;
+        }
+        info.putArray("data_offsets").add(offset).add(offset + 4 * count);
+        return offset + 4 * count;
     }
 
     interface Edit {
