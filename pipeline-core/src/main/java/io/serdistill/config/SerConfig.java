@@ -405,12 +405,12 @@ public record SerConfig(
                         + " with ser.features.wav2vec2.layer-weights = true; leave layer at -1");
         require(kind.equals("fbank") || normalize == Normalization.NONE, "ser.features.normalize",
                 "applies to fbank frames only; use none with ser.features.kind = " + kind);
-        List<PoolingStat> pooling = choices(c, "ser.features.fbank.pooling", PoolingStat.values(), PoolingStat::label);
-        require(!pooling.isEmpty() && pooling.stream().distinct().count() == pooling.size(), "ser.features.fbank.pooling",
+        List<PoolingStat> stats = choices(c, "ser.features.fbank.pooling", PoolingStat.values(), PoolingStat::label);
+        require(!stats.isEmpty() && stats.stream().distinct().count() == stats.size(), "ser.features.fbank.pooling",
                 "must list each of " + Arrays.stream(PoolingStat.values()).map(PoolingStat::label).toList()
-                        + " at most once, and at least one; got " + pooling.stream().map(PoolingStat::label).toList());
+                        + " at most once, and at least one; got " + stats.stream().map(PoolingStat::label).toList());
         if (kind.equals("fbank")) {
-            return new Representation.Fbank(fbank, normalize, normalizeVariance, pooling);
+            return new Representation.Fbank(fbank, normalize, normalizeVariance, stats);
         }
         require(!modelDir.isBlank(), w + "model-dir",
                 "must name a Hugging Face model directory (config.json + model.safetensors) when ser.features.kind"

@@ -43,8 +43,11 @@ class AllFoldsTest {
                 assertTrue(Files.isRegularFile(tmp.resolve("runs/cv/cv-fold" + k + "/_stages/evaluate.json")), "fold " + k);
             }
             List<Row> rows = spark.read().parquet(tmp.resolve("runs/cv/table6").toString()).collectAsList();
-            // ft-mono (teachers), ft-multi, mtkd-language, kd-mono x 3 languages x {ua, wa}
-            assertEquals(4 * 3 * 2, rows.size(), rows.toString());
+            // ft-mono (teachers), ft-multi, mtkd-language, kd-mono, reference-linear, reference-linear-multi
+            // x 3 languages x {ua, wa}
+            assertEquals(6 * 3 * 2, rows.size(), rows.toString());
+            assertEquals(2 * 3 * 2, rows.stream().filter(r -> r.<String>getAs("method").startsWith("reference-linear"))
+                    .count(), "the linear references are summarised over the folds too");
             for (Row r : rows) {
                 assertEquals(2, r.getInt(r.fieldIndex("folds")), r.toString());
                 double mean = r.getDouble(r.fieldIndex("mean"));

@@ -73,7 +73,8 @@ class NotebookSqlTest {
             assertTrue(r.<Double>getAs("ua_ci_low") <= ua && ua <= r.<Double>getAs("ua_ci_high"), r.toString());
         });
         assertEquals(Set.of(DemoRun.RUN_ID, "demo-b"), runs);
-        assertEquals(Set.of("ft-multi", "mtkd-uniform", "mtkd-language"), methods, "teachers have no pooled row");
+        assertEquals(Set.of("ft-multi", "mtkd-uniform", "mtkd-language", "reference-linear-multi"), methods,
+                "per-language models (teachers, per-language linear references) have no pooled row");
         Row confusion = spark.sql("SELECT sum(share) AS s, count(DISTINCT run_id, model, language, true_emotion) AS rowsums "
                 + "FROM (" + sqlOf("confusion") + ")").first();
         assertEquals(confusion.<Long>getAs("rowsums"), confusion.<Double>getAs("s"), 1e-9, "each true-emotion row's shares sum to 1");
