@@ -121,4 +121,26 @@ public record GlobalStats(long count, double[] sum, double[] sumSq) implements S
     public String toString() {
         return "GlobalStats[count=" + count + ", dim=" + dim() + "]";
     }
+
+    /**
+     * Per-column mean and population standard deviation of {@code rows} (all of one length ≥ 1), the deviation floored
+     * at {@code stdFloor} so constant columns (e.g. a silent mel bin) never divide by zero; as float32 {mean, std}.
+     */
+    public static float[][] standardisation(float[][] rows, double stdFloor) {
+        int dim = rows[0].length;
+        float[] flat = new float[rows.length * dim];
+        for (int i = 0; i < rows.length; i++) {
+            System.arraycopy(rows[i], 0, flat, i * dim, dim);
+        }
+        GlobalStats stats = of(new FeatureMatrix(rows.length, dim, flat));
+        double[] m = stats.mean();
+        double[] var = stats.variance();
+        float[] mean = new float[dim];
+        float[] std = new float[dim];
+        for (int j = 0; j < dim; j++) {
+            mean[j] = (float) m[j];
+            std[j] = (float) Math.max(Math.sqrt(var[j]), stdFloor);
+        }
+        return new float[][] {mean, std};
+    }
 }

@@ -50,7 +50,9 @@ public sealed interface Representation extends Serializable {
     ModelKind modelKind(List<Integer> mlpHidden);
 
     /** "fbank" or "wav2vec2": the front end, for logs and run records. */
-    String frontEnd();
+    default String frontEnd() {
+        return "wav2vec2";
+    }
 
     /** How stored frames are normalised (fbank only; every other variant stores what its extractor computes). */
     default Normalization normalization() {
@@ -175,10 +177,6 @@ public sealed interface Representation extends Serializable {
             return new PooledClassifierKind(mlpHidden, inputLayers());
         }
 
-        @Override
-        public String frontEnd() {
-            return "wav2vec2";
-        }
     }
 
     /**
@@ -211,10 +209,6 @@ public sealed interface Representation extends Serializable {
             return new PooledClassifierKind(mlpHidden, inputLayers());
         }
 
-        @Override
-        public String frontEnd() {
-            return "wav2vec2";
-        }
 
         /** Every hidden state: the transformer layers' outputs and the input to the first. */
         @Override
@@ -254,10 +248,6 @@ public sealed interface Representation extends Serializable {
             return new Wav2Vec2FrameHeadKind(source.modelDir(), head.pooling(), head.attentionDim(), head.projectorDim());
         }
 
-        @Override
-        public String frontEnd() {
-            return "wav2vec2";
-        }
 
         @Override
         public boolean readsFrameSequences() {
@@ -296,10 +286,6 @@ public sealed interface Representation extends Serializable {
                     head.attentionDim());
         }
 
-        @Override
-        public String frontEnd() {
-            return "wav2vec2";
-        }
 
         @Override
         public boolean readsFrameSequences() {

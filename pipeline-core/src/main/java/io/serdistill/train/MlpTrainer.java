@@ -2,7 +2,6 @@ package io.serdistill.train;
 
 import io.serdistill.data.Emotion;
 import io.serdistill.eval.Predictions;
-import io.serdistill.features.FeatureMatrix;
 import io.serdistill.features.GlobalStats;
 import io.serdistill.model.ClassifierSpec;
 import io.serdistill.model.MlpClassifier;
@@ -52,26 +51,13 @@ public final class MlpTrainer {
     }
 
     private static float[][] meanAndStd(List<TrainingExample> examples, int dim) {
-        float[] flat = new float[examples.size() * dim];
-        for (int i = 0; i < examples.size(); i++) {
-            TrainingExample e = examples.get(i);
+        for (TrainingExample e : examples) {
             if (e.input().length != dim) {
                 throw new IllegalArgumentException("utterance " + e.uttId() + " has " + e.input().length
                         + " input values, expected " + dim);
             }
-            System.arraycopy(e.input(), 0, flat, i * dim, dim);
         }
-        GlobalStats stats = GlobalStats.of(new FeatureMatrix(examples.size(), dim, flat));
-        double[] m = stats.mean();
-        double[] var = stats.variance();
-        float[] mean = new float[dim];
-        float[] std = new float[dim];
-        for (int j = 0; j < dim; j++) {
-            mean[j] = (float) m[j];
-            // Floor keeps constant inputs (e.g. a silent mel bin) from dividing by zero.
-            std[j] = (float) Math.max(Math.sqrt(var[j]), 1e-3);
-        }
-        return new float[][] {mean, std};
+        return GlobalStats.standardisation(examples.stream().map(TrainingExample::input).toArray(float[][]::new), 1e-3);
     }
 
 }

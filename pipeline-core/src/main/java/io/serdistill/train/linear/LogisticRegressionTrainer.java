@@ -1,6 +1,5 @@
 package io.serdistill.train.linear;
 
-import io.serdistill.features.FeatureMatrix;
 import io.serdistill.features.GlobalStats;
 import io.serdistill.model.linear.LogisticRegressionModel;
 import java.util.Arrays;
@@ -108,23 +107,12 @@ public final class LogisticRegressionTrainer {
      */
     public static float[][] standardisation(float[][] inputs) {
         int dim = inputs[0].length;
-        float[] flat = new float[inputs.length * dim];
         for (int i = 0; i < inputs.length; i++) {
             if (inputs[i].length != dim) {
                 throw new IllegalArgumentException("input " + i + " has " + inputs[i].length + " values, input 0 has "
                         + dim);
             }
-            System.arraycopy(inputs[i], 0, flat, i * dim, dim);
         }
-        GlobalStats stats = GlobalStats.of(new FeatureMatrix(inputs.length, dim, flat));
-        double[] m = stats.mean();
-        double[] var = stats.variance();
-        float[] mean = new float[dim];
-        float[] std = new float[dim];
-        for (int j = 0; j < dim; j++) {
-            mean[j] = (float) m[j];
-            std[j] = (float) Math.max(Math.sqrt(var[j]), STD_FLOOR);
-        }
-        return new float[][] {mean, std};
+        return GlobalStats.standardisation(inputs, STD_FLOOR);
     }
 }
