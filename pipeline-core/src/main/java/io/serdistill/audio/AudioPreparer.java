@@ -1,5 +1,7 @@
 package io.serdistill.audio;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
@@ -38,6 +40,17 @@ public final class AudioPreparer {
     /** Decodes and prepares a WAV file; the result is mono at {@link AudioOptions#targetRate()} Hz. */
     public AudioClip prepare(byte[] wav) throws AudioFormatException {
         return prepare(WavDecoder.decode(wav, options.channelMode()));
+    }
+
+    /**
+     * Decodes and prepares a WAV stream (not closed here), reading only the bytes the maximum duration keeps: a
+     * file far longer than {@link AudioOptions#maxSeconds()} costs no more than that much audio. The checks then
+     * see the kept audio only (a NaN or the only loud passage after the cut no longer matters).
+     *
+     * @param length the stream's length in bytes when known, else -1
+     */
+    public AudioClip prepare(InputStream wav, long length) throws IOException, AudioFormatException {
+        return prepare(WavDecoder.decode(wav, length, options.channelMode(), options.maxSeconds()));
     }
 
     /** Validates, cuts and resamples an already decoded mono clip. */
