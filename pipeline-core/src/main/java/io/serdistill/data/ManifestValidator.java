@@ -144,7 +144,7 @@ public final class ManifestValidator {
         for (String root : paths.allowedRoots()) {
             inside |= target.startsWith(normalize(root));
         }
-        return inside ? null : "path '" + path + "' resolves to " + target + ", outside the manifest's directory "
+        return inside ? null : "path '" + path + "'" + (target.equals(path) ? "" : " resolves to " + target) + ", outside the manifest's directory "
                 + (tree.isEmpty() ? "tree" : normalize(tree)) + " and " + ALLOWED_ROOTS_KEY + " " + paths.allowedRoots()
                 + "; list its directory in " + ALLOWED_ROOTS_KEY + " to read it";
     }
