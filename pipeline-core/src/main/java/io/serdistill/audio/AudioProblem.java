@@ -14,7 +14,7 @@ public enum AudioProblem {
     UNSUPPORTED_FORMAT,
     /** A sample rate outside the range the decoder accepts ({@link WavDecoder#MIN_SAMPLE_RATE} to MAX_SAMPLE_RATE). */
     UNSUPPORTED_SAMPLE_RATE,
-    /** More audio to keep than one clip can hold (only without a maximum duration). */
+    /** More audio to keep than one clip can hold (over 2 GiB of data; in practice only without a maximum duration). */
     TOO_LONG,
     /** No data chunk, or zero sample frames. */
     EMPTY_AUDIO,

@@ -26,7 +26,7 @@ public enum RejectReason {
     UNSUPPORTED_FORMAT,
     /** A WAV file whose sample rate is outside 4-384 kHz; the message has the rate. */
     UNSUPPORTED_SAMPLE_RATE,
-    /** More audio than one clip can hold (over 2 GiB of samples to keep, only without ser.audio.max-seconds). */
+    /** More audio than one clip can hold: over 2 GiB of sample data to keep (e.g. without ser.audio.max-seconds). */
     TOO_LONG,
     /** A WAV file without a data chunk or with zero sample frames. */
     EMPTY_AUDIO,
