@@ -12,6 +12,10 @@ public enum AudioProblem {
     NOT_WAV,
     /** A codec, bit depth or channel layout we do not decode (ADPCM, µ-law, 12-bit float, a missing channel). */
     UNSUPPORTED_FORMAT,
+    /** A sample rate outside the range the decoder accepts ({@link WavDecoder#MIN_SAMPLE_RATE} to MAX_SAMPLE_RATE). */
+    UNSUPPORTED_SAMPLE_RATE,
+    /** More audio to keep than one clip can hold (over 2 GiB of data; in practice only without a maximum duration). */
+    TOO_LONG,
     /** No data chunk, or zero sample frames. */
     EMPTY_AUDIO,
     /** Shorter than the configured minimum duration, or than one frame of the feature extractor. */

@@ -80,6 +80,11 @@ public final class Resampler {
         }
     }
 
+    /** Size of the filter table in floats: what this resampler costs in memory, beyond its fields. */
+    long tableFloats() {
+        return table.length;
+    }
+
     public int fromRate() {
         return fromRate;
     }

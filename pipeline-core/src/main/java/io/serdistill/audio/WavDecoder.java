@@ -1,6 +1,7 @@
 package io.serdistill.audio;
 
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -17,6 +18,12 @@ import java.util.Map;
  * 2^(bits-1) so full scale maps to [-1, 1); float samples are taken as they are. Unknown chunks (LIST, fact,
  * cue, ...) are skipped, honouring the pad byte after odd-sized chunks. A data chunk whose declared size runs
  * past the end of the file (a cut download, or RF64's 0xFFFFFFFF placeholder) yields the complete frames present.
+ *
+ * <p>Sample rates outside {@value #MIN_SAMPLE_RATE}–{@value #MAX_SAMPLE_RATE} Hz are refused before any sample is
+ * read (UNSUPPORTED_SAMPLE_RATE): a rate of millions of Hz would make the resampler's table gigabytes, and a rate
+ * of a few Hz turns a few bytes into minutes of interpolated noise. From a stream, only the bytes the kept
+ * duration needs are read ({@link #decode(InputStream, long, ChannelMode, double)}), so a file's size costs
+ * nothing beyond them. Messages never quote a file's content beyond the hex of its magic bytes.
  *
  * <p>Written by hand rather than with javax.sound because that API rejects EXTENSIBLE and 64-bit float files and
  * cannot say why a file is bad; here every failure carries an {@link AudioProblem}. Stateless and thread-safe.
@@ -35,12 +42,130 @@ public final class WavDecoder {
             Map.entry(0x1610, "HE-AAC"),
             Map.entry(0xF1AC, "FLAC"));
 
+    /** Lowest sample rate accepted, in Hz (telephone audio is 8 kHz). */
+    public static final int MIN_SAMPLE_RATE = 4_000;
+    /** Highest sample rate accepted, in Hz (the highest rate studio recorders write). */
+    public static final int MAX_SAMPLE_RATE = 384_000;
+    /** Largest fmt chunk read from a stream; a standard one holds 16 to 40 bytes. */
+    private static final int MAX_FMT_BYTES = 1 << 16;
+    /** The most bytes one decode holds: a Java array's limit, less room for the header. */
+    private static final long MAX_WAV_BYTES = Integer.MAX_VALUE - 1024;
+
     private WavDecoder() {
     }
 
     /** Reads the whole stream (not closed here) and decodes it; I/O failures are the caller's to classify. */
     public static AudioClip decode(InputStream in, ChannelMode mode) throws IOException, AudioFormatException {
-        return decode(in.readAllBytes(), mode);
+        return decode(in, -1, mode, 0);
+    }
+
+    /**
+     * Reads from the stream (not closed here) only what decoding the first {@code maxSeconds} needs: the RIFF
+     * header, the chunks up to the data chunk (unknown ones skipped, not kept), and as many data bytes as
+     * {@code maxSeconds} of frames at the file's rate take; the result equals decoding the whole file and keeping
+     * its first {@code ceil(maxSeconds * rate)} frames, except that a data chunk met before the fmt chunk (its frame
+     * size still unknown) is read whole.
+     *
+     * @param length     the stream's length in bytes when known (bounds what a declared size may claim), else -1
+     * @param maxSeconds how much audio is kept; 0 keeps all of it
+     * @throws AudioFormatException as {@link #decode(byte[], ChannelMode)}, before reading the data when the fmt
+     *                              chunk is bad; TOO_LONG when the audio to keep exceeds what one array holds
+     */
+    public static AudioClip decode(InputStream in, long length, ChannelMode mode, double maxSeconds)
+            throws IOException, AudioFormatException {
+        if (mode == null) {
+            throw new IllegalArgumentException("mode must not be null");
+        }
+        return decode(readNeeded(in, length, maxSeconds), mode);
+    }
+
+    /** A compact WAV: the header, the fmt chunk and the data bytes to keep, in the order the file has them. */
+    private static byte[] readNeeded(InputStream in, long length, double maxSeconds)
+            throws IOException, AudioFormatException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        byte[] riff = in.readNBytes(12);
+        out.writeBytes(riff);
+        if (riff.length < 12) {
+            return out.toByteArray(); // decode reports the short header
+        }
+        checkRiffHeader(riff);
+        long position = 12;
+        Format format = null;
+        while (true) {
+            byte[] header = in.readNBytes(8);
+            out.writeBytes(header);
+            position += header.length;
+            if (header.length < 8) {
+                break;
+            }
+            String id = fourCc(header, 0);
+            long size = Integer.toUnsignedLong(ByteBuffer.wrap(header).order(ByteOrder.LITTLE_ENDIAN).getInt(4));
+            long padded = size + (size & 1);
+            if (id.equals("fmt ")) {
+                if (size > MAX_FMT_BYTES) {
+                    throw new AudioFormatException(AudioProblem.UNREADABLE,
+                            "fmt chunk declares " + size + " bytes; a fmt chunk holds 16 to 40");
+                }
+                byte[] body = in.readNBytes((int) padded);
+                out.writeBytes(body);
+                position += body.length;
+                if (body.length < size) {
+                    break; // decode reports the cut fmt chunk
+                }
+                format = parseFormat(ByteBuffer.wrap(body).order(ByteOrder.LITTLE_ENDIAN), 0, (int) size);
+            } else if (id.equals("data")) {
+                long keep = size;
+                if (format != null && maxSeconds > 0) {
+                    long frameSize = (long) format.channels * format.sample.bytesPerSample();
+                    keep = Math.min(size, (long) Math.ceil(maxSeconds * format.sampleRate) * frameSize);
+                }
+                if (length >= 0) {
+                    keep = Math.min(keep, Math.max(0, length - position));
+                }
+                if (keep > MAX_WAV_BYTES - out.size()) {
+                    throw new AudioFormatException(AudioProblem.TOO_LONG, "data chunk declares " + size
+                            + " bytes, more than one clip can hold (2 GiB)"
+                            + (maxSeconds > 0 ? "" : "; set a maximum duration (ser.audio.max-seconds)"));
+                }
+                byte[] data = in.readNBytes((int) keep);
+                out.writeBytes(data);
+                position += data.length;
+                if (format != null || data.length < size) {
+                    break; // nothing after the kept bytes is needed (or there is nothing after them)
+                }
+                if ((size & 1) == 1 && in.read() >= 0) {
+                    out.write(0);
+                    position++;
+                }
+            } else {
+                long skipped = skip(in, padded);
+                position += skipped;
+                if (skipped < padded) {
+                    break; // a cut trailing chunk
+                }
+                // Only the fmt and data chunks are kept: drop this chunk's header again.
+                byte[] kept = out.toByteArray();
+                out.reset();
+                out.write(kept, 0, kept.length - 8);
+            }
+        }
+        return out.toByteArray();
+    }
+
+    /** Skips up to {@code n} bytes, fewer only at the end of the stream. */
+    private static long skip(InputStream in, long n) throws IOException {
+        long done = 0;
+        while (done < n) {
+            long s = in.skip(n - done);
+            if (s <= 0) {
+                if (in.read() < 0) {
+                    break;
+                }
+                s = 1;
+            }
+            done += s;
+        }
+        return done;
     }
 
     /**
@@ -142,8 +267,10 @@ public final class WavDecoder {
         String riff = fourCc(wav, 0);
         String wave = fourCc(wav, 8);
         if (!(riff.equals("RIFF") || riff.equals("RF64")) || !wave.equals("WAVE")) {
-            throw new AudioFormatException(AudioProblem.NOT_WAV,
-                    "header is '" + printable(riff) + "...." + printable(wave) + "', not 'RIFF....WAVE'");
+            // Hex of the eight magic bytes only: the file may be anything (a key, a password file), and messages
+            // end up in logs and the warehouse.
+            throw new AudioFormatException(AudioProblem.NOT_WAV, "magic bytes 0-3 and 8-11 are "
+                    + hex(wav, 0) + " and " + hex(wav, 8) + ", not RIFF (52 49 46 46) and WAVE (57 41 56 45)");
         }
     }
 
@@ -184,9 +311,12 @@ public final class WavDecoder {
         if (channels == 0) {
             throw new AudioFormatException(AudioProblem.UNREADABLE, "fmt chunk declares 0 channels");
         }
-        if (sampleRate == 0 || sampleRate > Integer.MAX_VALUE) {
-            throw new AudioFormatException(AudioProblem.UNREADABLE,
-                    "fmt chunk declares a sample rate of " + sampleRate + " Hz");
+        if (sampleRate == 0) {
+            throw new AudioFormatException(AudioProblem.UNREADABLE, "fmt chunk declares a sample rate of 0 Hz");
+        }
+        if (sampleRate < MIN_SAMPLE_RATE || sampleRate > MAX_SAMPLE_RATE) {
+            throw new AudioFormatException(AudioProblem.UNSUPPORTED_SAMPLE_RATE, "fmt chunk declares a sample rate of "
+                    + sampleRate + " Hz, outside " + MIN_SAMPLE_RATE + "-" + MAX_SAMPLE_RATE + " Hz");
         }
         // Samples narrower than their container (e.g. 20-bit in 24) are left-justified, so the container decides.
         int container = (bits + 7) / 8 * 8;
@@ -274,15 +404,8 @@ public final class WavDecoder {
         return new String(b, at, 4, StandardCharsets.ISO_8859_1);
     }
 
-    private static String printable(String s) {
-        StringBuilder sb = new StringBuilder();
-        for (char c : s.toCharArray()) {
-            if (c >= 0x20 && c < 0x7F) {
-                sb.append(c);
-            } else {
-                sb.append(String.format("\\x%02X", (int) c));
-            }
-        }
-        return sb.toString();
+    /** Four bytes as upper-case hex pairs, e.g. "52 49 46 46". */
+    private static String hex(byte[] b, int at) {
+        return String.format("%02X %02X %02X %02X", b[at], b[at + 1], b[at + 2], b[at + 3]);
     }
 }

@@ -67,8 +67,13 @@ public record SerConfig(
 
     public record Spark(String master, String appName, Map<String, String> settings) {}
 
-    /** {@code manifest} empty means the demo corpus is generated (unless {@code corpus} names an adapter). */
-    public record Input(String manifest, List<String> languages, Map<String, Emotion> labelMap, Corpus corpus) {}
+    /**
+     * {@code manifest} empty means the demo corpus is generated (unless {@code corpus} names an adapter).
+     * {@code allowedRoots}: directories (paths or URIs, as written) whose files manifest rows may name besides the
+     * manifest's own directory tree (and the demo or scanned corpus directory).
+     */
+    public record Input(String manifest, List<String> languages, Map<String, Emotion> labelMap, Corpus corpus,
+                        List<String> allowedRoots) {}
 
     /**
      * Where utterances come from. {@code kind}: auto (csv when ser.input.manifest is set, else demo), csv, demo,
@@ -256,7 +261,14 @@ public record SerConfig(
         require(!corpus.scansFiles() || !corpus.root().isBlank(), "ser.input.corpus.root",
                 "must name the corpus directory when ser.input.corpus.kind = " + corpus.kind().label());
         require(corpus.labelToken() >= -1, "ser.input.corpus.label-token", "must be >= -1 (-1 = any token)");
-        Input input = new Input(get(c, "ser.input.manifest", Config::getString), List.copyOf(languages), labelMap, corpus);
+        List<String> allowedRoots = get(c, "ser.input.allowed-roots", Config::getStringList);
+        for (String r : allowedRoots) {
+            require(!r.isBlank(), "ser.input.allowed-roots", "lists an empty root");
+            require(java.util.Arrays.stream(r.split("/")).noneMatch(seg -> seg.equals("..") || seg.equals(".")),
+                    "ser.input.allowed-roots", "'" + r + "' has a '.' or '..' segment; name the directory itself");
+        }
+        Input input = new Input(get(c, "ser.input.manifest", Config::getString), List.copyOf(languages), labelMap, corpus,
+                List.copyOf(allowedRoots));
         require(corpus.kind() != CorpusKind.CSV || !input.manifest().isBlank(), "ser.input.manifest",
                 "must name the manifest CSV when ser.input.corpus.kind = csv");
 

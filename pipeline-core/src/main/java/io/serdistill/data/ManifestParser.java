@@ -51,7 +51,13 @@ public final class ManifestParser {
 
     /** @param splitsComputed folds assign the splits: the split column may be absent, and is ignored */
     public ManifestParser(List<String> languages, Map<String, Emotion> labelMap, boolean splitsComputed) {
-        this.validator = new ManifestValidator(languages, labelMap, splitsComputed);
+        this(languages, labelMap, splitsComputed, ManifestValidator.PathRules.manifestTreeOnly());
+    }
+
+    /** @param paths where rows may point (beyond the manifest's directory tree), and which schemes can be read */
+    public ManifestParser(List<String> languages, Map<String, Emotion> labelMap, boolean splitsComputed,
+                          ManifestValidator.PathRules paths) {
+        this.validator = new ManifestValidator(languages, labelMap, splitsComputed, paths);
         this.splitsComputed = splitsComputed;
     }
 

@@ -111,4 +111,27 @@ class AudioPreparerTest {
         assertThrows(IllegalArgumentException.class, () -> ChannelMode.parse("left"));
         assertThrows(IllegalArgumentException.class, () -> ChannelMode.parse("channel:-1"));
     }
+
+    @Test
+    void theResamplerCacheStaysBoundedWhateverRatesTheFilesHave() throws Exception {
+        // Odd rates have large tables (44 101 Hz -> 16 kHz: L = 16 000 phases x 178 taps, ~2.8 M floats; one near
+        // 384 kHz ~26 M), and a task used to keep every one it met; a bound of 4 M floats holds one of these.
+        long bound = 4_000_000;
+        AudioPreparer preparer = new AudioPreparer(new AudioOptions(16_000, ChannelMode.DOWNMIX, 20, 0), bound);
+        float[] x = new float[4000];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) (0.5 * Math.sin(i * 0.3));
+        }
+        long first = 0;
+        for (int rate : new int[] {44_101, 44_111, 44_119}) {
+            assertEquals(16000, preparer.prepare(new AudioClip(x, rate)).sampleRate());
+            first = first == 0 ? preparer.cachedTableFloats() : first;
+            assertTrue(preparer.cachedTableFloats() <= bound, "cache holds " + preparer.cachedTableFloats());
+        }
+        assertTrue(first > bound / 2, "each table is more than half the bound: " + first);
+        preparer.prepare(new AudioClip(x, 44_100)); // a small table (L = 160) joins the cache
+        assertTrue(preparer.cachedTableFloats() > first, "kept while under the bound");
+        assertTrue(preparer.cachedTableFloats() <= bound);
+        assertTrue(AudioPreparer.MAX_CACHED_TABLE_FLOATS >= 26_000_000 / 2, "the default holds a 384 kHz table");
+    }
 }

@@ -12,8 +12,19 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayInputStream;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class WavDecoderTest {
 
@@ -151,7 +162,7 @@ class WavDecoderTest {
     void rejectsNonWavBytes() {
         AudioFormatException mp3 = rejection(bytes('I', 'D', '3', 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0));
         assertEquals(AudioProblem.NOT_WAV, mp3.problem());
-        assertTrue(mp3.getMessage().contains("'ID3\\x04"), mp3.getMessage());
+        assertTrue(mp3.getMessage().contains("49 44 33 04"), mp3.getMessage());
         assertEquals(AudioProblem.NOT_WAV, rejection(bytes('R', 'I', 'F', 'F')).problem());
         assertEquals(AudioProblem.NOT_WAV, rejection(new byte[0]).problem());
         byte[] avi = riff(chunk("fmt ", fmt(1, 1, 8000, 16)));
@@ -216,5 +227,128 @@ class WavDecoderTest {
         byte[] wav = WavWriter.pcm16(new AudioClip(new float[] {0.5f, -0.25f}, 16000));
         AudioClip clip = WavDecoder.decode(new ByteArrayInputStream(wav), ChannelMode.DOWNMIX);
         assertArrayEquals(new float[] {0.5f, -0.25f}, clip.samples());
+    }
+
+    /** Counts the bytes read or skipped, so a test can tell how much of a file was touched. */
+    private static final class CountingStream extends FilterInputStream {
+        long consumed;
+
+        CountingStream(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            consumed += b < 0 ? 0 : 1;
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            consumed += Math.max(0, n);
+            return n;
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            long s = super.skip(n);
+            consumed += s;
+            return s;
+        }
+    }
+
+    @Test
+    void rejectsSampleRatesOutside4To384KilohertzBeforeReadingTheData() throws Exception {
+        for (int rate : new int[] {31_000_001, 1, 3_999, 384_001}) {
+            // The data chunk claims 2 GB: a decoder that believed the rate would allocate for it.
+            byte[] wav = riff(chunk("fmt ", fmt(1, 1, rate, 16)), chunk("data", 0x7FFF_FFF0L, shorts(1, 2, 3)));
+            AudioFormatException fromBytes = rejection(wav);
+            assertEquals(AudioProblem.UNSUPPORTED_SAMPLE_RATE, fromBytes.problem(), rate + " Hz");
+            assertTrue(fromBytes.getMessage().contains(rate + " Hz"), fromBytes.getMessage());
+            CountingStream in = new CountingStream(new ByteArrayInputStream(wav));
+            AudioFormatException fromStream = assertThrows(AudioFormatException.class,
+                    () -> WavDecoder.decode(in, wav.length, ChannelMode.DOWNMIX, 20));
+            assertEquals(AudioProblem.UNSUPPORTED_SAMPLE_RATE, fromStream.problem());
+            assertEquals(12 + 8 + 16, in.consumed, "read up to the end of the fmt chunk only");
+        }
+        for (int rate : new int[] {4_000, 384_000}) {
+            byte[] wav = riff(chunk("fmt ", fmt(1, 1, rate, 16)), chunk("data", shorts(1, 2, 3)));
+            assertEquals(rate, decode(wav).sampleRate());
+        }
+    }
+
+    @Test
+    void readsOnlyTheBytesTheMaximumDurationKeepsFromAThreeGigabyteSparseFile(@TempDir Path tmp) throws Exception {
+        Path file = tmp.resolve("huge.wav");
+        long length = 3L << 30;
+        float[] second = new float[16000];
+        for (int i = 0; i < second.length; i++) {
+            second[i] = (float) (0.5 * Math.sin(i * 0.05));
+        }
+        byte[] head = WavWriter.pcm16(new AudioClip(second, 16000));
+        ByteBuffer.wrap(head).order(ByteOrder.LITTLE_ENDIAN).putInt(4, (int) (length - 8)).putInt(40, (int) (length - 44));
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
+            raf.write(head);
+            raf.setLength(length); // sparse: costs no disk
+        }
+        try (CountingStream in = new CountingStream(Files.newInputStream(file))) {
+            AudioClip clip = WavDecoder.decode(in, length, ChannelMode.DOWNMIX, 2.5);
+            assertEquals(40_000, clip.samples().length);
+            assertArrayEquals(decode(head).samples(), Arrays.copyOf(clip.samples(), 16000));
+            assertEquals(0f, clip.samples()[39_999]);
+            assertEquals(44 + 2 * 40_000, in.consumed);
+        }
+        try (CountingStream in = new CountingStream(Files.newInputStream(file))) {
+            AudioFormatException e = assertThrows(AudioFormatException.class,
+                    () -> WavDecoder.decode(in, length, ChannelMode.DOWNMIX, 0));
+            assertEquals(AudioProblem.TOO_LONG, e.problem());
+            assertTrue(e.getMessage().contains("ser.audio.max-seconds"), e.getMessage());
+            assertEquals(44, in.consumed, "refused before reading any sample");
+        }
+    }
+
+    @Test
+    void decodingAStreamGivesWhatDecodingTheWholeFileGives() throws Exception {
+        List<byte[]> files = List.of(
+                riff(chunk("JUNK", bytes(9, 9, 9)), chunk("fmt ", fmt(1, 1, 16000, 16)),
+                        chunk("LIST", ascii("INFOISFT\u0005\u0000\u0000\u0000demo\u0000")),
+                        chunk("data", shorts(16384, -16384)), chunk("id3 ", bytes(1))),
+                riff(chunk("data", shorts(8192, 7)), chunk("fmt ", fmt(1, 1, 11025, 16))),
+                riff(chunk("fmt ", fmt(1, 2, 8000, 16)), chunk("data", 1000, shorts(1, 2, 3, 4, 5))),
+                WavWriter.write(new float[][] {{0.5f, 0.25f, -0.5f}, {0.1f, 0.2f, 0.3f}}, 48000, SampleFormat.PCM_S24,
+                        true));
+        for (int f = 0; f < files.size(); f++) {
+            byte[] wav = files.get(f);
+            AudioClip whole = decode(wav);
+            AudioClip streamed = WavDecoder.decode(new ByteArrayInputStream(wav), wav.length, ChannelMode.DOWNMIX, 0);
+            assertArrayEquals(whole.samples(), streamed.samples());
+            assertEquals(whole.sampleRate(), streamed.sampleRate());
+            double seconds = 1.0 / whole.sampleRate();
+            AudioClip cut = WavDecoder.decode(new ByteArrayInputStream(wav), -1, ChannelMode.DOWNMIX, seconds);
+            // A data chunk met before the fmt chunk (file 1) is read whole: its frame size is not known yet.
+            int kept = f == 1 ? whole.samples().length
+                    : (int) Math.min(whole.samples().length, Math.ceil(seconds * whole.sampleRate()));
+            assertArrayEquals(Arrays.copyOf(whole.samples(), kept), cut.samples());
+        }
+        for (byte[] bad : List.of(bytes('R', 'I', 'F', 'F'), riff(chunk("fmt ", bytes(1, 0, 1, 0))),
+                riff(chunk("data", shorts(1, 2, 3))), riff(chunk("fmt ", fmt(2, 1, 8000, 4)), chunk("data", bytes(1, 2))))) {
+            AudioFormatException whole = rejection(bad);
+            AudioFormatException streamed = assertThrows(AudioFormatException.class,
+                    () -> WavDecoder.decode(new ByteArrayInputStream(bad), bad.length, ChannelMode.DOWNMIX, 20));
+            assertEquals(whole.problem(), streamed.problem());
+            assertEquals(whole.getMessage(), streamed.getMessage());
+        }
+    }
+
+    @Test
+    void quotesOnlyTheHexOfTheMagicBytesOfAForeignFile() {
+        byte[] passwd = "root:x:0:0:root:/root:/bin/bash\n".getBytes(StandardCharsets.US_ASCII);
+        AudioFormatException e = rejection(passwd);
+        assertEquals(AudioProblem.NOT_WAV, e.problem());
+        assertEquals("magic bytes 0-3 and 8-11 are 72 6F 6F 74 and 3A 30 3A 72, not RIFF (52 49 46 46) and "
+                + "WAVE (57 41 56 45)", e.getMessage());
+        assertTrue(!e.getMessage().contains("root"), e.getMessage());
     }
 }

@@ -54,6 +54,16 @@ class CorpusFoldsConfigTest {
         assertKey("ser.features.normalize-variance", Map.of("ser.features.normalize-variance", "maybe"));
     }
 
+    @Test
+    void allowedRootsDefaultToTheManifestsTreeOnlyAndAreValidated() {
+        assertEquals(List.of(), SerConfig.defaults().input().allowedRoots());
+        SerConfig c = SerConfig.load(List.of(), Map.of("ser.input.allowed-roots", "[\"/mnt/audio\", \"hdfs://nn/ser\"]"));
+        assertEquals(List.of("/mnt/audio", "hdfs://nn/ser"), c.input().allowedRoots());
+        assertKey("ser.input.allowed-roots", Map.of("ser.input.allowed-roots", "[\" \"]"));
+        assertKey("ser.input.allowed-roots", Map.of("ser.input.allowed-roots", "[\"/data/../etc\"]"));
+        assertKey("ser.input.allowed-roots", Map.of("ser.input.allowed-roots", "{ a = b }"));
+    }
+
     private static void assertKey(String key, Map<String, String> overrides) {
         ConfigError e = assertThrows(ConfigError.class, () -> SerConfig.load(List.of(), overrides));
         assertTrue(e.getMessage().contains(key), e.getMessage());

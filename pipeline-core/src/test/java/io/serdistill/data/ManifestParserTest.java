@@ -11,6 +11,9 @@ import org.junit.jupiter.api.Test;
 
 class ManifestParserTest {
     private final ManifestParser parser = new ManifestParser(List.of("en", "fi"), Map.of("excited", Emotion.HAPPY));
+    /** Also reads the roots the tests' absolute paths point into (rows are confined to the manifest's tree). */
+    private final ManifestParser wider = new ManifestParser(List.of("en", "fi"), Map.of("excited", Emotion.HAPPY),
+            false, new ManifestValidator.PathRules(List.of("hdfs://nn:8020/", "file:/other"), scheme -> null));
 
     @Test
     void resolvesRelativePathsAgainstTheCsvDirectoryAndKeepsRowNumbers() {
@@ -18,7 +21,7 @@ class ManifestParserTest {
                 + "a/x.wav,en,angry,s1,train\n"
                 + "/abs/y.wav,FI,Sad,s2,test\n"
                 + "hdfs://nn:8020/z.wav,en,excited,s3,dev\n";
-        ManifestValidator.Result r = parser.parse(csv, "hdfs://nn:8020/data/corpus/manifest.csv");
+        ManifestValidator.Result r = wider.parse(csv, "hdfs://nn:8020/data/corpus/manifest.csv");
         assertEquals(3, r.dataRows());
         assertEquals(List.of(), r.rejects());
         ManifestEntry a = r.entries().get(0);
@@ -115,7 +118,7 @@ class ManifestParserTest {
                 + "003,spkA/003.wav,en,sad,s1,train\n"
                 + ",spkB/003.wav,en,sad,s2,train\n"
                 + ",./spkA/001.wav,en,sad,s1,train\n";
-        ManifestValidator.Result r = parser.parse(csv, "file:/c/m.csv");
+        ManifestValidator.Result r = wider.parse(csv, "file:/c/m.csv");
         assertEquals(List.of("spkA/001", "spkB/001", "002", "other/spkC/001", "spkD/001", "003", "spkB/003"),
                 r.entries().stream().map(ManifestEntry::uttId).toList(),
                 "a unique file name keeps its id; names shared by several rows get the relative path");

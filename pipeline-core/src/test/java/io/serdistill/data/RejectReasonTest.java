@@ -18,9 +18,10 @@ class RejectReasonTest {
 
     @Test
     void theRejectCodesAreTheOnesTheRejectsTableHolds() {
-        assertEquals(List.of("MALFORMED_ROW", "MISSING_FILE", "UNREADABLE", "NOT_WAV", "UNSUPPORTED_FORMAT",
+        assertEquals(List.of("MALFORMED_ROW", "MISSING_FILE", "NOT_A_FILE", "UNSUPPORTED_SCHEME", "OUTSIDE_ROOTS",
+                        "UNREADABLE", "NOT_WAV", "UNSUPPORTED_FORMAT", "UNSUPPORTED_SAMPLE_RATE", "TOO_LONG",
                         "EMPTY_AUDIO", "TOO_SHORT", "SILENT", "NON_FINITE", "UNKNOWN_LABEL", "UNKNOWN_LANGUAGE",
-                        "DUPLICATE_ID"),
+                        "DUPLICATE_ID", "EXTRACTION_FAILED"),
                 Arrays.stream(RejectReason.values()).map(Enum::name).toList());
     }
 }

@@ -110,7 +110,7 @@ class CorpusAdaptersTest {
         CorpusScan scan = new IemocapAdapter(IemocapAdapter.DEFAULT_LABELS).scan(new LocalCorpusFiles(root));
         String csv = scan.toCsv();
         assertTrue(csv.startsWith("utt_id,path,language,emotion,speaker,split,corpus,session\n"), csv);
-        ManifestValidator.Result parsed = new ManifestParser(List.of("en"), Map.of(), true).parse(csv, "file:/run/corpus/manifest.csv");
+        ManifestValidator.Result parsed = new ManifestParser(List.of("en"), Map.of(), true, corpusRoot()).parse(csv, "file:/run/corpus/manifest.csv");
         assertEquals(9, parsed.entries().size(), parsed.rejects().toString());
         assertEquals(scan.rows().get(0).path(), parsed.entries().get(0).path(), "absolute paths are kept");
         Folds.Definition folds = Folds.define(parsed.entries(), Folds.Scheme.LEAVE_ONE_SESSION_OUT, 5, 1, 0, 42);
@@ -173,7 +173,7 @@ class CorpusAdaptersTest {
     void csvQuotesFieldsHoldingCommas() throws Exception {
         wav("spk,1/spk_ilo_1.wav");
         CorpusScan scan = new FescAdapter(FescAdapter.DEFAULT_LABELS, -1).scan(new LocalCorpusFiles(root));
-        ManifestValidator.Result parsed = new ManifestParser(List.of("fi"), Map.of(), true)
+        ManifestValidator.Result parsed = new ManifestParser(List.of("fi"), Map.of(), true, corpusRoot())
                 .parse(scan.toCsv(), "file:/run/corpus/manifest.csv");
         assertEquals(1, parsed.entries().size(), parsed.rejects().toString());
         assertEquals("fesc_spk,1", parsed.entries().get(0).speaker());
@@ -188,18 +188,23 @@ class CorpusAdaptersTest {
         CorpusScan scan = new CafeAdapter(CafeAdapter.DEFAULT_LABELS).scan(new LocalCorpusFiles(root));
         String uri = "file:/run/corpus/manifest.csv";
 
-        ManifestValidator.Result direct = new ManifestValidator(List.of("fr"), Map.of(), true).validate(scan.rows(), uri);
+        ManifestValidator.Result direct = new ManifestValidator(List.of("fr"), Map.of(), true, corpusRoot()).validate(scan.rows(), uri);
         assertEquals(List.of("cafe_02-J-1-3", "cafe_01-N-1-1", "cafe_04-T-1-6"),
                 direct.entries().stream().map(e -> e.uttId()).toList());
         assertEquals(List.of("3:cafe_02-J-1-3:DUPLICATE_ID"),
                 direct.rejects().stream().map(r -> r.row() + ":" + r.uttId() + ":" + r.reason()).toList());
         assertEquals(4, direct.dataRows());
-        assertEquals(new ManifestParser(List.of("fr"), Map.of(), true).parse(scan.toCsv(), uri), direct,
+        assertEquals(new ManifestParser(List.of("fr"), Map.of(), true, corpusRoot()).parse(scan.toCsv(), uri), direct,
                 "the run's copy of the manifest, parsed, gives the same entries and rejects");
 
-        ManifestValidator.Result english = new ManifestValidator(List.of("en"), Map.of(), true).validate(scan.rows(), uri);
+        ManifestValidator.Result english = new ManifestValidator(List.of("en"), Map.of(), true, corpusRoot()).validate(scan.rows(), uri);
         assertEquals(List.of(), english.entries());
         assertEquals(List.of("UNKNOWN_LANGUAGE"), english.rejects().stream().map(r -> r.reason().name()).distinct().toList());
         assertEquals("language 'fr' is not one of [en] (ser.input.languages)", english.rejects().get(0).message());
+    }
+
+    /** The scanned tree is where the rows point, as the manifest stage allows for a scanned corpus. */
+    private ManifestValidator.PathRules corpusRoot() {
+        return new ManifestValidator.PathRules(List.of(new LocalCorpusFiles(root).uri("")), scheme -> null);
     }
 }

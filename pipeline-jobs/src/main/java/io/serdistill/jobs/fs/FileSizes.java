@@ -17,12 +17,21 @@ import org.apache.hadoop.fs.Path;
 public final class FileSizes {
     private FileSizes() {}
 
-    /** Size in bytes of each URI, in order; 0 for a file that does not exist (extraction rejects it). */
-    public static long[] of(List<String> uris, Configuration conf) throws IOException {
+    /**
+     * Size in bytes of each URI, in order; 0 for a file that does not exist or cannot be listed (a path that does not
+     * parse, a scheme without a FileSystem here): sizes only balance partitions, and extraction rejects such a row
+     * with its reason, so nothing here fails the stage.
+     */
+    public static long[] of(List<String> uris, Configuration conf) {
         Map<String, Map<String, Long>> listings = new HashMap<>();
         long[] sizes = new long[uris.size()];
         for (int i = 0; i < sizes.length; i++) {
-            Path p = new Path(uris.get(i));
+            Path p;
+            try {
+                p = AudioFiles.path(uris.get(i));
+            } catch (AudioFiles.Unusable e) {
+                continue;
+            }
             Path parent = p.getParent();
             if (parent == null) {
                 continue;
@@ -37,10 +46,14 @@ public final class FileSizes {
         return sizes;
     }
 
-    private static Map<String, Long> list(Path dir, Configuration conf) throws IOException {
+    private static Map<String, Long> list(Path dir, Configuration conf) {
         Map<String, Long> out = new HashMap<>();
-        FileSystem fs = dir.getFileSystem(conf);
+        String scheme = dir.toUri().getScheme();
+        if (scheme != null && AudioFiles.unsupportedScheme(scheme, conf) != null) {
+            return out;
+        }
         try {
+            FileSystem fs = dir.getFileSystem(conf);
             for (FileStatus s : fs.listStatus(dir)) {
                 if (s.isFile()) {
                     out.put(s.getPath().getName(), s.getLen());
@@ -48,6 +61,8 @@ public final class FileSizes {
             }
         } catch (FileNotFoundException e) {
             // Missing directory: its files count as empty and are rejected as MISSING_FILE by the tasks.
+        } catch (IOException | RuntimeException | LinkageError e) {
+            // Not listable here (no FileSystem, no permission, a FileSystem without listings): the tasks say why.
         }
         return out;
     }

@@ -13,6 +13,7 @@ import io.serdistill.features.FloatBlob;
 import io.serdistill.features.GlobalStats;
 import io.serdistill.features.Normalization;
 import io.serdistill.features.UtteranceFeatures;
+import io.serdistill.jobs.fs.AudioFiles;
 import io.serdistill.jobs.fs.FileSizes;
 import io.serdistill.jobs.fs.HadoopConf;
 import io.serdistill.jobs.fs.HadoopFiles;
@@ -23,7 +24,6 @@ import io.serdistill.jobs.run.Tables;
 import io.serdistill.jobs.spark.SizeBalancer;
 import io.serdistill.json.Json;
 import io.serdistill.representation.Representation;
-import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -332,15 +332,14 @@ public final class ExtractStage implements Stage {
                     + "' is not one of " + Emotion.labels());
         }
         try {
-            byte[] bytes;
-            try {
-                bytes = HadoopFiles.readBytes(path, conf);
-            } catch (FileNotFoundException e) {
-                return reject(m, RejectReason.MISSING_FILE, "file not found: " + path);
+            AudioClip clip;
+            try (AudioFiles.Opened in = AudioFiles.open(path, conf)) {
+                clip = preparer.prepare(in.stream(), in.length());
+            } catch (AudioFiles.Unusable e) {
+                return reject(m, e.reason(), e.getMessage());
             } catch (IOException e) {
                 return reject(m, RejectReason.UNREADABLE, "could not read " + path + ": " + e.getMessage());
             }
-            AudioClip clip = preparer.prepare(bytes);
             UtteranceFeatures.Extracted extracted = extractor.extract(clip.samples());
             FeatureMatrix f = extracted.matrix();
             for (float v : f.data()) {
@@ -356,8 +355,15 @@ public final class ExtractStage implements Stage {
                     clip.durationSeconds(), f.frames(), f.dim(), extracted.pooled(), FloatBlob.encode(frames), null, null);
         } catch (AudioFormatException e) {
             return reject(m, RejectReason.of(e.problem()), e.getMessage());
-        } catch (RuntimeException e) {
-            return reject(m, RejectReason.UNREADABLE, e.getClass().getSimpleName() + ": " + e.getMessage());
+        } catch (RuntimeException | Error e) {
+            // One file must not kill the executor: an OutOfMemoryError or StackOverflowError here came from this
+            // row's data, whose objects are unreachable once it is rejected. A LinkageError is the installation's
+            // fault (a missing class or native library), not the row's: it fails the task.
+            if (e instanceof LinkageError) {
+                throw e;
+            }
+            return reject(m, RejectReason.EXTRACTION_FAILED, e.getClass().getSimpleName() + " while extracting "
+                    + path + (e.getMessage() == null ? "" : ": " + e.getMessage()));
         }
     }
 

@@ -79,8 +79,9 @@ final class HadoopCorpusFiles implements CorpusFiles {
         return new String(HadoopFiles.readBytes(uri(relative), conf), StandardCharsets.UTF_8);
     }
 
+    /** Joined as text: {@code new Path(root, "clip:1.wav")} would read "clip" as a URI scheme. */
     @Override
     public String uri(String relative) {
-        return new Path(root, relative).toString();
+        return new Path(root.toString().replaceAll("/+$", "") + "/" + relative).toString();
     }
 }
