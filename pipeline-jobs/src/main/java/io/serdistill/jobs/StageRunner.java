@@ -83,7 +83,8 @@ public final class StageRunner {
             } catch (RunRefused e) {
                 System.err.println("ser: " + e.getMessage());
                 return 2;
-            } catch (Exception e) {
+            } catch (Exception | Error e) {
+                // Errors too (a class missing from the classpath, memory): the one line names them, and the lock goes.
                 LOG.error("ser: run {} failed: {}", config.run().id(), Failures.oneLine(e), e);
                 System.err.println("ser: FAILED: " + Failures.oneLine(e));
                 return 1;
@@ -152,6 +153,9 @@ public final class StageRunner {
             Instant started = Instant.now();
             long t0 = System.nanoTime();
             spark.sparkContext().setJobGroup(stage.name(), "ser-distill " + stage.name(), false);
+            if (force) {
+                stage.forgetCompletedWork(ctx);
+            }
             Map<String, Object> counts = stage.run(ctx);
             double seconds = (System.nanoTime() - t0) / 1e9;
             writeMarker(marker, stage.name(), config, inputs, started, seconds, counts, hconf);

@@ -264,4 +264,58 @@ class RunReliabilityTest {
                     .filter("run_id = '" + RUN + "'").count(), table);
         }
     }
+
+    @Test
+    @Order(7)
+    void teachersThatFinishedBeforeACrashAreKeptAndForceTrainsThemAgain() throws Exception {
+        String crash = "crash";
+        System.setProperty("ser.test.teachers.fail-after-training", "true");
+        try {
+            Exception e = assertThrows(Exception.class,
+                    () -> StageRunner.run(spark, config(crash, Map.of()), PipelineJob.stages(), false));
+            assertTrue(e.getMessage().contains("stopped after training every teacher"), e.getMessage());
+        } finally {
+            System.clearProperty("ser.test.teachers.fail-after-training");
+        }
+        assertFalse(Files.exists(runDir(crash).resolve("_stages/teachers.json")));
+        Map<String, FileTime> trained = new LinkedHashMap<>();
+        Map<String, String> bytes = new LinkedHashMap<>();
+        for (String language : List.of("en", "fi")) {
+            Path model = runDir(crash).resolve("teachers/" + language + "/model.safetensors");
+            assertTrue(Files.exists(model.resolveSibling("completed.json")), language + ": its completion record");
+            trained.put(language, Files.getLastModifiedTime(model));
+            bytes.put(language, io.serdistill.jobs.run.StageInputs.sha256(Files.readAllBytes(model)));
+        }
+
+        assertEquals(ALL.subList(2, ALL.size()), ran(StageRunner.run(spark, config(crash, Map.of()),
+                PipelineJob.stages(), false)));
+        for (String language : List.of("en", "fi")) {
+            Path model = runDir(crash).resolve("teachers/" + language + "/model.safetensors");
+            assertEquals(trained.get(language), Files.getLastModifiedTime(model), language + " was not trained again");
+            assertEquals(bytes.get(language), io.serdistill.jobs.run.StageInputs.sha256(Files.readAllBytes(model)));
+        }
+        assertEquals(4, spark.read().parquet("file://" + runDir(crash).resolve("tables/training_history"))
+                .filter("model LIKE 'teacher%'").select("model", "epoch").distinct().count(),
+                "the kept teachers' history (2 teachers x 2 epochs) is in the table");
+
+        StageRunner.run(spark, config(crash, Map.of()), List.of(new TeachersStage()), true);
+        for (String language : List.of("en", "fi")) {
+            Path model = runDir(crash).resolve("teachers/" + language + "/model.safetensors");
+            assertTrue(Files.getLastModifiedTime(model).compareTo(trained.get(language)) > 0,
+                    language + ": --force trains it again");
+        }
+    }
+
+    @Test
+    @Order(8)
+    void extractOnAnEmptyManifestFailsAndWritesNoMarker() throws Exception {
+        String empty = "empty";
+        StageRunner.run(spark, config(empty, Map.of()), List.of(new io.serdistill.jobs.stages.ManifestStage()), false);
+        spark.createDataFrame(List.of(), io.serdistill.jobs.run.Tables.MANIFEST).write()
+                .mode(org.apache.spark.sql.SaveMode.Overwrite).parquet("file://" + runDir(empty).resolve("manifest"));
+        Exception e = assertThrows(Exception.class, () -> StageRunner.run(spark, config(empty, Map.of()),
+                List.of(new io.serdistill.jobs.stages.ExtractStage()), false));
+        assertTrue(e.getMessage().contains("has no rows"), e.getMessage());
+        assertFalse(Files.exists(runDir(empty).resolve("_stages/extract.json")), "no marker for unverified outputs");
+    }
 }
