@@ -192,6 +192,13 @@ class RunReliabilityTest {
         try (RunLock taken = RunLock.acquire(root, conf, true)) {
             assertTrue(Files.readString(lock).contains("\"pid\": " + ProcessHandle.current().pid()),
                     Files.readString(lock));
+            // A live holder's heartbeat keeps its lock fresh: never reported as stale.
+            Files.setLastModifiedTime(lock, FileTime.from(Instant.now().minusSeconds(600)));
+            Thread.sleep(RunLock.HEARTBEAT.toMillis() + 1500);
+            assertTrue(Files.getLastModifiedTime(lock).toInstant().isAfter(Instant.now().minusSeconds(5)),
+                    "heartbeat at " + Files.getLastModifiedTime(lock));
+            RunRefused live = assertThrows(RunRefused.class, () -> RunLock.acquire(root, conf, false));
+            assertTrue(live.getMessage().contains("is locked by another launch"), live.getMessage());
         }
         assertFalse(Files.exists(lock));
     }
@@ -240,7 +247,7 @@ class RunReliabilityTest {
                 assertTrue(rows > 0, table);
             }
         }
-        assertFalse(Files.exists(tmp.resolve("elsewhere/_staging").resolve(RUN)), "nothing left staged");
+        assertFalse(Files.exists(tmp.resolve("elsewhere/_staging")), "nothing left staged");
     }
 
     @Test

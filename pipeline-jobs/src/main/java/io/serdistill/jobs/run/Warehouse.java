@@ -67,7 +67,12 @@ public record Warehouse(String root) {
     /** Deletes whatever a publish of {@code runId} left staged (one killed before its commit). */
     public void clearStaging(String runId, Configuration conf) throws IOException {
         Path staged = new Path(root + "/_staging/" + runId);
-        staged.getFileSystem(conf).delete(staged, true);
+        FileSystem fs = staged.getFileSystem(conf);
+        fs.delete(staged, true);
+        Path parent = staged.getParent();
+        if (fs.exists(parent) && fs.listStatus(parent).length == 0) {
+            fs.delete(parent, false);
+        }
     }
 
     /**
