@@ -41,6 +41,7 @@ public final class RunLock implements AutoCloseable {
     private final Path path;
     private final String token;
     private final Thread heartbeat;
+    private boolean closed;
 
     private RunLock(FileSystem fs, Path path, String token) {
         this.fs = fs;
@@ -155,10 +156,23 @@ public final class RunLock implements AutoCloseable {
         return path.toString();
     }
 
+    /**
+     * Refreshes the lock file's modification time every {@link #HEARTBEAT} until {@link #close}. The thread is
+     * woken through a monitor, never interrupted: an interrupt inside a FileSystem call can close connections that
+     * the run's own threads share.
+     */
     private void beat() {
-        while (!Thread.currentThread().isInterrupted()) {
+        while (true) {
             try {
-                Thread.sleep(HEARTBEAT.toMillis());
+                synchronized (this) {
+                    long until = System.currentTimeMillis() + HEARTBEAT.toMillis();
+                    for (long left = HEARTBEAT.toMillis(); !closed && left > 0; left = until - System.currentTimeMillis()) {
+                        wait(left);
+                    }
+                    if (closed) {
+                        return;
+                    }
+                }
                 fs.setTimes(path, System.currentTimeMillis(), -1);
             } catch (InterruptedException e) {
                 return;
@@ -174,7 +188,10 @@ public final class RunLock implements AutoCloseable {
     /** Stops the heartbeat and deletes the lock file if it is still this launch's. */
     @Override
     public void close() {
-        heartbeat.interrupt();
+        synchronized (this) {
+            closed = true;
+            notifyAll();
+        }
         try {
             heartbeat.join(HEARTBEAT.toMillis());
             if (token.equals(tokenOf(fs, path))) {

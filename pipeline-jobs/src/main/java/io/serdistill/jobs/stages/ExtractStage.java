@@ -111,6 +111,10 @@ public final class ExtractStage implements Stage {
      */
     @Override
     public Map<String, String> inputIdentity(StageContext ctx) throws IOException {
+        if (!HadoopFiles.exists(ctx.layout().manifest(), ctx.hadoop().get())) {
+            throw new IllegalStateException("extract: the manifest stage's output " + ctx.layout().manifest()
+                    + " is gone; run manifest again (--force)");
+        }
         List<String> paths = ctx.spark().read().schema(Tables.MANIFEST).parquet(ctx.layout().manifest()).select("path")
                 .as(org.apache.spark.sql.Encoders.STRING()).collectAsList();
         return AudioListing.identity(paths, ctx.hadoop().get());
