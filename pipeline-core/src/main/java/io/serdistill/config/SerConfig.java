@@ -317,6 +317,7 @@ public record SerConfig(
         require(!distill.methods().isEmpty(), "ser.distill.methods", "must list at least one method");
 
         List<Split> splits = choices(c, "ser.evaluate.splits", Split.values(), Split::label);
+        require(!splits.isEmpty(), "ser.evaluate.splits", "must list at least one split (e.g. [dev, test])");
         Resources resources = new Resources(get(c, "ser.resources.gpu.per-task", Config::getInt),
                 get(c, "ser.resources.gpu.discovery-script", Config::getString),
                 get(c, "ser.resources.gpu.vendor", Config::getString),

@@ -74,6 +74,8 @@ class SerConfigTest {
         assertKey("ser.input.label-map.excited", Map.of("ser.input.label-map.excited", "thrilled"));
         assertKey("ser.student.batch-size", Map.of("ser.student.batch-size", "many"));
         assertKey("ser.teachers.epoch", Map.of("ser.teachers.epoch", "3"));
+        // An empty split list would pass every stage up to evaluate and fail there on an empty index.
+        assertKey("ser.evaluate.splits", Map.of("ser.evaluate.splits", "[]"));
     }
 
     @Test

@@ -7,6 +7,8 @@ import io.serdistill.jobs.fs.HadoopConf;
 import io.serdistill.jobs.fs.HadoopFiles;
 import io.serdistill.jobs.run.JobArgs;
 import io.serdistill.jobs.run.RunLayout;
+import io.serdistill.jobs.run.RunLock;
+import io.serdistill.jobs.run.RunRefused;
 import io.serdistill.jobs.run.Stage;
 import io.serdistill.jobs.run.StageContext;
 import io.serdistill.jobs.run.StageInputs;
@@ -29,7 +31,10 @@ import org.slf4j.LoggerFactory;
  * Runs stages in order with completion markers: a stage whose marker holds the fingerprint of its current inputs
  * (config hash, the stage's own input identity, the previous stage's fingerprint; see {@link StageInputs}) is
  * skipped unless --force, so a failed or interrupted pipeline resumes where it stopped, and a changed input re-runs
- * the stages that depend on it. Exit code 0 on success, 2 on a usage or config error, 1 on any other failure.
+ * the stages that depend on it. A launch holds the run directory's lock ({@link RunLock}) from before its Spark
+ * session starts to its end, and its config's inputs are checked before that ({@link Preflight}). Exit code 0 on
+ * success, 2 on a usage or config error or a refused run ({@link RunRefused}: locked, or a stage asked for before
+ * the one it reads from), 1 on any other failure, reported on one line ending with its root cause.
  */
 public final class StageRunner {
     private static final Logger LOG = LoggerFactory.getLogger("ser");
@@ -42,29 +47,73 @@ public final class StageRunner {
     public static int run(List<Stage> stages, String[] args) {
         JobArgs jobArgs;
         SerConfig config;
+        Configuration preflightConf;
         try {
             jobArgs = JobArgs.parse(args);
             config = jobArgs.config();
             Sparks.requireHiveClassesWhenRegistering(config);
+            preflightConf = Sparks.hadoopConf(config);
+            Preflight.check(config, stages, preflightConf);
         } catch (ConfigError | IllegalArgumentException e) {
             System.err.println("ser: " + e.getMessage());
             return 2;
         }
-        SparkSession spark = Sparks.session(config);
+        // Before the session starts: a second launch on a locked run is refused within a second.
+        RunLock lock;
         try {
-            run(spark, config, stages, jobArgs.force());
-            return 0;
+            lock = RunLock.acquire(RunLayout.of(config.outputRoot(), config.run().id(), preflightConf).root(),
+                    preflightConf, jobArgs.forceUnlock());
+        } catch (RunRefused e) {
+            System.err.println("ser: " + e.getMessage());
+            return 2;
         } catch (Exception e) {
-            LOG.error("ser: run {} failed: {}", config.run().id(), e.getMessage(), e);
-            System.err.println("ser: FAILED: " + e.getMessage());
+            System.err.println("ser: FAILED: cannot lock the run directory: " + Failures.oneLine(e));
             return 1;
-        } finally {
-            spark.stop();
+        }
+        try (lock) {
+            if (!config.folds().all()) {
+                // Refused before the session starts, as a locked run is (fold sub-runs are checked as they run).
+                RunLayout layout = RunLayout.of(config.outputRoot(), config.run().id(), preflightConf);
+                requireCompleted(upstream(layout, stages.get(0).name(), preflightConf), stages.get(0), config);
+            }
+            SparkSession spark = Sparks.session(config);
+            try {
+                runLocked(spark, config, stages, jobArgs.force());
+                return 0;
+            } catch (RunRefused e) {
+                System.err.println("ser: " + e.getMessage());
+                return 2;
+            } catch (Exception | Error e) {
+                // Errors too (a class missing from the classpath, memory): the one line names them, and the lock goes.
+                LOG.error("ser: run {} failed: {}", config.run().id(), Failures.oneLine(e), e);
+                System.err.println("ser: FAILED: " + Failures.oneLine(e));
+                return 1;
+            } finally {
+                spark.stop();
+            }
+        } catch (RunRefused e) {
+            System.err.println("ser: " + e.getMessage());
+            return 2;
+        } catch (java.io.IOException e) {
+            System.err.println("ser: FAILED: " + Failures.oneLine(e));
+            return 1;
         }
     }
 
-    /** Runs the stages in an existing session (tests and the pipeline use this). */
+    /**
+     * Runs the stages in an existing session (tests and the pipeline use this), holding the run directory's lock
+     * ({@link RunLock}; {@link RunRefused} when another launch holds it).
+     */
     public static List<StageTiming> run(SparkSession spark, SerConfig config, List<Stage> stages, boolean force)
+            throws Exception {
+        Configuration hconf = spark.sparkContext().hadoopConfiguration();
+        try (RunLock lock = RunLock.acquire(RunLayout.of(config.outputRoot(), config.run().id(), hconf).root(), hconf,
+                false)) {
+            return runLocked(spark, config, stages, force);
+        }
+    }
+
+    private static List<StageTiming> runLocked(SparkSession spark, SerConfig config, List<Stage> stages, boolean force)
             throws Exception {
         for (Stage stage : stages) {
             stage.checkSession(spark, config);
@@ -89,8 +138,9 @@ public final class StageRunner {
         for (int i = 0; i < stages.size(); i++) {
             Stage stage = stages.get(i);
             String marker = layout.stageMarker(stage.name());
-            StageInputs inputs = new StageInputs(config.hash(), stage.inputIdentity(ctx),
-                    upstream(layout, stage.name(), hconf));
+            Map<String, String> upstream = upstream(layout, stage.name(), hconf);
+            requireCompleted(upstream, stage, config);
+            StageInputs inputs = new StageInputs(config.hash(), stage.inputIdentity(ctx), upstream);
             Optional<String> why = force ? Optional.of("--force") : changedSince(marker, inputs, hconf);
             if (why.isEmpty()) {
                 LOG.info("[{}/{}] {} {}: already complete with these inputs (config {}, inputs {}); skipped "
@@ -103,6 +153,9 @@ public final class StageRunner {
             Instant started = Instant.now();
             long t0 = System.nanoTime();
             spark.sparkContext().setJobGroup(stage.name(), "ser-distill " + stage.name(), false);
+            if (force) {
+                stage.forgetCompletedWork(ctx);
+            }
             Map<String, Object> counts = stage.run(ctx);
             double seconds = (System.nanoTime() - t0) / 1e9;
             writeMarker(marker, stage.name(), config, inputs, started, seconds, counts, hconf);
@@ -138,6 +191,20 @@ public final class StageRunner {
             LOG.warn("unreadable stage marker {} ({}); taken as absent", marker, e.getMessage());
         }
         return Map.of(previous, fingerprint);
+    }
+
+    /**
+     * A stage reads what the stage before it wrote: with no marker for that stage (never run, or failed), the stage
+     * is refused before it reads anything, naming the stage to run.
+     */
+    private static void requireCompleted(Map<String, String> upstream, Stage stage, SerConfig config) {
+        upstream.forEach((previous, fingerprint) -> {
+            if (StageInputs.NO_MARKER.equals(fingerprint)) {
+                throw new RunRefused(stage.name() + " reads what " + previous + " writes, and " + previous
+                        + " has not completed in run " + config.run().id() + ": run " + previous
+                        + " first (or the whole pipeline)");
+            }
+        });
     }
 
     /** Empty when the marker records these inputs; otherwise why the stage must run. */

@@ -24,15 +24,16 @@ import org.apache.hadoop.fs.FileSystem;
 /**
  * Command-line options shared by every stage: {@code --conf FILE} (repeatable; later files win; a local path or a
  * Hadoop FileSystem URI such as {@code hdfs://nn/ser/site.conf}), {@code --set key=value} (repeatable; wins over
- * files; "ser." may be omitted), {@code --force} (re-run stages that already completed with the same config).
+ * files; "ser." may be omitted), {@code --force} (re-run stages that already completed with the same config), {@code --force-unlock} (take over
+ * the run directory's lock from a launch known to be gone; see {@link RunLock}).
  *
  * <p>{@code --conf-text NAME BASE64} is an overlay sent inline, as the launcher does in cluster deploy mode so that no
  * file has to reach the driver's machine: BASE64 is the file's UTF-8 text, NAME (the file it came from) is what error
  * messages name. It takes its place among the {@code --conf} files in command-line order.
  */
-public record JobArgs(List<Overlay> overlays, Map<String, String> overrides, boolean force) {
+public record JobArgs(List<Overlay> overlays, Map<String, String> overrides, boolean force, boolean forceUnlock) {
 
-    public static final String USAGE = "options: [--conf FILE|URI]... [--set key=value]... [--force]";
+    public static final String USAGE = "options: [--conf FILE|URI]... [--set key=value]... [--force] [--force-unlock]";
     private static final Pattern URI_LIKE = Pattern.compile("[A-Za-z][A-Za-z0-9+.-]*://.*");
 
     /** Where one configuration overlay comes from; {@link #name()} is how messages refer to it. */
@@ -63,6 +64,7 @@ public record JobArgs(List<Overlay> overlays, Map<String, String> overrides, boo
         List<Overlay> overlays = new ArrayList<>();
         Map<String, String> overrides = new LinkedHashMap<>();
         boolean force = false;
+        boolean forceUnlock = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--conf", "-c" -> overlays.add(overlay(value(args, ++i, "--conf")));
@@ -75,10 +77,11 @@ public record JobArgs(List<Overlay> overlays, Map<String, String> overrides, boo
                     overrides.put(kv.getKey(), kv.getValue());
                 }
                 case "--force" -> force = true;
+                case "--force-unlock" -> forceUnlock = true;
                 default -> throw new IllegalArgumentException("unknown argument '" + args[i] + "'; " + USAGE);
             }
         }
-        return new JobArgs(List.copyOf(overlays), overrides, force);
+        return new JobArgs(List.copyOf(overlays), overrides, force, forceUnlock);
     }
 
     private static Overlay overlay(String arg) {

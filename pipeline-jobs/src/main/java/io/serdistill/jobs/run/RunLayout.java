@@ -16,11 +16,13 @@ import org.apache.hadoop.fs.Path;
  *             corpus/manifest.csv             manifest written by a corpus adapter (ser.input.corpus.kind)
  *             folds.json                      every fold of ser.folds.scheme and the one this run holds out
  *             teachers/{language}/model.safetensors
+ *             teachers/{language}/completed.json  the model's completion record (kept after a crash; see TrainingTasks)
  *             soft_targets/                   teacher logits per (utterance, teacher)
  *             students/{method}[-{language}]/model.safetensors
  *             tables/{metrics,class_metrics,confusion,predictions,training_history}/
  *             report/summary.txt
  *             _stages/{stage}.json            completion markers
+ *             _lock                           held by the launch running the run (see RunLock)
  * </pre>
  */
 public record RunLayout(String root) implements Serializable {

@@ -40,6 +40,12 @@ public interface Stage {
     }
 
     /**
+     * Called before the stage runs because of --force: drops what it would otherwise keep from an interrupted
+     * attempt with the same inputs (models' completion records), so that it all runs again. Most stages keep nothing.
+     */
+    default void forgetCompletedWork(StageContext ctx) throws Exception {}
+
+    /**
      * Fails before any stage of the run starts when the session cannot serve this stage (e.g. no Hive catalog for
      * a stage that registers tables), so a long run does not fail at its end. Most stages need nothing: no check.
      */

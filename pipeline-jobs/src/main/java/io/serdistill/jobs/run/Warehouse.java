@@ -16,7 +16,8 @@ import org.apache.spark.sql.types.StructType;
 /**
  * The cross-run warehouse: one directory per table under a root, one Parquet partition per run
  * ({root}/{table}/run_id={id}/). A run's partition is written with overwrite, so publishing a run again replaces
- * its rows and never duplicates them. docs/tables.md documents every table.
+ * its rows and never duplicates them; a publish stages every partition first and then commits them with renames
+ * ({@link #commit}). docs/tables.md documents every table.
  *
  * @param root fully qualified FileSystem URI of the warehouse directory
  */
@@ -47,12 +48,66 @@ public record Warehouse(String root) {
         return table(table) + "/" + PARTITION_COLUMN + "=" + runId;
     }
 
-    /** Replaces this run's partition of {@code table} with {@code rows} (which must not carry a run_id column). */
-    public void writePartition(Dataset<Row> rows, String table, String runId) {
+    /**
+     * Where a publish of {@code runId} writes its partitions before {@link #commit} moves them into the tables:
+     * {root}/_staging/{runId}/{table}/, outside every table's directory, so no reader of a table sees it.
+     */
+    public String staging(String table, String runId) {
+        return root + "/_staging/" + runId + "/" + table;
+    }
+
+    /**
+     * Writes {@code rows} (which must not carry a run_id column) as this run's staged partition of {@code table}
+     * (see {@link #staging}); {@link #commit} makes it the table's partition.
+     */
+    public void stagePartition(Dataset<Row> rows, String table, String runId) {
+        write(rows, table, staging(table, runId));
+    }
+
+    /** Deletes whatever a publish of {@code runId} left staged (one killed before its commit). */
+    public void clearStaging(String runId, Configuration conf) throws IOException {
+        Path staged = new Path(root + "/_staging/" + runId);
+        FileSystem fs = staged.getFileSystem(conf);
+        fs.delete(staged, true);
+        Path parent = staged.getParent();
+        if (fs.exists(parent) && fs.listStatus(parent).length == 0) {
+            fs.delete(parent, false);
+        }
+    }
+
+    /**
+     * Moves the staged partitions of {@code tables} into place with one rename each, ser_runs last, so a reader
+     * who takes a run from ser_runs finds it in every table. ser_runs' old partition of the run (a re-publish) goes
+     * first: while the other tables' partitions are swapped the run is in no ser_runs row. A commit killed midway
+     * leaves the run out of ser_runs, and the next publish stages and commits every table again.
+     */
+    public void commit(List<String> tables, String runId, Configuration conf) throws IOException {
+        FileSystem fs = new Path(root).getFileSystem(conf);
+        List<String> order = new java.util.ArrayList<>(tables.stream().filter(t -> !t.equals(RUNS)).toList());
+        if (tables.contains(RUNS)) {
+            fs.delete(new Path(partition(RUNS, runId)), true);
+            order.add(RUNS);
+        }
+        for (String table : order) {
+            Path staged = new Path(staging(table, runId));
+            Path target = new Path(partition(table, runId));
+            if (!fs.exists(staged)) {
+                throw new IOException("publish of run " + runId + ": nothing staged for " + table + " at " + staged);
+            }
+            fs.delete(target, true);
+            fs.mkdirs(target.getParent());
+            if (!fs.rename(staged, target)) {
+                throw new IOException("publish of run " + runId + ": could not rename " + staged + " to " + target);
+            }
+        }
+        clearStaging(runId, conf);
+    }
+
+    private static void write(Dataset<Row> rows, String table, String path) {
         if (List.of(rows.columns()).contains(PARTITION_COLUMN)) {
             throw new IllegalArgumentException(table + ": run_id is the partition column, not a data column");
         }
-        rows.coalesce(1).write().mode(SaveMode.Overwrite).parquet(partition(table, runId));
+        rows.coalesce(1).write().mode(SaveMode.Overwrite).parquet(path);
     }
 
     /** Where a database other than default that {@link #register} creates keeps its (empty) directory: {root}/{database}.db. */

@@ -22,6 +22,30 @@ public final class Sparks {
      * {@link #requireHiveClassesWhenRegistering} first for a clear error when Hive is not on the classpath).
      */
     public static SparkSession session(SerConfig config) {
+        SparkConf conf = sparkConf(config);
+        SparkSession.Builder builder = SparkSession.builder().config(conf);
+        if (config.warehouse().registerHive()) {
+            builder.enableHiveSupport();
+        }
+        return builder.getOrCreate();
+    }
+
+    /**
+     * The Hadoop configuration the session will have (core-site.xml and friends, plus every spark.hadoop.* setting),
+     * for the checks and the run lock that come before the session starts.
+     */
+    public static org.apache.hadoop.conf.Configuration hadoopConf(SerConfig config) {
+        org.apache.hadoop.conf.Configuration hconf = new org.apache.hadoop.conf.Configuration();
+        for (scala.Tuple2<String, String> e : sparkConf(config).getAll()) {
+            if (e._1().startsWith("spark.hadoop.")) {
+                hconf.set(e._1().substring("spark.hadoop.".length()), e._2());
+            }
+        }
+        return hconf;
+    }
+
+    /** Spark's settings for this config: system properties (spark-submit's), defaults, then ser.spark.settings. */
+    private static SparkConf sparkConf(SerConfig config) {
         SparkConf conf = new SparkConf(true);
         if (!conf.contains("spark.master")) {
             conf.setMaster(config.spark().master());
@@ -39,11 +63,7 @@ public final class Sparks {
         for (Map.Entry<String, String> e : config.spark().settings().entrySet()) {
             conf.set(e.getKey(), e.getValue());
         }
-        SparkSession.Builder builder = SparkSession.builder().config(conf);
-        if (config.warehouse().registerHive()) {
-            builder.enableHiveSupport();
-        }
-        return builder.getOrCreate();
+        return conf;
     }
 
     /**

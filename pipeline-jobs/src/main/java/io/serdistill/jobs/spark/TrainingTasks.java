@@ -31,7 +31,8 @@ import scala.Tuple2;
 /**
  * Trains several independent models in parallel, one Spark task each: the examples of model i are keyed by i and
  * staged on the run's FileSystem ({@link TrainingSets}); task i reads them back, trains, writes the model to the run's
- * FileSystem and returns its history.
+ * FileSystem with its completion record ({@link CompletedTraining}: a model that finished before a crash is kept
+ * when the stage runs again) and returns its history.
  */
 public final class TrainingTasks {
     private static final Logger LOG = LoggerFactory.getLogger("ser.train");
@@ -128,6 +129,13 @@ public final class TrainingTasks {
             throw new IllegalStateException(job.model() + ": no training utterances");
         }
         StdoutFilter.install();
+        String completionKey = CompletedTraining.key(job, train, dev);
+        java.util.Optional<Outcome> done = CompletedTraining.read(job, completionKey, hadoop.get());
+        if (done.isPresent()) {
+            LOG.info("{}: already trained on these examples with these options ({}); kept, not trained again",
+                    job.model(), CompletedTraining.uri(job.modelUri()));
+            return done.get();
+        }
         long t0 = System.nanoTime();
         LOG.info("{}: training on {} utterances, selecting on {} dev utterances", job.model(), train.size(), dev.size());
         String modelDir = job.modelUri().substring(0, job.modelUri().lastIndexOf('/'));
@@ -146,12 +154,22 @@ public final class TrainingTasks {
         provenance.put("ser.train_utterances", Integer.toString(train.size()));
         provenance.put("ser.best_epoch", Integer.toString(trained.bestEpoch()));
         HadoopFiles.writeBytes(job.modelUri(), trained.model().toSafeTensors(provenance), hadoop.get());
-        checkpoints.clear();
         double seconds = (System.nanoTime() - t0) / 1e9;
+        Outcome outcome = new Outcome(job.model(), job.method(), train.size(), dev.size(), trained.bestEpoch(), seconds,
+                trained.history());
+        CompletedTraining.write(job, completionKey, outcome, hadoop.get());
+        checkpoints.clear();
         LOG.info("{}: done in {} s, best epoch {} of {}", job.model(), String.format("%.1f", seconds),
                 trained.bestEpoch(), trained.history().size());
-        return new Outcome(job.model(), job.method(), train.size(), dev.size(), trained.bestEpoch(), seconds,
-                trained.history());
+        return outcome;
+    }
+
+    /**
+     * Deletes the completion records of these models ({@link CompletedTraining}), so that they train again even when
+     * nothing they read changed: what --force asks for.
+     */
+    public static void forgetCompleted(List<String> modelUris, HadoopConf hadoop) throws IOException {
+        CompletedTraining.forget(modelUris, hadoop.get());
     }
 
     /** Overwrites each model's partition of the training history table ({@code historyTable}/model=…/). */

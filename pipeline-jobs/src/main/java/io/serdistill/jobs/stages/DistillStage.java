@@ -44,6 +44,12 @@ public final class DistillStage implements Stage {
         return "distill";
     }
 
+    /** --force trains every student again, also those a crashed attempt finished. */
+    @Override
+    public void forgetCompletedWork(StageContext ctx) throws Exception {
+        TrainingTasks.forgetCompleted(ctx.roster().students().stream().map(Roster.Model::uri).toList(), ctx.hadoop());
+    }
+
     @Override
     public Map<String, Object> run(StageContext ctx) throws Exception {
         SerConfig cfg = ctx.config();

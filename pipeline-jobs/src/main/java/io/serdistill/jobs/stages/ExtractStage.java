@@ -14,6 +14,7 @@ import io.serdistill.features.GlobalStats;
 import io.serdistill.features.Normalization;
 import io.serdistill.features.UtteranceFeatures;
 import io.serdistill.jobs.fs.AudioFiles;
+import io.serdistill.jobs.fs.AudioListing;
 import io.serdistill.jobs.fs.FileSizes;
 import io.serdistill.jobs.fs.HadoopConf;
 import io.serdistill.jobs.fs.HadoopFiles;
@@ -104,6 +105,21 @@ public final class ExtractStage implements Stage {
         return "extract";
     }
 
+    /**
+     * The audio the manifest names, by size and modification time ({@link AudioListing}): a WAV replaced under the
+     * same path re-runs extract and every later stage, though the manifest's content is unchanged.
+     */
+    @Override
+    public Map<String, String> inputIdentity(StageContext ctx) throws IOException {
+        if (!HadoopFiles.exists(ctx.layout().manifest(), ctx.hadoop().get())) {
+            throw new IllegalStateException("extract: the manifest stage's output " + ctx.layout().manifest()
+                    + " is gone; run manifest again (--force)");
+        }
+        List<String> paths = ctx.spark().read().schema(Tables.MANIFEST).parquet(ctx.layout().manifest()).select("path")
+                .as(org.apache.spark.sql.Encoders.STRING()).collectAsList();
+        return AudioListing.identity(paths, ctx.hadoop().get());
+    }
+
     @Override
     public Map<String, Object> run(StageContext ctx) throws IOException {
         long started = System.nanoTime();
@@ -123,6 +139,11 @@ public final class ExtractStage implements Stage {
         rows.sort(java.util.Comparator.<Row, String>comparing(r -> r.getAs("language"), text)
                 .thenComparing(r -> r.<String>getAs("split"), text).thenComparingLong(r -> r.<Long>getAs("row")));
         long rowsIn = rows.size();
+        if (rowsIn == 0) {
+            // A completed manifest stage writes at least one row; none means its output is gone or was replaced.
+            throw new IllegalStateException("extract: the manifest at " + ctx.layout().manifest() + " has no rows; "
+                    + "run manifest again (--force)");
+        }
         int partitions = cfg.features().partitions() > 0 ? cfg.features().partitions()
                 : Math.max(1, 4 * spark.sparkContext().defaultParallelism());
         partitions = (int) Math.max(1, Math.min(partitions, rowsIn));

@@ -43,11 +43,15 @@ import static org.apache.spark.sql.functions.lit;
 /**
  * publish: appends this run's results to the warehouse tables under {@code ser.warehouse.root} (ser_runs,
  * ser_metrics (tables/metrics with its bootstrap 95% intervals), ser_class_metrics, ser_confusion, ser_predictions,
- * ser_training_history, ser_rejects), one run_id partition each, replaced when the run is published again.
+ * ser_training_history, ser_rejects), one run_id partition each, replaced when the run is published again. Every
+ * partition is staged first and then committed with renames, ser_runs last ({@link Warehouse#commit}): a reader
+ * sees the run in every table or, through ser_runs, in none.
  * With {@code ser.warehouse.register-hive} the tables are also registered in the session catalog.
  */
 public final class PublishStage implements Stage {
     private static final Logger LOG = LoggerFactory.getLogger("ser.publish");
+    /** Test hook: a publish fails after staging this many tables, as one killed midway would stop. */
+    static final String FAIL_AFTER_PROPERTY = "ser.test.publish.fail-after-tables";
 
     static final StructType CORPUS_PART = new StructType()
             .add("language", DataTypes.StringType, false)
@@ -91,13 +95,27 @@ public final class PublishStage implements Stage {
         tables.put(Warehouse.TRAINING_HISTORY, trainingHistory(read(spark, layout.table("training_history"))));
         tables.put(Warehouse.REJECTS, rejects(ctx));
 
-        Map<String, Object> counts = new LinkedHashMap<>();
+        // Every table's partition is staged before any is committed (see Warehouse.commit): a publish that fails or
+        // is killed while staging leaves every table as it was.
+        Configuration conf = ctx.hadoop().get();
+        warehouse.clearStaging(runId, conf);
+        Integer failAfter = Integer.getInteger(FAIL_AFTER_PROPERTY);
+        int staged = 0;
         for (Map.Entry<String, Dataset<Row>> t : tables.entrySet()) {
-            warehouse.writePartition(t.getValue(), t.getKey(), runId);
-            Dataset<Row> written = read(spark, warehouse.partition(t.getKey(), runId));
-            counts.put(t.getKey(), written.count());
+            warehouse.stagePartition(t.getValue(), t.getKey(), runId);
+            staged++;
+            if (failAfter != null && staged == failAfter) {
+                throw new IOException(FAIL_AFTER_PROPERTY + " = " + failAfter + ": publish stopped after staging "
+                        + t.getKey());
+            }
+        }
+        warehouse.commit(List.copyOf(tables.keySet()), runId, conf);
+        Map<String, Object> counts = new LinkedHashMap<>();
+        for (String table : tables.keySet()) {
+            Dataset<Row> written = read(spark, warehouse.partition(table, runId));
+            counts.put(table, written.count());
             if (cfg.warehouse().registerHive()) {
-                warehouse.register(spark, cfg.warehouse().database(), t.getKey(), written.schema(), runId);
+                warehouse.register(spark, cfg.warehouse().database(), table, written.schema(), runId);
             }
         }
         LOG.info("published run {} to {}{}: rows {}", runId, warehouse.root(),

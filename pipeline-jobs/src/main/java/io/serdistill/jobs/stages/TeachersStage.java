@@ -29,10 +29,18 @@ import static org.apache.spark.sql.functions.col;
  */
 public final class TeachersStage implements Stage {
     private static final Logger LOG = LoggerFactory.getLogger("ser.teachers");
+    /** Test hook: the stage fails after its teachers trained, as a crash before its marker would stop it. */
+    static final String FAIL_AFTER_TRAINING_PROPERTY = "ser.test.teachers.fail-after-training";
 
     @Override
     public String name() {
         return "teachers";
+    }
+
+    /** --force trains every teacher again, also those a crashed attempt finished. */
+    @Override
+    public void forgetCompletedWork(StageContext ctx) throws Exception {
+        TrainingTasks.forgetCompleted(ctx.roster().teachers().stream().map(Roster.Model::uri).toList(), ctx.hadoop());
     }
 
     @Override
@@ -99,6 +107,9 @@ public final class TeachersStage implements Stage {
                 teachers.size(), references.size(), jobs.size(), trainCounts);
         List<TrainingTasks.Outcome> outcomes = TrainingTasks.trainAll(jobs, keyed, ctx.hadoop(), ctx.gpus(), ctx.master(),
                 ctx.layout().staging("teachers"));
+        if (Boolean.getBoolean(FAIL_AFTER_TRAINING_PROPERTY)) {
+            throw new IllegalStateException(FAIL_AFTER_TRAINING_PROPERTY + ": stopped after training every teacher");
+        }
         TrainingTasks.writeHistory(ctx.spark(), ctx.layout().table("training_history"), outcomes);
         Map<String, Object> counts = new LinkedHashMap<>();
         for (TrainingTasks.Outcome o : outcomes) {
