@@ -99,6 +99,27 @@ class NotebookSqlTest {
         assertEquals(files, used, "every query file is used by a notebook, and every notebook query has a file");
     }
 
+    /** nbformat 4.5 requires every cell to have an id, unique in its notebook, of 1-64 letters, digits, '-' or '_'. */
+    @Test
+    void everyNotebookCellHasAUniqueValidId() throws Exception {
+        try (Stream<Path> notebooks = Files.list(sqlDir.getParent())) {
+            List<Path> found = notebooks.filter(p -> p.toString().endsWith(".ipynb")).toList();
+            assertFalse(found.isEmpty());
+            for (Path nb : found) {
+                com.fasterxml.jackson.databind.JsonNode doc = io.serdistill.json.Json.object(Files.readString(nb));
+                assertEquals(4, doc.get("nbformat").asInt(), nb.toString());
+                assertTrue(doc.get("nbformat_minor").asInt() >= 5, nb + ": cell ids need nbformat 4.5");
+                Set<String> ids = new TreeSet<>();
+                for (com.fasterxml.jackson.databind.JsonNode cell : doc.get("cells")) {
+                    String id = cell.path("id").asText("");
+                    assertTrue(id.matches("[A-Za-z0-9_-]{1,64}"), nb + ": cell id '" + id + "'");
+                    assertTrue(ids.add(id), nb + ": cell id " + id + " twice");
+                }
+                assertEquals(doc.get("cells").size(), ids.size(), nb.toString());
+            }
+        }
+    }
+
     private static String sqlOf(String name) {
         try {
             return Files.readString(sqlDir.resolve(name + ".sql"));
