@@ -143,14 +143,14 @@ EMOTIONS = ["neutral", "happy", "angry", "sad"]
 # Emotion prosody per language, relative to the speaker's own base: (pitch points on espeak's 0-99 scale,
 # speed in words per minute, amplitude points, pitch range factor). Each language leans on different cues.
 PROSODY = {
-    "en": {"neutral": (0, 0, 0, 1.00), "happy": (12, 8, 5, 1.35), "angry": (5, 22, 35, 1.20), "sad": (-10, -30, -25, 0.65)},
-    "fi": {"neutral": (0, 0, 0, 1.00), "happy": (3, 35, 5, 1.15), "angry": (-3, 10, 45, 1.45), "sad": (-5, -20, -15, 0.75)},
-    "fr": {"neutral": (0, 0, 0, 1.00), "happy": (6, 0, 10, 1.80), "angry": (11, 12, 25, 1.05), "sad": (-14, -10, -10, 0.80)},
+    "en": {"neutral": (0, 0, 0, 1.00), "happy": (30, 20, 10, 2.00), "angry": (10, 60, 80, 1.40), "sad": (-25, -70, -50, 0.40)},
+    "fi": {"neutral": (0, 0, 0, 1.00), "happy": (8, 90, 10, 1.40), "angry": (-5, 30, 90, 2.20), "sad": (-12, -55, -40, 0.50)},
+    "fr": {"neutral": (0, 0, 0, 1.00), "happy": (14, 10, 20, 2.80), "angry": (30, 35, 60, 1.20), "sad": (-30, -30, -30, 0.60)},
 }
 # Per-utterance jitter (standard deviations) on the same four quantities, and a recording-level gain in dB that
 # carries no emotion.
-JITTER = (6.0, 12.0, 12.0, 0.18)
-GAIN_DB_SD = 2.0
+JITTER = (3.0, 6.0, 6.0, 0.10)
+GAIN_DB_SD = 1.5
 # Voice variants: the plain male/female ones first, then other human-sounding ones for larger speaker counts.
 VARIANTS = ["m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8", "f1", "f2", "f3", "f4", "f5",
             "klatt", "klatt2", "klatt3", "iven", "john", "linda", "max", "paul", "rob", "steph", "adam", "benjamin"]
@@ -167,8 +167,8 @@ for lang in LANGS:
     for i, var in enumerate(variants):
         split = "test" if i >= n_spk - n_test else "dev" if i >= n_spk - n_test - n_dev else "train"
         speaker = f"{lang}-{var}"
-        base = (rng.uniform(-12, 12) + 50, rng.uniform(-25, 25) + 165, rng.uniform(-10, 10) + 100,
-                rng.uniform(0.8, 1.25))
+        base = (rng.uniform(-6, 6) + 50, rng.uniform(-15, 15) + 165, rng.uniform(-5, 5) + 100,
+                rng.uniform(0.9, 1.1))
         for emo in EMOTIONS:
             dp, ds, da, dr = PROSODY[lang][emo]
             for u in range(n_utt):
