@@ -143,14 +143,14 @@ EMOTIONS = ["neutral", "happy", "angry", "sad"]
 # Emotion prosody per language, relative to the speaker's own base: (pitch points on espeak's 0-99 scale,
 # speed in words per minute, amplitude points, pitch range factor). Each language leans on different cues.
 PROSODY = {
-    "en": {"neutral": (0, 0, 0, 1.00), "happy": (30, 20, 10, 2.00), "angry": (10, 60, 80, 1.40), "sad": (-25, -70, -50, 0.40)},
+    "en": {"neutral": (0, 0, 0, 1.00), "happy": (30, 20, 10, 2.30), "angry": (10, 60, 90, 1.40), "sad": (-25, -70, -50, 0.40)},
     "fi": {"neutral": (0, 0, 0, 1.00), "happy": (8, 90, 10, 1.40), "angry": (-5, 30, 90, 2.20), "sad": (-12, -55, -40, 0.50)},
-    "fr": {"neutral": (0, 0, 0, 1.00), "happy": (14, 10, 20, 2.80), "angry": (30, 35, 60, 1.20), "sad": (-30, -30, -30, 0.60)},
+    "fr": {"neutral": (0, 0, 0, 1.00), "happy": (16, 15, 20, 3.00), "angry": (32, 45, 70, 1.20), "sad": (-30, -40, -35, 0.50)},
 }
 # Per-utterance jitter (standard deviations) on the same four quantities, and a recording-level gain in dB that
 # carries no emotion.
-JITTER = (3.0, 6.0, 6.0, 0.10)
-GAIN_DB_SD = 1.5
+JITTER = (2.5, 5.0, 5.0, 0.08)
+GAIN_DB_SD = 1.0
 # Voice variants: the plain male/female ones first, then other human-sounding ones for larger speaker counts.
 VARIANTS = ["m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8", "f1", "f2", "f3", "f4", "f5",
             "klatt", "klatt2", "klatt3", "iven", "john", "linda", "max", "paul", "rob", "steph", "adam", "benjamin"]
@@ -167,7 +167,7 @@ for lang in LANGS:
     for i, var in enumerate(variants):
         split = "test" if i >= n_spk - n_test else "dev" if i >= n_spk - n_test - n_dev else "train"
         speaker = f"{lang}-{var}"
-        base = (rng.uniform(-6, 6) + 50, rng.uniform(-15, 15) + 165, rng.uniform(-5, 5) + 100,
+        base = (rng.uniform(-5, 5) + 50, rng.uniform(-12, 12) + 165, rng.uniform(-5, 5) + 100,
                 rng.uniform(0.9, 1.1))
         for emo in EMOTIONS:
             dp, ds, da, dr = PROSODY[lang][emo]
