@@ -3,6 +3,7 @@ package io.serdistill.packaging;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.serdistill.audio.AudioOptions;
+import io.serdistill.audio.ChannelMode;
 import io.serdistill.features.FeatureNormalizer;
 import io.serdistill.json.Json;
 import io.serdistill.representation.Representation;
@@ -39,7 +40,7 @@ import java.util.Objects;
  */
 public record ModelCard(String format, int formatVersion, String name, String role, String method,
                         KindSpec modelKind, List<String> classes, List<String> languages,
-                        Map<String, Object> distillation, AudioOptions audio, RepresentationSpec representation,
+                        Map<String, Object> distillation, Audio audio, RepresentationSpec representation,
                         String input, FrameNormalisation frameNormalisation, Encoder encoder,
                         Map<String, Map<String, Scores>> metrics, Provenance provenance, Weights weights) {
 
@@ -62,6 +63,20 @@ public record ModelCard(String format, int formatVersion, String name, String ro
         if (!input.equals(Representation.POOLED) && !input.equals(Representation.FRAMES)) {
             throw new IllegalArgumentException("input must be " + Representation.POOLED + " or "
                     + Representation.FRAMES + ", got " + input);
+        }
+    }
+
+    /**
+     * {@link AudioOptions} as the card writes them: the channel mode in its config spelling ({@code downmix},
+     * {@code channel:N}).
+     */
+    public record Audio(int targetRate, String channelMode, double maxSeconds, double minSeconds) {
+        public static Audio of(AudioOptions o) {
+            return new Audio(o.targetRate(), o.channelMode().toString(), o.maxSeconds(), o.minSeconds());
+        }
+
+        public AudioOptions options() {
+            return new AudioOptions(targetRate, ChannelMode.parse(channelMode), maxSeconds, minSeconds);
         }
     }
 

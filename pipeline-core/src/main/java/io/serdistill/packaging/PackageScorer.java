@@ -35,7 +35,7 @@ public final class PackageScorer {
     PackageScorer(ModelCard card, Representation representation, ModelKind.Scorer model) {
         this.card = card;
         this.representation = representation;
-        this.preparer = new AudioPreparer(card.audio());
+        this.preparer = new AudioPreparer(card.audio().options());
         this.extractor = representation.extractor();
         this.model = model;
         this.globalFrames = card.frameNormalisation() == null ? null : card.frameNormalisation().normalizer();

@@ -67,7 +67,7 @@ final class ModelPackages {
                     m.role().name().toLowerCase(java.util.Locale.ROOT), m.method(),
                     ModelLoaders.spec(ctx.modelKind(m)), Emotion.labels(),
                     m.language() == null ? cfg.input().languages() : List.of(m.language()),
-                    distillation(cfg, m), cfg.audio(), ModelCard.RepresentationSpec.of(representation),
+                    distillation(cfg, m), ModelCard.Audio.of(cfg.audio()), ModelCard.RepresentationSpec.of(representation),
                     ctx.inputColumn(m), frames, encoder, metrics(m, cfg, matrices),
                     new ModelCard.Provenance(meta.getOrDefault("ser.run_id", cfg.run().id()),
                             meta.getOrDefault("ser.config_hash", cfg.hash()),
