@@ -15,7 +15,8 @@ import java.util.List;
 /**
  * The layering of pipeline-core's production classes, bottom to top (README, Layout):
  * <pre>
- *   audio, json  <-  data, model  <-  distill, eval, features, demo  <-  train  <-  representation  <-  config
+ *   audio, json  <-  data, model  <-  distill, eval, features, demo  <-  train  <-  representation
+ *     <-  config, packaging  <-  predict
  * </pre>
  * A package depends only on packages of lower tiers, never on one of its own tier; nothing in core depends on demo
  * (the synthetic corpus the jobs write); no package cycles, sub-packages included; and core stays free of Spark,
@@ -32,7 +33,8 @@ class ArchitectureTest {
             List.of("distill", "eval", "features", "demo"),
             List.of("train"),
             List.of("representation"),
-            List.of("config"));
+            List.of("config", "packaging"),
+            List.of("predict"));
 
     @ArchTest
     static final ArchRule topLevelPackagesAreFreeOfCycles = slices().matching("io.serdistill.(*)..")

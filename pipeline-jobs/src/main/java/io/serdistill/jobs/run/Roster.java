@@ -32,6 +32,11 @@ public record Roster(List<Model> models) {
         public boolean ownLanguageOnly() {
             return language != null;
         }
+
+        /** Its model package (model.safetensors + model-card.json, written by evaluate): {model dir}/package. */
+        public String packageUri() {
+            return uri.substring(0, uri.lastIndexOf('/')) + "/package";
+        }
     }
 
     public Roster {

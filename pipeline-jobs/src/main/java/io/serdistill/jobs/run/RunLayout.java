@@ -19,6 +19,8 @@ import org.apache.hadoop.fs.Path;
  *             teachers/{language}/completed.json  the model's completion record (kept after a crash; see TrainingTasks)
  *             soft_targets/                   teacher logits per (utterance, teacher)
  *             students/{method}[-{language}]/model.safetensors
+ *             {teachers,students,references}/…/package/  each model's package (model.safetensors, model-card.json)
+ *             models/default.json             which package is the run's default (the best student by dev UA)
  *             tables/{metrics,class_metrics,confusion,predictions,training_history}/
  *             report/summary.txt
  *             _stages/{stage}.json            completion markers
@@ -78,6 +80,11 @@ public record RunLayout(String root) implements Serializable {
 
     public String studentModel(String method, String language) {
         return root + "/students/" + method + (language == null ? "" : "-" + language) + "/model.safetensors";
+    }
+
+    /** models/default.json: the run's default model package (see io.serdistill.packaging.ModelPackage#resolve). */
+    public String defaultModel() {
+        return root + "/" + io.serdistill.packaging.ModelPackage.DEFAULT_POINTER;
     }
 
     public String table(String name) {

@@ -29,8 +29,9 @@ public record Warehouse(String root) {
     public static final String PREDICTIONS = "ser_predictions";
     public static final String TRAINING_HISTORY = "ser_training_history";
     public static final String REJECTS = "ser_rejects";
+    public static final String MODELS = "ser_models";
     public static final List<String> TABLES = List.of(RUNS, METRICS, CLASS_METRICS, CONFUSION, PREDICTIONS,
-            TRAINING_HISTORY, REJECTS);
+            TRAINING_HISTORY, REJECTS, MODELS);
     public static final String PARTITION_COLUMN = "run_id";
 
     /** Resolves {@code root} (a URI or a path relative to the working directory) on its FileSystem. */

@@ -40,7 +40,8 @@ import static org.apache.spark.sql.functions.col;
  * writes tables/predictions, tables/metrics (WA, UA, macro-F1 per model × language × split, language "all"
  * pooling every language, each with its bootstrap 95% interval over utterances, see MetricIntervals),
  * tables/class_metrics, tables/confusion, report/summary.txt with the per-language UA/WA table it also prints, and
- * the HTML report with its charts (report/index.html, see RunReport).
+ * the HTML report with its charts (report/index.html, see RunReport); then every model's package with its scores and
+ * the run's default model ({@link ModelPackages}).
  */
 public final class EvaluateStage implements Stage {
     private static final Logger LOG = LoggerFactory.getLogger("ser.evaluate");
@@ -114,6 +115,7 @@ public final class EvaluateStage implements Stage {
         write(spark, metricRows, Tables.METRICS, ctx.layout().table("metrics"));
         write(spark, classRows, Tables.CLASS_METRICS, ctx.layout().table("class_metrics"));
         write(spark, confusionRows, Tables.CONFUSION, ctx.layout().table("confusion"));
+        int packages = ModelPackages.write(ctx, roster, matrices).size();
 
         String split = (cfg.evaluateSplits().contains(Split.TEST) ? Split.TEST : cfg.evaluateSplits().get(0)).label();
         String table = SummaryTable.render(matrices, roster, cfg.input().languages(),
@@ -133,6 +135,7 @@ public final class EvaluateStage implements Stage {
         counts.put("matrices", matrices.size());
         counts.put("metric_rows", metricRows.size());
         counts.put("report_files", reportFiles);
+        counts.put("packages", packages);
         return counts;
     }
 

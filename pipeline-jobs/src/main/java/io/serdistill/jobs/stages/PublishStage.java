@@ -14,6 +14,7 @@ import io.serdistill.jobs.run.Warehouse;
 import io.serdistill.jobs.spark.Sparks;
 import io.serdistill.jobs.spark.TrainingTasks;
 import io.serdistill.json.Json;
+import io.serdistill.packaging.ModelCard;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.sql.Timestamp;
@@ -43,7 +44,8 @@ import static org.apache.spark.sql.functions.lit;
 /**
  * publish: appends this run's results to the warehouse tables under {@code ser.warehouse.root} (ser_runs,
  * ser_metrics (tables/metrics with its bootstrap 95% intervals), ser_class_metrics, ser_confusion, ser_predictions,
- * ser_training_history, ser_rejects), one run_id partition each, replaced when the run is published again. Every
+ * ser_training_history, ser_rejects, ser_models (one row per model package, the run's default marked)), one run_id
+ * partition each, replaced when the run is published again. Every
  * partition is staged first and then committed with renames, ser_runs last ({@link Warehouse#commit}): a reader
  * sees the run in every table or, through ser_runs, in none.
  * With {@code ser.warehouse.register-hive} the tables are also registered in the session catalog.
@@ -94,6 +96,7 @@ public final class PublishStage implements Stage {
         tables.put(Warehouse.PREDICTIONS, predictions(read(spark, layout.table("predictions"))));
         tables.put(Warehouse.TRAINING_HISTORY, trainingHistory(read(spark, layout.table("training_history"))));
         tables.put(Warehouse.REJECTS, rejects(ctx));
+        tables.put(Warehouse.MODELS, models(ctx));
 
         // Every table's partition is staged before any is committed (see Warehouse.commit): a publish that fails or
         // is killed while staging leaves every table as it was.
@@ -187,6 +190,58 @@ public final class PublishStage implements Stage {
             }
         }
         return new Instant[] {started, finished};
+    }
+
+    static final StructType MODEL_SCORES = new StructType()
+            .add("split", DataTypes.StringType, false)
+            .add("language", DataTypes.StringType, false)
+            .add("ua", DataTypes.DoubleType, false)
+            .add("wa", DataTypes.DoubleType, false)
+            .add("n", DataTypes.LongType, false);
+
+    static final StructType MODELS = new StructType()
+            .add("model", DataTypes.StringType, false)
+            .add("role", DataTypes.StringType, false)
+            .add("method", DataTypes.StringType, false)
+            .add("languages", DataTypes.createArrayType(DataTypes.StringType, false), false)
+            .add("model_kind", DataTypes.StringType, false)
+            .add("representation", DataTypes.StringType, false)
+            .add("path", DataTypes.StringType, false)
+            .add("sha256", DataTypes.StringType, false)
+            .add("dev_ua_mean", DataTypes.DoubleType, true)
+            .add("metrics", DataTypes.createArrayType(MODEL_SCORES, false), false)
+            .add("is_default", DataTypes.BooleanType, false);
+
+    /**
+     * One row per model package evaluate wrote (Roster order), from its card; is_default marks the package that
+     * models/default.json names.
+     */
+    private static Dataset<Row> models(StageContext ctx) throws IOException {
+        Configuration conf = ctx.hadoop().get();
+        String defaultModel = null;
+        if (HadoopFiles.exists(ctx.layout().defaultModel(), conf)) {
+            defaultModel = Json.object(new String(HadoopFiles.readBytes(ctx.layout().defaultModel(), conf),
+                    StandardCharsets.UTF_8)).path("model").asText(null);
+        }
+        List<Row> rows = new ArrayList<>();
+        List<String> languages = ctx.config().input().languages();
+        for (io.serdistill.jobs.run.Roster.Model m : ctx.roster().models()) {
+            String cardUri = m.packageUri() + "/" + ModelCard.FILE;
+            if (!HadoopFiles.exists(cardUri, conf)) {
+                throw new IllegalStateException(cardUri + " is missing: the run was evaluated before evaluate wrote"
+                        + " model packages; run evaluate again (--force)");
+            }
+            ModelCard card = ModelCard.parse(new String(HadoopFiles.readBytes(cardUri, conf), StandardCharsets.UTF_8),
+                    m.packageUri());
+            List<Row> scores = new ArrayList<>();
+            card.metrics().forEach((split, byLanguage) -> byLanguage.forEach((language, s) ->
+                    scores.add(RowFactory.create(split, language, s.ua(), s.wa(), s.n()))));
+            double devUa = card.meanUa(io.serdistill.data.Split.DEV.label(), languages);
+            rows.add(RowFactory.create(card.name(), card.role(), card.method(), card.languages(), card.modelKind().id(),
+                    card.representation().type(), m.packageUri(), card.weights().sha256(),
+                    Double.isNaN(devUa) ? null : devUa, scores, card.name().equals(defaultModel)));
+        }
+        return ctx.spark().createDataFrame(rows, MODELS);
     }
 
     /** tables/metrics, bootstrap intervals included, with the run's fold (ser.folds.fold; each ser.folds.all sub-run is one fold). */

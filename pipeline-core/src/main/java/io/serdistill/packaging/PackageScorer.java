@@ -1,0 +1,113 @@
+package io.serdistill.packaging;
+
+import io.serdistill.audio.AudioClip;
+import io.serdistill.audio.AudioFormatException;
+import io.serdistill.audio.AudioPreparer;
+import io.serdistill.audio.AudioProblem;
+import io.serdistill.distill.SoftTargets;
+import io.serdistill.eval.Predictions;
+import io.serdistill.features.FeatureMatrix;
+import io.serdistill.features.FeatureNormalizer;
+import io.serdistill.features.Normalization;
+import io.serdistill.features.UtteranceFeatures;
+import io.serdistill.representation.Representation;
+import io.serdistill.train.ModelKind;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Scores audio with one package, the way the pipeline does: the card's audio options prepare the clip
+ * ({@link AudioPreparer}, as extract), the representation's extractor computes the features, the card's input
+ * ({@code pooled}, or {@code frames} normalised as the representation stores them) goes to the model, and the
+ * probabilities are the softmax of its logits. Holds per-thread state (decoder, FFT plan, model graph): one instance
+ * per thread, reused across files — an inference task makes one per partition.
+ */
+public final class PackageScorer {
+    private final ModelCard card;
+    private final Representation representation;
+    private final AudioPreparer preparer;
+    private final UtteranceFeatures extractor;
+    private final ModelKind.Scorer model;
+    private final FeatureNormalizer globalFrames;
+
+    PackageScorer(ModelCard card, Representation representation, ModelKind.Scorer model) {
+        this.card = card;
+        this.representation = representation;
+        this.preparer = new AudioPreparer(card.audio().options());
+        this.extractor = representation.extractor();
+        this.model = model;
+        this.globalFrames = card.frameNormalisation() == null ? null : card.frameNormalisation().normalizer();
+    }
+
+    public ModelCard card() {
+        return card;
+    }
+
+    /** A model input and the seconds of audio it came from. */
+    public record Input(float[] values, double seconds) {}
+
+    /**
+     * The model input of one WAV stream (not closed here; {@code length} in bytes, -1 when unknown). Unusable audio
+     * fails with the {@link AudioFormatException} extract would reject the row with.
+     */
+    public Input input(InputStream wav, long length) throws IOException, AudioFormatException {
+        AudioClip clip = preparer.prepare(wav, length);
+        return new Input(input(clip), clip.durationSeconds());
+    }
+
+    /** The model input of a prepared clip (mono, at the card's rate, cut). */
+    public float[] input(AudioClip clip) throws AudioFormatException {
+        UtteranceFeatures.Extracted x = extractor.extract(clip.samples());
+        for (float v : x.matrix().data()) {
+            if (!Float.isFinite(v)) {
+                throw new AudioFormatException(AudioProblem.NON_FINITE, "features hold a non-finite value");
+            }
+        }
+        if (card.input().equals(Representation.POOLED)) {
+            return x.pooled();
+        }
+        FeatureMatrix f = x.matrix();
+        Normalization n = representation.normalization();
+        boolean variance = representation instanceof Representation.Fbank fb && fb.normalizeVariance();
+        if (n == Normalization.UTTERANCE) {
+            f = FeatureNormalizer.perUtterance(f, variance);
+        } else if (n == Normalization.GLOBAL) {
+            if (globalFrames == null) {
+                throw new IllegalStateException(card.name() + ": the representation normalises frames globally but "
+                        + "the card has no frameNormalisation");
+            }
+            f = globalFrames.apply(f);
+        }
+        return f.data();
+    }
+
+    /** Predictions for model inputs, in order; {@code ids} name inputs in errors. */
+    public List<Prediction> predict(List<String> ids, List<Input> inputs) {
+        float[][] logits = model.logits(ids, inputs.stream().map(Input::values).toList());
+        List<Prediction> out = new ArrayList<>(logits.length);
+        for (int i = 0; i < logits.length; i++) {
+            out.add(prediction(logits[i], inputs.get(i).seconds()));
+        }
+        return out;
+    }
+
+    /** One WAV stream's prediction. */
+    public Prediction predict(String id, InputStream wav, long length) throws IOException, AudioFormatException {
+        return predict(List.of(id), List.of(input(wav, length))).get(0);
+    }
+
+    private Prediction prediction(float[] logits, double seconds) {
+        if (logits.length != card.classes().size()) {
+            throw new IllegalStateException(card.name() + ": the model gives " + logits.length + " logits, the card"
+                    + " lists " + card.classes().size() + " classes");
+        }
+        return new Prediction(card.classes(), Predictions.argMax(logits), probabilities(logits), seconds);
+    }
+
+    /** softmax(logits), in double: what predict prints and what the evaluate stage's logits mean. */
+    public static double[] probabilities(float[] logits) {
+        return SoftTargets.softmax(logits, 1.0);
+    }
+}
