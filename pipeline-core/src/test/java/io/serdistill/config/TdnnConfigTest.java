@@ -40,7 +40,7 @@ class TdnnConfigTest {
 
         SerConfig c = load("ser.teachers.model", "tdnn");
         TdnnKind teachers = (TdnnKind) c.modelKind(c.teachers());
-        assertEquals(new TdnnKind(80, new TdnnOptions(List.of(128, 128, 128), List.of(5, 3, 3), List.of(1, 2, 3), 64,
+        assertEquals(new TdnnKind(80, new TdnnOptions(List.of(64, 64, 64), List.of(5, 3, 3), List.of(1, 2, 3), 32,
                 true, new TdnnOptions.Masking(2, 10, 2, 8))), teachers, "reference.conf's teacher TDNN over 80 bins");
         assertEquals(Representation.FRAMES, c.inputColumn(c.teachers()));
         assertEquals(new PooledClassifierKind(List.of(128), 1), c.modelKind(c.student()), "the student stays an MLP");
@@ -50,7 +50,7 @@ class TdnnConfigTest {
                 "ser.student.tdnn.kernel-sizes", "[3, 1]", "ser.student.tdnn.dilations", "[2, 1]",
                 "ser.student.tdnn.layer-norm", "false", "ser.student.tdnn.spec-augment.freq-masks", "0",
                 "ser.features.fbank.num-mel-bins", "40");
-        assertEquals(new TdnnKind(40, new TdnnOptions(List.of(32, 16), List.of(3, 1), List.of(2, 1), 32, false,
+        assertEquals(new TdnnKind(40, new TdnnOptions(List.of(32, 16), List.of(3, 1), List.of(2, 1), 16, false,
                 new TdnnOptions.Masking(2, 10, 0, 8))), s.modelKind(s.student()));
         assertEquals(new PooledClassifierKind(List.of(256, 128), 1), s.modelKind(s.teachers()));
     }
