@@ -26,6 +26,8 @@ import io.serdistill.train.LinearReferenceKind;
 import io.serdistill.train.ModelKind;
 import io.serdistill.train.Objective;
 import io.serdistill.train.Optimisation;
+import io.serdistill.train.TdnnKind;
+import io.serdistill.train.TdnnOptions;
 import io.serdistill.train.TrainingOptions;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -103,9 +105,11 @@ public record SerConfig(
 
     /**
      * One model family's settings (teachers, or students): the MLP's hidden widths (pooled representations only), its
-     * optimisation, and the shared ser.train.checkpoint policy.
+     * optimisation, the shared ser.train.checkpoint policy, and which model it is ({@code model}; with
+     * {@link Architecture#TDNN}, {@code tdnn} gives its shape).
      */
-    public record Training(List<Integer> hidden, Optimisation optimisation, CheckpointPolicy checkpointPolicy) {
+    public record Training(List<Integer> hidden, Optimisation optimisation, CheckpointPolicy checkpointPolicy,
+                           Architecture model, TdnnOptions tdnn) {
 
         /** Labels only (alpha = 1) with this family's settings. */
         public TrainingOptions fineTuning(long seed) {
@@ -117,6 +121,18 @@ public record SerConfig(
                                             List<String> teachers, long seed) {
             return new TrainingOptions(optimisation, new Objective(alpha, temperature, weighting, teachers), seed,
                     checkpointPolicy);
+        }
+    }
+
+    /**
+     * ser.teachers.model, ser.student.model: what a family is. MLP: the representation's own model (an MLP on pooled
+     * vectors, or the wav2vec2 heads); TDNN: a {@link TdnnKind} over the fbank frames.
+     */
+    public enum Architecture {
+        MLP, TDNN;
+
+        public String label() {
+            return name().toLowerCase(Locale.ROOT);
         }
     }
 
@@ -147,7 +163,17 @@ public record SerConfig(
 
     /** What {@code family}'s models (teachers or students) are for the configured representation. */
     public ModelKind modelKind(Training family) {
+        if (family.model() == Architecture.TDNN) {
+            // Validated at load: a TDNN family needs fbank features.
+            Representation.Fbank fbank = (Representation.Fbank) features.representation();
+            return new TdnnKind(fbank.options().featureDim(), family.tdnn());
+        }
         return features.representation().modelKind(family.hidden());
+    }
+
+    /** The features column {@code family}'s models read: the frames for a TDNN, else the representation's. */
+    public String inputColumn(Training family) {
+        return family.model() == Architecture.TDNN ? Representation.FRAMES : features.representation().inputColumn();
     }
 
     /** reference.conf only. */
@@ -302,6 +328,11 @@ public record SerConfig(
         CheckpointPolicy checkpoints = checkpointPolicy(c);
         Training teachers = training(c, "ser.teachers", checkpoints);
         Training student = training(c, "ser.student", checkpoints);
+        for (Map.Entry<String, Training> family : Map.of("ser.teachers", teachers, "ser.student", student).entrySet()) {
+            require(family.getValue().model() != Architecture.TDNN
+                            || features.representation() instanceof Representation.Fbank, family.getKey() + ".model",
+                    "tdnn reads fbank frames: it needs ser.features.kind = fbank");
+        }
 
         Distill distill = new Distill(get(c, "ser.distill.temperature", Config::getDouble), get(c, "ser.distill.alpha", Config::getDouble),
                 get(c, "ser.distill.single-teacher-alpha", Config::getDouble),
@@ -531,14 +562,32 @@ public record SerConfig(
         LearningRateSchedule.Shape schedule = choice(c, path + ".schedule", LearningRateSchedule.Shape.values(),
                 s -> s.name().toLowerCase(Locale.ROOT));
         try {
+            Architecture model = choice(c, path + ".model", Architecture.values(), Architecture::label);
+            TdnnOptions tdnn = tdnn(c, path + ".tdnn");
             return new Training(hidden, new Optimisation(get(c, path + ".epochs", Config::getInt),
                     get(c, path + ".batch-size", Config::getInt), get(c, path + ".learning-rate", Config::getDouble),
                     get(c, path + ".weight-decay", Config::getDouble), get(c, path + ".patience", Config::getInt),
                     schedule, get(c, path + ".warmup-fraction", Config::getDouble),
                     get(c, path + ".clip-norm", Config::getDouble), get(c, path + ".class-weighted", Config::getBoolean)),
-                    checkpoints);
+                    checkpoints, model, tdnn);
         } catch (InvalidOption e) {
             throw new ConfigError(path + "." + e.option(), e.reason(), e);
+        }
+    }
+
+    /** {@code path}: a family's TDNN block (ser.teachers.tdnn, ser.student.tdnn). */
+    private static TdnnOptions tdnn(Config c, String path) {
+        String t = path + ".";
+        String a = t + "spec-augment.";
+        try {
+            return new TdnnOptions(get(c, t + "channels", Config::getIntList), get(c, t + "kernel-sizes", Config::getIntList),
+                    get(c, t + "dilations", Config::getIntList), get(c, t + "attention-dim", Config::getInt),
+                    get(c, t + "layer-norm", Config::getBoolean),
+                    new TdnnOptions.Masking(get(c, a + "time-masks", Config::getInt),
+                            get(c, a + "time-mask-width", Config::getInt), get(c, a + "freq-masks", Config::getInt),
+                            get(c, a + "freq-mask-width", Config::getInt)));
+        } catch (InvalidOption e) {
+            throw new ConfigError(t + e.option(), e.reason(), e);
         }
     }
 
@@ -584,6 +633,13 @@ public record SerConfig(
         if (ser.hasPath("train") && ser.getConfig("train").isEmpty()) {
             // An empty block reads nothing, but would still change the rendered text.
             ser = ser.withoutPath("train");
+        }
+        for (Map.Entry<String, Training> family : Map.of("teachers", teachers, "student", student).entrySet()) {
+            // An MLP family reads no TDNN key (and, so that runs from before the choice keep their hash, not the
+            // choice either); a TDNN family reads no hidden widths.
+            String f = family.getKey();
+            ser = family.getValue().model() == Architecture.MLP
+                    ? ser.withoutPath(f + ".model").withoutPath(f + ".tdnn") : ser.withoutPath(f + ".hidden");
         }
         Representation rep = features.representation();
         if (!rep.readsFrameSequences()) {

@@ -24,6 +24,13 @@ public interface Classifier<X> extends SafeTensorsWritable {
      */
     void prepareTraining(double alpha, double temperature);
 
+    /**
+     * Called by the training loop before each epoch's steps (epochs count from 1). A model whose training steps draw
+     * random numbers (augmentation) seeds them from its seed and {@code epoch} here, so a run resumed from an
+     * end-of-epoch checkpoint draws exactly what an uninterrupted one does. Does nothing by default.
+     */
+    default void startEpoch(int epoch) {}
+
     /** Logits [n][classes], no update. */
     float[][] logits(List<X> inputs);
 

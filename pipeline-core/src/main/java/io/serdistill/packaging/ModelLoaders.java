@@ -5,6 +5,7 @@ import io.serdistill.json.Json;
 import io.serdistill.train.LinearReferenceKind;
 import io.serdistill.train.ModelKind;
 import io.serdistill.train.PooledClassifierKind;
+import io.serdistill.train.TdnnKind;
 import io.serdistill.train.Wav2Vec2FineTuneKind;
 import io.serdistill.train.Wav2Vec2FrameHeadKind;
 import java.io.IOException;
@@ -25,6 +26,7 @@ public final class ModelLoaders {
         register("linear-reference", LinearReferenceKind.class);
         register("wav2vec2-finetune", Wav2Vec2FineTuneKind.class);
         register("wav2vec2-frame-head", Wav2Vec2FrameHeadKind.class);
+        register("tdnn", TdnnKind.class);
     }
 
     private ModelLoaders() {}

@@ -9,13 +9,13 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Trains models over frame sequences of any lengths in the loop every model trains in ({@link TrainingLoop}):
- * frozen-CNN fine-tuning of a {@link Wav2Vec2FineTuneModel} on CNN frames, or a {@link FrameHeadClassifier} over
- * stored frozen hidden-state frames. Each mini-batch is padded to its longest utterance and masked; AdamW with
+ * frozen-CNN fine-tuning of a {@link Wav2Vec2FineTuneModel} on CNN frames, a {@link FrameHeadClassifier} over
+ * stored frozen hidden-state frames, or a {@link io.serdistill.model.tdnn.TdnnClassifier} over fbank frames. Each mini-batch is padded to its longest utterance and masked; AdamW with
  * warm-up and decay and global-norm clipping over every trainable tensor; optional class-weighted cross-entropy;
  * distillation targets mixed per utterance from teacher logits when {@link TrainingOptions#distills()}; early
  * stopping on dev UA with the best epoch's weights restored; end-of-epoch checkpoints resumed exactly (for
  * wav2vec2-base a checkpoint holds parameters, both Adam moments and the best weights: ~1.5 GB). The model's shape
- * is its {@link io.serdistill.model.wav2vec2.HeadSpec}.
+ * is its {@link io.serdistill.model.wav2vec2.HeadSpec} (a TDNN's, its {@link io.serdistill.model.tdnn.TdnnSpec}).
  */
 public final class FrameModelTrainer {
     private FrameModelTrainer() {}

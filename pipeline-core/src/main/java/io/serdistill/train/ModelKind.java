@@ -9,7 +9,8 @@ import java.util.function.Consumer;
  * What teachers and students are, chosen once from the config ({@code io.serdistill.config.SerConfig#modelKind()}):
  * the one place that knows whether a training task fits an {@link io.serdistill.model.MlpClassifier} on pooled
  * vectors ({@link PooledClassifierKind}), fine-tunes wav2vec2 on CNN frames ({@link Wav2Vec2FineTuneKind}) or trains
- * a pooling head on frozen hidden-state frames ({@link Wav2Vec2FrameHeadKind}), and how a saved model file scores
+ * a pooling head on frozen hidden-state frames ({@link Wav2Vec2FrameHeadKind}), trains a TDNN on fbank frames
+ * ({@link TdnnKind}, for either family, whatever the other's), and how a saved model file scores
  * utterances. All read
  * {@link TrainingExample#input()}: a pooled vector, or frames flattened frame by frame.
  * Instances are small serialisable values a Spark task receives; the models they make are per thread.

@@ -99,6 +99,7 @@ final class TrainingLoop {
         EpochRecord epoch(List<E> train, List<E> dev, int epoch, List<float[]> staticTargets,
                           LearningRateSchedule schedule, AdamW optimizer) {
             long start = System.nanoTime();
+            model.startEpoch(epoch);
             int[] order = permutation(train.size(), new SplittableRandom(opts.seed() * 1_000_003L + epoch));
             double lossSum = 0;
             double lr = 0;

@@ -78,8 +78,9 @@ public record Wav2Vec2FineTuneKind(String modelDir, boolean allLayers, int proje
     private static void checkFrames(float[] flat, int dim, String what) {
         if (flat.length == 0 || flat.length % dim != 0) {
             throw new IllegalArgumentException(what + ": " + flat.length + " values are not whole frames of " + dim
-                    + "; were the features extracted with this ser.features.wav2vec2 mode (finetune: CNN frames) or"
-                    + " store (frames: hidden states) and this model-dir?");
+                    + "; were the features extracted with the representation this model reads (tdnn: fbank frames of"
+                    + " num-mel-bins; wav2vec2 mode finetune: CNN frames; store = frames: hidden states of this"
+                    + " model-dir)?");
         }
     }
 }

@@ -61,7 +61,9 @@ class ModelPackageTest {
         List<ModelKind> kinds = List.of(new PooledClassifierKind(List.of(16, 8), 2),
                 new LinearReferenceKind(List.of(0.1, 1.0, 10.0), 5),
                 new Wav2Vec2FineTuneKind("/models/w2v", true, 256, HeadSpec.Pooling.values()[0], 64),
-                new Wav2Vec2FrameHeadKind("/models/w2v", HeadSpec.Pooling.values()[0], 64, 256));
+                new Wav2Vec2FrameHeadKind("/models/w2v", HeadSpec.Pooling.values()[0], 64, 256),
+                new io.serdistill.train.TdnnKind(80, new io.serdistill.train.TdnnOptions(List.of(32, 32), List.of(5, 3),
+                        List.of(1, 2), 16, true, new io.serdistill.train.TdnnOptions.Masking(2, 10, 1, 8))));
         for (ModelKind k : kinds) {
             assertEquals(k, ModelLoaders.kind(ModelLoaders.spec(k), "pkg"), k.toString());
         }

@@ -3,6 +3,7 @@ package io.serdistill.model.wav2vec2;
 import io.serdistill.json.Json;
 import io.serdistill.model.Classifier;
 import io.serdistill.model.DistillationLossGraph;
+import io.serdistill.model.MaskedPooling;
 import io.serdistill.model.SafeTensors;
 import java.io.IOException;
 import java.util.Arrays;
@@ -37,7 +38,6 @@ public final class Wav2Vec2Head {
     public static final String LOGITS = "logits";
     /** Metadata key of the head spec's JSON in {@link #toSafeTensors}. */
     public static final String SPEC_KEY = "ser.head_spec";
-    private static final double MASKED = -1e9;
 
     private final HeadSpec spec;
     private final SameDiff sd;
@@ -75,36 +75,13 @@ public final class Wav2Vec2Head {
         if (spec.prePooled()) {
             pooled = x;
         } else {
-            pooled = spec.pooling() == HeadSpec.Pooling.MEAN ? maskedMean(x, mask) : attentiveStats(spec, x, mask, weights);
+            pooled = spec.pooling() == HeadSpec.Pooling.MEAN ? MaskedPooling.mean(x, mask)
+                    : MaskedPooling.attentiveStatistics(x, mask, sd.var("att_w", weights.get("att_w")),
+                            sd.var("att_b", weights.get("att_b")), sd.var("att_v", weights.get("att_v")), spec.hiddenSize());
         }
         pooled = sd.identity(POOLED, pooled);
         SDVariable projected = sd.nn.linear(pooled, sd.var("proj_w", weights.get("proj_w")), sd.var("proj_b", weights.get("proj_b")));
         return sd.nn.linear(LOGITS, projected, sd.var("cls_w", weights.get("cls_w")), sd.var("cls_b", weights.get("cls_b")));
-    }
-
-    /** sum_t x[b, t] m[b, t] / sum_t m[b, t]: padding frames never count. x [B, T, H], m [B, T] to [B, H]. */
-    private static SDVariable maskedMean(SDVariable x, SDVariable mask) {
-        SDVariable m = x.getSameDiff().expandDims(mask, 2);
-        return x.mul(m).sum(1).div(mask.sum(true, 1));
-    }
-
-    /**
-     * Attentive statistics pooling (Okabe et al. 2018): alpha_t = softmax over real frames of
-     * v . tanh(W x_t + b); output [sum alpha x ; sqrt(sum alpha x^2 - mean^2)], [B, 2H].
-     */
-    private static SDVariable attentiveStats(HeadSpec spec, SDVariable x, SDVariable mask, Map<String, INDArray> weights) {
-        SameDiff sd = x.getSameDiff();
-        int h = spec.hiddenSize();
-        SDVariable frames = sd.reshape(x, -1, h);
-        SDVariable a = sd.math.tanh(sd.nn.linear(frames, sd.var("att_w", weights.get("att_w")), sd.var("att_b", weights.get("att_b"))));
-        SDVariable scores = sd.reshape(a.mmul(sd.var("att_v", weights.get("att_v"))), sd.shape(mask));
-        scores = scores.add(mask.sub(1).mul(-MASKED));
-        SDVariable e = sd.math.exp(scores.sub(scores.max(true, 1))).mul(mask);
-        SDVariable alpha = sd.expandDims(e.div(e.sum(true, 1)), 2);
-        SDVariable mean = x.mul(alpha).sum(1);
-        SDVariable meanSquare = x.mul(x).mul(alpha).sum(1);
-        SDVariable std = sd.math.sqrt(sd.nn.relu(meanSquare.sub(mean.mul(mean)), 0).add(1e-6));
-        return sd.concat(1, mean, std);
     }
 
     /** Fresh weights from {@code seed}: uniform layer weights, Glorot-uniform matrices, zero biases. */

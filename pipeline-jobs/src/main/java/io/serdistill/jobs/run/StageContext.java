@@ -38,9 +38,16 @@ public record StageContext(SparkSession spark, SerConfig config, RunLayout layou
         };
     }
 
-    /** The features column {@code model} reads: the linear references always take the pooled vector. */
+    /**
+     * The features column {@code model} reads: its family's ({@link SerConfig#inputColumn}: the frames for a TDNN);
+     * the linear references always take the pooled vector.
+     */
     public String inputColumn(Roster.Model model) {
-        return model.role() == Roster.Role.REFERENCE ? Representation.POOLED : representation().inputColumn();
+        return switch (model.role()) {
+            case TEACHER -> config.inputColumn(config.teachers());
+            case STUDENT -> config.inputColumn(config.student());
+            case REFERENCE -> Representation.POOLED;
+        };
     }
 
     public String master() {

@@ -33,8 +33,8 @@ import static org.apache.spark.sql.functions.col;
  * broadcast and inference sharded over partitions, stored in soft_targets/; (2) students — one multilingual student
  * per configured method, each in its own Spark task: ft-multi (labels only, the baseline), mtkd-uniform (teachers
  * weighted equally, the KD baseline) and mtkd-language (teacher mix weighted by the utterance's language), and the
- * other methods of {@link StudentPlan}. Teachers and students are of the configured {@link ModelKind} (MLP heads,
- * or wav2vec2 fine-tuned on CNN frames).
+ * other methods of {@link StudentPlan}. Teachers and students are each of their configured {@link ModelKind} (MLP
+ * heads, TDNNs on fbank frames, or wav2vec2 fine-tuned on CNN frames), chosen independently.
  */
 public final class DistillStage implements Stage {
     private static final Logger LOG = LoggerFactory.getLogger("ser.distill");
@@ -61,9 +61,11 @@ public final class DistillStage implements Stage {
         Broadcast<ModelStore> teachersB = ctx.spark().sparkContext().broadcast(teachers,
                 scala.reflect.ClassTag$.MODULE$.apply(ModelStore.class));
 
-        Dataset<Row> features = FeatureRows.select(ctx.spark().read().parquet(ctx.featuresPath())
-                .filter(col("split").isin("train", "dev")), ctx.representation().inputColumn());
-        JavaRDD<Row> soft = features.javaRDD().mapPartitions(rows -> teachersB.value().score(rows, (teacher, r, logits) ->
+        // Teachers and students may read different columns (a TDNN the frames, an MLP the pooled vector).
+        Dataset<Row> trainDev = ctx.spark().read().parquet(ctx.featuresPath()).filter(col("split").isin("train", "dev"));
+        Dataset<Row> teacherInputs = FeatureRows.select(trainDev, cfg.inputColumn(cfg.teachers()));
+        Dataset<Row> features = FeatureRows.select(trainDev, cfg.inputColumn(cfg.student()));
+        JavaRDD<Row> soft = teacherInputs.javaRDD().mapPartitions(rows -> teachersB.value().score(rows, (teacher, r, logits) ->
                 RowFactory.create(FeatureRows.uttId(r), FeatureRows.language(r), FeatureRows.split(r), teacher, logits)));
         ctx.spark().createDataFrame(soft, Tables.SOFT_TARGETS).write().mode(SaveMode.Overwrite).parquet(ctx.layout().softTargets());
         long softRows = ctx.spark().read().parquet(ctx.layout().softTargets()).count();

@@ -5,6 +5,7 @@ import io.serdistill.jobs.fs.HadoopFiles;
 import io.serdistill.jobs.run.Roster;
 import io.serdistill.train.ModelKind;
 import io.serdistill.train.PooledClassifierKind;
+import io.serdistill.train.TdnnKind;
 import io.serdistill.train.Wav2Vec2FrameHeadKind;
 import java.io.IOException;
 import java.io.Serializable;
@@ -50,12 +51,12 @@ record ModelStore(Map<String, ModelKind> kinds, Map<String, String> methods, Map
     }
 
     /**
-     * Whether model files of {@code kind} are small enough to load on the driver and broadcast to every task (MLP
-     * and frame heads: KB to MB); otherwise, and for any kind not named here, each task reads them from the run's
+     * Whether model files of {@code kind} are small enough to load on the driver and broadcast to every task (MLP,
+     * frame heads and TDNNs: KB to MB); otherwise, and for any kind not named here, each task reads them from the run's
      * FileSystem (a fine-tuned wav2vec2-base is ~380 MB).
      */
     static boolean broadcasts(ModelKind kind) {
-        return kind instanceof PooledClassifierKind || kind instanceof Wav2Vec2FrameHeadKind;
+        return kind instanceof PooledClassifierKind || kind instanceof Wav2Vec2FrameHeadKind || kind instanceof TdnnKind;
     }
 
     List<String> names() {

@@ -23,8 +23,9 @@ import static org.apache.spark.sql.functions.col;
 
 /**
  * teachers: one monolingual teacher per language, each trained in its own Spark task on that language's training
- * split and selected on its dev split: an MLP head on pooled features, or (ser.features.wav2vec2.mode = finetune)
- * wav2vec2 fine-tuned from model-dir on the stored CNN frames ({@link ModelKind}). Writes
+ * split and selected on its dev split: an MLP head on pooled features, a TDNN on fbank frames (ser.teachers.model =
+ * tdnn), or (ser.features.wav2vec2.mode = finetune) wav2vec2 fine-tuned from model-dir on the stored CNN frames
+ * ({@link ModelKind}). Writes
  * teachers/{language}/model.safetensors and the training history.
  */
 public final class TeachersStage implements Stage {
@@ -49,7 +50,7 @@ public final class TeachersStage implements Stage {
         LeakageCheck.run(ctx);
         List<String> languages = cfg.input().languages();
         Dataset<Row> features = FeatureRows.select(ctx.spark().read().parquet(ctx.featuresPath())
-                .filter(col("split").isin("train", "dev")), ctx.representation().inputColumn());
+                .filter(col("split").isin("train", "dev")), cfg.inputColumn(cfg.teachers()));
         Map<String, Long> trainCounts = new LinkedHashMap<>();
         for (Row r : features.filter(col("split").equalTo("train")).groupBy("language").count().collectAsList()) {
             trainCounts.put(r.getString(0), r.getLong(1));
