@@ -55,7 +55,7 @@ final class HeadlessChromium implements AutoCloseable {
         return null;
     }
 
-    static HeadlessChromium start(Path binary) throws IOException, InterruptedException {
+    static HeadlessChromium start(Path binary) throws Exception {
         Path profile = Files.createTempDirectory("ser-chromium-profile");
         List<String> command = new ArrayList<>(List.of(binary.toString(), "--headless", "--no-sandbox", "--disable-gpu",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",

@@ -48,7 +48,7 @@ class ReportChartsTest {
         assertEquals(ReportCharts.WIDE_WIDTH, bars.getWidth());
         assertEquals(ReportCharts.WIDE_HEIGHT, bars.getHeight());
         SortedMap<Integer, Double> curve = new TreeMap<>(Map.of(1, 1.2, 2, 0.9, 3, Double.NaN, 4, 0.7));
-        BufferedImage curves = decode(ReportCharts.curves("loss", "loss", Map.of("teacher-en", curve)));
+        BufferedImage curves = decode(ReportCharts.curves("loss", "loss", Map.of("teacher-en", curve), Map.of("teacher-en", 4)));
         assertEquals(ReportCharts.WIDE_WIDTH, curves.getWidth());
         assertEquals(ReportCharts.WIDE_HEIGHT, curves.getHeight());
     }
