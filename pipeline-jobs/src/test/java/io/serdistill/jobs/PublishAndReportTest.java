@@ -65,26 +65,58 @@ class PublishAndReportTest {
         String html = Files.readString(report.resolve("index.html"));
         Matcher img = Pattern.compile("<img src=\"([^\"]+)\"[^>]* width=\"(\\d+)\" height=\"(\\d+)\">").matcher(html);
         int images = 0;
+        int confusions = 0;
+        int intervals = 0;
         while (img.find()) {
             BufferedImage png = ImageIO.read(report.resolve(img.group(1)).toFile());
             assertTrue(png != null, img.group(1) + " decodes as PNG");
-            boolean confusion = img.group(1).startsWith("confusion_");
-            int width = confusion ? ReportCharts.CONFUSION_WIDTH : ReportCharts.WIDE_WIDTH;
-            int height = confusion ? ReportCharts.CONFUSION_HEIGHT : ReportCharts.WIDE_HEIGHT;
-            assertEquals(width, png.getWidth(), img.group(1));
-            assertEquals(height, png.getHeight(), img.group(1));
-            assertEquals(width + "x" + height, img.group(2) + "x" + img.group(3), "the page states the size");
+            assertEquals(png.getWidth() + "x" + png.getHeight(), img.group(2) + "x" + img.group(3),
+                    img.group(1) + ": the page states the size");
+            String file = img.group(1);
+            int width = file.startsWith("confusion_") ? ReportCharts.CONFUSION_WIDTH
+                    : file.startsWith("ua_intervals_") ? ReportCharts.INTERVALS_WIDTH
+                    : file.equals(RunReport.CROSS_LANGUAGE) ? ReportCharts.HEATMAP_WIDTH : ReportCharts.WIDE_WIDTH;
+            assertEquals(width, png.getWidth(), file);
+            if (file.startsWith("confusion_")) {
+                assertEquals(ReportCharts.CONFUSION_HEIGHT, png.getHeight(), file);
+                confusions++;
+            } else if (file.startsWith("ua_intervals_")) {
+                intervals++;
+            } else if (!file.equals(RunReport.CROSS_LANGUAGE)) {
+                assertEquals(ReportCharts.WIDE_HEIGHT, png.getHeight(), file);
+            }
             images++;
         }
-        // UA bars, WA bars, loss curves, dev-UA curves, and 10 models (3 teachers, 3 students, 3 per-language linear
-        // references and the multilingual one) x (3 languages + all) confusion matrices.
-        assertEquals(4 + 10 * 4, images);
-        for (String chart : List.of(RunReport.UA_BARS, RunReport.WA_BARS, RunReport.LOSS_CURVES, RunReport.DEV_UA_CURVES,
+        // 10 models (3 teachers, 3 students, 3 per-language linear references and the multilingual one) x
+        // (3 languages + all) confusion matrices; one interval chart per language and all.
+        assertEquals(10 * 4, confusions);
+        assertEquals(4, intervals);
+        // Plus the cross-language matrix, loss and dev-UA curves, and the WA bars only when WA differs from UA.
+        boolean waShown = html.contains("src=\"" + RunReport.WA_BARS + "\"");
+        assertEquals(40 + 4 + 3 + (waShown ? 1 : 0), images);
+        assertTrue(waShown != html.contains("WA equals UA for every model and language"), "WA is charted or said equal");
+        for (String chart : List.of(RunReport.LOSS_CURVES, RunReport.DEV_UA_CURVES, RunReport.CROSS_LANGUAGE,
+                RunReport.intervalsFile("fi"), RunReport.intervalsFile("all"),
                 RunReport.confusionFile("student-mtkd-language", "fi"),
                 RunReport.confusionFile("reference-linear-multi", "fi"))) {
             assertTrue(html.contains("src=\"" + chart + "\""), chart + " is on the page");
         }
         assertTrue(html.contains("UA / WA (%) on the test split"), "the summary table is on the page");
+        // One verdict per language and "all" against each of ft-multi and mtkd-uniform, and per language against
+        // the own-language teacher: 4 x 2 + 3.
+        Matcher verdict = Pattern.compile("<td>student-mtkd-language vs ([a-z-]+)</td><td class=\"(better|worse|same)\">"
+                + "([+\u2212]\\d+\\.\\d) UA, interval ([+\u2212]\\d+\\.\\d)\u2026([+\u2212]\\d+\\.\\d): ([^<]+)</td>").matcher(html);
+        int verdicts = 0;
+        while (verdict.find()) {
+            double low = Double.parseDouble(verdict.group(4).replace('\u2212', '-'));
+            double high = Double.parseDouble(verdict.group(5).replace('\u2212', '-'));
+            assertTrue(low <= high, verdict.group());
+            String expected = low > 0 ? "student-mtkd-language is better" : high < 0 ? verdict.group(1) + " is better"
+                    : "not distinguishable";
+            assertEquals(expected, verdict.group(6), verdict.group());
+            verdicts++;
+        }
+        assertEquals(4 * 2 + 3, verdicts, "verdicts on the page");
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.serdistill.jobs.report;
 
 import io.serdistill.config.SerConfig;
 import io.serdistill.data.Emotion;
+import io.serdistill.eval.ConfidenceInterval;
 import io.serdistill.eval.ConfusionMatrix;
 import io.serdistill.jobs.fs.HadoopFiles;
 import io.serdistill.jobs.run.Provenance;
@@ -9,10 +10,12 @@ import io.serdistill.jobs.run.Roster;
 import io.serdistill.jobs.run.RunLayout;
 import io.serdistill.jobs.run.StageContext;
 import io.serdistill.jobs.run.Tables;
+import io.serdistill.train.Optimisation;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,20 +29,39 @@ import static org.apache.spark.sql.functions.col;
 
 /**
  * report/: one static HTML page (index.html) with PNG charts, read from the run's tables and written through the
- * run's FileSystem: per-language UA and WA bars per model, training curves (train loss, dev UA per epoch per
- * model) and a confusion matrix per model and language on the reported split.
+ * run's FileSystem; nothing on it is fetched from elsewhere. Top first: per language, a plain-language verdict on
+ * the method against each baseline (paired bootstrap of the UA difference over the same test utterances, see
+ * PairedDifference) and every model's UA with its 95% interval from tables/metrics, the linear references drawn as
+ * lines; then the cross-language matrix (each teacher and each all-language student on every language), the UA/WA
+ * table, WA only where it differs from UA, training curves with the kept epoch marked and early stopping stated,
+ * and a confusion matrix per model and language as small multiples, one row per model.
  */
 public final class RunReport {
-    public static final String UA_BARS = "ua_per_language.png";
     public static final String WA_BARS = "wa_per_language.png";
     public static final String LOSS_CURVES = "train_loss.png";
     public static final String DEV_UA_CURVES = "dev_ua.png";
+    public static final String CROSS_LANGUAGE = "cross_language_ua.png";
+    /** The method the verdicts are about when the run trains it; otherwise the run's first student method. */
+    public static final String METHOD = "mtkd-language";
+    /** WA and UA closer than this (a twentieth of a point) count as equal. */
+    static final double SAME = 0.0005;
 
     private RunReport() {}
 
     public static String confusionFile(String model, String language) {
-        return ("confusion_" + model + "_" + language + ".png").replaceAll("[^A-Za-z0-9._-]", "_");
+        return safe("confusion_" + model + "_" + language + ".png");
     }
+
+    public static String intervalsFile(String language) {
+        return safe("ua_intervals_" + language + ".png");
+    }
+
+    private static String safe(String file) {
+        return file.replaceAll("[^A-Za-z0-9._-]", "_");
+    }
+
+    /** One metric value with its bootstrap interval. */
+    private record Value(double value, double low, double high) {}
 
     /** Writes report/index.html and its charts for {@code split}; returns the number of files written. */
     public static int write(StageContext ctx, Roster roster, String split) throws IOException {
@@ -49,49 +71,156 @@ public final class RunReport {
         RunLayout layout = ctx.layout();
         List<String> models = roster.names();
         List<String> languages = new ArrayList<>(cfg.input().languages());
-        languages.add(Tables.ALL_LANGUAGES);
+        List<String> withAll = new ArrayList<>(languages);
+        withAll.add(Tables.ALL_LANGUAGES);
         int files = 0;
 
-        Map<String, Map<String, Map<String, Double>>> byMetric = new LinkedHashMap<>();
-        for (String metric : List.of("ua", "wa")) {
-            Map<String, Map<String, Double>> values = new LinkedHashMap<>();
-            models.forEach(m -> values.put(m, new LinkedHashMap<>()));
-            byMetric.put(metric, values);
-        }
+        // metric → model → language → value
+        Map<String, Map<String, Map<String, Value>>> metrics = new HashMap<>();
         for (Row r : spark.read().parquet(layout.table("metrics"))
                 .filter(col("split").equalTo(split).and(col("metric").isin("ua", "wa")))
-                .select("metric", "model", "language", "value").collectAsList()) {
-            byMetric.get(r.<String>getAs("metric")).computeIfAbsent(r.getAs("model"), m -> new LinkedHashMap<>())
-                    .put(r.getAs("language"), r.<Double>getAs("value"));
+                .select("metric", "model", "language", "value", "ci_low", "ci_high").collectAsList()) {
+            metrics.computeIfAbsent(r.getAs("metric"), k -> new HashMap<>())
+                    .computeIfAbsent(r.getAs("model"), k -> new HashMap<>())
+                    .put(r.getAs("language"), new Value(r.getAs("value"), r.getAs("ci_low"), r.getAs("ci_high")));
         }
-        // Bars in the configured language order, "all" last.
-        for (Map<String, Map<String, Double>> values : byMetric.values()) {
-            values.replaceAll((model, byLanguage) -> {
-                Map<String, Double> ordered = new LinkedHashMap<>();
-                languages.stream().filter(byLanguage::containsKey).forEach(l -> ordered.put(l, byLanguage.get(l)));
-                return ordered;
-            });
-        }
-        write(layout.report(UA_BARS), ReportCharts.bars("UA (unweighted accuracy) on " + split + " per language",
-                "UA", "language", byMetric.get("ua")), conf);
-        write(layout.report(WA_BARS), ReportCharts.bars("WA (weighted accuracy) on " + split + " per language",
-                "WA", "language", byMetric.get("wa")), conf);
-        files += 2;
+        Map<String, Map<String, Value>> ua = metrics.getOrDefault("ua", Map.of());
+        Map<String, Map<String, Value>> wa = metrics.getOrDefault("wa", Map.of());
 
+        // Verdicts and per-language intervals.
+        Scored predictions = Scored.read(spark, layout, split);
+        StringBuilder verdicts = new StringBuilder();
+        StringBuilder intervalImages = new StringBuilder("<div class=\"row\">\n");
+        String method = roster.students().stream().map(Roster.Model::method).filter(METHOD::equals).findFirst()
+                .orElse(roster.students().isEmpty() ? null : roster.students().get(0).method());
+        List<String> baselines = new ArrayList<>();
+        roster.students().stream().map(Roster.Model::method).distinct().filter(m -> !m.equals(method)).forEach(baselines::add);
+        baselines.add(Roster.TEACHER_METHOD);
+        int resamples = cfg.warehouse().bootstrapResamples();
+        for (String language : withAll) {
+            boolean all = language.equals(Tables.ALL_LANGUAGES);
+            List<ReportCharts.Estimate> estimates = new ArrayList<>();
+            for (Roster.Model m : roster.models()) {
+                Value v = ua.getOrDefault(m.name(), Map.of()).get(language);
+                if (v != null && m.role() != Roster.Role.REFERENCE && shownOn(m, language)) {
+                    estimates.add(new ReportCharts.Estimate(m.name(), v.value(), v.low(), v.high()));
+                }
+            }
+            Map<String, Double> lines = new LinkedHashMap<>();
+            for (Roster.Model ref : roster.references()) {
+                Value v = ua.getOrDefault(ref.name(), Map.of()).get(language);
+                if (v != null && shownOn(ref, language)) {
+                    lines.put(ref.name() + " " + String.format("%.1f", 100 * v.value()), v.value());
+                }
+            }
+            if (!estimates.isEmpty()) {
+                String file = intervalsFile(language);
+                write(layout.report(file), ReportCharts.intervals("UA with 95% interval · " + language + " · " + split,
+                        "UA", estimates, lines), conf);
+                files++;
+                intervalImages.append(img(file, "UA with 95% interval on " + language, ReportCharts.INTERVALS_WIDTH,
+                        ReportCharts.intervalsHeight(estimates.size()))).append("\n");
+            }
+            Roster.Model a = method == null ? null : roster.reportedOn(method, language).orElse(null);
+            if (a == null || !shownOn(a, language)) {
+                continue;
+            }
+            for (String baseline : baselines) {
+                Roster.Model b = roster.reportedOn(baseline, language).orElse(null);
+                if (b == null || !shownOn(b, language)) {
+                    continue;
+                }
+                int[][] paired = predictions.paired(a.name(), b.name(), all ? null : language);
+                if (paired[0].length == 0) {
+                    continue;
+                }
+                ConfidenceInterval.Interval d = PairedDifference.ua(paired[0], paired[1], paired[2], Emotion.COUNT,
+                        resamples, cfg.run().seed() * 31 + (a.name() + "/" + b.name() + "/" + language).hashCode());
+                String verdict = PairedDifference.verdict(a.name(), b.name(), d);
+                verdicts.append("<tr><td>").append(html(language)).append("</td><td>").append(html(a.name()))
+                        .append(" vs ").append(html(b.name())).append("</td><td class=\"")
+                        .append(d.low() > 0 ? "better" : d.high() < 0 ? "worse" : "same").append("\">")
+                        .append(html(verdict)).append("</td><td>").append(d.n()).append("</td></tr>\n");
+            }
+        }
+        intervalImages.append("</div>\n");
+
+        // Cross-language matrix: each teacher and each all-language student on every language.
+        List<Roster.Model> crossRows = roster.models().stream()
+                .filter(m -> m.role() == Roster.Role.TEACHER || (m.role() == Roster.Role.STUDENT && !m.ownLanguageOnly()))
+                .toList();
+        double[][] cross = new double[crossRows.size()][languages.size()];
+        for (int r = 0; r < crossRows.size(); r++) {
+            for (int c = 0; c < languages.size(); c++) {
+                Value v = ua.getOrDefault(crossRows.get(r).name(), Map.of()).get(languages.get(c));
+                cross[r][c] = v == null ? Double.NaN : v.value();
+            }
+        }
+        write(layout.report(CROSS_LANGUAGE), ReportCharts.matrix("UA (%) on " + split + ": every model on every language",
+                crossRows.stream().map(Roster.Model::name).toList(), languages, cross), conf);
+        files++;
+
+        // WA only where it differs from UA.
+        Map<String, Map<String, Double>> waDiffers = new LinkedHashMap<>();
+        for (String model : models) {
+            for (String language : withAll) {
+                Value u = ua.getOrDefault(model, Map.of()).get(language);
+                Value w = wa.getOrDefault(model, Map.of()).get(language);
+                if (u != null && w != null && Math.abs(u.value() - w.value()) >= SAME) {
+                    waDiffers.computeIfAbsent(model, k -> new LinkedHashMap<>()).put(language, w.value());
+                }
+            }
+        }
+        String waSection;
+        if (waDiffers.isEmpty()) {
+            waSection = "<p>WA equals UA for every model and language on " + html(split)
+                    + " (as when every emotion has as many test utterances as the others), so it is not charted.</p>\n";
+        } else {
+            write(layout.report(WA_BARS), ReportCharts.bars("WA (weighted accuracy) on " + split
+                    + " where it differs from UA", "WA", "language", waDiffers), conf);
+            files++;
+            waSection = "<p>Only the models and languages whose WA differs from their UA.</p>\n"
+                    + img(WA_BARS, "WA where it differs from UA", ReportCharts.WIDE_WIDTH, ReportCharts.WIDE_HEIGHT) + "\n";
+        }
+
+        // Training curves, the kept epoch and early stopping.
         Map<String, SortedMap<Integer, Double>> loss = new LinkedHashMap<>();
         Map<String, SortedMap<Integer, Double>> devUa = new LinkedHashMap<>();
+        Map<String, Integer> best = new HashMap<>();
         for (Row r : spark.read().parquet(layout.table("training_history"))
-                .select("model", "epoch", "train_loss", "dev_ua").collectAsList()) {
+                .select("model", "epoch", "train_loss", "dev_ua", "best").collectAsList()) {
             String model = r.getAs("model");
             int epoch = r.<Integer>getAs("epoch");
             loss.computeIfAbsent(model, m -> new TreeMap<>()).put(epoch, r.<Double>getAs("train_loss"));
-            Double ua = r.getAs("dev_ua");
-            devUa.computeIfAbsent(model, m -> new TreeMap<>()).put(epoch, ua == null ? Double.NaN : ua);
+            Double dev = r.getAs("dev_ua");
+            devUa.computeIfAbsent(model, m -> new TreeMap<>()).put(epoch, dev == null ? Double.NaN : dev);
+            if (r.<Boolean>getAs("best")) {
+                best.put(model, epoch);
+            }
         }
-        write(layout.report(LOSS_CURVES), ReportCharts.curves("Training loss per epoch", "train loss", inOrder(loss, models)), conf);
-        write(layout.report(DEV_UA_CURVES), ReportCharts.curves("Dev UA per epoch", "dev UA", inOrder(devUa, models)), conf);
+        write(layout.report(LOSS_CURVES), ReportCharts.curves("Training loss per epoch", "train loss",
+                inOrder(loss, models), best), conf);
+        write(layout.report(DEV_UA_CURVES), ReportCharts.curves("Dev UA per epoch", "dev UA", inOrder(devUa, models),
+                best), conf);
         files += 2;
+        StringBuilder stopping = new StringBuilder("<table class=\"t\">\n<tr><th>model</th><th>epochs run</th>"
+                + "<th>of at most</th><th>kept epoch</th><th>dev UA there</th><th>stopped early</th></tr>\n");
+        for (Map.Entry<String, SortedMap<Integer, Double>> e : inOrder(loss, models).entrySet()) {
+            Roster.Model m = roster.named(e.getKey()).orElse(null);
+            Optimisation o = m != null && m.role() == Roster.Role.TEACHER ? cfg.teachers().optimisation()
+                    : cfg.student().optimisation();
+            int run = e.getValue().lastKey();
+            Integer kept = best.get(e.getKey());
+            Double dev = kept == null ? null : devUa.get(e.getKey()).get(kept);
+            stopping.append("<tr><td>").append(html(e.getKey())).append("</td><td>").append(run).append("</td><td>")
+                    .append(o.epochs()).append("</td><td>").append(kept == null ? "-" : kept).append("</td><td>")
+                    .append(dev == null || dev.isNaN() ? "-" : String.format("%.1f", 100 * dev)).append("</td><td>")
+                    .append(run < o.epochs() ? "yes: no better dev UA for " + o.patience() + " epochs" : "no")
+                    .append("</td></tr>\n");
+        }
+        stopping.append("</table>\n");
 
+        // Confusion matrices: one row per model, one column per language and "all".
         Map<String, long[][]> confusion = new TreeMap<>();
         for (Row r : spark.read().parquet(layout.table("confusion")).filter(col("split").equalTo(split))
                 .select("model", "language", "true_emotion", "predicted_emotion", "count").collectAsList()) {
@@ -100,52 +229,120 @@ public final class RunReport {
             m[Emotion.parse(r.getAs("true_emotion")).orElseThrow().ordinal()]
                     [Emotion.parse(r.getAs("predicted_emotion")).orElseThrow().ordinal()] += r.<Long>getAs("count");
         }
-        StringBuilder grid = new StringBuilder("<table class=\"grid\">\n<tr><th>model</th>");
-        languages.forEach(l -> grid.append("<th>").append(html(l)).append("</th>"));
-        grid.append("</tr>\n");
+        StringBuilder grid = new StringBuilder("<div class=\"cm\" style=\"grid-template-columns:10em repeat(")
+                .append(withAll.size()).append(", minmax(0, ").append(ReportCharts.CONFUSION_WIDTH).append("px))\">\n<div></div>");
+        withAll.forEach(l -> grid.append("<div class=\"h\">").append(html(l)).append("</div>"));
+        grid.append("\n");
         for (String model : models) {
-            grid.append("<tr><th>").append(html(model)).append("</th>");
-            for (String language : languages) {
+            grid.append("<div class=\"m\">").append(html(model)).append("</div>");
+            for (String language : withAll) {
                 long[][] counts = confusion.get(model + "\t" + language);
                 if (counts == null) {
-                    grid.append("<td>-</td>");
+                    grid.append("<div>-</div>");
                     continue;
                 }
                 String file = confusionFile(model, language);
-                String title = String.format("%s · %s · %s (UA %.3f)", model, language, split,
-                        ConfusionMatrix.ofCounts(counts).unweightedRecall());
+                String title = String.format("UA %.1f", 100 * ConfusionMatrix.ofCounts(counts).unweightedRecall());
                 write(layout.report(file), ReportCharts.confusion(title, Emotion.labels(), counts), conf);
                 files++;
-                grid.append("<td>").append(img(file, title, ReportCharts.CONFUSION_WIDTH, ReportCharts.CONFUSION_HEIGHT)).append("</td>");
+                grid.append("<div>").append(img(file, model + " · " + language + " · " + split + " · " + title,
+                        ReportCharts.CONFUSION_WIDTH, ReportCharts.CONFUSION_HEIGHT)).append("</div>");
             }
-            grid.append("</tr>\n");
+            grid.append("\n");
         }
-        grid.append("</table>\n");
+        grid.append("</div>\n");
 
         String summary = HadoopFiles.exists(layout.report("summary.txt"), conf)
                 ? new String(HadoopFiles.readBytes(layout.report("summary.txt"), conf), StandardCharsets.UTF_8) : "";
         StringBuilder page = new StringBuilder();
-        page.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>ser-distill run ")
-                .append(html(cfg.run().id())).append("</title>\n<style>body{font-family:sans-serif;margin:2em;max-width:1900px}"
-                        + "pre{background:#f6f8fa;padding:1em}table.grid td,table.grid th{padding:2px;text-align:center}"
-                        + "img{border:1px solid #ddd}</style>\n</head>\n<body>\n")
+        page.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
+                .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>ser-distill run ")
+                .append(html(cfg.run().id())).append("</title>\n<style>")
+                .append("body{font-family:sans-serif;margin:1.5em;max-width:1880px}")
+                .append("pre{background:#f6f8fa;padding:1em;overflow-x:auto}")
+                .append("img{border:1px solid #ddd;max-width:100%;height:auto;display:block}")
+                .append(".row{display:flex;flex-wrap:wrap;gap:12px}")
+                .append(".cm{display:grid;gap:4px;align-items:center}.cm .h{text-align:center;font-weight:bold}")
+                .append(".cm .m{font-weight:bold;overflow-wrap:anywhere}.cm img{width:100%}")
+                .append("table.t{border-collapse:collapse}table.t td,table.t th{border:1px solid #ddd;padding:3px 8px;text-align:left}")
+                .append("td.better{background:#e6f4ea}td.worse{background:#fce8e6}")
+                .append("</style>\n</head>\n<body>\n")
                 .append("<h1>ser-distill run ").append(html(cfg.run().id())).append("</h1>\n")
                 .append("<p>config ").append(html(cfg.hash())).append(" · commit ").append(html(Provenance.gitCommit()))
                 .append(" · seed ").append(cfg.run().seed()).append(" · split <b>").append(html(split))
                 .append("</b> · written ").append(html(Instant.now().toString())).append("</p>\n")
+                .append("<h2>Is the difference real?</h2>\n");
+        if (verdicts.length() > 0) {
+            page.append("<p>UA of ").append(html(method)).append(" minus each baseline's, on the same ").append(html(split))
+                    .append(" utterances, with a paired bootstrap 95% interval (").append(resamples)
+                    .append(" resamples); \"not distinguishable\" when the interval holds 0.</p>\n")
+                    .append("<table class=\"t\">\n<tr><th>language</th><th>comparison</th><th>difference and verdict</th>")
+                    .append("<th>utterances</th></tr>\n").append(verdicts).append("</table>\n");
+        } else {
+            page.append("<p>No student method to compare with its baselines in this run.</p>\n");
+        }
+        page.append("<h2>UA per language with 95% intervals</h2>\n")
+                .append("<p>Bootstrap over utterances within this run (tables/metrics ci_low, ci_high). Dashed lines: the ")
+                .append("linear references (logistic regression on the same features) every neural model should clear.</p>\n")
+                .append(intervalImages)
+                .append("<h2>Cross-language UA</h2>\n<p>Each teacher and each all-language student on every language: ")
+                .append("the diagonal of the teachers is their own language.</p>\n")
+                .append(img(CROSS_LANGUAGE, "UA of every teacher and student on every language", ReportCharts.HEATMAP_WIDTH,
+                        ReportCharts.matrixHeight(crossRows.size()))).append("\n")
                 .append("<h2>Summary</h2>\n<pre>").append(html(summary)).append("</pre>\n")
-                .append("<h2>UA and WA per language</h2>\n")
-                .append(img(UA_BARS, "UA per language and model", ReportCharts.WIDE_WIDTH, ReportCharts.WIDE_HEIGHT)).append("\n")
-                .append(img(WA_BARS, "WA per language and model", ReportCharts.WIDE_WIDTH, ReportCharts.WIDE_HEIGHT)).append("\n")
-                .append("<h2>Training curves</h2>\n")
+                .append("<h2>WA</h2>\n").append(waSection)
+                .append("<h2>Training curves</h2>\n<div class=\"row\">\n")
                 .append(img(LOSS_CURVES, "training loss per epoch", ReportCharts.WIDE_WIDTH, ReportCharts.WIDE_HEIGHT)).append("\n")
                 .append(img(DEV_UA_CURVES, "dev UA per epoch", ReportCharts.WIDE_WIDTH, ReportCharts.WIDE_HEIGHT)).append("\n")
+                .append("</div>\n").append(stopping)
                 .append("<h2>Confusion matrices (").append(html(split)).append(")</h2>\n")
                 .append("<p>Rows: true emotion; columns: predicted. Colour: share of the row; text: utterances.</p>\n")
                 .append(grid)
                 .append("</body>\n</html>\n");
         HadoopFiles.writeText(layout.report("index.html"), page.toString(), conf);
         return files + 1;
+    }
+
+    /** Whether {@code m} is reported on {@code language}: own-language models on theirs, the others on every one and "all". */
+    private static boolean shownOn(Roster.Model m, String language) {
+        return !m.ownLanguageOnly() || m.language().equals(language);
+    }
+
+    /**
+     * Predictions on one split: model → utt_id → {label, predicted} (utterances in id order), and each
+     * utterance's language.
+     */
+    private record Scored(Map<String, Map<String, int[]>> byModel, Map<String, String> languageOf) {
+        static Scored read(SparkSession spark, RunLayout layout, String split) {
+            Map<String, Map<String, int[]>> byModel = new HashMap<>();
+            Map<String, String> languageOf = new HashMap<>();
+            for (Row r : spark.read().parquet(layout.table("predictions")).filter(col("split").equalTo(split))
+                    .select("model", "utt_id", "language", "label", "predicted").collectAsList()) {
+                String utt = r.getAs("utt_id");
+                languageOf.put(utt, r.getAs("language"));
+                byModel.computeIfAbsent(r.getAs("model"), k -> new TreeMap<>())
+                        .put(utt, new int[] {r.<Integer>getAs("label"), r.<Integer>getAs("predicted")});
+            }
+            return new Scored(byModel, languageOf);
+        }
+
+        /**
+         * {labels, a's predictions, b's predictions} over the utterances both models scored, of {@code language}
+         * (null: every language).
+         */
+        int[][] paired(String a, String b, String language) {
+            Map<String, int[]> pa = byModel.getOrDefault(a, Map.of());
+            Map<String, int[]> pb = byModel.getOrDefault(b, Map.of());
+            List<String> utts = pa.keySet().stream().filter(pb::containsKey)
+                    .filter(u -> language == null || language.equals(languageOf.get(u))).toList();
+            int[][] out = new int[3][utts.size()];
+            for (int i = 0; i < utts.size(); i++) {
+                out[0][i] = pa.get(utts.get(i))[0];
+                out[1][i] = pa.get(utts.get(i))[1];
+                out[2][i] = pb.get(utts.get(i))[1];
+            }
+            return out;
+        }
     }
 
     private static Map<String, SortedMap<Integer, Double>> inOrder(Map<String, SortedMap<Integer, Double>> byModel, List<String> models) {

@@ -48,9 +48,24 @@ class ReportChartsTest {
         assertEquals(ReportCharts.WIDE_WIDTH, bars.getWidth());
         assertEquals(ReportCharts.WIDE_HEIGHT, bars.getHeight());
         SortedMap<Integer, Double> curve = new TreeMap<>(Map.of(1, 1.2, 2, 0.9, 3, Double.NaN, 4, 0.7));
-        BufferedImage curves = decode(ReportCharts.curves("loss", "loss", Map.of("teacher-en", curve)));
+        BufferedImage curves = decode(ReportCharts.curves("loss", "loss", Map.of("teacher-en", curve), Map.of("teacher-en", 4)));
         assertEquals(ReportCharts.WIDE_WIDTH, curves.getWidth());
         assertEquals(ReportCharts.WIDE_HEIGHT, curves.getHeight());
+    }
+
+    @Test
+    void intervalsAndMatrixGrowWithTheirRows() throws Exception {
+        BufferedImage intervals = decode(ReportCharts.intervals("UA · en", "UA", List.of(
+                new ReportCharts.Estimate("teacher-en", 0.7, 0.6, 0.8),
+                new ReportCharts.Estimate("student-ft-multi", 0.5, 0.4, 0.65)), Map.of("reference-linear-en", 0.45)));
+        assertEquals(ReportCharts.INTERVALS_WIDTH, intervals.getWidth());
+        assertEquals(ReportCharts.intervalsHeight(2), intervals.getHeight());
+        double[][] ua = {{0.9, Double.NaN}, {0.1, 0.5}, {0.3, 0.3}};
+        BufferedImage matrix = decode(ReportCharts.matrix("UA", List.of("teacher-en", "teacher-fi", "s"),
+                List.of("en", "fi"), ua));
+        assertEquals(ReportCharts.HEATMAP_WIDTH, matrix.getWidth());
+        assertEquals(ReportCharts.matrixHeight(3), matrix.getHeight());
+        assertTrue(ReportCharts.matrixHeight(3) > ReportCharts.matrixHeight(2));
     }
 
     static BufferedImage decode(byte[] png) throws Exception {
