@@ -349,7 +349,8 @@ public final class InferStage implements Stage {
             probabilities.put(p.classes().get(c), p.probabilities()[c]);
         }
         return RowFactory.create(level, row, uttId, path, segment, segments, start, end, speech, p.label(),
-                probabilities, cut, null, null);
+                // A MapType column takes a Scala map from a Row (the LinkedHashMap keeps the card's class order).
+                scala.collection.JavaConverters.mapAsScalaMap(probabilities), cut, null, null);
     }
 
     private static Row reject(long row, String uttId, String path, RejectReason reason, String message) {
