@@ -168,7 +168,7 @@ public final class InferStage implements Stage {
         int partitions = infer.partitions() > 0 ? infer.partitions()
                 : Math.max(1, 4 * spark.sparkContext().defaultParallelism());
         Settings settings = new Settings(location, manifestUri,
-                List.copyOf(ManifestStage.pathRules(cfg, conf).allowedRoots()), infer.encoderDir(),
+                List.copyOf(InputRoots.pathRules(cfg, conf).allowedRoots()), infer.encoderDir(),
                 infer.maxFileSeconds(), infer.segmentation());
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         Broadcast<byte[]> cardB = jsc.broadcast(cardBytes);
