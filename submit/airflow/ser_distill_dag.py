@@ -15,6 +15,9 @@ SPARK_CONN_ID with the master (yarn, spark://host:port or k8s://https://host:644
   to reach the driver; read when the DAG file is parsed) or a Hadoop FileSystem URI (hdfs://...) the driver reads.
 - SER_GPUS_PER_TASK (default 0): GPUs per training task of the teachers and distill stages; SER_GPU_DISCOVERY: the
   discovery script's path on every executor machine (or in the Kubernetes image).
+- SER_INFER_MANIFEST (optional): a manifest of unlabelled audio (a FileSystem URI); when set, an infer task after
+  evaluate labels it with the day's default package ({SER_OUTPUT_ROOT}/{{ ds }}, SER_OUTPUT_ROOT matching the site
+  config's ser.output.root) into ser.infer.output.
 - SER_GIT_COMMIT: recorded with every model and run; it reaches the driver as -Dser.git.commit, which works in every
   deploy mode (env_vars would not: the provider refuses them for a standalone master in cluster deploy mode).
 - SER_EXECUTOR_MEMORY, SER_EXECUTOR_MEMORY_OVERHEAD (default 4g each: ND4J keeps its arrays off-heap).
@@ -43,6 +46,9 @@ SER_GIT_COMMIT = os.environ.get("SER_GIT_COMMIT", "unknown")
 SER_EXECUTOR_MEMORY = os.environ.get("SER_EXECUTOR_MEMORY", "4g")
 SER_EXECUTOR_MEMORY_OVERHEAD = os.environ.get("SER_EXECUTOR_MEMORY_OVERHEAD", "4g")
 SPARK_CONN_ID = os.environ.get("SER_SPARK_CONN_ID", "spark_ser")
+# The optional infer task: a manifest of new audio (FileSystem URI) and the ser.output.root the runs are under.
+SER_INFER_MANIFEST = os.environ.get("SER_INFER_MANIFEST", "")
+SER_OUTPUT_ROOT = os.environ.get("SER_OUTPUT_ROOT", "hdfs:///ser/runs")
 
 # Every driver and executor JVM: Java 17 module access for Spark and ND4J (a standalone cluster driver gets none from
 # Spark), report charts drawn without a display.
@@ -151,3 +157,9 @@ with DAG(
     tasks = [ser_task(task_id, stage, trains) for task_id, stage, trains in STAGES]
     for upstream, downstream in zip(tasks, tasks[1:]):
         upstream >> downstream
+    # Optional: with SER_INFER_MANIFEST set, the day's default package labels that manifest after evaluate.
+    if SER_INFER_MANIFEST:
+        infer = ser_task("infer", "infer", False)
+        infer.application_args += ["--set", "infer.model=" + SER_OUTPUT_ROOT + "/{{ ds }}",
+                                   "--set", "infer.manifest=" + SER_INFER_MANIFEST]
+        tasks[STAGES.index(("evaluate", "evaluate", False))] >> infer

@@ -8,6 +8,7 @@ import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValueFactory;
 import io.serdistill.audio.AudioOptions;
 import io.serdistill.audio.ChannelMode;
+import io.serdistill.audio.Segmentation;
 import io.serdistill.data.Emotion;
 import io.serdistill.data.Folds;
 import io.serdistill.data.Split;
@@ -63,6 +64,7 @@ public record SerConfig(
         FoldSpec folds,
         Warehouse warehouse,
         Reference reference,
+        Infer infer,
         Config raw) {
 
     public record Run(String id, long seed) {}
@@ -156,6 +158,16 @@ public record SerConfig(
 
     /** Where publish appends each run's results; {@code root} is a FileSystem URI or path. */
     public record Warehouse(String root, boolean registerHive, String database, int bootstrapResamples) {}
+
+    /**
+     * The infer stage (ser.infer.*): the package it applies ({@code model}: a package directory or a run directory,
+     * whose default package it takes; "" until infer runs), the manifest of audio to label ({@code manifest}: a CSV
+     * with a {@code path} column; "" until infer runs), where its tables go ({@code output}), its partitions (0 =
+     * automatic), the wav2vec2 checkpoint directory ({@code encoderDir}, "" = the one the card names), how much of
+     * a recording is read ({@code maxFileSeconds}) and how long ones are cut ({@code segmentation}).
+     */
+    public record Infer(String model, String manifest, String output, int partitions, String encoderDir,
+                        double maxFileSeconds, Segmentation segmentation) {}
 
     private static final Pattern RUN_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
     private static final Pattern LANGUAGE = Pattern.compile("[a-z]{2,3}");
@@ -365,7 +377,7 @@ public record SerConfig(
                 "must be a JVM memory size such as 8g, or \"\" for the cluster default");
         Warehouse warehouse = warehouse(c);
         return new SerConfig(run, root, spark, input, demo, audio, features, teachers, student, distill,
-                List.copyOf(splits), resources, folds, warehouse, reference(c), c);
+                List.copyOf(splits), resources, folds, warehouse, reference(c), infer(c), c);
     }
 
     private static AudioOptions audio(Config c) {
@@ -532,6 +544,40 @@ public record SerConfig(
         return w;
     }
 
+    /** ser.infer.*: only the keys' own rules; that model and manifest are set is the infer stage's launch check. */
+    private static Infer infer(Config c) {
+        String k = "ser.infer.";
+        int partitions = get(c, k + "partitions", Config::getInt);
+        double maxFile = get(c, k + "max-file-seconds", Config::getDouble);
+        double seconds = get(c, k + "segment-seconds", Config::getDouble);
+        double hop = get(c, k + "segment-hop-seconds", Config::getDouble);
+        String mode = get(c, k + "segmentation", Config::getString);
+        String output = get(c, k + "output", Config::getString);
+        require(partitions >= 0, k + "partitions", "must be >= 0 (0 = 4 x Spark's default parallelism), got " + partitions);
+        require(maxFile > 0 && !Double.isInfinite(maxFile), k + "max-file-seconds", "must be > 0, got " + maxFile);
+        require(seconds > 0 && !Double.isInfinite(seconds), k + "segment-seconds", "must be > 0, got " + seconds);
+        require(hop > 0 && hop <= seconds, k + "segment-hop-seconds",
+                "must be > 0 and at most ser.infer.segment-seconds (" + seconds + "), got " + hop);
+        require(maxFile >= seconds, k + "max-file-seconds", "must be >= ser.infer.segment-seconds (" + seconds + ")");
+        require(!output.isBlank(), k + "output", "must not be empty");
+        Segmentation segmentation;
+        if (mode.equals("windows")) {
+            segmentation = new Segmentation.Windows(seconds, hop);
+        } else if (mode.equals("energy-vad")) {
+            double threshold = get(c, k + "vad.threshold-db", Config::getDouble);
+            double minSpeech = get(c, k + "vad.min-speech-seconds", Config::getDouble);
+            double minSilence = get(c, k + "vad.min-silence-seconds", Config::getDouble);
+            require(threshold > 0 && !Double.isInfinite(threshold), k + "vad.threshold-db", "must be > 0 dB, got " + threshold);
+            require(minSpeech >= 0, k + "vad.min-speech-seconds", "must be >= 0, got " + minSpeech);
+            require(minSilence >= 0, k + "vad.min-silence-seconds", "must be >= 0, got " + minSilence);
+            segmentation = new Segmentation.EnergyVad(seconds, hop, threshold, minSpeech, minSilence);
+        } else {
+            throw new ConfigError(k + "segmentation", "'" + mode + "' is not one of [windows, energy-vad]");
+        }
+        return new Infer(get(c, k + "model", Config::getString).trim(), get(c, k + "manifest", Config::getString).trim(),
+                output, partitions, get(c, k + "encoder-dir", Config::getString).trim(), maxFile, segmentation);
+    }
+
     private static Reference reference(Config c) {
         boolean linear = get(c, "ser.reference.linear", Config::getBoolean);
         List<Double> grid = get(c, "ser.reference.c-grid", Config::getDoubleList);
@@ -628,8 +674,9 @@ public record SerConfig(
      * publish stage's marker records those settings itself (PublishStage's input identity in pipeline-jobs).
      */
     public String hash() {
+        // infer.* configures a stage outside the pipeline, which records its settings in its own marker.
         Config ser = raw.getConfig("ser").withoutPath("spark").withoutPath("warehouse")
-                .withoutPath("train.checkpoint");
+                .withoutPath("train.checkpoint").withoutPath("infer");
         if (ser.hasPath("train") && ser.getConfig("train").isEmpty()) {
             // An empty block reads nothing, but would still change the rendered text.
             ser = ser.withoutPath("train");

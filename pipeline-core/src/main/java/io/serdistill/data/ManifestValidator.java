@@ -134,8 +134,35 @@ public final class ManifestValidator {
         return new Result(List.copyOf(entries), List.copyOf(rejects), rows.size());
     }
 
+    /**
+     * Where a row's {@code path} points: the resolved URI, or the reason and message it is not read
+     * (UNSUPPORTED_SCHEME, OUTSIDE_ROOTS), by the rules {@link #validate} applies to a manifest row's path.
+     */
+    public record Placed(String uri, RejectReason reason, String message) {
+        public boolean readable() {
+            return reason == null;
+        }
+    }
+
+    /** {@code path} of a row of the manifest at {@code manifestUri}, placed by {@code rules} (see {@link Placed}). */
+    public static Placed place(String path, String manifestUri, PathRules rules) {
+        String resolved = resolve(path, manifestUri);
+        String scheme = scheme(resolved);
+        String schemeProblem = scheme.isEmpty() ? null : rules.unsupportedScheme().apply(scheme);
+        if (schemeProblem != null) {
+            return new Placed(resolved, RejectReason.UNSUPPORTED_SCHEME, "path '" + path + "': " + schemeProblem);
+        }
+        String outside = outsideRoots(path, resolved, manifestUri, rules);
+        return outside == null ? new Placed(resolved, null, null)
+                : new Placed(resolved, RejectReason.OUTSIDE_ROOTS, outside);
+    }
+
     /** Why {@code resolved} may not be read, naming the path and the key that would allow it; null when it may. */
     private String outsideRoots(String path, String resolved, String manifestUri) {
+        return outsideRoots(path, resolved, manifestUri, paths);
+    }
+
+    private static String outsideRoots(String path, String resolved, String manifestUri, PathRules paths) {
         String target = normalize(resolved);
         String tree = directory(manifestUri);
         boolean inside = tree.isEmpty()

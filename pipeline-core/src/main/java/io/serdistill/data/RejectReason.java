@@ -47,7 +47,9 @@ public enum RejectReason {
      * OutOfMemoryError or StackOverflowError); the message names the exception. The row is rejected instead of the
      * executor dying, so the rest of the run goes on.
      */
-    EXTRACTION_FAILED;
+    EXTRACTION_FAILED,
+    /** A long recording in which voice activity detection found no speech (infer, ser.infer.segmentation = energy-vad). */
+    NO_SPEECH;
 
     /** The reason recorded for audio that fails with {@code problem}: the code of the same name. */
     public static RejectReason of(AudioProblem problem) {

@@ -4,6 +4,8 @@ import io.serdistill.audio.AudioClip;
 import io.serdistill.audio.AudioFormatException;
 import io.serdistill.audio.AudioPreparer;
 import io.serdistill.audio.AudioProblem;
+import io.serdistill.audio.Segment;
+import io.serdistill.audio.Segmentation;
 import io.serdistill.distill.SoftTargets;
 import io.serdistill.eval.Predictions;
 import io.serdistill.features.FeatureMatrix;
@@ -29,6 +31,9 @@ public final class PackageScorer {
     private final Representation representation;
     private final AudioPreparer preparer;
     private final UtteranceFeatures extractor;
+    /** Segments of one recording scored together. */
+    static final int SEGMENTS_PER_BATCH = 16;
+
     private final ModelKind.Scorer model;
     private final FeatureNormalizer globalFrames;
 
@@ -96,6 +101,35 @@ public final class PackageScorer {
     /** One WAV stream's prediction. */
     public Prediction predict(String id, InputStream wav, long length) throws IOException, AudioFormatException {
         return predict(List.of(id), List.of(input(wav, length))).get(0);
+    }
+
+    /**
+     * A prepared recording cut by {@code segmentation}, each segment scored as an utterance, with the file's
+     * aggregate ({@link SegmentedPrediction}); a recording no longer than a segment is scored whole, exactly as
+     * {@link #predict(String, InputStream, long)} scores it. Empty when the segmentation finds no speech.
+     */
+    public java.util.Optional<SegmentedPrediction> predict(String id, AudioClip clip, Segmentation segmentation)
+            throws AudioFormatException {
+        List<Segment> segments = segmentation.segments(clip);
+        if (segments.isEmpty()) {
+            return java.util.Optional.empty();
+        }
+        List<SegmentedPrediction.Scored> scored = new ArrayList<>(segments.size());
+        // A few segments' inputs at a time: an hour's windows of frames would not fit in memory at once.
+        for (int from = 0; from < segments.size(); from += SEGMENTS_PER_BATCH) {
+            List<Segment> batch = segments.subList(from, Math.min(segments.size(), from + SEGMENTS_PER_BATCH));
+            List<String> ids = new ArrayList<>(batch.size());
+            List<Input> inputs = new ArrayList<>(batch.size());
+            for (Segment s : batch) {
+                ids.add(segments.size() == 1 ? id : id + " [" + s.startSeconds() + ", " + s.endSeconds() + ") s");
+                inputs.add(new Input(input(s.of(clip)), s.seconds()));
+            }
+            List<Prediction> predictions = predict(ids, inputs);
+            for (int i = 0; i < batch.size(); i++) {
+                scored.add(new SegmentedPrediction.Scored(batch.get(i), predictions.get(i)));
+            }
+        }
+        return java.util.Optional.of(SegmentedPrediction.of(scored));
     }
 
     private Prediction prediction(float[] logits, double seconds) {

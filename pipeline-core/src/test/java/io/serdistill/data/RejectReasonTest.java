@@ -21,7 +21,7 @@ class RejectReasonTest {
         assertEquals(List.of("MALFORMED_ROW", "MISSING_FILE", "NOT_A_FILE", "UNSUPPORTED_SCHEME", "OUTSIDE_ROOTS",
                         "UNREADABLE", "NOT_WAV", "UNSUPPORTED_FORMAT", "UNSUPPORTED_SAMPLE_RATE", "TOO_LONG",
                         "EMPTY_AUDIO", "TOO_SHORT", "SILENT", "NON_FINITE", "UNKNOWN_LABEL", "UNKNOWN_LANGUAGE",
-                        "DUPLICATE_ID", "EXTRACTION_FAILED"),
+                        "DUPLICATE_ID", "EXTRACTION_FAILED", "NO_SPEECH"),
                 Arrays.stream(RejectReason.values()).map(Enum::name).toList());
     }
 }

@@ -42,6 +42,20 @@ final class Preflight {
                 fileSystem("ser.demo.dir", config.demo().dir(), conf);
             }
         }
+        if (names.contains("infer")) {
+            SerConfig.Infer infer = config.infer();
+            if (infer.model().isEmpty()) {
+                throw new ConfigError("ser.infer.model", "must name a model package or a run directory (--set"
+                        + " infer.model=runs/demo)");
+            }
+            if (infer.manifest().isEmpty()) {
+                throw new ConfigError("ser.infer.manifest", "must name a CSV with a path column (--set"
+                        + " infer.manifest=new-audio.csv)");
+            }
+            requireExists("ser.infer.model", infer.model(), conf, true);
+            requireExists("ser.infer.manifest", infer.manifest(), conf, false);
+            fileSystem("ser.infer.output", infer.output(), conf);
+        }
         boolean readsModel = names.contains("extract") || names.contains("teachers") || names.contains("distill");
         Optional<String> modelDir = modelDir(config.features().representation());
         if (readsModel && modelDir.isPresent() && master(config).startsWith("local")) {

@@ -11,16 +11,18 @@ public final class SerCli {
 
     public static void main(String[] args) throws org.apache.spark.SparkUserAppException {
         if (args.length == 0 || args[0].equals("-h") || args[0].equals("--help")) {
-            System.out.println("usage: ser {manifest|extract|teachers|distill|evaluate|publish|pipeline} " + JobArgs.USAGE);
+            System.out.println("usage: ser {manifest|extract|teachers|distill|evaluate|publish|pipeline|infer} " + JobArgs.USAGE);
             System.exit(args.length == 0 ? 2 : 0);
         }
         String[] rest = Arrays.copyOfRange(args, 1, args.length);
         List<Stage> stages = switch (args[0]) {
             case "pipeline" -> PipelineJob.stages();
+            // Not a pipeline stage: it labels new audio with a run's package, on request.
+            case "infer" -> List.of(new io.serdistill.jobs.stages.InferStage());
             default -> PipelineJob.stages().stream().filter(s -> s.name().equals(args[0])).toList();
         };
         if (stages.isEmpty()) {
-            System.err.println("ser: unknown stage '" + args[0] + "'; expected manifest, extract, teachers, distill, evaluate, publish or pipeline");
+            System.err.println("ser: unknown stage '" + args[0] + "'; expected manifest, extract, teachers, distill, evaluate, publish, pipeline or infer");
             System.exit(2);
         }
         int code = StageRunner.run(stages, rest);

@@ -8,7 +8,6 @@ import io.serdistill.data.ManifestValidator;
 import io.serdistill.data.Reject;
 import io.serdistill.data.corpus.CorpusAdapter;
 import io.serdistill.data.corpus.CorpusScan;
-import io.serdistill.jobs.fs.AudioFiles;
 import io.serdistill.jobs.fs.HadoopFiles;
 import io.serdistill.jobs.run.Stage;
 import io.serdistill.jobs.run.StageContext;
@@ -82,12 +81,12 @@ public final class ManifestStage implements Stage {
             counts.put("corpus_files", scan.seen());
             counts.put("corpus_rejected", scan.rejects().size());
             parsed = new ManifestValidator(cfg.input().languages(), cfg.input().labelMap(), computedFolds,
-                    pathRules(cfg, conf)).validate(scan.rows(), csvUri);
+                    InputRoots.pathRules(cfg, conf)).validate(scan.rows(), csvUri);
         } else {
             csvUri = DemoInput.manifestUri(cfg, conf);
             String csv = new String(HadoopFiles.readBytes(csvUri, conf), StandardCharsets.UTF_8);
             parsed = new ManifestParser(cfg.input().languages(), cfg.input().labelMap(), computedFolds,
-                    pathRules(cfg, conf)).parse(csv, csvUri);
+                    InputRoots.pathRules(cfg, conf)).parse(csv, csvUri);
         }
         rejects.addAll(parsed.rejects());
         for (Reject r : rejects) {
@@ -123,35 +122,6 @@ public final class ManifestStage implements Stage {
         counts.put("folds", folds.folds().size());
         counts.put("per_language_split", perLanguageSplit);
         return counts;
-    }
-
-    /**
-     * Where rows may point besides the manifest's own tree: ser.input.allowed-roots, the demo corpus directory and a
-     * scanned corpus's root, each qualified as the manifest's URI is (a bare path takes the default FileSystem and
-     * the working directory); and which schemes a FileSystem here reads (looked up once per scheme, on the driver).
-     */
-    static ManifestValidator.PathRules pathRules(SerConfig cfg, Configuration conf) {
-        List<String> roots = new ArrayList<>();
-        for (String r : cfg.input().allowedRoots()) {
-            roots.add(qualified(r, conf));
-        }
-        roots.add(qualified(cfg.demo().dir(), conf));
-        if (cfg.input().corpus().scansFiles()) {
-            roots.add(qualified(cfg.input().corpus().root(), conf));
-        }
-        Map<String, java.util.Optional<String>> schemes = new java.util.HashMap<>();
-        return new ManifestValidator.PathRules(roots, scheme -> schemes.computeIfAbsent(scheme,
-                s -> java.util.Optional.ofNullable(AudioFiles.unsupportedScheme(s, conf))).orElse(null));
-    }
-
-    /** The root as a qualified URI; as written when its FileSystem is not available here (its rows say why). */
-    private static String qualified(String root, Configuration conf) {
-        try {
-            org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(root);
-            return p.getFileSystem(conf).makeQualified(p).toString();
-        } catch (java.io.IOException | RuntimeException | LinkageError e) {
-            return root;
-        }
     }
 
     private static Row row(ManifestEntry e) {

@@ -1,0 +1,370 @@
+package io.serdistill.jobs.stages;
+
+import io.serdistill.audio.AudioClip;
+import io.serdistill.audio.AudioFormatException;
+import io.serdistill.audio.AudioOptions;
+import io.serdistill.audio.AudioPreparer;
+import io.serdistill.audio.Segmentation;
+import io.serdistill.config.ConfigError;
+import io.serdistill.config.SerConfig;
+import io.serdistill.data.ManifestValidator;
+import io.serdistill.data.RejectReason;
+import io.serdistill.jobs.fs.AudioFiles;
+import io.serdistill.jobs.fs.HadoopConf;
+import io.serdistill.jobs.fs.HadoopFiles;
+import io.serdistill.jobs.fs.ParquetRowCounts;
+import io.serdistill.jobs.run.Stage;
+import io.serdistill.jobs.run.StageContext;
+import io.serdistill.jobs.run.StageInputs;
+import io.serdistill.json.Json;
+import io.serdistill.packaging.ModelCard;
+import io.serdistill.packaging.ModelPackage;
+import io.serdistill.packaging.PackageError;
+import io.serdistill.packaging.PackageScorer;
+import io.serdistill.packaging.Prediction;
+import io.serdistill.packaging.SegmentedPrediction;
+import java.io.IOException;
+import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import scala.Tuple2;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.sum;
+
+/**
+ * infer: one model package (ser.infer.model) labels a manifest of unlabelled audio (ser.infer.manifest: a CSV with a
+ * {@code path} column), sharded over Spark tasks, each with its own scorer ({@link PackageScorer}: decoder, feature
+ * extractor, model graph) reused for every row of its partition. A recording longer than ser.infer.segment-seconds is
+ * cut ({@link Segmentation}) and gets a row per segment plus its file row, the speech-weighted aggregate; a shorter
+ * one gets its file row only, scored exactly as {@code ser predict} scores it.
+ *
+ * <p>Output: {output}/predictions/run_id={run}/level={file|segment}/ and {output}/rejects/run_id={run}/ (rows that
+ * could not be labelled, with a reason), each run's partition overwritten, so re-running replaces and never
+ * duplicates. Fails if manifest rows ≠ file rows + rejects, counted in the written files' footers.
+ *
+ * <p>Nothing row-sized reaches the driver: the manifest is read as a distributed CSV, numbered ({@code zipWithIndex},
+ * a job that counts each partition) and spread round robin over the partitions (a shuffle of the manifest's small
+ * columns; no file listing or size lookup, which extract's size balancing needs on the driver). The results are
+ * cached on the executors, then written as predictions and as rejects, and summed by level in one small job.
+ */
+public final class InferStage implements Stage {
+    private static final Logger LOG = LoggerFactory.getLogger("ser.infer");
+
+    public static final String FILE = "file";
+    public static final String SEGMENT = "segment";
+    private static final String REJECT = "reject";
+
+    /** Every output row of a task: prediction rows (file, segment) and rejects, told apart by level. */
+    static final StructType RESULT = new StructType()
+            .add("level", DataTypes.StringType, false)
+            .add("row", DataTypes.LongType, false)
+            .add("utt_id", DataTypes.StringType, true)
+            .add("path", DataTypes.StringType, true)
+            .add("segment", DataTypes.IntegerType, true)
+            .add("num_segments", DataTypes.IntegerType, true)
+            .add("start_s", DataTypes.DoubleType, true)
+            .add("end_s", DataTypes.DoubleType, true)
+            .add("speech_s", DataTypes.DoubleType, true)
+            .add("predicted", DataTypes.StringType, true)
+            .add("probabilities", DataTypes.createMapType(DataTypes.StringType, DataTypes.DoubleType, false), true)
+            .add("cut", DataTypes.BooleanType, true)
+            .add("reason", DataTypes.StringType, true)
+            .add("message", DataTypes.StringType, true);
+
+    /** What a task needs besides the package's bytes. */
+    record Settings(String location, String manifestUri, List<String> allowedRoots, String encoderDir,
+                    double maxFileSeconds, Segmentation segmentation) implements Serializable {}
+
+    @Override
+    public String name() {
+        return "infer";
+    }
+
+    /**
+     * The infer settings, the manifest CSV's size and modification time, and the package's weights checksum: a change
+     * of any re-runs infer. The audio files are not listed (a manifest may name millions): a file replaced under
+     * the same path needs --force.
+     */
+    @Override
+    public Map<String, String> inputIdentity(StageContext ctx) throws IOException {
+        SerConfig.Infer infer = ctx.config().infer();
+        Configuration conf = ctx.hadoop().get();
+        Map<String, String> id = new LinkedHashMap<>();
+        id.put("infer", ctx.config().raw().getConfig("ser.infer").root()
+                .render(com.typesafe.config.ConfigRenderOptions.concise()));
+        FileStatus manifest = status(infer.manifest(), conf);
+        id.put("manifest", manifest.getPath() + "\t" + manifest.getLen() + "\t" + manifest.getModificationTime());
+        String pkg = packageLocation(infer.model(), conf);
+        id.put("package", pkg);
+        id.put("package_card_sha256", StageInputs.sha256(HadoopFiles.readBytes(pkg + "/" + ModelCard.FILE, conf)));
+        return id;
+    }
+
+    /** {@code model} as a package directory: itself when it holds a card, else the run's default package. */
+    static String packageLocation(String model, Configuration conf) throws IOException {
+        String dir = qualified(model, conf).replaceAll("/+$", "");
+        if (HadoopFiles.exists(dir + "/" + ModelCard.FILE, conf)) {
+            return dir;
+        }
+        String pointer = dir + "/" + ModelPackage.DEFAULT_POINTER;
+        if (!HadoopFiles.exists(pointer, conf)) {
+            throw new ConfigError("ser.infer.model", "'" + model + "' is neither a model package (no " + ModelCard.FILE
+                    + ") nor a run directory with a default model (no " + ModelPackage.DEFAULT_POINTER + ")");
+        }
+        String pkg = Json.object(new String(HadoopFiles.readBytes(pointer, conf), StandardCharsets.UTF_8))
+                .path("package").asText("");
+        if (pkg.isEmpty()) {
+            throw new ConfigError("ser.infer.model", pointer + " names no package");
+        }
+        return dir + "/" + pkg;
+    }
+
+    @Override
+    public Map<String, Object> run(StageContext ctx) throws Exception {
+        long started = System.nanoTime();
+        SparkSession spark = ctx.spark();
+        SerConfig cfg = ctx.config();
+        SerConfig.Infer infer = cfg.infer();
+        Configuration conf = ctx.hadoop().get();
+        String location = packageLocation(infer.model(), conf);
+        byte[] cardBytes = HadoopFiles.readBytes(location + "/" + ModelCard.FILE, conf);
+        byte[] weights = HadoopFiles.readBytes(location + "/" + ModelCard.WEIGHTS, conf);
+        // Verified here once, so a damaged package fails the stage before any task starts.
+        ModelPackage pkg = ModelPackage.of(location, cardBytes, weights);
+        String model = pkg.card().name();
+        String manifestUri = status(infer.manifest(), conf).getPath().toString();
+        Dataset<Row> csv = spark.read().option("header", "true").option("mode", "PERMISSIVE").csv(manifestUri);
+        List<String> columns = List.of(csv.columns());
+        if (!columns.contains("path")) {
+            throw new ConfigError("ser.infer.manifest", manifestUri + " has no 'path' column (its header: " + columns + ")");
+        }
+        boolean hasIds = columns.contains("utt_id");
+        Dataset<Row> named = csv.select(col("path"), hasIds ? col("utt_id") : lit(null).cast("string").as("utt_id"));
+        int partitions = infer.partitions() > 0 ? infer.partitions()
+                : Math.max(1, 4 * spark.sparkContext().defaultParallelism());
+        Settings settings = new Settings(location, manifestUri,
+                List.copyOf(InputRoots.pathRules(cfg, conf).allowedRoots()), infer.encoderDir(),
+                infer.maxFileSeconds(), infer.segmentation());
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        Broadcast<byte[]> cardB = jsc.broadcast(cardBytes);
+        Broadcast<byte[]> weightsB = jsc.broadcast(weights);
+        Broadcast<HadoopConf> hadoopB = jsc.broadcast(ctx.hadoop());
+        JavaRDD<Row> results = named.javaRDD().zipWithIndex()
+                .mapToPair(t -> new Tuple2<>(t._2(), t._1()))
+                .repartition(partitions)
+                .mapPartitions(part -> inferPartition(part, settings, cardB.value(), weightsB.value(), hadoopB.value()))
+                .persist(StorageLevel.MEMORY_AND_DISK());
+        long planned = System.nanoTime();
+        String predictionsUri = predictions(infer, cfg.run().id());
+        String rejectsUri = rejects(infer, cfg.run().id());
+        try {
+            Dataset<Row> all = spark.createDataFrame(results, RESULT);
+            all.filter(col("level").notEqual(REJECT)).drop("reason", "message")
+                    .withColumn("model", lit(model))
+                    .select("level", "row", "utt_id", "path", "model", "segment", "num_segments", "start_s", "end_s",
+                            "speech_s", "predicted", "probabilities", "cut")
+                    .write().mode(SaveMode.Overwrite).partitionBy("level").parquet(predictionsUri);
+            all.filter(col("level").equalTo(REJECT)).select("row", "utt_id", "path", "reason", "message")
+                    .write().mode(SaveMode.Overwrite).parquet(rejectsUri);
+            long written = System.nanoTime();
+            Map<String, Long> byLevel = new TreeMap<>();
+            Map<String, Double> secondsByLevel = new TreeMap<>();
+            for (Row r : all.groupBy("level").agg(count(lit(1)), sum(col("end_s").minus(col("start_s"))))
+                    .collectAsList()) {
+                byLevel.put(r.getString(0), r.getLong(1));
+                secondsByLevel.put(r.getString(0), r.isNullAt(2) ? 0.0 : r.getDouble(2));
+            }
+            Map<String, Long> byReason = new TreeMap<>();
+            for (Row r : all.filter(col("level").equalTo(REJECT)).groupBy("reason").count().collectAsList()) {
+                byReason.put(r.getString(0), r.getLong(1));
+            }
+            long rowsIn = csv.count();
+            String fileLevel = predictionsUri + "/level=" + FILE;
+            long fileRows = HadoopFiles.exists(fileLevel, conf) ? ParquetRowCounts.of(fileLevel, conf) : 0;
+            long rejectRows = ParquetRowCounts.of(rejectsUri, conf);
+            requireEveryRowAccountedFor(rowsIn, fileRows, rejectRows);
+            double audioSeconds = secondsByLevel.getOrDefault(FILE, 0.0);
+            double seconds = (System.nanoTime() - planned) / 1e9;
+            LOG.info("infer: {} rows of {} with {}: {} files ({} segments, {} s of audio), {} rejected {}; planned in"
+                            + " {} s, scored and wrote in {} s ({} audio s/s)", rowsIn, manifestUri, model, fileRows,
+                    byLevel.getOrDefault(SEGMENT, 0L), String.format("%.1f", audioSeconds), rejectRows, byReason,
+                    String.format("%.2f", (planned - started) / 1e9), String.format("%.2f", (written - planned) / 1e9),
+                    String.format("%.1f", audioSeconds / seconds));
+            Map<String, Object> counts = new LinkedHashMap<>();
+            counts.put("rows", rowsIn);
+            counts.put("files", fileRows);
+            counts.put("segments", byLevel.getOrDefault(SEGMENT, 0L));
+            counts.put("rejected", rejectRows);
+            counts.put("rejected_by_reason", byReason);
+            counts.put("model", model);
+            counts.put("package", location);
+            counts.put("predictions", predictionsUri);
+            counts.put("partitions", partitions);
+            counts.put("audio_seconds", audioSeconds);
+            return counts;
+        } finally {
+            results.unpersist(false);
+            cardB.destroy();
+            weightsB.destroy();
+            hadoopB.destroy();
+        }
+    }
+
+    /** {output}/predictions/run_id={run}. */
+    public static String predictions(SerConfig.Infer infer, String runId) {
+        return infer.output().replaceAll("/+$", "") + "/predictions/run_id=" + runId;
+    }
+
+    /** {output}/rejects/run_id={run}. */
+    public static String rejects(SerConfig.Infer infer, String runId) {
+        return infer.output().replaceAll("/+$", "") + "/rejects/run_id=" + runId;
+    }
+
+    /** The stage's invariant: every manifest row is a file row or a reject. */
+    static void requireEveryRowAccountedFor(long rowsIn, long fileRows, long rejectRows) {
+        if (fileRows + rejectRows != rowsIn) {
+            throw new IllegalStateException("infer lost or duplicated rows: " + rowsIn + " manifest rows in, but "
+                    + fileRows + " file predictions + " + rejectRows + " rejects = " + (fileRows + rejectRows));
+        }
+    }
+
+    /** Per task: one verified package and its scorer, one preparer, reused for every row of the partition. */
+    static Iterator<Row> inferPartition(Iterator<Tuple2<Long, Row>> rows, Settings settings, byte[] card,
+                                        byte[] weights, HadoopConf hadoop) throws PackageError {
+        PackageScorer scorer = ModelPackage.of(settings.location(), card, weights)
+                .scorer(settings.encoderDir().isEmpty() ? Optional.empty() : Optional.of(Path.of(settings.encoderDir())));
+        AudioOptions a = scorer.card().audio().options();
+        // The card's front end, reading up to max-file-seconds instead of cutting at the card's max-seconds.
+        AudioPreparer preparer = new AudioPreparer(new AudioOptions(a.targetRate(), a.channelMode(),
+                settings.maxFileSeconds(), a.minSeconds()));
+        ManifestValidator.PathRules rules = new ManifestValidator.PathRules(settings.allowedRoots(), scheme -> null);
+        Configuration conf = hadoop.get();
+        // Lazily, row by row: a task holds one recording at a time.
+        return new Iterator<>() {
+            Iterator<Row> pending = java.util.Collections.emptyIterator();
+
+            @Override
+            public boolean hasNext() {
+                while (!pending.hasNext() && rows.hasNext()) {
+                    Tuple2<Long, Row> t = rows.next();
+                    pending = inferOne(t._1(), t._2(), scorer, preparer, rules, settings, conf).iterator();
+                }
+                return pending.hasNext();
+            }
+
+            @Override
+            public Row next() {
+                if (!hasNext()) {
+                    throw new java.util.NoSuchElementException();
+                }
+                return pending.next();
+            }
+        };
+    }
+
+    /** One manifest row's output rows: its segments and file row, or its reject. */
+    static List<Row> inferOne(long row, Row m, PackageScorer scorer, AudioPreparer preparer,
+                              ManifestValidator.PathRules rules, Settings settings, Configuration conf) {
+        String path = m.getString(0);
+        String given = m.isNullAt(1) ? "" : m.getString(1).trim();
+        if (path == null || path.isBlank()) {
+            return List.of(reject(row, given.isEmpty() ? null : given, path, RejectReason.MALFORMED_ROW, "path is empty"));
+        }
+        path = path.trim();
+        String uttId = given.isEmpty() ? path : given;
+        ManifestValidator.Placed placed = ManifestValidator.place(path, settings.manifestUri(), rules);
+        if (!placed.readable()) {
+            return List.of(reject(row, uttId, path, placed.reason(), placed.message()));
+        }
+        String uri = placed.uri();
+        try {
+            AudioClip clip;
+            try (AudioFiles.Opened in = AudioFiles.open(uri, conf)) {
+                clip = preparer.prepare(in.stream(), in.length());
+            } catch (AudioFiles.Unusable e) {
+                return List.of(reject(row, uttId, uri, e.reason(), e.getMessage()));
+            } catch (IOException e) {
+                return List.of(reject(row, uttId, uri, RejectReason.UNREADABLE, "could not read " + uri + ": " + e.getMessage()));
+            }
+            Optional<SegmentedPrediction> scored = scorer.predict(uttId, clip, settings.segmentation());
+            if (scored.isEmpty()) {
+                return List.of(reject(row, uttId, uri, RejectReason.NO_SPEECH, "energy-vad found no speech in "
+                        + String.format("%.1f", clip.durationSeconds()) + " s"));
+            }
+            boolean cut = clip.durationSeconds() >= settings.maxFileSeconds() - 1.0 / clip.sampleRate();
+            SegmentedPrediction p = scored.get();
+            List<Row> out = new ArrayList<>(p.segments().size() + 1);
+            int n = p.segments().size();
+            if (n > 1) {
+                for (int i = 0; i < n; i++) {
+                    SegmentedPrediction.Scored s = p.segments().get(i);
+                    out.add(prediction(SEGMENT, row, uttId, uri, i, null, s.segment().startSeconds(),
+                            s.segment().endSeconds(), s.segment().speechSeconds(), s.prediction(), null));
+                }
+            }
+            out.add(prediction(FILE, row, uttId, uri, null, n, 0.0, clip.durationSeconds(), p.aggregate().seconds(),
+                    p.aggregate(), cut));
+            return out;
+        } catch (AudioFormatException e) {
+            return List.of(reject(row, uttId, uri, RejectReason.of(e.problem()), e.getMessage()));
+        } catch (RuntimeException | Error e) {
+            // As in extract: one file must not kill the executor, but a missing class or library fails the task.
+            if (e instanceof LinkageError) {
+                throw e;
+            }
+            return List.of(reject(row, uttId, uri, RejectReason.EXTRACTION_FAILED, e.getClass().getSimpleName()
+                    + " while scoring " + uri + (e.getMessage() == null ? "" : ": " + e.getMessage())));
+        }
+    }
+
+    private static Row prediction(String level, long row, String uttId, String path, Integer segment, Integer segments,
+                                  double start, double end, double speech, Prediction p, Boolean cut) {
+        Map<String, Double> probabilities = new LinkedHashMap<>();
+        for (int c = 0; c < p.classes().size(); c++) {
+            probabilities.put(p.classes().get(c), p.probabilities()[c]);
+        }
+        return RowFactory.create(level, row, uttId, path, segment, segments, start, end, speech, p.label(),
+                // A MapType column takes a Scala map from a Row (the LinkedHashMap keeps the card's class order).
+                scala.collection.JavaConverters.mapAsScalaMap(probabilities), cut, null, null);
+    }
+
+    private static Row reject(long row, String uttId, String path, RejectReason reason, String message) {
+        return RowFactory.create(REJECT, row, uttId, path, null, null, null, null, null, null, null, null,
+                reason.name(), message);
+    }
+
+    private static FileStatus status(String location, Configuration conf) throws IOException {
+        org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(location);
+        return p.getFileSystem(conf).getFileStatus(p);
+    }
+
+    private static String qualified(String location, Configuration conf) throws IOException {
+        org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(location);
+        return p.getFileSystem(conf).makeQualified(p).toString();
+    }
+}

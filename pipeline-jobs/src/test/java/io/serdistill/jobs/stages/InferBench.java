@@ -1,0 +1,74 @@
+package io.serdistill.jobs.stages;
+
+import io.serdistill.config.SerConfig;
+import io.serdistill.jobs.StageRunner;
+import java.io.BufferedWriter;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * Infer scaling benchmark (not a test): a manifest of {@code rows} rows cycling over the first {@code files} WAVs
+ * under {@code corpusDir}, labelled by the default package of {@code runDir} (a finished run, e.g. of
+ * {@code submit/ser pipeline}) in one local[{@code cores}] session; prints the stage's wall time, audio seconds per
+ * second per core and the driver's peak heap use (sampled every 100 ms; run the JVM with -Xmx2g to check the 2 GB
+ * bound). Usage: InferBench runDir corpusDir [rows=1000000] [files=300] [cores=2] [workDir].
+ */
+public final class InferBench {
+    private InferBench() {}
+
+    public static void main(String[] args) throws Exception {
+        Path runDir = Path.of(args[0]).toAbsolutePath();
+        Path corpus = Path.of(args[1]).toAbsolutePath();
+        long rows = args.length > 2 ? Long.parseLong(args[2]) : 1_000_000;
+        int files = args.length > 3 ? Integer.parseInt(args[3]) : 300;
+        int cores = args.length > 4 ? Integer.parseInt(args[4]) : 2;
+        Path work = args.length > 5 ? Path.of(args[5]) : Files.createTempDirectory("ser-infer-bench");
+        List<Path> wavs;
+        try (var walk = Files.walk(corpus)) {
+            wavs = walk.filter(p -> p.toString().endsWith(".wav")).sorted().limit(files).toList();
+        }
+        Path csv = work.resolve("manifest.csv");
+        try (BufferedWriter w = Files.newBufferedWriter(csv)) {
+            w.write("path,utt_id\n");
+            for (long i = 0; i < rows; i++) {
+                w.write(wavs.get((int) (i % wavs.size())) + ",u" + i + "\n");
+            }
+        }
+        AtomicLong peak = new AtomicLong();
+        Thread sampler = new Thread(() -> {
+            var heap = ManagementFactory.getMemoryMXBean();
+            while (!Thread.currentThread().isInterrupted()) {
+                peak.accumulateAndGet(heap.getHeapMemoryUsage().getUsed(), Math::max);
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+        sampler.setDaemon(true);
+        sampler.start();
+        SparkSession spark = SparkSession.builder().master("local[" + cores + "]").appName("InferBench")
+                .config("spark.ui.enabled", "false").getOrCreate();
+        SerConfig cfg = SerConfig.load(List.of(), Map.of("ser.run.id", "infer-bench",
+                "ser.output.root", "file://" + work.resolve("runs"),
+                "ser.input.allowed-roots", "[\"" + corpus.toUri() + "\"]",
+                "ser.infer.model", runDir.toString(), "ser.infer.manifest", csv.toString(),
+                "ser.infer.output", "file://" + work.resolve("inference")));
+        long t0 = System.nanoTime();
+        StageRunner.StageTiming t = StageRunner.run(spark, cfg, List.of(new InferStage()), true).get(0);
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        sampler.interrupt();
+        double audio = ((Number) t.counts().get("audio_seconds")).doubleValue();
+        System.out.printf("infer bench: %d rows over %d files, local[%d]: %.1f s wall, %.0f audio s, %.1f audio s/s/core,"
+                        + " %.0f rows/s, driver heap peak %.0f MB (max %.0f MB); counts %s%n", rows, wavs.size(), cores,
+                seconds, audio, audio / seconds / cores, rows / seconds, peak.get() / 1e6,
+                Runtime.getRuntime().maxMemory() / 1e6, t.counts());
+        spark.stop();
+    }
+}
