@@ -1,5 +1,6 @@
 package io.serdistill.model;
 
+import io.serdistill.distill.KlReduction;
 import java.util.List;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -23,6 +24,19 @@ public interface Classifier<X> extends SafeTensorsWritable {
      * @param temperature distillation temperature T
      */
     void prepareTraining(double alpha, double temperature);
+
+    /**
+     * As {@link #prepareTraining(double, double)} with the distillation term's KL reduced over the batch as
+     * {@code klReduction} says; a model that does not override this supports only the default
+     * {@link KlReduction#BATCHMEAN}.
+     */
+    default void prepareTraining(double alpha, double temperature, KlReduction klReduction) {
+        if (klReduction != KlReduction.BATCHMEAN) {
+            throw new UnsupportedOperationException(getClass().getSimpleName() + " supports only kl-reduction "
+                    + KlReduction.BATCHMEAN.label() + ", not " + klReduction.label());
+        }
+        prepareTraining(alpha, temperature);
+    }
 
     /** Logits [n][classes], no update. */
     float[][] logits(List<X> inputs);

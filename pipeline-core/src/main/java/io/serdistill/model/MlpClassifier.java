@@ -1,5 +1,6 @@
 package io.serdistill.model;
 
+import io.serdistill.distill.KlReduction;
 import io.serdistill.json.Json;
 import java.io.IOException;
 import java.util.Arrays;
@@ -116,10 +117,16 @@ public final class MlpClassifier implements Classifier<float[]> {
      */
     @Override
     public void prepareTraining(double alpha, double temperature) {
+        prepareTraining(alpha, temperature, KlReduction.BATCHMEAN);
+    }
+
+    @Override
+    public void prepareTraining(double alpha, double temperature, KlReduction klReduction) {
         if (loss != null) {
             throw new IllegalStateException("prepareTraining was already called");
         }
-        loss = DistillationLossGraph.add(sd.getVariable(LOGITS), spec.numClasses(), DataType.FLOAT, alpha, temperature);
+        loss = DistillationLossGraph.add(sd.getVariable(LOGITS), spec.numClasses(), DataType.FLOAT, alpha, temperature,
+                klReduction);
     }
 
     /** Loss and gradients for a batch (no update: the optimiser lives in the trainer, which also clips). */

@@ -94,7 +94,7 @@ public final class DistillStage implements Stage {
             long seed = cfg.run().seed() + 7;
             TrainingOptions opts = st.distills()
                     ? cfg.student().distillation(st.alpha(), cfg.distill().temperature(), st.weighting(), teacherLangs,
-                            seed)
+                            cfg.distill().klReduction(), seed)
                     : cfg.student().fineTuning(seed);
             jobs.add(new TrainingTasks.Job(model.name(), model.method(), model.uri(), kind, opts,
                     Provenance.of(cfg, "student " + model.name() + " over teachers " + teacherLanguages)));
