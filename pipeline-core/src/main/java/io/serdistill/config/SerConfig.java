@@ -12,7 +12,7 @@ import io.serdistill.data.Emotion;
 import io.serdistill.data.Folds;
 import io.serdistill.data.Split;
 import io.serdistill.data.corpus.CorpusKind;
-import io.serdistill.distill.KlReduction;
+import io.serdistill.model.KlReduction;
 import io.serdistill.distill.StudentMethod;
 import io.serdistill.features.FbankOptions;
 import io.serdistill.features.Normalization;
@@ -344,8 +344,18 @@ public record SerConfig(
                 "ser.resources.gpu.executor-memory-overhead",
                 "must be a JVM memory size such as 8g, or \"\" for the cluster default");
         Warehouse warehouse = warehouse(c);
-        return new SerConfig(run, root, spark, input, demo, audio, features, teachers, student, distill,
+        SerConfig cfg = new SerConfig(run, root, spark, input, demo, audio, features, teachers, student, distill,
                 List.copyOf(splits), resources, folds, warehouse, reference(c), c);
+        for (StudentMethod m : distill.methods()) {
+            if (m.languageInput()) {
+                try {
+                    cfg.modelKind(student).withLanguageInput(input.languages());
+                } catch (InvalidOption e) {
+                    throw new ConfigError("ser.distill.methods", m.label() + " " + e.reason(), e);
+                }
+            }
+        }
+        return cfg;
     }
 
     private static AudioOptions audio(Config c) {

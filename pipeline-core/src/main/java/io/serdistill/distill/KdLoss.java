@@ -1,5 +1,6 @@
 package io.serdistill.distill;
 
+import io.serdistill.model.KlReduction;
 import java.util.List;
 
 /**

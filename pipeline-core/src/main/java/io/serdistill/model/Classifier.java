@@ -1,6 +1,5 @@
 package io.serdistill.model;
 
-import io.serdistill.distill.KlReduction;
 import java.util.List;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;

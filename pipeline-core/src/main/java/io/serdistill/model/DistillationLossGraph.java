@@ -1,6 +1,5 @@
 package io.serdistill.model;
 
-import io.serdistill.distill.KlReduction;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,6 +1,5 @@
 package io.serdistill.model;
 
-import io.serdistill.distill.KlReduction;
 import io.serdistill.json.Json;
 import java.io.IOException;
 import java.util.Arrays;

@@ -2,7 +2,7 @@ package io.serdistill.train;
 
 import static io.serdistill.train.InvalidOption.require;
 
-import io.serdistill.distill.KlReduction;
+import io.serdistill.model.KlReduction;
 import io.serdistill.distill.TeacherWeighting;
 import java.io.Serializable;
 import java.util.List;

@@ -3,7 +3,7 @@ package io.serdistill.config;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import io.serdistill.features.PoolingStat;
 import io.serdistill.representation.Representation;
-import io.serdistill.distill.KlReduction;
+import io.serdistill.model.KlReduction;
 import io.serdistill.distill.StudentMethod;
 import io.serdistill.distill.TeacherWeighting;
 import io.serdistill.audio.ChannelMode;
@@ -77,6 +77,11 @@ class SerConfigTest {
         assertKey("ser.distill.alpha", Map.of("ser.distill.alpha", "1.5"));
         assertKey("ser.distill.methods", Map.of("ser.distill.methods", "[mtkd-magic]"));
         assertKey("ser.distill.kl-reduction", Map.of("ser.distill.kl-reduction", "sum"));
+        // ft-multi-lang appends a language one-hot to a pooled vector: frame-sequence students cannot take it.
+        assertKey("ser.distill.methods", Map.of("ser.distill.methods", "[ft-multi-lang]", "ser.features.kind",
+                "wav2vec2", "ser.features.wav2vec2.model-dir", "/m", "ser.features.wav2vec2.store", "frames"));
+        assertEquals(List.of(StudentMethod.FT_MULTI_LANG), SerConfig.load(List.of(), Map.of("ser.distill.methods",
+                "[ft-multi-lang]")).distill().methods());
         assertKey("ser.input.languages", Map.of("ser.input.languages", "[en, EN1]"));
         assertKey("ser.audio.channel", Map.of("ser.audio.channel", "left"));
         assertKey("ser.run.id", Map.of("ser.run.id", "\"a b\""));

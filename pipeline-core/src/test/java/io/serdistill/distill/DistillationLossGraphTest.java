@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.serdistill.model.DistillationLossGraph;
+import io.serdistill.model.KlReduction;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;

@@ -1,6 +1,6 @@
 package io.serdistill.model.wav2vec2;
 
-import io.serdistill.distill.KlReduction;
+import io.serdistill.model.KlReduction;
 import io.serdistill.json.Json;
 import io.serdistill.model.Classifier;
 import io.serdistill.model.DistillationLossGraph;

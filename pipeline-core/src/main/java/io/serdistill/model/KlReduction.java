@@ -1,4 +1,4 @@
-package io.serdistill.distill;
+package io.serdistill.model;
 
 import java.util.Locale;
 
