@@ -13,6 +13,7 @@ import io.serdistill.data.Emotion;
 import io.serdistill.data.Folds;
 import io.serdistill.data.Split;
 import io.serdistill.data.corpus.CorpusKind;
+import io.serdistill.model.KlReduction;
 import io.serdistill.distill.StudentMethod;
 import io.serdistill.features.FbankOptions;
 import io.serdistill.features.Normalization;
@@ -121,8 +122,14 @@ public record SerConfig(
         /** Distillation from {@code teachers} mixed by {@code weighting}, with this family's settings. */
         public TrainingOptions distillation(double alpha, double temperature, TeacherWeighting weighting,
                                             List<String> teachers, long seed) {
-            return new TrainingOptions(optimisation, new Objective(alpha, temperature, weighting, teachers), seed,
-                    checkpointPolicy);
+            return distillation(alpha, temperature, weighting, teachers, KlReduction.BATCHMEAN, seed);
+        }
+
+        /** As above with the KL term reduced over a batch as {@code klReduction} says. */
+        public TrainingOptions distillation(double alpha, double temperature, TeacherWeighting weighting,
+                                            List<String> teachers, KlReduction klReduction, long seed) {
+            return new TrainingOptions(optimisation, new Objective(alpha, temperature, weighting, teachers, klReduction),
+                    seed, checkpointPolicy);
         }
     }
 
@@ -138,9 +145,12 @@ public record SerConfig(
         }
     }
 
-    /** {@code alpha}: CE weight of multi-teacher students; {@code singleTeacherAlpha}: of single-teacher (KD) ones. */
+    /**
+     * {@code alpha}: CE weight of multi-teacher students; {@code singleTeacherAlpha}: of single-teacher (KD) ones;
+     * {@code klReduction}: how the KD term's KL is reduced over a batch.
+     */
     public record Distill(double temperature, double alpha, double singleTeacherAlpha, double beta,
-                          List<StudentMethod> methods) {}
+                          List<StudentMethod> methods, KlReduction klReduction) {}
 
     /**
      * GPUs per training task (0 = CPU), the executor discovery script and the vendor, for Spark's GPU scheduling; the
@@ -349,7 +359,8 @@ public record SerConfig(
         Distill distill = new Distill(get(c, "ser.distill.temperature", Config::getDouble), get(c, "ser.distill.alpha", Config::getDouble),
                 get(c, "ser.distill.single-teacher-alpha", Config::getDouble),
                 get(c, "ser.distill.beta", Config::getDouble),
-                choices(c, "ser.distill.methods", StudentMethod.values(), StudentMethod::label));
+                choices(c, "ser.distill.methods", StudentMethod.values(), StudentMethod::label),
+                choice(c, "ser.distill.kl-reduction", KlReduction.values(), KlReduction::label));
         require(distill.temperature() > 0, "ser.distill.temperature", "must be > 0, got " + distill.temperature());
         require(distill.alpha() >= 0 && distill.alpha() <= 1, "ser.distill.alpha",
                 "must be within [0, 1], got " + distill.alpha());
@@ -376,8 +387,18 @@ public record SerConfig(
                 "ser.resources.gpu.executor-memory-overhead",
                 "must be a JVM memory size such as 8g, or \"\" for the cluster default");
         Warehouse warehouse = warehouse(c);
-        return new SerConfig(run, root, spark, input, demo, audio, features, teachers, student, distill,
+        SerConfig cfg = new SerConfig(run, root, spark, input, demo, audio, features, teachers, student, distill,
                 List.copyOf(splits), resources, folds, warehouse, reference(c), infer(c), c);
+        for (StudentMethod m : distill.methods()) {
+            if (m.languageInput()) {
+                try {
+                    cfg.modelKind(student).withLanguageInput(input.languages());
+                } catch (InvalidOption e) {
+                    throw new ConfigError("ser.distill.methods", m.label() + " " + e.reason(), e);
+                }
+            }
+        }
+        return cfg;
     }
 
     private static AudioOptions audio(Config c) {

@@ -1,5 +1,6 @@
 package io.serdistill.distill;
 
+import io.serdistill.model.KlReduction;
 import java.util.List;
 
 /**
@@ -49,6 +50,12 @@ public final class KdLoss {
      */
     public static double batchLoss(float[][] logits, int[] labels, List<float[]> targets, float[] classWeights,
                                    double alpha, double temperature) {
+        return batchLoss(logits, labels, targets, classWeights, alpha, temperature, KlReduction.BATCHMEAN);
+    }
+
+    /** As above with the KL term reduced as {@code reduction} says (batchmean: the mean KL above). */
+    public static double batchLoss(float[][] logits, int[] labels, List<float[]> targets, float[] classWeights,
+                                   double alpha, double temperature, KlReduction reduction) {
         double ce = 0;
         double weights = 0;
         double kl = 0;
@@ -66,7 +73,7 @@ public final class KdLoss {
             return loss;
         }
         double t = temperature;
-        return alpha * loss + (1 - alpha) * t * t * kl / logits.length;
+        return alpha * loss + (1 - alpha) * t * t * kl / logits.length * reduction.factor(logits[0].length);
     }
 
     static double[] logSoftmax(float[] z, double temperature) {

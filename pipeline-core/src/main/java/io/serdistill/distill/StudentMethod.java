@@ -13,6 +13,11 @@ import java.util.Locale;
 public enum StudentMethod {
     /** One student on every language, labels only. */
     FT_MULTI,
+    /**
+     * As ft-multi, its input the pooled features followed by a one-hot of the utterance's language (in
+     * ser.input.languages order): the simplest rival of language-aware distillation.
+     */
+    FT_MULTI_LANG,
     /** Per language, a student distilled from its own teacher. */
     KD_MONO,
     /** One student on every language, each utterance distilled from its own-language teacher only. */
@@ -23,10 +28,17 @@ public enum StudentMethod {
     MTKD_UNIFORM,
     /** One student, the own-language teacher weighted beta and the others sharing the rest. */
     MTKD_LANGUAGE,
-    /** One student, teachers weighted by their agreement with the batch's labels. */
+    /**
+     * One student, teachers weighted by the batch's mean cosine between the student's and each teacher's logits
+     * (one weight vector per batch, the paper's code).
+     */
     MTKD_SIMILARITY,
-    /** One student, the language and similarity weights combined. */
-    MTKD_LANGUAGE_SIMILARITY;
+    /** One student, the language and per-utterance similarity weights combined. */
+    MTKD_LANGUAGE_SIMILARITY,
+    /** One student, the similarity rule per utterance: each utterance's own cosines, not the batch mean. */
+    MTKD_SIMILARITY_UTTERANCE,
+    /** One student, each teacher weighted by its probability of the utterance's true label, renormalised. */
+    MTKD_GOLD;
 
     public String label() {
         return name().toLowerCase(Locale.ROOT).replace('_', '-');
@@ -35,6 +47,11 @@ public enum StudentMethod {
     /** Whether it trains one student per language (on that language's utterances only). */
     public boolean perLanguage() {
         return this == KD_MONO || this == MTKD_MONO;
+    }
+
+    /** Whether its model takes the utterance's language as an input besides the features. */
+    public boolean languageInput() {
+        return this == FT_MULTI_LANG;
     }
 
     /** Every label, in declaration order. */

@@ -46,16 +46,18 @@ public final class StudentPlan {
                                    double beta) {
         TeacherWeighting.Similarity similarity = new TeacherWeighting.Similarity(TeacherWeighting.Similarity.PAPER_SCALE);
         TeacherWeighting weighting = switch (m) {
-            case FT_MULTI -> null;
+            case FT_MULTI, FT_MULTI_LANG -> null;
             case KD_MONO, KD_MULTI -> new TeacherWeighting.Language(1.0);
             case MTKD_MONO, MTKD_LANGUAGE -> new TeacherWeighting.Language(beta);
             case MTKD_UNIFORM -> new TeacherWeighting.Uniform();
-            case MTKD_SIMILARITY -> similarity;
+            case MTKD_SIMILARITY -> new TeacherWeighting.BatchSimilarity(TeacherWeighting.Similarity.PAPER_SCALE);
             case MTKD_LANGUAGE_SIMILARITY -> new TeacherWeighting.LanguageSimilarity(new TeacherWeighting.Language(beta),
                     similarity);
+            case MTKD_SIMILARITY_UTTERANCE -> similarity;
+            case MTKD_GOLD -> new TeacherWeighting.Gold();
         };
         double alpha = switch (m) {
-            case FT_MULTI -> 1.0;
+            case FT_MULTI, FT_MULTI_LANG -> 1.0;
             case KD_MONO, KD_MULTI -> singleAlpha;
             default -> multiAlpha;
         };

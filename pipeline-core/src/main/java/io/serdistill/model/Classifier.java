@@ -31,6 +31,19 @@ public interface Classifier<X> extends SafeTensorsWritable {
      */
     default void startEpoch(int epoch) {}
 
+    /**
+     * As {@link #prepareTraining(double, double)} with the distillation term's KL reduced over the batch as
+     * {@code klReduction} says; a model that does not override this supports only the default
+     * {@link KlReduction#BATCHMEAN}.
+     */
+    default void prepareTraining(double alpha, double temperature, KlReduction klReduction) {
+        if (klReduction != KlReduction.BATCHMEAN) {
+            throw new UnsupportedOperationException(getClass().getSimpleName() + " supports only kl-reduction "
+                    + KlReduction.BATCHMEAN.label() + ", not " + klReduction.label());
+        }
+        prepareTraining(alpha, temperature);
+    }
+
     /** Logits [n][classes], no update. */
     float[][] logits(List<X> inputs);
 

@@ -45,6 +45,12 @@ public final class DistillationLossGraph {
      */
     public static DistillationLossGraph add(SDVariable logits, int numClasses, DataType dtype, double alpha,
                                             double temperature) {
+        return add(logits, numClasses, dtype, alpha, temperature, KlReduction.BATCHMEAN);
+    }
+
+    /** As above with the distillation term's KL reduced over the batch as {@code klReduction} says. */
+    public static DistillationLossGraph add(SDVariable logits, int numClasses, DataType dtype, double alpha,
+                                            double temperature, KlReduction klReduction) {
         SameDiff sd = logits.getSameDiff();
         if (sd.hasVariable(LOSS)) {
             throw new IllegalStateException("the graph already has a loss");
@@ -59,7 +65,7 @@ public final class DistillationLossGraph {
             SDVariable target = sd.placeHolder(TARGETS, dtype, -1, numClasses);
             SDVariable logTarget = sd.math.log(target.add(1e-12));
             SDVariable kl = target.mul(logTarget.sub(logSoftmax(logits.div(temperature)))).sum(1).mean();
-            loss = ce.mul(alpha).add(kl.mul((1 - alpha) * temperature * temperature));
+            loss = ce.mul(alpha).add(kl.mul((1 - alpha) * temperature * temperature * klReduction.factor(numClasses)));
         } else {
             loss = ce.mul(1.0);
         }

@@ -116,10 +116,16 @@ public final class MlpClassifier implements Classifier<float[]> {
      */
     @Override
     public void prepareTraining(double alpha, double temperature) {
+        prepareTraining(alpha, temperature, KlReduction.BATCHMEAN);
+    }
+
+    @Override
+    public void prepareTraining(double alpha, double temperature, KlReduction klReduction) {
         if (loss != null) {
             throw new IllegalStateException("prepareTraining was already called");
         }
-        loss = DistillationLossGraph.add(sd.getVariable(LOGITS), spec.numClasses(), DataType.FLOAT, alpha, temperature);
+        loss = DistillationLossGraph.add(sd.getVariable(LOGITS), spec.numClasses(), DataType.FLOAT, alpha, temperature,
+                klReduction);
     }
 
     /** Loss and gradients for a batch (no update: the optimiser lives in the trainer, which also clips). */

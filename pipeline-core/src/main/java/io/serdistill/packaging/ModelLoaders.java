@@ -2,6 +2,7 @@ package io.serdistill.packaging;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.serdistill.json.Json;
+import io.serdistill.train.LanguageInputKind;
 import io.serdistill.train.LinearReferenceKind;
 import io.serdistill.train.ModelKind;
 import io.serdistill.train.PooledClassifierKind;
@@ -27,6 +28,7 @@ public final class ModelLoaders {
         register("wav2vec2-finetune", Wav2Vec2FineTuneKind.class);
         register("wav2vec2-frame-head", Wav2Vec2FrameHeadKind.class);
         register("tdnn", TdnnKind.class);
+        register("pooled-mlp-language-input", LanguageInputKind.class);
     }
 
     private ModelLoaders() {}

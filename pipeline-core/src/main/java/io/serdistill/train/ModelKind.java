@@ -26,6 +26,25 @@ public interface ModelKind extends Serializable {
         default float[][] logits(List<float[]> inputs) {
             return logits(java.util.stream.IntStream.range(0, inputs.size()).mapToObj(i -> "input " + i).toList(), inputs);
         }
+
+        /**
+         * With each input's language (same order), which models that take the language as an input read
+         * ({@link LanguageInputKind}); the others ignore it. Callers that know the languages call this one.
+         */
+        default float[][] logits(List<String> ids, List<String> languages, List<float[]> inputs) {
+            return logits(ids, inputs);
+        }
+    }
+
+    /**
+     * This kind with the utterance's language as an extra input: a one-hot in {@code languages} order after the
+     * features ({@link LanguageInputKind}). Only pooled-vector kinds support it.
+     *
+     * @throws InvalidOption for a kind whose input cannot take it
+     */
+    default ModelKind withLanguageInput(List<String> languages) {
+        throw new InvalidOption("language-input", "needs pooled-vector models; " + getClass().getSimpleName()
+                + " reads frame sequences or fixed inputs");
     }
 
     /**

@@ -30,9 +30,28 @@ public record PooledClassifierKind(List<Integer> hidden, int inputLayers) implem
         return MlpTrainer.train(train, dev, hidden, inputLayers, options, checkpoints, progress);
     }
 
+    /** Refuses a model that takes the language as an input: load that with {@link LanguageInputKind}. */
     @Override
     public Scorer load(byte[] safetensors, String source) throws IOException {
+        List<String> languages = LanguageInputKind.recordedLanguages(safetensors, source);
+        if (languages != null) {
+            throw new IOException(source + ": takes the utterance's language as an input " + languages
+                    + "; load it with its language input");
+        }
+        return loadAnyInput(safetensors, source);
+    }
+
+    /** Loads a model whatever its input (the language-input check left to the caller). */
+    Scorer loadAnyInput(byte[] safetensors, String source) throws IOException {
         MlpClassifier model = MlpClassifier.fromSafeTensors(safetensors, source);
         return (ids, inputs) -> model.logits(inputs);
+    }
+
+    /** Layer-weighted inputs (inputLayers &gt; 1) split the vector into layers, so they take no language one-hot. */
+    @Override
+    public ModelKind withLanguageInput(List<String> languages) {
+        InvalidOption.require(inputLayers == 1, "language-input",
+                "needs a plain pooled vector, not " + inputLayers + " stacked layers");
+        return new LanguageInputKind(this, languages);
     }
 }

@@ -62,7 +62,7 @@ final class TrainingLoop {
                 }
             }
         }
-        model.prepareTraining(opts.objective().alpha(), opts.objective().temperature());
+        model.prepareTraining(opts.objective().alpha(), opts.objective().temperature(), opts.objective().klReduction());
         float[] classWeights = opts.optimisation().classWeighted() ? inverseFrequency(train) : null;
         int stepsPerEpoch = (train.size() + opts.optimisation().batchSize() - 1) / opts.optimisation().batchSize();
         LearningRateSchedule schedule = new LearningRateSchedule(opts.optimisation().schedule(), opts.optimisation().learningRate(),
@@ -273,18 +273,27 @@ final class TrainingLoop {
         return w;
     }
 
-    /** Each example's teacher mix; {@code studentLogits} [n][classes] is only read by similarity-based weightings. */
+    /**
+     * Each example's teacher mix, the examples weighted together as one batch
+     * ({@link io.serdistill.distill.TeacherWeighting#batchWeights}; for the dev loss the batch is the whole dev
+     * split); {@code studentLogits} [n][classes] is only read by similarity-based weightings.
+     */
     private static List<float[]> mixAll(List<? extends LabelledUtterance> examples, TrainingOptions opts,
                                         float[][] studentLogits) {
+        double[][] w = opts.objective().weighting().batchWeights(
+                examples.stream().map(LabelledUtterance::language).toList(), labels(examples),
+                opts.objective().teachers(), studentLogits,
+                examples.stream().map(LabelledUtterance::teacherLogits).toList());
         List<float[]> out = new ArrayList<>(examples.size());
         for (int i = 0; i < examples.size(); i++) {
-            out.add(mix(examples.get(i), opts, studentLogits[i]));
+            out.add(SoftTargets.mix(examples.get(i).teacherLogits(), w[i], opts.objective().temperature()));
         }
         return out;
     }
 
     private static float[] mix(LabelledUtterance e, TrainingOptions opts, float[] studentLogits) {
-        double[] w = opts.objective().weighting().weights(e.language(), opts.objective().teachers(), studentLogits, e.teacherLogits());
+        double[] w = opts.objective().weighting().weights(e.language(), e.label(), opts.objective().teachers(),
+                studentLogits, e.teacherLogits());
         return SoftTargets.mix(e.teacherLogits(), w, opts.objective().temperature());
     }
 
@@ -294,7 +303,8 @@ final class TrainingLoop {
      */
     static double loss(float[][] logits, List<? extends LabelledUtterance> examples, List<float[]> targets,
                        TrainingOptions opts, float[] classWeights) {
-        return KdLoss.batchLoss(logits, labels(examples), targets, classWeights, opts.objective().alpha(), opts.objective().temperature());
+        return KdLoss.batchLoss(logits, labels(examples), targets, classWeights, opts.objective().alpha(),
+                opts.objective().temperature(), opts.objective().klReduction());
     }
 
     static int[] labels(List<? extends LabelledUtterance> batch) {

@@ -3,7 +3,9 @@ package io.serdistill.config;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import io.serdistill.features.PoolingStat;
 import io.serdistill.representation.Representation;
+import io.serdistill.model.KlReduction;
 import io.serdistill.distill.StudentMethod;
+import io.serdistill.distill.TeacherWeighting;
 import io.serdistill.audio.ChannelMode;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -32,6 +34,12 @@ class SerConfigTest {
         assertEquals(List.of("en", "fi", "fr"), c.input().languages());
         assertEquals(5.0, c.distill().temperature());
         assertEquals(0.75, c.distill().alpha());
+        assertEquals(KlReduction.BATCHMEAN, c.distill().klReduction(), "the true per-utterance KL by default");
+        assertEquals(KlReduction.MEAN, SerConfig.load(List.of(), Map.of("ser.distill.kl-reduction", "mean"))
+                .distill().klReduction());
+        assertEquals(KlReduction.MEAN, SerConfig.load(List.of(), Map.of("ser.distill.kl-reduction", "mean")).student()
+                .distillation(0.75, 5, TeacherWeighting.named("uniform", 0), List.of("en"), KlReduction.MEAN, 1)
+                .objective().klReduction());
         assertEquals(ChannelMode.DOWNMIX, c.audio().channelMode(), "downmix");
         Representation.Fbank fbank = assertInstanceOf(Representation.Fbank.class, c.features().representation());
         assertEquals(80, fbank.options().numMelBins());
@@ -68,6 +76,12 @@ class SerConfigTest {
         assertKey("ser.teachers.epochs", Map.of("ser.teachers.epochs", "0"));
         assertKey("ser.distill.alpha", Map.of("ser.distill.alpha", "1.5"));
         assertKey("ser.distill.methods", Map.of("ser.distill.methods", "[mtkd-magic]"));
+        assertKey("ser.distill.kl-reduction", Map.of("ser.distill.kl-reduction", "sum"));
+        // ft-multi-lang appends a language one-hot to a pooled vector: frame-sequence students cannot take it.
+        assertKey("ser.distill.methods", Map.of("ser.distill.methods", "[ft-multi-lang]", "ser.features.kind",
+                "wav2vec2", "ser.features.wav2vec2.model-dir", "/m", "ser.features.wav2vec2.store", "frames"));
+        assertEquals(List.of(StudentMethod.FT_MULTI_LANG), SerConfig.load(List.of(), Map.of("ser.distill.methods",
+                "[ft-multi-lang]")).distill().methods());
         assertKey("ser.input.languages", Map.of("ser.input.languages", "[en, EN1]"));
         assertKey("ser.audio.channel", Map.of("ser.audio.channel", "left"));
         assertKey("ser.run.id", Map.of("ser.run.id", "\"a b\""));
@@ -188,6 +202,8 @@ class SerConfigTest {
     void hashChangesWithTheConfig() {
         assertEquals(SerConfig.defaults().hash(), SerConfig.defaults().hash());
         assertNotEquals(SerConfig.defaults().hash(), SerConfig.load(List.of(), Map.of("ser.run.seed", "1")).hash());
+        assertNotEquals(SerConfig.defaults().hash(), SerConfig.load(List.of(), Map.of("ser.distill.kl-reduction",
+                "mean")).hash());
         assertEquals(SerConfig.defaults().hash(), SerConfig.load(List.of(), Map.of("ser.spark.master", "local[1]")).hash(),
                 "Spark tuning does not invalidate finished stages");
         assertEquals(SerConfig.defaults().hash(), SerConfig.load(List.of(), Map.of("ser.features.wav2vec2.mode",

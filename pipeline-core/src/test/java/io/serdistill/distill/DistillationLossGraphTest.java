@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.serdistill.model.DistillationLossGraph;
+import io.serdistill.model.KlReduction;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -80,6 +81,38 @@ class DistillationLossGraphTest {
                 }
             }
         }
+    }
+
+    @Test
+    void meanKlReductionDividesTheDistillationTermByTheClassCount() {
+        float[][] z = logits();
+        double alpha = 0.3;
+        double t = 2.5;
+        double ce = KdLoss.batchLoss(z, LABELS, TARGETS, null, 1.0, t);
+        double kdBatchmean = KdLoss.batchLoss(z, LABELS, TARGETS, null, alpha, t) - alpha * ce;
+        double mean = KdLoss.batchLoss(z, LABELS, TARGETS, null, alpha, t, KlReduction.MEAN);
+        assertEquals(alpha * ce + kdBatchmean / C, mean, 1e-12, "reference: the KD term / classes");
+        // PyTorch's KLDivLoss(reduction="mean"): every (utterance, class) term t·(ln t − ln q) averaged over N·C
+        double elementwise = 0;
+        for (int i = 0; i < N; i++) {
+            elementwise += KdLoss.kl(TARGETS.get(i), z[i], t);
+        }
+        assertEquals(alpha * ce + (1 - alpha) * t * t * elementwise / (N * C), mean, 1e-12);
+
+        SameDiff sd = SameDiff.create();
+        SDVariable logits = sd.var("z", Nd4j.create(z).castTo(DataType.DOUBLE));
+        DistillationLossGraph graph = DistillationLossGraph.add(logits, C, DataType.DOUBLE, alpha, t, KlReduction.MEAN);
+        Map<String, INDArray> ph = graph.placeholders(LABELS, TARGETS, null);
+        assertEquals(mean, sd.output(ph, DistillationLossGraph.LOSS).get(DistillationLossGraph.LOSS).getDouble(0), 1e-9);
+        INDArray grad = sd.calculateGradients(ph, "z").get("z");
+        float original = z[1][2];
+        z[1][2] = (float) (original + H);
+        double up = KdLoss.batchLoss(z, LABELS, TARGETS, null, alpha, t, KlReduction.MEAN);
+        z[1][2] = (float) (original - H);
+        double down = KdLoss.batchLoss(z, LABELS, TARGETS, null, alpha, t, KlReduction.MEAN);
+        z[1][2] = original;
+        assertEquals((up - down) / (2 * H), grad.getDouble(1, 2), 2e-5, "dL/dz[1][2] under mean reduction");
+        assertEquals(1.0, KlReduction.BATCHMEAN.factor(C));
     }
 
     @Test

@@ -34,6 +34,21 @@ class StudentPlanTest {
     }
 
     @Test
+    void newBaselinesAndWeightingsArePlannedAsOneStudentEach() {
+        List<StudentPlan.Student> plan = StudentPlan.plan(
+                Stream.of("ft-multi-lang", "mtkd-similarity-utterance", "mtkd-gold").map(StudentMethod::parse).toList(),
+                List.of("en", "fi"), 0.75, 0.25, 0.8);
+        assertEquals(List.of("student-ft-multi-lang", "student-mtkd-similarity-utterance", "student-mtkd-gold"),
+                plan.stream().map(StudentPlan.Student::model).toList());
+        assertNull(plan.get(0).weighting(), "labels only");
+        assertEquals(1.0, plan.get(0).alpha());
+        assertEquals(true, plan.get(0).method().languageInput());
+        assertEquals(false, plan.get(1).method().languageInput());
+        assertEquals(0.75, plan.get(1).alpha());
+        assertEquals(0.75, plan.get(2).alpha());
+    }
+
+    @Test
     void unknownMethodIsNamed() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> StudentMethod.parse("mtkd-magic"));

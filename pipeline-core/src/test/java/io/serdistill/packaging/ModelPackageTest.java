@@ -63,7 +63,8 @@ class ModelPackageTest {
                 new Wav2Vec2FineTuneKind("/models/w2v", true, 256, HeadSpec.Pooling.values()[0], 64),
                 new Wav2Vec2FrameHeadKind("/models/w2v", HeadSpec.Pooling.values()[0], 64, 256),
                 new io.serdistill.train.TdnnKind(80, new io.serdistill.train.TdnnOptions(List.of(32, 32), List.of(5, 3),
-                        List.of(1, 2), 16, true, new io.serdistill.train.TdnnOptions.Masking(2, 10, 1, 8))));
+                        List.of(1, 2), 16, true, new io.serdistill.train.TdnnOptions.Masking(2, 10, 1, 8))),
+                new io.serdistill.train.LanguageInputKind(new PooledClassifierKind(List.of(16), 1), List.of("en", "fi")));
         for (ModelKind k : kinds) {
             assertEquals(k, ModelLoaders.kind(ModelLoaders.spec(k), "pkg"), k.toString());
         }

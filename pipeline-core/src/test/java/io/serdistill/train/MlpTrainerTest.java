@@ -76,7 +76,8 @@ class MlpTrainerTest {
 
     @Test
     void distillationWithEveryWeightingLearns() {
-        for (String w : List.of("uniform", "language", "similarity", "language+similarity")) {
+        for (String w : List.of("uniform", "language", "similarity", "language+similarity", "similarity-utterance",
+                "gold")) {
             TrainedModel<MlpClassifier> t = MlpTrainer.train(blobs(40, 4, true), blobs(20, 5, true), HIDDEN, 1,
                     distillation(TeacherWeighting.named(w, 0.8), 15), e -> {});
             assertTrue(ua(t, blobs(25, 6, false)) > 0.85, w + " UA " + ua(t, blobs(25, 6, false)));

@@ -1,5 +1,6 @@
 package io.serdistill.model.wav2vec2;
 
+import io.serdistill.model.KlReduction;
 import io.serdistill.model.Classifier;
 import java.io.IOException;
 import java.util.List;
@@ -44,6 +45,11 @@ public final class FrameHeadClassifier implements Classifier<INDArray> {
     @Override
     public void prepareTraining(double alpha, double temperature) {
         head.prepareTraining(alpha, temperature);
+    }
+
+    @Override
+    public void prepareTraining(double alpha, double temperature, KlReduction klReduction) {
+        head.prepareTraining(alpha, temperature, klReduction);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.serdistill.model.wav2vec2;
 
+import io.serdistill.model.KlReduction;
 import io.serdistill.json.Json;
 import io.serdistill.model.Classifier;
 import io.serdistill.model.DistillationLossGraph;
@@ -369,10 +370,16 @@ public final class Wav2Vec2FineTuneModel implements Classifier<INDArray> {
      */
     @Override
     public void prepareTraining(double alpha, double temperature) {
+        prepareTraining(alpha, temperature, KlReduction.BATCHMEAN);
+    }
+
+    @Override
+    public void prepareTraining(double alpha, double temperature, KlReduction klReduction) {
         if (loss != null) {
             throw new IllegalStateException("prepareTraining was already called");
         }
-        loss = DistillationLossGraph.add(sd.getVariable(LOGITS), head.numClasses(), dtype, alpha, temperature);
+        loss = DistillationLossGraph.add(sd.getVariable(LOGITS), head.numClasses(), dtype, alpha, temperature,
+                klReduction);
     }
 
     @Override

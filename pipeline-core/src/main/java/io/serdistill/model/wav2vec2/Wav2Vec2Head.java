@@ -1,5 +1,6 @@
 package io.serdistill.model.wav2vec2;
 
+import io.serdistill.model.KlReduction;
 import io.serdistill.json.Json;
 import io.serdistill.model.Classifier;
 import io.serdistill.model.DistillationLossGraph;
@@ -137,10 +138,16 @@ public final class Wav2Vec2Head {
      * @param alpha weight of the label cross-entropy; 1 means no distillation targets
      */
     public void prepareTraining(double alpha, double temperature) {
+        prepareTraining(alpha, temperature, KlReduction.BATCHMEAN);
+    }
+
+    /** As above with the distillation term's KL reduced over the batch as {@code klReduction} says. */
+    public void prepareTraining(double alpha, double temperature, KlReduction klReduction) {
         if (loss != null) {
             throw new IllegalStateException("the loss was already added");
         }
-        loss = DistillationLossGraph.add(sd.getVariable(LOGITS), spec.numClasses(), DataType.FLOAT, alpha, temperature);
+        loss = DistillationLossGraph.add(sd.getVariable(LOGITS), spec.numClasses(), DataType.FLOAT, alpha, temperature,
+                klReduction);
     }
 
     /**

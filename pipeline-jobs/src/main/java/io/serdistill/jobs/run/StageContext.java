@@ -29,11 +29,16 @@ public record StageContext(SparkSession spark, SerConfig config, RunLayout layou
         return layout.features(representation().table());
     }
 
-    /** What {@code model} is: the teachers' or the students' family for this run's representation, or the reference. */
+    /**
+     * What {@code model} is: the teachers' or the students' family for this run's representation, or the reference;
+     * a student whose method takes the language as an input gets it as a one-hot in ser.input.languages order.
+     */
     public ModelKind modelKind(Roster.Model model) {
         return switch (model.role()) {
             case TEACHER -> config.modelKind(config.teachers());
-            case STUDENT -> config.modelKind(config.student());
+            case STUDENT -> model.student().method().languageInput()
+                    ? config.modelKind(config.student()).withLanguageInput(config.input().languages())
+                    : config.modelKind(config.student());
             case REFERENCE -> config.reference().kind();
         };
     }

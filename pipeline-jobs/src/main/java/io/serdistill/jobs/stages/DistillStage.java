@@ -56,7 +56,6 @@ public final class DistillStage implements Stage {
         LeakageCheck.run(ctx);
         List<String> teacherLanguages = cfg.input().languages();
         Roster roster = ctx.roster();
-        ModelKind kind = cfg.modelKind(cfg.student());
         ModelStore teachers = ModelStore.load(roster.teachers(), ctx::modelKind, ctx.hadoop());
         Broadcast<ModelStore> teachersB = ctx.spark().sparkContext().broadcast(teachers,
                 scala.reflect.ClassTag$.MODULE$.apply(ModelStore.class));
@@ -96,9 +95,9 @@ public final class DistillStage implements Stage {
             long seed = cfg.run().seed() + 7;
             TrainingOptions opts = st.distills()
                     ? cfg.student().distillation(st.alpha(), cfg.distill().temperature(), st.weighting(), teacherLangs,
-                            seed)
+                            cfg.distill().klReduction(), seed)
                     : cfg.student().fineTuning(seed);
-            jobs.add(new TrainingTasks.Job(model.name(), model.method(), model.uri(), kind, opts,
+            jobs.add(new TrainingTasks.Job(model.name(), model.method(), model.uri(), ctx.modelKind(model), opts,
                     Provenance.of(cfg, "student " + model.name() + " over teachers " + teacherLanguages)));
         }
         List<String> studentLanguages = students.stream().map(Roster.Model::language).toList();

@@ -3,6 +3,7 @@ package io.serdistill.jobs.stages;
 import io.serdistill.jobs.fs.HadoopConf;
 import io.serdistill.jobs.fs.HadoopFiles;
 import io.serdistill.jobs.run.Roster;
+import io.serdistill.train.LanguageInputKind;
 import io.serdistill.train.ModelKind;
 import io.serdistill.train.PooledClassifierKind;
 import io.serdistill.train.TdnnKind;
@@ -56,7 +57,8 @@ record ModelStore(Map<String, ModelKind> kinds, Map<String, String> methods, Map
      * FileSystem (a fine-tuned wav2vec2-base is ~380 MB).
      */
     static boolean broadcasts(ModelKind kind) {
-        return kind instanceof PooledClassifierKind || kind instanceof Wav2Vec2FrameHeadKind || kind instanceof TdnnKind;
+        return kind instanceof PooledClassifierKind || kind instanceof LanguageInputKind
+                || kind instanceof Wav2Vec2FrameHeadKind || kind instanceof TdnnKind;
     }
 
     List<String> names() {
@@ -70,8 +72,8 @@ record ModelStore(Map<String, ModelKind> kinds, Map<String, String> methods, Map
     }
 
     /**
-     * Scores a partition of feature rows (model input in column 5) with every model, one batch per model, and
-     * makes one output row per (model, input row). Each model is instantiated once per call, i.e. once per task.
+     * Scores a partition of feature rows (model input in column 5, with each row's language for models that take
+     * it) with every model, one batch per model, and makes one output row per (model, input row). Each model is instantiated once per call, i.e. once per task.
      */
     Iterator<Row> score(Iterator<Row> rows, RowMaker maker) throws IOException {
         List<Row> batch = new ArrayList<>();
@@ -81,9 +83,10 @@ record ModelStore(Map<String, ModelKind> kinds, Map<String, String> methods, Map
         }
         List<float[]> inputs = batch.stream().map(FeatureRows::input).toList();
         List<String> ids = batch.stream().map(FeatureRows::uttId).toList();
+        List<String> languages = batch.stream().map(FeatureRows::language).toList();
         List<Row> out = new ArrayList<>(batch.size() * uris.size());
         for (String name : names()) {
-            float[][] logits = instantiate(name).logits(ids, inputs);
+            float[][] logits = instantiate(name).logits(ids, languages, inputs);
             for (int i = 0; i < batch.size(); i++) {
                 out.add(maker.make(name, batch.get(i), logits[i]));
             }
