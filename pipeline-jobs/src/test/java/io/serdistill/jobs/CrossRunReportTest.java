@@ -46,7 +46,7 @@ class CrossRunReportTest {
         Path index = page();
         String html = Files.readString(index);
         for (String id : List.of("demo-a", "demo-b")) {
-            assertTrue(html.contains("<tr><td>" + id + "</td><td>"), id + " is in the runs table");
+            assertTrue(html.contains("<tr><td>" + id + "</td><td class=\"path\">"), id + " is in the runs table");
         }
         // Every image decodes at the size the page states: one interval chart per language and "all", the heatmap.
         Matcher img = Pattern.compile("<img src=\"([^\"]+)\"[^>]* width=\"(\\d+)\" height=\"(\\d+)\">").matcher(html);
@@ -123,7 +123,7 @@ class CrossRunReportTest {
         Path index = run.dir.resolve("runs").resolve("report-runs").resolve("index.html");
         String html = Files.readString(index);
         for (String id : List.of("demo-a", "demo-b")) {
-            assertTrue(html.contains("<tr><td>" + id + "</td><td>"), id + " is in the runs table");
+            assertTrue(html.contains("<tr><td>" + id + "</td><td class=\"path\">"), id + " is in the runs table");
         }
     }
 

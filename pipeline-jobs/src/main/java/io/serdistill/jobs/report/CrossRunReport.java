@@ -248,7 +248,7 @@ public final class CrossRunReport {
         StringBuilder runTable = new StringBuilder("<table class=\"t\">\n<tr><th>run</th><th>corpus</th><th>languages</th>"
                 + "<th>utterances</th><th>started</th><th>published</th><th>config</th><th>commit</th></tr>\n");
         for (Run r : runs) {
-            runTable.append("<tr><td>").append(html(r.id())).append("</td><td>").append(html(r.corpus()))
+            runTable.append("<tr><td>").append(html(r.id())).append("</td><td class=\"path\">").append(html(r.corpus()))
                     .append("</td><td>").append(html(String.join(" ", r.languages()))).append("</td><td>")
                     .append(r.utterances()).append("</td><td>").append(html(r.started())).append("</td><td>")
                     .append(html(r.published())).append("</td><td>").append(html(r.configHash())).append("</td><td>")
@@ -260,7 +260,7 @@ public final class CrossRunReport {
         page.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
                 .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>ser-distill: ")
                 .append(runs.size()).append(" runs</title>\n<style>").append(ReportHtml.STYLE)
-                .append("table.t td{overflow-wrap:anywhere}")
+                .append("td.path{overflow-wrap:anywhere}")
                 .append("</style>\n</head>\n<body>\n")
                 .append("<h1>ser-distill: methods across ").append(runs.size()).append(runs.size() == 1 ? " run" : " runs")
                 .append("</h1>\n<p>warehouse ").append(html(warehouse.root())).append(" · split <b>").append(SPLIT)
