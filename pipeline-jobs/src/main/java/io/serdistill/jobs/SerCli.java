@@ -11,10 +11,15 @@ public final class SerCli {
 
     public static void main(String[] args) throws org.apache.spark.SparkUserAppException {
         if (args.length == 0 || args[0].equals("-h") || args[0].equals("--help")) {
-            System.out.println("usage: ser {manifest|extract|teachers|distill|evaluate|publish|pipeline|infer} " + JobArgs.USAGE);
+            System.out.println("usage: ser {manifest|extract|teachers|distill|evaluate|publish|pipeline|infer} " + JobArgs.USAGE
+                    + "\n       " + ReportCommand.USAGE.substring("usage: ".length()));
             System.exit(args.length == 0 ? 2 : 0);
         }
         String[] rest = Arrays.copyOfRange(args, 1, args.length);
+        if (args[0].equals("report")) {
+            exit(ReportCommand.run(rest));
+            return;
+        }
         List<Stage> stages = switch (args[0]) {
             case "pipeline" -> PipelineJob.stages();
             // Not a pipeline stage: it labels new audio with a run's package, on request.
@@ -25,7 +30,11 @@ public final class SerCli {
             System.err.println("ser: unknown stage '" + args[0] + "'; expected manifest, extract, teachers, distill, evaluate, publish, pipeline or infer");
             System.exit(2);
         }
-        int code = StageRunner.run(stages, rest);
+        exit(StageRunner.run(stages, rest));
+    }
+
+    /** Ends the launch with {@code code}. */
+    private static void exit(int code) throws org.apache.spark.SparkUserAppException {
         if (!inYarnClusterDriver()) {
             System.exit(code);
         }

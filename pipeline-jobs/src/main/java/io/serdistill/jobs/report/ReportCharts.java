@@ -94,6 +94,12 @@ public final class ReportCharts {
      * @param values values[row][column]
      */
     public static byte[] matrix(String title, List<String> rows, List<String> columns, double[][] values) {
+        return matrix(title, rows, columns, "language", values);
+    }
+
+    /** {@link #matrix(String, List, List, double[][])} with its own name for the columns (e.g. "run"). */
+    public static byte[] matrix(String title, List<String> rows, List<String> columns, String columnLabel,
+                                double[][] values) {
         String[][] text = new String[rows.size()][columns.size()];
         double[][] shown = new double[rows.size()][columns.size()];
         for (int r = 0; r < rows.size(); r++) {
@@ -103,7 +109,7 @@ public final class ReportCharts {
                 shown[r][c] = Double.isNaN(v) ? 0 : v;
             }
         }
-        return png(heatmap(title, 14, columns, "language", rows, null, shown, text, 14), HEATMAP_WIDTH,
+        return png(heatmap(title, 14, columns, columnLabel, rows, null, shown, text, 14), HEATMAP_WIDTH,
                 matrixHeight(rows.size()));
     }
 

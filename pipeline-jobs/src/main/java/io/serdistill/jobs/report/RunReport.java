@@ -57,7 +57,7 @@ public final class RunReport {
     }
 
     private static String safe(String file) {
-        return file.replaceAll("[^A-Za-z0-9._-]", "_");
+        return ReportHtml.safe(file);
     }
 
     /** One metric value with its bootstrap interval. */
@@ -88,7 +88,8 @@ public final class RunReport {
         Map<String, Map<String, Value>> wa = metrics.getOrDefault("wa", Map.of());
 
         // Verdicts and per-language intervals.
-        Scored predictions = Scored.read(spark, layout, split);
+        ScoredPredictions predictions = ScoredPredictions.of(spark.read().parquet(layout.table("predictions"))
+                .filter(col("split").equalTo(split)));
         StringBuilder verdicts = new StringBuilder();
         StringBuilder intervalImages = new StringBuilder("<div class=\"row\">\n");
         String method = roster.students().stream().map(Roster.Model::method).filter(METHOD::equals).findFirst()
@@ -130,17 +131,13 @@ public final class RunReport {
                 if (b == null || !shownOn(b, language)) {
                     continue;
                 }
-                int[][] paired = predictions.paired(a.name(), b.name(), all ? null : language);
-                if (paired[0].length == 0) {
+                ConfidenceInterval.Interval d = predictions.difference(a.name(), b.name(), language, all, resamples,
+                        cfg.run().seed());
+                if (d == null) {
                     continue;
                 }
-                ConfidenceInterval.Interval d = PairedDifference.ua(paired[0], paired[1], paired[2], Emotion.COUNT,
-                        resamples, cfg.run().seed() * 31 + (a.name() + "/" + b.name() + "/" + language).hashCode());
-                String verdict = PairedDifference.verdict(a.name(), b.name(), d);
-                verdicts.append("<tr><td>").append(html(language)).append("</td><td>").append(html(a.name()))
-                        .append(" vs ").append(html(b.name())).append("</td><td class=\"")
-                        .append(d.low() > 0 ? "better" : d.high() < 0 ? "worse" : "same").append("\">")
-                        .append(html(verdict)).append("</td><td>").append(d.n()).append("</td></tr>\n");
+                verdicts.append("<tr><td>").append(html(language)).append("</td>")
+                        .append(ReportHtml.verdictCells(a.name(), b.name(), d)).append("</tr>\n");
             }
         }
         intervalImages.append("</div>\n");
@@ -258,14 +255,7 @@ public final class RunReport {
         page.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
                 .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>ser-distill run ")
                 .append(html(cfg.run().id())).append("</title>\n<style>")
-                .append("body{font-family:sans-serif;margin:1.5em;max-width:1880px}")
-                .append("pre{background:#f6f8fa;padding:1em;overflow-x:auto}")
-                .append("img{border:1px solid #ddd;max-width:100%;height:auto;display:block}")
-                .append(".row{display:flex;flex-wrap:wrap;gap:12px}")
-                .append(".cm{display:grid;gap:4px;align-items:center}.cm .h{text-align:center;font-weight:bold}")
-                .append(".cm .m{font-weight:bold;overflow-wrap:anywhere}.cm img{width:100%}")
-                .append("table.t{border-collapse:collapse}table.t td,table.t th{border:1px solid #ddd;padding:3px 8px;text-align:left}")
-                .append("td.better{background:#e6f4ea}td.worse{background:#fce8e6}")
+                .append(ReportHtml.STYLE)
                 .append("</style>\n</head>\n<body>\n")
                 .append("<h1>ser-distill run ").append(html(cfg.run().id())).append("</h1>\n")
                 .append("<p>config ").append(html(cfg.hash())).append(" · commit ").append(html(Provenance.gitCommit()))
@@ -308,43 +298,6 @@ public final class RunReport {
         return !m.ownLanguageOnly() || m.language().equals(language);
     }
 
-    /**
-     * Predictions on one split: model → utt_id → {label, predicted} (utterances in id order), and each
-     * utterance's language.
-     */
-    private record Scored(Map<String, Map<String, int[]>> byModel, Map<String, String> languageOf) {
-        static Scored read(SparkSession spark, RunLayout layout, String split) {
-            Map<String, Map<String, int[]>> byModel = new HashMap<>();
-            Map<String, String> languageOf = new HashMap<>();
-            for (Row r : spark.read().parquet(layout.table("predictions")).filter(col("split").equalTo(split))
-                    .select("model", "utt_id", "language", "label", "predicted").collectAsList()) {
-                String utt = r.getAs("utt_id");
-                languageOf.put(utt, r.getAs("language"));
-                byModel.computeIfAbsent(r.getAs("model"), k -> new TreeMap<>())
-                        .put(utt, new int[] {r.<Integer>getAs("label"), r.<Integer>getAs("predicted")});
-            }
-            return new Scored(byModel, languageOf);
-        }
-
-        /**
-         * {labels, a's predictions, b's predictions} over the utterances both models scored, of {@code language}
-         * (null: every language).
-         */
-        int[][] paired(String a, String b, String language) {
-            Map<String, int[]> pa = byModel.getOrDefault(a, Map.of());
-            Map<String, int[]> pb = byModel.getOrDefault(b, Map.of());
-            List<String> utts = pa.keySet().stream().filter(pb::containsKey)
-                    .filter(u -> language == null || language.equals(languageOf.get(u))).toList();
-            int[][] out = new int[3][utts.size()];
-            for (int i = 0; i < utts.size(); i++) {
-                out[0][i] = pa.get(utts.get(i))[0];
-                out[1][i] = pa.get(utts.get(i))[1];
-                out[2][i] = pb.get(utts.get(i))[1];
-            }
-            return out;
-        }
-    }
-
     private static Map<String, SortedMap<Integer, Double>> inOrder(Map<String, SortedMap<Integer, Double>> byModel, List<String> models) {
         Map<String, SortedMap<Integer, Double>> out = new LinkedHashMap<>();
         models.stream().filter(byModel::containsKey).forEach(m -> out.put(m, byModel.get(m)));
@@ -357,10 +310,10 @@ public final class RunReport {
     }
 
     private static String img(String file, String alt, int width, int height) {
-        return "<img src=\"" + html(file) + "\" alt=\"" + html(alt) + "\" width=\"" + width + "\" height=\"" + height + "\">";
+        return ReportHtml.img(file, alt, width, height);
     }
 
     private static String html(String s) {
-        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+        return ReportHtml.html(s);
     }
 }
