@@ -26,6 +26,7 @@ import io.serdistill.train.LinearReferenceKind;
 import io.serdistill.train.ModelKind;
 import io.serdistill.train.Objective;
 import io.serdistill.train.Optimisation;
+import io.serdistill.train.Regularisation;
 import io.serdistill.train.TrainingOptions;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -103,20 +104,21 @@ public record SerConfig(
 
     /**
      * One model family's settings (teachers, or students): the MLP's hidden widths (pooled representations only), its
-     * optimisation, and the shared ser.train.checkpoint policy.
+     * optimisation and regularisation, and the shared ser.train.checkpoint policy.
      */
-    public record Training(List<Integer> hidden, Optimisation optimisation, CheckpointPolicy checkpointPolicy) {
+    public record Training(List<Integer> hidden, Optimisation optimisation, Regularisation regularisation,
+                           CheckpointPolicy checkpointPolicy) {
 
         /** Labels only (alpha = 1) with this family's settings. */
         public TrainingOptions fineTuning(long seed) {
-            return new TrainingOptions(optimisation, Objective.labels(), seed, checkpointPolicy);
+            return new TrainingOptions(optimisation, regularisation, Objective.labels(), seed, checkpointPolicy);
         }
 
         /** Distillation from {@code teachers} mixed by {@code weighting}, with this family's settings. */
         public TrainingOptions distillation(double alpha, double temperature, TeacherWeighting weighting,
                                             List<String> teachers, long seed) {
-            return new TrainingOptions(optimisation, new Objective(alpha, temperature, weighting, teachers), seed,
-                    checkpointPolicy);
+            return new TrainingOptions(optimisation, regularisation, new Objective(alpha, temperature, weighting, teachers),
+                    seed, checkpointPolicy);
         }
     }
 
@@ -536,6 +538,9 @@ public record SerConfig(
                     get(c, path + ".weight-decay", Config::getDouble), get(c, path + ".patience", Config::getInt),
                     schedule, get(c, path + ".warmup-fraction", Config::getDouble),
                     get(c, path + ".clip-norm", Config::getDouble), get(c, path + ".class-weighted", Config::getBoolean)),
+                    new Regularisation(get(c, path + ".input-dropout", Config::getDouble),
+                            get(c, path + ".dropout", Config::getDouble), get(c, path + ".input-noise", Config::getDouble),
+                            get(c, path + ".label-smoothing", Config::getDouble), get(c, path + ".l2", Config::getDouble)),
                     checkpoints);
         } catch (InvalidOption e) {
             throw new ConfigError(path + "." + e.option(), e.reason(), e);

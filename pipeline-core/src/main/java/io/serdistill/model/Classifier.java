@@ -24,6 +24,18 @@ public interface Classifier<X> extends SafeTensorsWritable {
      */
     void prepareTraining(double alpha, double temperature);
 
+    /**
+     * As {@link #prepareTraining(double, double)} with the label cross-entropy's target smoothed to
+     * (1 - labelSmoothing) one-hot + labelSmoothing / classes ({@link DistillationLossGraph}). Models whose loss
+     * cannot smooth refuse a non-zero value.
+     */
+    default void prepareTraining(double alpha, double temperature, double labelSmoothing) {
+        if (labelSmoothing != 0) {
+            throw new UnsupportedOperationException(getClass().getSimpleName() + " does not support label smoothing");
+        }
+        prepareTraining(alpha, temperature);
+    }
+
     /** Logits [n][classes], no update. */
     float[][] logits(List<X> inputs);
 
@@ -34,6 +46,23 @@ public interface Classifier<X> extends SafeTensorsWritable {
      * @param classWeights per-class weights of the cross-entropy [classes]; null = all 1
      */
     Step step(List<X> batch, int[] labels, List<float[]> targets, float[] classWeights);
+
+    /**
+     * As {@link #step(List, int[], List, float[])}, with {@code noiseSeed} seeding whatever the model draws at random
+     * in training (dropout masks, input noise), so a batch's step is a function of its inputs and this seed. Models
+     * without training-time randomness ignore it.
+     */
+    default Step step(List<X> batch, int[] labels, List<float[]> targets, float[] classWeights, long noiseSeed) {
+        return step(batch, labels, targets, classWeights);
+    }
+
+    /**
+     * Whether weight decay and the L2 penalty apply to the named parameter (one of {@link #parameters()}'s keys).
+     * All by default; models exclude biases and similar offsets.
+     */
+    default boolean decayed(String parameter) {
+        return true;
+    }
 
     /** The live trainable arrays by name (updating them in place updates the model). */
     Map<String, INDArray> parameters();

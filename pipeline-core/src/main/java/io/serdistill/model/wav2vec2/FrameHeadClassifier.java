@@ -47,6 +47,11 @@ public final class FrameHeadClassifier implements Classifier<INDArray> {
     }
 
     @Override
+    public void prepareTraining(double alpha, double temperature, double labelSmoothing) {
+        head.prepareTraining(alpha, temperature, labelSmoothing);
+    }
+
+    @Override
     public float[][] logits(List<INDArray> frames) {
         float[][] out = new float[frames.size()][];
         for (int from = 0; from < frames.size(); from += SCORING_BATCH) {

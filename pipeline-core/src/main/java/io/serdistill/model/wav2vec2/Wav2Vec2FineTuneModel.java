@@ -369,10 +369,17 @@ public final class Wav2Vec2FineTuneModel implements Classifier<INDArray> {
      */
     @Override
     public void prepareTraining(double alpha, double temperature) {
+        prepareTraining(alpha, temperature, 0);
+    }
+
+    /** As above with the label term's target smoothed by {@code labelSmoothing} ({@link DistillationLossGraph}). */
+    @Override
+    public void prepareTraining(double alpha, double temperature, double labelSmoothing) {
         if (loss != null) {
             throw new IllegalStateException("prepareTraining was already called");
         }
-        loss = DistillationLossGraph.add(sd.getVariable(LOGITS), head.numClasses(), dtype, alpha, temperature);
+        loss = DistillationLossGraph.add(sd.getVariable(LOGITS), head.numClasses(), dtype, alpha, temperature,
+                labelSmoothing);
     }
 
     @Override

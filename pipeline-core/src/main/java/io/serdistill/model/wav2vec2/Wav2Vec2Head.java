@@ -160,10 +160,16 @@ public final class Wav2Vec2Head {
      * @param alpha weight of the label cross-entropy; 1 means no distillation targets
      */
     public void prepareTraining(double alpha, double temperature) {
+        prepareTraining(alpha, temperature, 0);
+    }
+
+    /** As above with the label term's target smoothed by {@code labelSmoothing} ({@link DistillationLossGraph}). */
+    public void prepareTraining(double alpha, double temperature, double labelSmoothing) {
         if (loss != null) {
             throw new IllegalStateException("the loss was already added");
         }
-        loss = DistillationLossGraph.add(sd.getVariable(LOGITS), spec.numClasses(), DataType.FLOAT, alpha, temperature);
+        loss = DistillationLossGraph.add(sd.getVariable(LOGITS), spec.numClasses(), DataType.FLOAT, alpha, temperature,
+                labelSmoothing);
     }
 
     /**
