@@ -17,9 +17,11 @@ import java.io.Serializable;
  * @param inputNoise     standard deviation of Gaussian noise added to the standardised inputs (pooled MLPs only)
  * @param labelSmoothing epsilon of the label cross-entropy's target (1 - epsilon) one-hot + epsilon / classes; the
  *                       distillation term is unchanged
- * @param l2             coupled L2 penalty (l2 / 2) ||W||^2 on the weight matrices (not biases): l2 W is added to the
- *                       clipped gradient before Adam's moments, like {@code torch.optim.Adam(weight_decay=l2)} after
- *                       {@code clip_grad_norm_}; reported losses leave the penalty out
+ * @param l2             coupled L2 penalty (l2 / 2) ||W||^2 on the parameters the model decays
+ *                       ({@link io.serdistill.model.Classifier#decayed}: an MLP's weight matrices, not its biases): l2 W
+ *                       is added to the clipped gradient before Adam's moments, like
+ *                       {@code torch.optim.Adam(weight_decay=l2)} after {@code clip_grad_norm_}; reported losses leave
+ *                       the penalty out
  */
 public record Regularisation(double inputDropout, double dropout, double inputNoise, double labelSmoothing, double l2)
         implements Serializable {
