@@ -30,6 +30,7 @@ import io.serdistill.train.Objective;
 import io.serdistill.train.Optimisation;
 import io.serdistill.train.TdnnKind;
 import io.serdistill.train.TdnnOptions;
+import io.serdistill.train.Regularisation;
 import io.serdistill.train.TrainingOptions;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -108,15 +109,15 @@ public record SerConfig(
 
     /**
      * One model family's settings (teachers, or students): the MLP's hidden widths (pooled representations only), its
-     * optimisation, the shared ser.train.checkpoint policy, and which model it is ({@code model}; with
-     * {@link Architecture#TDNN}, {@code tdnn} gives its shape).
+     * optimisation and regularisation, the shared ser.train.checkpoint policy, and which model it is ({@code model};
+     * with {@link Architecture#TDNN}, {@code tdnn} gives its shape).
      */
-    public record Training(List<Integer> hidden, Optimisation optimisation, CheckpointPolicy checkpointPolicy,
-                           Architecture model, TdnnOptions tdnn) {
+    public record Training(List<Integer> hidden, Optimisation optimisation, Regularisation regularisation,
+                           CheckpointPolicy checkpointPolicy, Architecture model, TdnnOptions tdnn) {
 
         /** Labels only (alpha = 1) with this family's settings. */
         public TrainingOptions fineTuning(long seed) {
-            return new TrainingOptions(optimisation, Objective.labels(), seed, checkpointPolicy);
+            return new TrainingOptions(optimisation, regularisation, Objective.labels(), seed, checkpointPolicy);
         }
 
         /** Distillation from {@code teachers} mixed by {@code weighting}, with this family's settings. */
@@ -128,7 +129,8 @@ public record SerConfig(
         /** As above with the KL term reduced over a batch as {@code klReduction} says. */
         public TrainingOptions distillation(double alpha, double temperature, TeacherWeighting weighting,
                                             List<String> teachers, KlReduction klReduction, long seed) {
-            return new TrainingOptions(optimisation, new Objective(alpha, temperature, weighting, teachers, klReduction),
+            return new TrainingOptions(optimisation, regularisation,
+                    new Objective(alpha, temperature, weighting, teachers, klReduction),
                     seed, checkpointPolicy);
         }
     }
@@ -636,6 +638,9 @@ public record SerConfig(
                     get(c, path + ".weight-decay", Config::getDouble), get(c, path + ".patience", Config::getInt),
                     schedule, get(c, path + ".warmup-fraction", Config::getDouble),
                     get(c, path + ".clip-norm", Config::getDouble), get(c, path + ".class-weighted", Config::getBoolean)),
+                    new Regularisation(get(c, path + ".input-dropout", Config::getDouble),
+                            get(c, path + ".dropout", Config::getDouble), get(c, path + ".input-noise", Config::getDouble),
+                            get(c, path + ".label-smoothing", Config::getDouble), get(c, path + ".l2", Config::getDouble)),
                     checkpoints, model, tdnn);
         } catch (InvalidOption e) {
             throw new ConfigError(path + "." + e.option(), e.reason(), e);

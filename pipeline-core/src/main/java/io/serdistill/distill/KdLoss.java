@@ -50,19 +50,45 @@ public final class KdLoss {
      */
     public static double batchLoss(float[][] logits, int[] labels, List<float[]> targets, float[] classWeights,
                                    double alpha, double temperature) {
-        return batchLoss(logits, labels, targets, classWeights, alpha, temperature, KlReduction.BATCHMEAN);
+        return batchLoss(logits, labels, targets, classWeights, alpha, temperature, KlReduction.BATCHMEAN, 0);
     }
 
     /** As above with the KL term reduced as {@code reduction} says (batchmean: the mean KL above). */
     public static double batchLoss(float[][] logits, int[] labels, List<float[]> targets, float[] classWeights,
                                    double alpha, double temperature, KlReduction reduction) {
+        return batchLoss(logits, labels, targets, classWeights, alpha, temperature, reduction, 0);
+    }
+
+    /** As the six-argument form with the label term's target smoothed (see the full form). */
+    public static double batchLoss(float[][] logits, int[] labels, List<float[]> targets, float[] classWeights,
+                                   double alpha, double temperature, double labelSmoothing) {
+        return batchLoss(logits, labels, targets, classWeights, alpha, temperature, KlReduction.BATCHMEAN,
+                labelSmoothing);
+    }
+
+    /**
+     * The full form: the KL term reduced as {@code reduction} says, and the label term's target smoothed:
+     * (1 - labelSmoothing) onehot(y) + labelSmoothing / classes, so each example's cross-entropy is
+     * (1 - eps) CE(y) + eps * mean over classes of CE(c), weighted by its class's weight.
+     */
+    public static double batchLoss(float[][] logits, int[] labels, List<float[]> targets, float[] classWeights,
+                                   double alpha, double temperature, KlReduction reduction, double labelSmoothing) {
         double ce = 0;
         double weights = 0;
         double kl = 0;
         for (int i = 0; i < logits.length; i++) {
             int y = labels[i];
             double w = classWeights == null ? 1 : classWeights[y];
-            ce += w * crossEntropy(logits[i], y);
+            double ceI = crossEntropy(logits[i], y);
+            if (labelSmoothing != 0) {
+                double[] logP = logSoftmax(logits[i], 1.0);
+                double uniform = 0;
+                for (double lp : logP) {
+                    uniform -= lp;
+                }
+                ceI = (1 - labelSmoothing) * ceI + labelSmoothing * uniform / logP.length;
+            }
+            ce += w * ceI;
             weights += w;
             if (targets != null) {
                 kl += kl(targets.get(i), logits[i], temperature);

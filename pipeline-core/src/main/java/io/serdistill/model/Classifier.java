@@ -31,15 +31,29 @@ public interface Classifier<X> extends SafeTensorsWritable {
      */
     default void startEpoch(int epoch) {}
 
+    /** As the four-argument form with label smoothing 0. */
+    default void prepareTraining(double alpha, double temperature, KlReduction klReduction) {
+        prepareTraining(alpha, temperature, klReduction, 0);
+    }
+
+    /** As the four-argument form with the KL reduced by {@link KlReduction#BATCHMEAN}. */
+    default void prepareTraining(double alpha, double temperature, double labelSmoothing) {
+        prepareTraining(alpha, temperature, KlReduction.BATCHMEAN, labelSmoothing);
+    }
+
     /**
      * As {@link #prepareTraining(double, double)} with the distillation term's KL reduced over the batch as
-     * {@code klReduction} says; a model that does not override this supports only the default
-     * {@link KlReduction#BATCHMEAN}.
+     * {@code klReduction} says and the label cross-entropy's target smoothed to (1 - labelSmoothing) one-hot +
+     * labelSmoothing / classes ({@link DistillationLossGraph}). A model that does not override this supports only
+     * {@link KlReduction#BATCHMEAN} and no smoothing, and refuses anything else.
      */
-    default void prepareTraining(double alpha, double temperature, KlReduction klReduction) {
+    default void prepareTraining(double alpha, double temperature, KlReduction klReduction, double labelSmoothing) {
         if (klReduction != KlReduction.BATCHMEAN) {
             throw new UnsupportedOperationException(getClass().getSimpleName() + " supports only kl-reduction "
                     + KlReduction.BATCHMEAN.label() + ", not " + klReduction.label());
+        }
+        if (labelSmoothing != 0) {
+            throw new UnsupportedOperationException(getClass().getSimpleName() + " does not support label smoothing");
         }
         prepareTraining(alpha, temperature);
     }
@@ -54,6 +68,23 @@ public interface Classifier<X> extends SafeTensorsWritable {
      * @param classWeights per-class weights of the cross-entropy [classes]; null = all 1
      */
     Step step(List<X> batch, int[] labels, List<float[]> targets, float[] classWeights);
+
+    /**
+     * As {@link #step(List, int[], List, float[])}, with {@code noiseSeed} seeding whatever the model draws at random
+     * in training (dropout masks, input noise), so a batch's step is a function of its inputs and this seed. Models
+     * without training-time randomness ignore it.
+     */
+    default Step step(List<X> batch, int[] labels, List<float[]> targets, float[] classWeights, long noiseSeed) {
+        return step(batch, labels, targets, classWeights);
+    }
+
+    /**
+     * Whether weight decay and the L2 penalty apply to the named parameter (one of {@link #parameters()}'s keys).
+     * All by default; models exclude biases and similar offsets.
+     */
+    default boolean decayed(String parameter) {
+        return true;
+    }
 
     /** The live trainable arrays by name (updating them in place updates the model). */
     Map<String, INDArray> parameters();

@@ -14,7 +14,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * The training loss of every classifier, as SameDiff ops on a graph that ends in logits z [batch, classes]:
  * alpha * CE_w(y, softmax(z)) + (1 - alpha) * T^2 * KL(target || softmax(z / T)). The label term is cross-entropy
  * weighted per example by its class's weight and normalised by the batch's summed weights (PyTorch's convention;
- * weights all 1 give the plain batch mean); the distillation term is averaged over the batch. The same quantity as
+ * weights all 1 give the plain batch mean); the distillation term is averaged over the batch. With label smoothing
+ * epsilon the label term's target is (1 - epsilon) onehot(y) + epsilon / classes, so an example's cross-entropy is
+ * (1 - epsilon) (-log p_y) + epsilon * mean_c(-log p_c), still weighted by its own class's weight. The same quantity as
  * {@code io.serdistill.distill.KdLoss#batchLoss}, the plain-Java reference the tests hold it to.
  *
  * <p>{@link #add} puts the loss and its placeholders ({@link #LABELS}, {@link #CLASS_WEIGHTS} and, when distilling,
@@ -45,12 +47,30 @@ public final class DistillationLossGraph {
      */
     public static DistillationLossGraph add(SDVariable logits, int numClasses, DataType dtype, double alpha,
                                             double temperature) {
-        return add(logits, numClasses, dtype, alpha, temperature, KlReduction.BATCHMEAN);
+        return add(logits, numClasses, dtype, alpha, temperature, KlReduction.BATCHMEAN, 0);
     }
 
     /** As above with the distillation term's KL reduced over the batch as {@code klReduction} says. */
     public static DistillationLossGraph add(SDVariable logits, int numClasses, DataType dtype, double alpha,
                                             double temperature, KlReduction klReduction) {
+        return add(logits, numClasses, dtype, alpha, temperature, klReduction, 0);
+    }
+
+    /** As the five-argument form with the label term's target smoothed by {@code labelSmoothing}. */
+    public static DistillationLossGraph add(SDVariable logits, int numClasses, DataType dtype, double alpha,
+                                            double temperature, double labelSmoothing) {
+        return add(logits, numClasses, dtype, alpha, temperature, KlReduction.BATCHMEAN, labelSmoothing);
+    }
+
+    /**
+     * The full form: the distillation term's KL reduced over the batch as {@code klReduction} says, and the label
+     * term's target smoothed by {@code labelSmoothing} (epsilon, within [0, 1)).
+     */
+    public static DistillationLossGraph add(SDVariable logits, int numClasses, DataType dtype, double alpha,
+                                            double temperature, KlReduction klReduction, double labelSmoothing) {
+        if (!(labelSmoothing >= 0 && labelSmoothing < 1)) {
+            throw new IllegalArgumentException("label smoothing must be within [0, 1), got " + labelSmoothing);
+        }
         SameDiff sd = logits.getSameDiff();
         if (sd.hasVariable(LOSS)) {
             throw new IllegalStateException("the graph already has a loss");
@@ -58,7 +78,8 @@ public final class DistillationLossGraph {
         SDVariable y = sd.placeHolder(LABELS, dtype, -1, numClasses);
         SDVariable classWeights = sd.placeHolder(CLASS_WEIGHTS, dtype, numClasses);
         SDVariable exampleWeights = y.mul(classWeights).sum(1);
-        SDVariable ce = y.mul(logSoftmax(logits)).sum(1).mul(exampleWeights).sum().div(exampleWeights.sum()).neg();
+        SDVariable labelTarget = labelSmoothing == 0 ? y : y.mul(1 - labelSmoothing).add(labelSmoothing / numClasses);
+        SDVariable ce = labelTarget.mul(logSoftmax(logits)).sum(1).mul(exampleWeights).sum().div(exampleWeights.sum()).neg();
         SDVariable loss;
         boolean withTargets = alpha < 1;
         if (withTargets) {

@@ -24,6 +24,26 @@ public final class MlpClassifier implements Classifier<float[]> {
     public static final String INPUT = "x";
     public static final String LOGITS = "logits";
     static final String LAYER_LOGITS = "layer_logits";
+    /** Prefix of the training graph (dropout masks), which shares the inference graph's weights. */
+    private static final String TRAIN = "train_";
+    private static final String MASK = "mask";
+
+    /**
+     * Training-time perturbations of the pooled MLP (inference never applies them): inverted dropout on the
+     * standardised inputs and on every hidden ReLU output (survivors scaled by 1 / (1 - p)), and Gaussian noise of
+     * standard deviation {@code inputNoise} added to the standardised inputs before input dropout.
+     */
+    public record TrainingNoise(double inputDropout, double dropout, double inputNoise) implements java.io.Serializable {
+        public static final TrainingNoise NONE = new TrainingNoise(0, 0, 0);
+
+        public TrainingNoise {
+            if (!(inputDropout >= 0 && inputDropout < 1 && dropout >= 0 && dropout < 1 && inputNoise >= 0
+                    && Double.isFinite(inputNoise))) {
+                throw new IllegalArgumentException("need dropout rates within [0, 1) and input noise >= 0, got "
+                        + inputDropout + ", " + dropout + ", " + inputNoise);
+            }
+        }
+    }
 
     private final ClassifierSpec spec;
     private final float[] inputMean;
@@ -31,6 +51,7 @@ public final class MlpClassifier implements Classifier<float[]> {
     private final SameDiff sd;
     /** The training loss, once {@link #prepareTraining} added it. */
     private DistillationLossGraph loss;
+    private TrainingNoise noise = TrainingNoise.NONE;
 
     private MlpClassifier(ClassifierSpec spec, float[] inputMean, float[] inputStd, Map<String, float[]> weights) {
         if (inputMean.length != spec.inputDim() || inputStd.length != spec.inputDim()) {
@@ -40,22 +61,41 @@ public final class MlpClassifier implements Classifier<float[]> {
         this.inputMean = inputMean.clone();
         this.inputStd = inputStd.clone();
         this.sd = SameDiff.create();
-        SDVariable h = sd.placeHolder(INPUT, DataType.FLOAT, -1, spec.inputDim());
+        for (int i = 0; i < spec.layers(); i++) {
+            sd.var(weightName(i), Nd4j.create(weights.get(weightName(i)), new long[] {spec.fanIn(i), spec.fanOut(i)}, 'c'));
+            sd.var(biasName(i), Nd4j.create(weights.get(biasName(i)), new long[] {spec.fanOut(i)}, 'c'));
+        }
+        if (spec.inputLayers() > 1) {
+            sd.var(LAYER_LOGITS, Nd4j.create(weights.get(LAYER_LOGITS), new long[] {spec.inputLayers()}, 'c'));
+        }
+        forward(sd.placeHolder(INPUT, DataType.FLOAT, -1, spec.inputDim()), "", false);
+    }
+
+    /**
+     * The network from (standardised) inputs {@code x} to logits named {@code prefix + LOGITS}, on the graph's
+     * weights. With {@code masked}, each hidden layer's ReLU output is multiplied by a placeholder
+     * {@code prefix + "mask" + i} [batch, width] (dropout, the training graph's only difference).
+     */
+    private SDVariable forward(SDVariable x, String prefix, boolean masked) {
+        SDVariable h = x;
         if (spec.inputLayers() > 1) {
             // Softmax over learnable per-layer logits. sd.nn.softmax, not exp / sum by hand: the gradient of that
             // division by the reduced sum is wrong in M2.1 (see Wav2Vec2FineTuneModelTest's gradient check).
-            SDVariable layerLogits = sd.var(LAYER_LOGITS, Nd4j.create(weights.get(LAYER_LOGITS), new long[] {spec.inputLayers()}, 'c'));
+            SDVariable layerLogits = sd.getVariable(LAYER_LOGITS);
             SDVariable layerWeights = sd.nn.softmax(layerLogits.reshape(1, spec.inputLayers()), 1).reshape(1, spec.inputLayers(), 1);
             h = h.reshape(-1, spec.inputLayers(), spec.mlpInput()).mul(layerWeights).sum(1);
         }
         for (int i = 0; i < spec.layers(); i++) {
-            SDVariable w = sd.var(weightName(i), Nd4j.create(weights.get(weightName(i)), new long[] {spec.fanIn(i), spec.fanOut(i)}, 'c'));
-            SDVariable b = sd.var(biasName(i), Nd4j.create(weights.get(biasName(i)), new long[] {spec.fanOut(i)}, 'c'));
-            h = sd.nn.linear(i == spec.layers() - 1 ? LOGITS : "pre" + i, h, w, b);
-            if (i < spec.layers() - 1) {
+            boolean last = i == spec.layers() - 1;
+            h = sd.nn.linear(prefix + (last ? LOGITS : "pre" + i), h, sd.getVariable(weightName(i)), sd.getVariable(biasName(i)));
+            if (!last) {
                 h = sd.nn.relu(h, 0);
+                if (masked) {
+                    h = h.mul(sd.placeHolder(prefix + MASK + i, DataType.FLOAT, -1, spec.fanOut(i)));
+                }
             }
         }
+        return h;
     }
 
     /** A fresh model with He-initialised weights drawn from {@code seed}. */
@@ -109,6 +149,17 @@ public final class MlpClassifier implements Classifier<float[]> {
     }
 
     /**
+     * What {@link #step} perturbs in training (none by default); set before {@link #prepareTraining}, which builds the
+     * training graph (with dropout masks when {@code noise.dropout() > 0}).
+     */
+    public void setTrainingNoise(TrainingNoise noise) {
+        if (loss != null) {
+            throw new IllegalStateException("set the training noise before prepareTraining");
+        }
+        this.noise = java.util.Objects.requireNonNull(noise, "noise");
+    }
+
+    /**
      * Adds the training loss ({@link DistillationLossGraph}) to the graph. Call once before {@link #step}.
      *
      * @param alpha       weight of the label cross-entropy; 1 means no distillation term (and no targets needed)
@@ -116,30 +167,90 @@ public final class MlpClassifier implements Classifier<float[]> {
      */
     @Override
     public void prepareTraining(double alpha, double temperature) {
-        prepareTraining(alpha, temperature, KlReduction.BATCHMEAN);
+        prepareTraining(alpha, temperature, KlReduction.BATCHMEAN, 0);
     }
 
     @Override
-    public void prepareTraining(double alpha, double temperature, KlReduction klReduction) {
+    public void prepareTraining(double alpha, double temperature, KlReduction klReduction, double labelSmoothing) {
         if (loss != null) {
             throw new IllegalStateException("prepareTraining was already called");
         }
-        loss = DistillationLossGraph.add(sd.getVariable(LOGITS), spec.numClasses(), DataType.FLOAT, alpha, temperature,
-                klReduction);
+        // With hidden dropout the loss reads a second forward pass, on the same weights, whose hidden activations are
+        // masked; the inference pass (LOGITS) stays mask-free.
+        SDVariable logits = noise.dropout() > 0 ? forward(sd.getVariable(INPUT), TRAIN, true) : sd.getVariable(LOGITS);
+        loss = DistillationLossGraph.add(logits, spec.numClasses(), DataType.FLOAT, alpha, temperature, klReduction,
+                labelSmoothing);
     }
 
     /** Loss and gradients for a batch (no update: the optimiser lives in the trainer, which also clips). */
     @Override
     public Step step(List<float[]> rows, int[] labels, List<float[]> targets, float[] classWeights) {
-        var out = sd.calculateGradientsAndOutputs(placeholders(rows, labels, targets, classWeights),
-                List.of(DistillationLossGraph.LOSS), parameterNames());
+        return step(rows, labels, targets, classWeights, 0L);
+    }
+
+    /**
+     * Loss and gradients for a batch under this model's {@link TrainingNoise}, drawn from {@code noiseSeed}: input
+     * noise, then input dropout, then one dropout mask per hidden layer.
+     */
+    @Override
+    public Step step(List<float[]> rows, int[] labels, List<float[]> targets, float[] classWeights, long noiseSeed) {
+        if (rows.size() == 1) {
+            // SameDiff M2.1 fails the backward pass of a one-row batch (a reduction over the batch axis of length 1
+            // has no input); two copies of the row have the same loss and gradients (every term is a batch mean).
+            rows = List.of(rows.get(0), rows.get(0));
+            labels = new int[] {labels[0], labels[0]};
+            targets = targets == null ? null : List.of(targets.get(0), targets.get(0));
+        }
+        Map<String, INDArray> ph = placeholders(rows, labels, targets, classWeights);
+        if (noise.inputNoise() > 0 || noise.inputDropout() > 0 || noise.dropout() > 0) {
+            SplittableRandom rng = new SplittableRandom(noiseSeed);
+            INDArray x = ph.get(INPUT);
+            float[] flat = x.data().asFloat();
+            if (noise.inputNoise() > 0) {
+                for (int j = 0; j < flat.length; j++) {
+                    flat[j] += (float) (gaussian(rng) * noise.inputNoise());
+                }
+            }
+            if (noise.inputDropout() > 0) {
+                applyDropout(flat, noise.inputDropout(), rng);
+            }
+            ph.put(INPUT, Nd4j.create(flat, x.shape(), 'c'));
+            if (noise.dropout() > 0) {
+                for (int i = 0; i < spec.layers() - 1; i++) {
+                    float[] mask = new float[rows.size() * spec.fanOut(i)];
+                    java.util.Arrays.fill(mask, 1f);
+                    applyDropout(mask, noise.dropout(), rng);
+                    ph.put(TRAIN + MASK + i, Nd4j.create(mask, new long[] {rows.size(), spec.fanOut(i)}, 'c'));
+                }
+            }
+        }
+        var out = sd.calculateGradientsAndOutputs(ph, List.of(DistillationLossGraph.LOSS), parameterNames());
         return new Step(out.getOutputs().get(DistillationLossGraph.LOSS).getDouble(0), out.getGradients());
     }
 
-    /** Loss over the given examples (no update). */
+    /** Inverted dropout in place: each value zeroed with probability p, the others scaled by 1 / (1 - p). */
+    private static void applyDropout(float[] values, double p, SplittableRandom rng) {
+        float keep = (float) (1 / (1 - p));
+        for (int j = 0; j < values.length; j++) {
+            values[j] = rng.nextDouble() < p ? 0f : values[j] * keep;
+        }
+    }
+
+    /** Loss over the given examples (no update, no training noise: dropout masks all ones). */
     public double loss(List<float[]> rows, int[] labels, List<float[]> targets, float[] classWeights) {
-        return sd.output(placeholders(rows, labels, targets, classWeights), DistillationLossGraph.LOSS)
-                .get(DistillationLossGraph.LOSS).getDouble(0);
+        Map<String, INDArray> ph = placeholders(rows, labels, targets, classWeights);
+        if (noise.dropout() > 0) {
+            for (int i = 0; i < spec.layers() - 1; i++) {
+                ph.put(TRAIN + MASK + i, Nd4j.ones(DataType.FLOAT, rows.size(), spec.fanOut(i)));
+            }
+        }
+        return sd.output(ph, DistillationLossGraph.LOSS).get(DistillationLossGraph.LOSS).getDouble(0);
+    }
+
+    /** Weight matrices are decayed; biases and the layer logits are not. */
+    @Override
+    public boolean decayed(String parameter) {
+        return parameter.startsWith("w");
     }
 
     private Map<String, INDArray> placeholders(List<float[]> rows, int[] labels, List<float[]> targets,

@@ -2,6 +2,7 @@ package io.serdistill.train;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Predicate;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -9,14 +10,23 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * AdamW (Loshchilov &amp; Hutter): Adam moments with bias correction and decoupled weight decay, plus optional
- * clipping of the global gradient norm. Its state (moments, step) is exposed so checkpoints can resume it exactly.
+ * clipping of the global gradient norm and an optional coupled L2 penalty. Its state (moments, step) is exposed so
+ * checkpoints can resume it exactly.
+ *
+ * <p>One step, PyTorch's conventions ({@code clip_grad_norm_} then {@code torch.optim.AdamW}), for a parameter w
+ * with gradient g at learning rate lr: g' = g * min(1, clip / ||all g||) + l2 * w (the L2 term only for decayed
+ * parameters), Adam's moments of g', then w = w * (1 - lr * weightDecay) - lr * m_hat / (sqrt(v_hat) + eps), the
+ * decay only for decayed parameters. Which parameters are decayed is the caller's choice (models decay their weight
+ * matrices, not biases); by default all are.
  */
 public final class AdamW {
     private final double beta1;
     private final double beta2;
     private final double epsilon;
     private final double weightDecay;
+    private final double l2;
     private final double clipNorm;
+    private final Predicate<String> decayed;
     private final Map<String, INDArray> m = new LinkedHashMap<>();
     private final Map<String, INDArray> v = new LinkedHashMap<>();
     private long step;
@@ -30,11 +40,28 @@ public final class AdamW {
     }
 
     public AdamW(double beta1, double beta2, double epsilon, double weightDecay, double clipNorm) {
+        this(beta1, beta2, epsilon, weightDecay, 0, clipNorm, name -> true);
+    }
+
+    /**
+     * @param weightDecay decoupled decay per unit learning rate (w *= 1 - lr * weightDecay every step)
+     * @param l2          coupled L2 penalty strength (l2 * w added to the clipped gradient)
+     * @param clipNorm    maximum global L2 norm of the gradients; 0 disables clipping
+     * @param decayed     which parameters (by name) weight decay and the L2 penalty apply to
+     */
+    public AdamW(double weightDecay, double l2, double clipNorm, Predicate<String> decayed) {
+        this(0.9, 0.999, 1e-8, weightDecay, l2, clipNorm, decayed);
+    }
+
+    public AdamW(double beta1, double beta2, double epsilon, double weightDecay, double l2, double clipNorm,
+                 Predicate<String> decayed) {
         this.beta1 = beta1;
         this.beta2 = beta2;
         this.epsilon = epsilon;
         this.weightDecay = weightDecay;
+        this.l2 = l2;
         this.clipNorm = clipNorm;
+        this.decayed = decayed;
     }
 
     /**
@@ -60,12 +87,21 @@ public final class AdamW {
             INDArray mi = m.computeIfAbsent(e.getKey(), k -> p.ulike().assign(0));
             INDArray vi = v.computeIfAbsent(e.getKey(), k -> p.ulike().assign(0));
             INDArray s = scratch(p);
-            // m = beta1 m + (1 - beta1) g', v = beta2 v + (1 - beta2) g'^2 with g' = scale g (clipped)
-            mi.muli(beta1).addi(s.assign(g).muli((1 - beta1) * scale));
-            vi.muli(beta2).addi(s.assign(g).muli(g).muli((1 - beta2) * scale * scale));
+            boolean decays = decayed.test(e.getKey());
+            if (decays && l2 > 0) {
+                // g' = scale g + l2 w (one temporary: the caller's gradient is left as it was)
+                try (INDArray gl = p.mul(l2).addi(s.assign(g).muli(scale))) {
+                    mi.muli(beta1).addi(s.assign(gl).muli(1 - beta1));
+                    vi.muli(beta2).addi(s.assign(gl).muli(gl).muli(1 - beta2));
+                }
+            } else {
+                // m = beta1 m + (1 - beta1) g', v = beta2 v + (1 - beta2) g'^2 with g' = scale g (clipped)
+                mi.muli(beta1).addi(s.assign(g).muli((1 - beta1) * scale));
+                vi.muli(beta2).addi(s.assign(g).muli(g).muli((1 - beta2) * scale * scale));
+            }
             // update = lr (m / c1) / (sqrt(v / c2) + eps)
             Transforms.sqrt(s.assign(vi).divi(c2), false).addi(epsilon).rdivi(mi).muli(learningRate / c1);
-            if (weightDecay > 0) {
+            if (decays && weightDecay > 0) {
                 p.muli(1 - learningRate * weightDecay);
             }
             p.subi(s);

@@ -9,8 +9,10 @@ import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * Trains a fresh {@link MlpClassifier} on pooled vectors (input standardisation from the training set) in the
- * shared {@link TrainingLoop}: AdamW with warm-up and decay, gradient clipping, optional class-weighted
+ * Trains a fresh {@link MlpClassifier} on pooled vectors (input standardisation from the training set: every input
+ * value minus its training mean, over its training standard deviation, floored at 1e-3) in the shared
+ * {@link TrainingLoop} with the options' {@link Regularisation}: AdamW with warm-up and decay (weights, not
+ * biases), gradient clipping, optional class-weighted
  * cross-entropy, distillation targets mixed per utterance from teacher logits, early stopping on dev UA (the best
  * epoch's weights are restored), and end-of-epoch checkpoints from which an interrupted run resumes exactly.
  */
@@ -42,6 +44,8 @@ public final class MlpTrainer {
         float[][] norm = meanAndStd(train, dim);
         MlpClassifier model = MlpClassifier.initialise(
                 new ClassifierSpec(dim, hidden, Emotion.COUNT, inputLayers), norm[0], norm[1], opts.seed());
+        Regularisation r = opts.regularisation();
+        model.setTrainingNoise(new MlpClassifier.TrainingNoise(r.inputDropout(), r.dropout(), r.inputNoise()));
         return TrainingLoop.run(model, train, dev, TrainingExample::input, opts, checkpoints, progress);
     }
 

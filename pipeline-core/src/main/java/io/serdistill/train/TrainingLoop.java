@@ -62,12 +62,14 @@ final class TrainingLoop {
                 }
             }
         }
-        model.prepareTraining(opts.objective().alpha(), opts.objective().temperature(), opts.objective().klReduction());
+        model.prepareTraining(opts.objective().alpha(), opts.objective().temperature(), opts.objective().klReduction(),
+                opts.regularisation().labelSmoothing());
         float[] classWeights = opts.optimisation().classWeighted() ? inverseFrequency(train) : null;
         int stepsPerEpoch = (train.size() + opts.optimisation().batchSize() - 1) / opts.optimisation().batchSize();
         LearningRateSchedule schedule = new LearningRateSchedule(opts.optimisation().schedule(), opts.optimisation().learningRate(),
                 opts.optimisation().warmupFraction(), (long) stepsPerEpoch * opts.optimisation().epochs());
-        State state = new State(model.parameters(), new AdamW(opts.optimisation().weightDecay(), opts.optimisation().clipNorm()));
+        State state = new State(model.parameters(), new AdamW(opts.optimisation().weightDecay(),
+                opts.regularisation().l2(), opts.optimisation().clipNorm(), model::decayed));
         // Static teacher mixes are computed once; similarity-based ones every batch.
         List<float[]> staticTargets = opts.distills() && !opts.objective().weighting().needsStudentLogits()
                 ? train.stream().map(e -> mix(e, opts, null)).toList() : null;
@@ -116,7 +118,8 @@ final class TrainingLoop {
                 if (opts.distills() && staticTargets == null) {
                     targets.addAll(mixAll(batch, opts, model.logits(inputs(batch))));
                 }
-                Classifier.Step step = model.step(inputs(batch), labels(batch), targets, classWeights);
+                Classifier.Step step = model.step(inputs(batch), labels(batch), targets, classWeights,
+                        noiseSeed(opts.seed(), epoch, from));
                 lr = schedule.at(optimizer.step());
                 optimizer.apply(model.parameters(), step.gradients(), lr);
                 release(step.gradients());
@@ -304,7 +307,15 @@ final class TrainingLoop {
     static double loss(float[][] logits, List<? extends LabelledUtterance> examples, List<float[]> targets,
                        TrainingOptions opts, float[] classWeights) {
         return KdLoss.batchLoss(logits, labels(examples), targets, classWeights, opts.objective().alpha(),
-                opts.objective().temperature(), opts.objective().klReduction());
+                opts.objective().temperature(), opts.objective().klReduction(), opts.regularisation().labelSmoothing());
+    }
+
+    /**
+     * The seed of one batch's training-time randomness (dropout, input noise): a function of the run's seed, the epoch
+     * and the batch's first position only, so a resumed run draws what an uninterrupted one does.
+     */
+    static long noiseSeed(long seed, int epoch, int batchStart) {
+        return new SplittableRandom(seed * 0x9E3779B97F4A7C15L ^ ((long) epoch << 32 | batchStart)).nextLong();
     }
 
     static int[] labels(List<? extends LabelledUtterance> batch) {

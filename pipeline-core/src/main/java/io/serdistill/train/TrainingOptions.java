@@ -4,26 +4,37 @@ import java.io.Serializable;
 import java.util.Objects;
 
 /**
- * Everything a training run needs besides data and the model's shape: how it optimises, what it learns from, its
- * seed, and how often its state is checkpointed (when a checkpoint store is given).
+ * Everything a training run needs besides data and the model's shape: how it optimises, how it is regularised, what
+ * it learns from, its seed, and how often its state is checkpointed (when a checkpoint store is given).
  */
-public record TrainingOptions(Optimisation optimisation, Objective objective, long seed,
+public record TrainingOptions(Optimisation optimisation, Regularisation regularisation, Objective objective, long seed,
                               CheckpointPolicy checkpointPolicy) implements Serializable {
 
     public TrainingOptions {
         Objects.requireNonNull(optimisation, "optimisation");
+        Objects.requireNonNull(regularisation, "regularisation");
         Objects.requireNonNull(objective, "objective");
         Objects.requireNonNull(checkpointPolicy, "checkpointPolicy");
     }
 
-    /** Checkpointed after every epoch. */
+    /** No regularisation beyond weight decay. */
+    public TrainingOptions(Optimisation optimisation, Objective objective, long seed, CheckpointPolicy checkpointPolicy) {
+        this(optimisation, Regularisation.NONE, objective, seed, checkpointPolicy);
+    }
+
+    /** No regularisation beyond weight decay, checkpointed after every epoch. */
     public TrainingOptions(Optimisation optimisation, Objective objective, long seed) {
-        this(optimisation, objective, seed, CheckpointPolicy.EVERY_EPOCH);
+        this(optimisation, Regularisation.NONE, objective, seed, CheckpointPolicy.EVERY_EPOCH);
     }
 
     /** The same options checkpointed as {@code policy} says. */
     public TrainingOptions withCheckpointPolicy(CheckpointPolicy policy) {
-        return new TrainingOptions(optimisation, objective, seed, policy);
+        return new TrainingOptions(optimisation, regularisation, objective, seed, policy);
+    }
+
+    /** The same options regularised as {@code r} says. */
+    public TrainingOptions withRegularisation(Regularisation r) {
+        return new TrainingOptions(optimisation, r, objective, seed, checkpointPolicy);
     }
 
     public boolean distills() {

@@ -245,6 +245,28 @@ class SerConfigTest {
                         "16", "ser.features.wav2vec2.projector-dim", "64")).modelKind(SerConfig.defaults().teachers()));
     }
 
+    @Test
+    void regularisationKeysAreReadPerFamilyValidatedAndHashed() {
+        SerConfig c = SerConfig.load(List.of(), Map.of("ser.teachers.dropout", "0.3", "ser.teachers.input-dropout", "0.1",
+                "ser.teachers.input-noise", "0.2", "ser.teachers.label-smoothing", "0.05", "ser.teachers.l2", "0.01",
+                "ser.student.dropout", "0.25"));
+        assertEquals(new io.serdistill.train.Regularisation(0.1, 0.3, 0.2, 0.05, 0.01), c.teachers().regularisation());
+        assertEquals(0.25, c.student().regularisation().dropout());
+        assertEquals(c.teachers().regularisation(), c.teachers().fineTuning(1).regularisation(), "reaches the training options");
+        assertEquals(c.student().regularisation(), c.student().distillation(0.5, 2.0,
+                io.serdistill.distill.TeacherWeighting.named("uniform", 0.8), List.of("en"), 1).regularisation());
+        for (String key : List.of("dropout", "input-dropout", "input-noise", "label-smoothing", "l2")) {
+            assertNotEquals(SerConfig.defaults().hash(), SerConfig.load(List.of(), Map.of("ser.student." + key, "0.125"))
+                    .hash(), key + " changes results, so it is in the config hash");
+        }
+        assertKey("ser.teachers.dropout", Map.of("ser.teachers.dropout", "1.0"));
+        assertKey("ser.student.input-dropout", Map.of("ser.student.input-dropout", "-0.1"));
+        assertKey("ser.teachers.input-noise", Map.of("ser.teachers.input-noise", "-1"));
+        assertKey("ser.student.label-smoothing", Map.of("ser.student.label-smoothing", "1"));
+        assertKey("ser.teachers.l2", Map.of("ser.teachers.l2", "-0.5"));
+        assertKey("ser.student.dropout", Map.of("ser.student.dropout", "lots"));
+    }
+
     private static void assertKey(String key, Map<String, String> overrides) {
         ConfigError e = assertThrows(ConfigError.class, () -> SerConfig.load(List.of(), overrides));
         assertEquals(key, e.key(), e.getMessage());

@@ -18,7 +18,7 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * The one SameDiff training loss against its plain-Java reference {@link KdLoss#batchLoss}: values, and gradients
  * with respect to the logits by central finite differences of the reference, with and without class weights, with
- * and without the distillation term.
+ * and without the distillation term, with and without label smoothing.
  */
 class DistillationLossGraphTest {
     private static final int N = 5;
@@ -44,9 +44,13 @@ class DistillationLossGraphTest {
     /** A graph whose logits are a variable, so the loss's gradient is the gradient with respect to the logits. */
     private record Graph(SameDiff sd, DistillationLossGraph loss) {
         static Graph of(float[][] z, double alpha, double temperature) {
+            return of(z, alpha, temperature, 0);
+        }
+
+        static Graph of(float[][] z, double alpha, double temperature, double labelSmoothing) {
             SameDiff sd = SameDiff.create();
             SDVariable logits = sd.var("z", Nd4j.create(z).castTo(DataType.DOUBLE));
-            return new Graph(sd, DistillationLossGraph.add(logits, C, DataType.DOUBLE, alpha, temperature));
+            return new Graph(sd, DistillationLossGraph.add(logits, C, DataType.DOUBLE, alpha, temperature, labelSmoothing));
         }
 
         Map<String, INDArray> placeholders(double alpha, float[] classWeights) {
@@ -59,12 +63,14 @@ class DistillationLossGraphTest {
         float[][] z = logits();
         double t = 2.5;
         for (double alpha : new double[] {1.0, 0.3}) {
+          for (double eps : new double[] {0, 0.2}) {
             for (float[] cw : new float[][] {null, {0.5f, 2f, 1.25f, 0f}}) {
-                String what = "alpha " + alpha + (cw == null ? ", no class weights" : ", class weights");
-                Graph g = Graph.of(z, alpha, t);
+                String what = "alpha " + alpha + ", label smoothing " + eps
+                        + (cw == null ? ", no class weights" : ", class weights");
+                Graph g = Graph.of(z, alpha, t, eps);
                 Map<String, INDArray> ph = g.placeholders(alpha, cw);
                 List<float[]> targets = alpha < 1 ? TARGETS : null;
-                double reference = KdLoss.batchLoss(z, LABELS, targets, cw, alpha, t);
+                double reference = KdLoss.batchLoss(z, LABELS, targets, cw, alpha, t, eps);
                 assertEquals(reference, g.sd().output(ph, DistillationLossGraph.LOSS).get(DistillationLossGraph.LOSS)
                         .getDouble(0), 1e-9, what); // the graph's log(target + 1e-12) is off by ~1e-11
                 INDArray grad = g.sd().calculateGradients(ph, "z").get("z");
@@ -72,14 +78,15 @@ class DistillationLossGraphTest {
                     for (int c = 0; c < C; c++) {
                         float original = z[i][c];
                         z[i][c] = (float) (original + H);
-                        double up = KdLoss.batchLoss(z, LABELS, targets, cw, alpha, t);
+                        double up = KdLoss.batchLoss(z, LABELS, targets, cw, alpha, t, eps);
                         z[i][c] = (float) (original - H);
-                        double down = KdLoss.batchLoss(z, LABELS, targets, cw, alpha, t);
+                        double down = KdLoss.batchLoss(z, LABELS, targets, cw, alpha, t, eps);
                         z[i][c] = original;
                         assertEquals((up - down) / (2 * H), grad.getDouble(i, c), 2e-5, what + ": dL/dz[" + i + "][" + c + "]");
                     }
                 }
             }
+          }
         }
     }
 
@@ -113,6 +120,36 @@ class DistillationLossGraphTest {
         z[1][2] = original;
         assertEquals((up - down) / (2 * H), grad.getDouble(1, 2), 2e-5, "dL/dz[1][2] under mean reduction");
         assertEquals(1.0, KlReduction.BATCHMEAN.factor(C));
+    }
+
+    @Test
+    void labelSmoothingMixesTheLabelsCrossEntropyWithTheMeanOverClassesAndLeavesTheKdTermAlone() {
+        float[][] z = logits();
+        double eps = 0.1;
+        // Labels only: mean over examples of (1 - eps) (-log p_y) + eps * mean_c (-log p_c).
+        double expected = 0;
+        for (int i = 0; i < N; i++) {
+            double uniform = 0;
+            for (int c = 0; c < C; c++) {
+                uniform += KdLoss.crossEntropy(z[i], c) / C;
+            }
+            expected += ((1 - eps) * KdLoss.crossEntropy(z[i], LABELS[i]) + eps * uniform) / N;
+        }
+        Graph g = Graph.of(z, 1.0, 1.0, eps);
+        assertEquals(expected, g.sd().output(g.placeholders(1.0, null), DistillationLossGraph.LOSS)
+                .get(DistillationLossGraph.LOSS).getDouble(0), 1e-12);
+        assertEquals(expected, KdLoss.batchLoss(z, LABELS, null, null, 1.0, 1.0, eps), 1e-12);
+        // With distillation the KD term is the unsmoothed one: loss(eps) - loss(0) = alpha * (CE_eps - CE_0).
+        double alpha = 0.4;
+        double t = 3;
+        double smoothedTotal = KdLoss.batchLoss(z, LABELS, TARGETS, null, alpha, t, eps);
+        double plainTotal = KdLoss.batchLoss(z, LABELS, TARGETS, null, alpha, t, 0);
+        double plainCe = KdLoss.batchLoss(z, LABELS, null, null, 1.0, 1.0, 0);
+        assertEquals(alpha * (expected - plainCe), smoothedTotal - plainTotal, 1e-12);
+        Graph kd = Graph.of(z, alpha, t, eps);
+        assertEquals(smoothedTotal, kd.sd().output(kd.placeholders(alpha, null), DistillationLossGraph.LOSS)
+                .get(DistillationLossGraph.LOSS).getDouble(0), 1e-9);
+        assertThrows(IllegalArgumentException.class, () -> Graph.of(z, 1.0, 1.0, 1.0));
     }
 
     @Test

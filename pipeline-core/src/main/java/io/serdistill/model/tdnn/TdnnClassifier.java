@@ -3,6 +3,7 @@ package io.serdistill.model.tdnn;
 import io.serdistill.json.Json;
 import io.serdistill.model.Classifier;
 import io.serdistill.model.DistillationLossGraph;
+import io.serdistill.model.KlReduction;
 import io.serdistill.model.MaskedPooling;
 import io.serdistill.model.SafeTensors;
 import java.io.IOException;
@@ -141,10 +142,16 @@ public final class TdnnClassifier implements Classifier<INDArray> {
 
     @Override
     public void prepareTraining(double alpha, double temperature) {
+        prepareTraining(alpha, temperature, KlReduction.BATCHMEAN, 0);
+    }
+
+    @Override
+    public void prepareTraining(double alpha, double temperature, KlReduction klReduction, double labelSmoothing) {
         if (loss != null) {
             throw new IllegalStateException("prepareTraining was already called");
         }
-        loss = DistillationLossGraph.add(sd.getVariable(LOGITS), spec.numClasses(), DataType.FLOAT, alpha, temperature);
+        loss = DistillationLossGraph.add(sd.getVariable(LOGITS), spec.numClasses(), DataType.FLOAT, alpha, temperature,
+                klReduction, labelSmoothing);
     }
 
     /** Logits [n][classes], no augmentation, scored in length-sorted padded batches. */

@@ -48,8 +48,8 @@ public final class FrameHeadClassifier implements Classifier<INDArray> {
     }
 
     @Override
-    public void prepareTraining(double alpha, double temperature, KlReduction klReduction) {
-        head.prepareTraining(alpha, temperature, klReduction);
+    public void prepareTraining(double alpha, double temperature, KlReduction klReduction, double labelSmoothing) {
+        head.prepareTraining(alpha, temperature, klReduction, labelSmoothing);
     }
 
     @Override

@@ -370,16 +370,16 @@ public final class Wav2Vec2FineTuneModel implements Classifier<INDArray> {
      */
     @Override
     public void prepareTraining(double alpha, double temperature) {
-        prepareTraining(alpha, temperature, KlReduction.BATCHMEAN);
+        prepareTraining(alpha, temperature, KlReduction.BATCHMEAN, 0);
     }
 
     @Override
-    public void prepareTraining(double alpha, double temperature, KlReduction klReduction) {
+    public void prepareTraining(double alpha, double temperature, KlReduction klReduction, double labelSmoothing) {
         if (loss != null) {
             throw new IllegalStateException("prepareTraining was already called");
         }
         loss = DistillationLossGraph.add(sd.getVariable(LOGITS), head.numClasses(), dtype, alpha, temperature,
-                klReduction);
+                klReduction, labelSmoothing);
     }
 
     @Override

@@ -138,16 +138,19 @@ public final class Wav2Vec2Head {
      * @param alpha weight of the label cross-entropy; 1 means no distillation targets
      */
     public void prepareTraining(double alpha, double temperature) {
-        prepareTraining(alpha, temperature, KlReduction.BATCHMEAN);
+        prepareTraining(alpha, temperature, KlReduction.BATCHMEAN, 0);
     }
 
-    /** As above with the distillation term's KL reduced over the batch as {@code klReduction} says. */
-    public void prepareTraining(double alpha, double temperature, KlReduction klReduction) {
+    /**
+     * As above with the distillation term's KL reduced over the batch as {@code klReduction} says and the label
+     * term's target smoothed by {@code labelSmoothing} ({@link DistillationLossGraph}).
+     */
+    public void prepareTraining(double alpha, double temperature, KlReduction klReduction, double labelSmoothing) {
         if (loss != null) {
             throw new IllegalStateException("the loss was already added");
         }
         loss = DistillationLossGraph.add(sd.getVariable(LOGITS), spec.numClasses(), DataType.FLOAT, alpha, temperature,
-                klReduction);
+                klReduction, labelSmoothing);
     }
 
     /**
