@@ -49,7 +49,8 @@ class ModelKindTest {
         assertEquals(AudioProblem.TOO_SHORT, tooShort.problem());
         IllegalArgumentException notFrames = assertThrows(IllegalArgumentException.class,
                 () -> Wav2Vec2FineTuneKind.frames(new float[45], 32, "utt7"));
-        assertTrue(notFrames.getMessage().contains("utt7") && notFrames.getMessage().contains("mode (finetune"),
+        assertTrue(notFrames.getMessage().contains("utt7") && notFrames.getMessage().contains("wav2vec2 mode finetune")
+                        && notFrames.getMessage().contains("tdnn: fbank frames"),
                 notFrames.getMessage());
     }
 }
