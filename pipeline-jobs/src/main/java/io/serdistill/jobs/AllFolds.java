@@ -4,6 +4,7 @@ import io.serdistill.config.SerConfig;
 import io.serdistill.data.Folds;
 import io.serdistill.eval.FoldSummary;
 import io.serdistill.jobs.fs.HadoopFiles;
+import io.serdistill.jobs.report.FoldsReport;
 import io.serdistill.jobs.run.Roster;
 import io.serdistill.jobs.run.RunLayout;
 import io.serdistill.jobs.run.Stage;
@@ -30,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * {@code ser.folds.all = true}: the stages run once per fold, each fold a sub-run {@code {run}/{run}-fold<k>/} with its
  * own markers (so an interrupted cross-validation resumes fold by fold), the folds concurrently
  * ({@code ser.folds.parallelism}), then the test metrics of every fold are
- * summarised in the paper's Table 6 layout: {@code {run}/table6/} (Parquet) and {@code {run}/report/table6.txt}.
+ * summarised in the paper's Table 6 layout: {@code {run}/table6/} (Parquet) and {@code {run}/report/table6.txt}, and
+ * on the run's first screen, {@code {run}/report/index.html} ({@link FoldsReport}: intervals and verdicts over folds).
  */
 final class AllFolds {
     private static final Logger LOG = LoggerFactory.getLogger("ser.folds");
@@ -143,6 +145,7 @@ final class AllFolds {
         spark.createDataFrame(rows, TABLE6).coalesce(1).write().mode(SaveMode.Overwrite).parquet(experiment.root() + "/table6");
         String table = FoldSummary.render(cells, cfg.input().languages(), "ua", "wa");
         HadoopFiles.writeText(experiment.report("table6.txt"), table, conf);
+        FoldsReport.write(experiment, cfg.run().id(), cfg.input().languages(), values, conf);
         System.out.println();
         System.out.println(table);
         return table;

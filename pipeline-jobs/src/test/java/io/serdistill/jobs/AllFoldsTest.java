@@ -1,6 +1,8 @@
 package io.serdistill.jobs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.serdistill.config.SerConfig;
@@ -55,6 +57,27 @@ class AllFoldsTest {
             }
             String table = Files.readString(tmp.resolve("runs/cv/report/table6.txt"));
             assertTrue(table.contains("mean over 2 fold(s)") && table.contains("kd-mono") && table.contains("ft-mono"), table);
+            // The run's first screen: per-language interval charts over the folds and fold-paired verdicts.
+            String page = Files.readString(tmp.resolve("runs/cv/report/index.html"));
+            assertFalse(page.matches("(?s).*(https?:)?//[a-z].*"), "no network references");
+            for (String language : List.of("en", "fi", "fr")) {
+                java.nio.file.Path png = tmp.resolve("runs/cv/report/folds_ua_" + language + ".png");
+                java.awt.image.BufferedImage image = javax.imageio.ImageIO.read(png.toFile());
+                assertNotNull(image, png.toString());
+                assertTrue(page.contains("src=\"folds_ua_" + language + ".png\"") && page.contains(
+                        "width=\"" + image.getWidth() + "\" height=\"" + image.getHeight() + "\""), language);
+            }
+            // mtkd-language against ft-multi, kd-mono and ft-mono, per language
+            java.util.regex.Matcher verdict = java.util.regex.Pattern.compile(
+                    "<td>mtkd-language vs ([a-z-]+)</td><td class=\"(better|worse|same)\">([^<]+)</td><td>2</td>")
+                    .matcher(page);
+            int verdicts = 0;
+            while (verdict.find()) {
+                verdicts++;
+                String reading = verdict.group(3);
+                assertTrue(verdict.group(2).equals("same") == reading.endsWith("not distinguishable"), reading);
+            }
+            assertEquals(3 * 3, verdicts, page);
             // Resuming: a second invocation finds every stage of every fold complete.
             List<StageRunner.StageTiming> again = StageRunner.run(spark, cfg, PipelineJob.stages(), false);
             assertTrue(again.stream().allMatch(StageRunner.StageTiming::skipped));

@@ -1,0 +1,131 @@
+package io.serdistill.jobs.report;
+
+import static io.serdistill.jobs.report.ReportHtml.html;
+
+import io.serdistill.eval.ConfidenceInterval;
+import io.serdistill.eval.FoldSummary;
+import io.serdistill.jobs.fs.HadoopFiles;
+import io.serdistill.jobs.run.RunLayout;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.hadoop.conf.Configuration;
+
+/**
+ * The first screen of a cross-validated run ({@code ser.folds.all}): {@code {run}/report/index.html}, per language
+ * every method's test UA as the mean over folds with its 95% Student-t interval (the linear references as lines), and
+ * verdicts of the method against each baseline from the fold-paired UA differences (each fold scores both on the
+ * same test speakers, so the interval is over the per-fold differences). Each fold's own report sits in its sub-run.
+ */
+public final class FoldsReport {
+    /** The method judged first; when a run lacks it, the first student method is. */
+    static final String METHOD = "mtkd-language";
+    private static final String UA = "ua";
+
+    private FoldsReport() {}
+
+    /** Writes the page and its charts; returns the page's URI. */
+    public static String write(RunLayout run, String runId, List<String> languages, List<FoldSummary.FoldValue> values,
+                               Configuration conf) throws IOException {
+        List<FoldSummary.FoldValue> ua = values.stream().filter(v -> v.metric().equals(UA)).toList();
+        Map<String, FoldSummary.Cell> cells = new LinkedHashMap<>();
+        for (FoldSummary.Cell c : FoldSummary.summarise(ua)) {
+            cells.put(c.method() + "\u0000" + c.language(), c);
+        }
+        Set<String> methods = new LinkedHashSet<>();
+        ua.forEach(v -> methods.add(v.method()));
+        List<String> models = methods.stream().filter(m -> !m.startsWith("reference-linear")).toList();
+        String judged = models.contains(METHOD) ? METHOD
+                : models.stream().filter(m -> !m.equals("ft-mono")).findFirst().orElse(null);
+        int folds = (int) ua.stream().mapToInt(FoldSummary.FoldValue::fold).distinct().count();
+
+        StringBuilder page = new StringBuilder();
+        page.append("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>ser-distill ").append(html(runId))
+                .append(" over folds</title><style>").append(ReportHtml.STYLE).append("</style></head><body>");
+        page.append("<h1>").append(html(runId)).append(": test UA over ").append(folds).append(" folds</h1>");
+        page.append("<p>Mean over folds with 95% Student-t intervals; teachers (ft-mono) and mono students count on "
+                + "their own language only. Each fold's own report: <code>").append(html(runId))
+                .append("-fold&lt;k&gt;/report/index.html</code>. The table: <code>table6/</code>, "
+                        + "<code>report/table6.txt</code>.</p>");
+        if (judged != null) {
+            page.append("<h2>Is the difference real?</h2><p>Per fold, both models are scored on the same test "
+                    + "speakers; the interval is over the folds' UA differences.</p><table class=\"t\"><tr>"
+                    + "<th>language</th><th>comparison</th><th>difference</th><th>folds</th></tr>");
+            for (String language : languages) {
+                for (String other : models) {
+                    if (other.equals(judged)) {
+                        continue;
+                    }
+                    ConfidenceInterval.Interval d = pairedOverFolds(ua, judged, other, language);
+                    if (d != null) {
+                        page.append("<tr><td>").append(html(language)).append("</td>")
+                                .append(ReportHtml.verdictCells(judged, other, d)).append("</tr>");
+                    }
+                }
+            }
+            page.append("</table>");
+        }
+        page.append("<h2>UA per language, mean over folds with 95% intervals</h2><div class=\"row\">");
+        for (String language : languages) {
+            List<ReportCharts.Estimate> estimates = new ArrayList<>();
+            for (String m : models) {
+                FoldSummary.Cell c = cells.get(m + "\u0000" + language);
+                if (c != null) {
+                    estimates.add(new ReportCharts.Estimate(m, c.interval().mean(), c.interval().low(),
+                            c.interval().high()));
+                }
+            }
+            Map<String, Double> lines = new LinkedHashMap<>();
+            for (String ref : List.of("reference-linear", "reference-linear-multi")) {
+                FoldSummary.Cell c = cells.get(ref + "\u0000" + language);
+                if (c != null) {
+                    lines.put(ref, c.interval().mean());
+                }
+            }
+            if (estimates.isEmpty()) {
+                continue;
+            }
+            String file = ReportHtml.safe("folds_ua_" + language + ".png");
+            HadoopFiles.writeBytes(run.report(file), ReportCharts.intervals(language + ": test UA over " + folds
+                    + " folds", "UA", estimates, lines), conf);
+            page.append(ReportHtml.img(file, language + " UA over folds", ReportCharts.INTERVALS_WIDTH,
+                    ReportCharts.intervalsHeight(estimates.size())));
+        }
+        page.append("</div>");
+        page.append("<h2>Table 6</h2><pre>").append(html(FoldSummary.render(FoldSummary.summarise(values), languages,
+                UA, "wa"))).append("</pre></body></html>");
+        String uri = run.report("index.html");
+        HadoopFiles.writeText(uri, page.toString(), conf);
+        return uri;
+    }
+
+    /** Student-t interval of UA(a) − UA(b) over the folds that score both on {@code language}; null with fewer than
+     * two such folds. */
+    static ConfidenceInterval.Interval pairedOverFolds(List<FoldSummary.FoldValue> ua, String a, String b,
+                                                       String language) {
+        Map<Integer, Double> first = new LinkedHashMap<>();
+        Map<Integer, Double> second = new LinkedHashMap<>();
+        for (FoldSummary.FoldValue v : ua) {
+            if (v.language().equals(language) && v.method().equals(a)) {
+                first.put(v.fold(), v.value());
+            } else if (v.language().equals(language) && v.method().equals(b)) {
+                second.put(v.fold(), v.value());
+            }
+        }
+        List<Double> diffs = new ArrayList<>();
+        for (Map.Entry<Integer, Double> e : first.entrySet()) {
+            Double other = second.get(e.getKey());
+            if (other != null) {
+                diffs.add(e.getValue() - other);
+            }
+        }
+        if (diffs.size() < 2) {
+            return null; // one fold has no spread to judge by
+        }
+        return ConfidenceInterval.studentT95(diffs.stream().mapToDouble(Double::doubleValue).toArray());
+    }
+}
