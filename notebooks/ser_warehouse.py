@@ -11,7 +11,7 @@ from pathlib import Path
 from pyspark.sql import SparkSession
 
 TABLES = ["ser_runs", "ser_metrics", "ser_class_metrics", "ser_confusion", "ser_predictions",
-          "ser_training_history", "ser_rejects"]
+          "ser_training_history", "ser_rejects", "ser_models"]
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 
 
