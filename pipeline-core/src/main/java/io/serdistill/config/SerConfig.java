@@ -15,6 +15,7 @@ import io.serdistill.data.Split;
 import io.serdistill.data.corpus.CorpusKind;
 import io.serdistill.model.KlReduction;
 import io.serdistill.distill.StudentMethod;
+import io.serdistill.distill.TeacherEnsemble;
 import io.serdistill.features.FbankOptions;
 import io.serdistill.features.Normalization;
 import io.serdistill.features.PoolingStat;
@@ -69,7 +70,29 @@ public record SerConfig(
         Infer infer,
         Config raw) {
 
-    public record Run(String id, long seed) {}
+    /**
+     * The run's id, its seed and how many times every trained model is trained ({@code seeds}, each time with the
+     * seed {@link #replicateSeed} derives for that replicate).
+     */
+    public record Run(String id, long seed, int seeds) {
+        /** Between the seeds of two replicates of one model: above every per-model offset the stages add (1000 per language, 7 for students). */
+        static final long REPLICATE_STRIDE = 1_000_003L;
+
+        public Run(String id, long seed) {
+            this(id, seed, 1);
+        }
+
+        /**
+         * The training seed of replicate {@code replicate} (1-based) of a model whose single-seed training seed is
+         * {@code modelSeed}: replicate 1 keeps it, so a model's first seed trains as in a run with seeds = 1.
+         */
+        public static long replicateSeed(long modelSeed, int replicate) {
+            if (replicate < 1) {
+                throw new IllegalArgumentException("replicates count from 1, got " + replicate);
+            }
+            return modelSeed + REPLICATE_STRIDE * (replicate - 1);
+        }
+    }
 
     public record Spark(String master, String appName, Map<String, String> settings) {}
 
@@ -151,8 +174,9 @@ public record SerConfig(
      * {@code alpha}: CE weight of multi-teacher students; {@code singleTeacherAlpha}: of single-teacher (KD) ones;
      * {@code klReduction}: how the KD term's KL is reduced over a batch.
      */
+    /** {@code teacherEnsemble}: where students' soft targets come from when teachers train with several seeds. */
     public record Distill(double temperature, double alpha, double singleTeacherAlpha, double beta,
-                          List<StudentMethod> methods, KlReduction klReduction) {}
+                          List<StudentMethod> methods, KlReduction klReduction, TeacherEnsemble teacherEnsemble) {}
 
     /**
      * GPUs per training task (0 = CPU), the executor discovery script and the vendor, for Spark's GPU scheduling; the
@@ -286,7 +310,9 @@ public record SerConfig(
         String runId = get(c, "ser.run.id", Config::getString);
         require(RUN_ID.matcher(runId).matches(), "ser.run.id",
                 "must be 1-128 characters of letters, digits, '.', '_' or '-', got '" + runId + "'");
-        Run run = new Run(runId, get(c, "ser.run.seed", Config::getLong));
+        Run run = new Run(runId, get(c, "ser.run.seed", Config::getLong), get(c, "ser.run.seeds", Config::getInt));
+        require(run.seeds() >= 1, "ser.run.seeds", "must be an integer >= 1 (how many seeds every model trains with), got "
+                + run.seeds());
 
         String root = get(c, "ser.output.root", Config::getString);
         require(!root.isBlank(), "ser.output.root", "must not be empty");
@@ -362,7 +388,8 @@ public record SerConfig(
                 get(c, "ser.distill.single-teacher-alpha", Config::getDouble),
                 get(c, "ser.distill.beta", Config::getDouble),
                 choices(c, "ser.distill.methods", StudentMethod.values(), StudentMethod::label),
-                choice(c, "ser.distill.kl-reduction", KlReduction.values(), KlReduction::label));
+                choice(c, "ser.distill.kl-reduction", KlReduction.values(), KlReduction::label),
+                choice(c, "ser.distill.teacher-ensemble", TeacherEnsemble.values(), TeacherEnsemble::label));
         require(distill.temperature() > 0, "ser.distill.temperature", "must be > 0, got " + distill.temperature());
         require(distill.alpha() >= 0 && distill.alpha() <= 1, "ser.distill.alpha",
                 "must be within [0, 1], got " + distill.alpha());
@@ -724,6 +751,11 @@ public record SerConfig(
         if (meanPooling) {
             // Mean pooling has no attention: the attention bottleneck is not read.
             ser = ser.withoutPath("features.wav2vec2.pooling").withoutPath("features.wav2vec2.attention-dim");
+        }
+        if (run.seeds() == 1) {
+            // One seed trains what a run from before the key trained (and the ensemble of one teacher is that
+            // teacher), so those runs keep their hash.
+            ser = ser.withoutPath("run.seeds").withoutPath("distill.teacher-ensemble");
         }
         String json = ser.root().render(ConfigRenderOptions.concise());
         try {

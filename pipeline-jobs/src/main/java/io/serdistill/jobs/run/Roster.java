@@ -7,8 +7,13 @@ import java.util.Optional;
 
 /**
  * Every model of a run, in report order (each language's teacher, then the students of {@link StudentPlan} in
- * method order, then the linear references): the one place that names models and says where their files are. Stages and reports ask it
- * instead of rebuilding or parsing names.
+ * method order, then the linear references; with ser.run.seeds = N, each teacher and student N times, its seeds in
+ * order): the one place that names models and says where their files are. Stages and reports ask it instead of
+ * rebuilding or parsing names.
+ *
+ * <p>Seed 1 of a model keeps the name and file a single-seed run gives it; seed s > 1 is named {@code {name}-seed{s}}
+ * with its file in {@code {model dir}/seed-{s}/} ({@link RunLayout#replicate}). The linear references have no random
+ * part and train once (seed 1).
  */
 public record Roster(List<Model> models) {
     /** The method of the teachers: fine-tuning on their own language. */
@@ -27,8 +32,14 @@ public record Roster(List<Model> models) {
      *                 for a student of every language
      * @param uri      its model.safetensors on the run's FileSystem
      * @param student  how a student is trained; null for a teacher
+     * @param seed     which of the run's seeds (1-based) it trains with
      */
-    public record Model(String name, Role role, String method, String language, String uri, StudentPlan.Student student) {
+    public record Model(String name, Role role, String method, String language, String uri, StudentPlan.Student student,
+                        int seed) {
+        public Model(String name, Role role, String method, String language, String uri, StudentPlan.Student student) {
+            this(name, role, method, language, uri, student, 1);
+        }
+
         public boolean ownLanguageOnly() {
             return language != null;
         }
@@ -45,12 +56,13 @@ public record Roster(List<Model> models) {
 
     /** The run's teachers (one per ser.input.languages) and the students its ser.distill.methods call for. */
     public static Roster of(SerConfig cfg, RunLayout layout) {
-        List<Model> teachers = cfg.input().languages().stream().map(l -> new Model("teacher-" + l, Role.TEACHER,
-                TEACHER_METHOD, l, layout.teacherModel(l), null)).toList();
+        int seeds = cfg.run().seeds();
+        List<Model> teachers = cfg.input().languages().stream().flatMap(l -> replicates(new Model("teacher-" + l,
+                Role.TEACHER, TEACHER_METHOD, l, layout.teacherModel(l), null), seeds).stream()).toList();
         List<Model> students = StudentPlan.plan(cfg.distill().methods(), cfg.input().languages(), cfg.distill().alpha(),
                         cfg.distill().singleTeacherAlpha(), cfg.distill().beta()).stream()
-                .map(s -> new Model(s.model(), Role.STUDENT, s.method().label(), s.language(),
-                        layout.studentModel(s.method().label(), s.language()), s))
+                .flatMap(s -> replicates(new Model(s.model(), Role.STUDENT, s.method().label(), s.language(),
+                        layout.studentModel(s.method().label(), s.language()), s), seeds).stream())
                 .toList();
         List<Model> references = new java.util.ArrayList<>();
         if (cfg.reference().linear()) {
@@ -62,6 +74,27 @@ public record Roster(List<Model> models) {
                     layout.referenceModel(REFERENCE_MULTI_METHOD), null));
         }
         return new Roster(java.util.stream.Stream.of(teachers, students, references).flatMap(List::stream).toList());
+    }
+
+    /** {@code first} (seed 1) and its seeds 2…{@code seeds}, each with its own name and file. */
+    static List<Model> replicates(Model first, int seeds) {
+        List<Model> out = new java.util.ArrayList<>(List.of(first));
+        for (int s = 2; s <= seeds; s++) {
+            out.add(new Model(first.name() + "-seed" + s, first.role(), first.method(), first.language(),
+                    RunLayout.replicate(first.uri(), s), first.student(), s));
+        }
+        return out;
+    }
+
+    /** The most seeds any model of the run has (ser.run.seeds; 1 for a run of references only). */
+    public int seeds() {
+        return models.stream().mapToInt(Model::seed).max().orElse(1);
+    }
+
+    /** Every seed of the model of {@code method} reported on {@code language}, seed 1 first. */
+    public List<Model> replicatesOn(String method, String language) {
+        return models.stream().filter(m -> m.method().equals(method)
+                && (m.language() == null || m.language().equals(language))).toList();
     }
 
     public List<Model> teachers() {

@@ -17,6 +17,7 @@ import org.apache.hadoop.fs.Path;
  *             folds.json                      every fold of ser.folds.scheme and the one this run holds out
  *             teachers/{language}/model.safetensors
  *             teachers/{language}/completed.json  the model's completion record (kept after a crash; see TrainingTasks)
+ *             teachers/{language}/seed-{s}/…  seed s > 1 of the teacher (ser.run.seeds; likewise for students)
  *             soft_targets/                   teacher logits per (utterance, teacher)
  *             students/{method}[-{language}]/model.safetensors
  *             {teachers,students,references}/…/package/  each model's package (model.safetensors, model-card.json)
@@ -66,6 +67,18 @@ public record RunLayout(String root) implements Serializable {
 
     public String teacherModel(String language) {
         return root + "/teachers/" + language + "/model.safetensors";
+    }
+
+    /**
+     * The file of seed {@code seed} of the model whose seed-1 file is {@code modelUri}: that file for seed 1, else
+     * {@code {its directory}/seed-{seed}/{its file name}}.
+     */
+    public static String replicate(String modelUri, int seed) {
+        if (seed == 1) {
+            return modelUri;
+        }
+        int slash = modelUri.lastIndexOf('/');
+        return modelUri.substring(0, slash) + "/seed-" + seed + modelUri.substring(slash);
     }
 
     public String softTargets() {

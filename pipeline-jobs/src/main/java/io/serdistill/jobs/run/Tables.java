@@ -57,7 +57,11 @@ public final class Tables {
             .add("predicted", DataTypes.IntegerType, false)
             .add("logits", DataTypes.createArrayType(DataTypes.FloatType, false), false);
 
-    /** tables/metrics: WA, UA, macro-F1 per model × language × split, each with its bootstrap 95% interval (evaluate). */
+    /**
+     * tables/metrics: WA, UA, macro-F1 per model × language × split, each with its bootstrap 95% interval (evaluate).
+     * {@code seed}, here and in class_metrics and confusion: which of the run's seeds (ser.run.seeds, 1-based) the
+     * model trained with; the last column, so tables written before it read as before.
+     */
     public static final StructType METRICS = new StructType()
             .add("run_id", DataTypes.StringType, false)
             .add("model", DataTypes.StringType, false)
@@ -68,7 +72,8 @@ public final class Tables {
             .add("value", DataTypes.DoubleType, false)
             .add("n", DataTypes.LongType, false)
             .add("ci_low", DataTypes.DoubleType, false)
-            .add("ci_high", DataTypes.DoubleType, false);
+            .add("ci_high", DataTypes.DoubleType, false)
+            .add("seed", DataTypes.IntegerType, false);
 
     /** tables/class_metrics: support, recall, precision, F1 per emotion (evaluate). */
     public static final StructType CLASS_METRICS = new StructType()
@@ -81,7 +86,8 @@ public final class Tables {
             .add("support", DataTypes.LongType, false)
             .add("recall", DataTypes.DoubleType, false)
             .add("precision", DataTypes.DoubleType, false)
-            .add("f1", DataTypes.DoubleType, false);
+            .add("f1", DataTypes.DoubleType, false)
+            .add("seed", DataTypes.IntegerType, false);
 
     /** tables/confusion: one row per confusion-matrix cell (evaluate). */
     public static final StructType CONFUSION = new StructType()
@@ -92,7 +98,24 @@ public final class Tables {
             .add("split", DataTypes.StringType, false)
             .add("true_emotion", DataTypes.StringType, false)
             .add("predicted_emotion", DataTypes.StringType, false)
-            .add("count", DataTypes.LongType, false);
+            .add("count", DataTypes.LongType, false)
+            .add("seed", DataTypes.IntegerType, false);
+
+    /**
+     * tables/seed_summary: per method × language × split × metric, the mean over the seeds of the model reported there
+     * (teachers and mono students on their own language) with its 95% Student-t interval over seeds (evaluate; with
+     * one seed, low = high = mean and seeds = 1).
+     */
+    public static final StructType SEED_SUMMARY = new StructType()
+            .add("run_id", DataTypes.StringType, false)
+            .add("method", DataTypes.StringType, false)
+            .add("language", DataTypes.StringType, false)
+            .add("split", DataTypes.StringType, false)
+            .add("metric", DataTypes.StringType, false)
+            .add("mean", DataTypes.DoubleType, false)
+            .add("ci_low", DataTypes.DoubleType, false)
+            .add("ci_high", DataTypes.DoubleType, false)
+            .add("seeds", DataTypes.IntegerType, false);
 
     public static Row rejectRow(Reject r) {
         return RowFactory.create(r.row(), r.uttId(), r.path(), r.reason().name(), r.message());

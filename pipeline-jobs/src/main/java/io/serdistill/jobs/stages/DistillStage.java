@@ -2,6 +2,7 @@ package io.serdistill.jobs.stages;
 
 import io.serdistill.config.SerConfig;
 import io.serdistill.distill.StudentPlan;
+import io.serdistill.distill.TeacherEnsemble;
 import io.serdistill.jobs.run.Provenance;
 import io.serdistill.jobs.run.Roster;
 import io.serdistill.jobs.run.Stage;
@@ -34,7 +35,9 @@ import static org.apache.spark.sql.functions.col;
  * per configured method, each in its own Spark task: ft-multi (labels only, the baseline), mtkd-uniform (teachers
  * weighted equally, the KD baseline) and mtkd-language (teacher mix weighted by the utterance's language), and the
  * other methods of {@link StudentPlan}. Teachers and students are each of their configured {@link ModelKind} (MLP
- * heads, TDNNs on fbank frames, or wav2vec2 fine-tuned on CNN frames), chosen independently.
+ * heads, TDNNs on fbank frames, or wav2vec2 fine-tuned on CNN frames), chosen independently. With ser.run.seeds = N
+ * every teacher seed's logits are in soft_targets/ and each student trains N times, each (student, seed) its own
+ * task, against the targets {@link TeacherEnsemble} picks (its own seed's teachers, or their seeds' mean).
  */
 public final class DistillStage implements Stage {
     private static final Logger LOG = LoggerFactory.getLogger("ser.distill");
@@ -88,27 +91,41 @@ public final class DistillStage implements Stage {
 
         List<String> teacherLangs = List.copyOf(teacherLanguages);
         List<Roster.Model> students = roster.students();
+        // Per teacher language, the positions in teacherNames of its seeds; each student job's teacher rows come
+        // from its members (its own seed's teachers, or every seed's for the ensemble teacher).
+        List<int[]> teacherSeeds = new ArrayList<>();
+        for (String l : teacherLangs) {
+            teacherSeeds.add(roster.teachers().stream().filter(t -> t.language().equals(l))
+                    .mapToInt(t -> teacherNames.indexOf(t.name())).toArray());
+        }
+        TeacherEnsemble ensemble = cfg.distill().teacherEnsemble();
         List<TrainingTasks.Job> jobs = new ArrayList<>();
-        for (Roster.Model model : students) {
+        int[][][] members = new int[students.size()][][];
+        for (int i = 0; i < students.size(); i++) {
+            Roster.Model model = students.get(i);
             StudentPlan.Student st = model.student();
-            // Same seed for every student: the methods differ only in their data and targets.
-            long seed = cfg.run().seed() + 7;
+            // Same seed for every student of one replicate: the methods differ only in their data and targets.
+            long seed = SerConfig.Run.replicateSeed(cfg.run().seed() + 7, model.seed());
             TrainingOptions opts = st.distills()
                     ? cfg.student().distillation(st.alpha(), cfg.distill().temperature(), st.weighting(), teacherLangs,
                             cfg.distill().klReduction(), seed)
                     : cfg.student().fineTuning(seed);
+            members[i] = ensemble.members(teacherSeeds, model.seed());
+            String over = roster.seeds() == 1 ? "" : ensemble == TeacherEnsemble.MEAN_LOGITS
+                    ? " (each the mean of its " + roster.seeds() + " seeds' logits)" : " (seed " + model.seed() + ")";
             jobs.add(new TrainingTasks.Job(model.name(), model.method(), model.uri(), ctx.modelKind(model), opts,
-                    Provenance.of(cfg, "student " + model.name() + " over teachers " + teacherLanguages)));
+                    Provenance.of(cfg, "student " + model.name() + " over teachers " + teacherLanguages + over)));
         }
         List<String> studentLanguages = students.stream().map(Roster.Model::language).toList();
         JavaPairRDD<Integer, TrainingTasks.Tagged> keyed = examples.join(logitsByUtt).flatMapToPair(kv -> {
-            TrainingExample e = kv._2()._1()._1().withTeacherLogits(kv._2()._2());
+            TrainingExample plain = kv._2()._1()._1();
             boolean dev = kv._2()._1()._2();
             List<Tuple2<Integer, TrainingTasks.Tagged>> out = new ArrayList<>();
             for (int i = 0; i < studentLanguages.size(); i++) {
                 String only = studentLanguages.get(i);
-                if (only == null || only.equals(e.language())) {
-                    out.add(TrainingTasks.keyed(i, e, dev));
+                if (only == null || only.equals(plain.language())) {
+                    out.add(TrainingTasks.keyed(i, plain.withTeacherLogits(
+                            TeacherEnsemble.targets(kv._2()._2(), members[i])), dev));
                 }
             }
             return out.iterator();

@@ -11,6 +11,7 @@ import io.serdistill.eval.Metric;
 import io.serdistill.eval.Predictions;
 import io.serdistill.jobs.fs.HadoopFiles;
 import io.serdistill.jobs.report.RunReport;
+import io.serdistill.jobs.report.SeedSummary;
 import io.serdistill.jobs.report.SummaryTable;
 import io.serdistill.jobs.run.MetricKey;
 import io.serdistill.jobs.run.Roster;
@@ -39,7 +40,8 @@ import static org.apache.spark.sql.functions.col;
  * evaluate: every teacher and student scores the evaluation splits (models broadcast, inference sharded);
  * writes tables/predictions, tables/metrics (WA, UA, macro-F1 per model × language × split, language "all"
  * pooling every language, each with its bootstrap 95% interval over utterances, see MetricIntervals),
- * tables/class_metrics, tables/confusion, report/summary.txt with the per-language UA/WA table it also prints, and
+ * tables/class_metrics, tables/confusion (each row with the model's seed), tables/seed_summary (mean over seeds with a
+ * Student-t interval, {@link SeedSummary}), report/summary.txt with the per-language UA/WA table it also prints, and
  * the HTML report with its charts (report/index.html, see RunReport); then every model's package with its scores and
  * the run's default model ({@link ModelPackages}).
  */
@@ -98,21 +100,25 @@ public final class EvaluateStage implements Stage {
         for (Map.Entry<MetricKey, ConfusionMatrix> e : matrices.entrySet()) {
             MetricKey k = e.getKey();
             ConfusionMatrix cm = e.getValue();
+            int seed = roster.named(k.model()).map(Roster.Model::seed).orElse(1);
             for (Metric m : Metric.values()) {
                 ConfidenceInterval.Interval ci = intervals.get(k).get(m);
                 metricRows.add(RowFactory.create(runId, k.model(), k.method(), k.language(), k.split(),
-                        MetricIntervals.name(m), m.of(cm), cm.total(), ci.low(), ci.high()));
+                        MetricIntervals.name(m), m.of(cm), cm.total(), ci.low(), ci.high(), seed));
             }
             for (Emotion t : Emotion.values()) {
                 classRows.add(RowFactory.create(runId, k.model(), k.method(), k.language(), k.split(), t.label(),
-                        cm.support(t.ordinal()), cm.recall(t.ordinal()), cm.precision(t.ordinal()), cm.f1(t.ordinal())));
+                        cm.support(t.ordinal()), cm.recall(t.ordinal()), cm.precision(t.ordinal()), cm.f1(t.ordinal()),
+                        seed));
                 for (Emotion p : Emotion.values()) {
                     confusionRows.add(RowFactory.create(runId, k.model(), k.method(), k.language(), k.split(), t.label(),
-                            p.label(), cm.count(t.ordinal(), p.ordinal())));
+                            p.label(), cm.count(t.ordinal(), p.ordinal()), seed));
                 }
             }
         }
         write(spark, metricRows, Tables.METRICS, ctx.layout().table("metrics"));
+        write(spark, SeedSummary.rows(runId, SeedSummary.of(matrices, roster)), Tables.SEED_SUMMARY,
+                ctx.layout().table("seed_summary"));
         write(spark, classRows, Tables.CLASS_METRICS, ctx.layout().table("class_metrics"));
         write(spark, confusionRows, Tables.CONFUSION, ctx.layout().table("confusion"));
         int packages = ModelPackages.write(ctx, roster, matrices).size();

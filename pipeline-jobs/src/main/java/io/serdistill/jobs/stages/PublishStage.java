@@ -252,7 +252,8 @@ public final class PublishStage implements Stage {
                     + "ci_high): it was written before evaluate computed them; run evaluate again (--force)");
         }
         return metrics.select(lit(ctx.config().folds().fold()).as("fold"), col("model"), col("method"), col("language"),
-                col("split"), col("metric"), col("value"), col("ci_low"), col("ci_high"), col("n"));
+                col("split"), col("metric"), col("value"), col("ci_low"), col("ci_high"), col("n"),
+                List.of(metrics.columns()).contains("seed") ? col("seed") : lit(1).as("seed"));
     }
 
     /** Adds the emotion names next to the class indices, so queries need no lookup table. */

@@ -26,7 +26,8 @@ import static org.apache.spark.sql.functions.col;
  * split and selected on its dev split: an MLP head on pooled features, a TDNN on fbank frames (ser.teachers.model =
  * tdnn), or (ser.features.wav2vec2.mode = finetune) wav2vec2 fine-tuned from model-dir on the stored CNN frames
  * ({@link ModelKind}). Writes
- * teachers/{language}/model.safetensors and the training history.
+ * teachers/{language}/model.safetensors and the training history. With ser.run.seeds = N each teacher trains N times,
+ * each (teacher, seed) its own task, with the seed {@link SerConfig.Run#replicateSeed} derives.
  */
 public final class TeachersStage implements Stage {
     private static final Logger LOG = LoggerFactory.getLogger("ser.teachers");
@@ -63,21 +64,25 @@ public final class TeachersStage implements Stage {
         ModelKind kind = cfg.modelKind(cfg.teachers());
         List<TrainingTasks.Job> jobs = new ArrayList<>();
         List<Roster.Model> teachers = ctx.roster().teachers();
-        for (int i = 0; i < teachers.size(); i++) {
-            Roster.Model teacher = teachers.get(i);
+        // One job per (teacher, seed); every seed of a language's teacher trains on that language's utterances.
+        Map<String, List<Integer>> index = new LinkedHashMap<>();
+        for (Roster.Model teacher : teachers) {
             // alpha = 1: teachers are plain fine-tuning on their own language.
-            TrainingOptions opts = cfg.teachers().fineTuning(cfg.run().seed() + 1000L * (i + 1));
+            long seed = SerConfig.Run.replicateSeed(
+                    cfg.run().seed() + 1000L * (languages.indexOf(teacher.language()) + 1), teacher.seed());
+            TrainingOptions opts = cfg.teachers().fineTuning(seed);
+            index.computeIfAbsent(teacher.language(), l -> new ArrayList<>()).add(jobs.size());
             jobs.add(new TrainingTasks.Job(teacher.name(), teacher.method(), teacher.uri(), kind, opts,
-                    Provenance.of(cfg, "teacher for " + teacher.language())));
-        }
-        Map<String, Integer> index = new LinkedHashMap<>();
-        for (int i = 0; i < teachers.size(); i++) {
-            index.put(teachers.get(i).language(), i);
+                    Provenance.of(cfg, "teacher for " + teacher.language()
+                            + (teacher.seed() == 1 ? "" : ", seed " + teacher.seed()))));
         }
         JavaPairRDD<Integer, TrainingTasks.Tagged> keyed = features.javaRDD()
                 .filter(r -> index.containsKey(FeatureRows.language(r)))
-                .mapToPair(r -> TrainingTasks.keyed(index.get(FeatureRows.language(r)), FeatureRows.example(r),
-                        "dev".equals(FeatureRows.split(r))));
+                .flatMapToPair(r -> {
+                    TrainingExample e = FeatureRows.example(r);
+                    boolean dev = "dev".equals(FeatureRows.split(r));
+                    return index.get(e.language()).stream().map(i -> TrainingTasks.keyed(i, e, dev)).iterator();
+                });
         // The linear references train beside the teachers, on the pooled vectors: each language's on its own
         // utterances (job teachers + language index), the multilingual one on all of them (the last job).
         List<Roster.Model> references = ctx.roster().references();
