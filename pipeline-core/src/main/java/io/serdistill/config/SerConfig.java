@@ -310,9 +310,12 @@ public record SerConfig(
         String runId = get(c, "ser.run.id", Config::getString);
         require(RUN_ID.matcher(runId).matches(), "ser.run.id",
                 "must be 1-128 characters of letters, digits, '.', '_' or '-', got '" + runId + "'");
-        Run run = new Run(runId, get(c, "ser.run.seed", Config::getLong), get(c, "ser.run.seeds", Config::getInt));
-        require(run.seeds() >= 1, "ser.run.seeds", "must be an integer >= 1 (how many seeds every model trains with), got "
-                + run.seeds());
+        // Read as a number first: getInt would truncate 1.5 to 1.
+        Number seeds = get(c, "ser.run.seeds", Config::getNumber);
+        require(seeds.doubleValue() >= 1 && seeds.doubleValue() <= Integer.MAX_VALUE
+                        && seeds.doubleValue() == Math.rint(seeds.doubleValue()), "ser.run.seeds",
+                "must be an integer >= 1 (how many seeds every model trains with), got " + seeds);
+        Run run = new Run(runId, get(c, "ser.run.seed", Config::getLong), seeds.intValue());
 
         String root = get(c, "ser.output.root", Config::getString);
         require(!root.isBlank(), "ser.output.root", "must not be empty");

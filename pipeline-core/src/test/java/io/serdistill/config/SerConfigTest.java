@@ -267,6 +267,29 @@ class SerConfigTest {
         assertKey("ser.student.dropout", Map.of("ser.student.dropout", "lots"));
     }
 
+    @Test
+    void seedsAndTeacherEnsembleAreCheckedAndOneSeedKeepsTheHash() {
+        SerConfig d = SerConfig.defaults();
+        assertEquals(1, d.run().seeds(), "one seed by default");
+        assertEquals(io.serdistill.distill.TeacherEnsemble.SINGLE, d.distill().teacherEnsemble());
+        SerConfig three = SerConfig.load(List.of(), Map.of("ser.run.seeds", "3", "ser.distill.teacher-ensemble",
+                "mean-logits"));
+        assertEquals(3, three.run().seeds());
+        assertEquals(io.serdistill.distill.TeacherEnsemble.MEAN_LOGITS, three.distill().teacherEnsemble());
+        assertNotEquals(d.hash(), three.hash(), "more seeds train more models: a new hash");
+        assertNotEquals(SerConfig.load(List.of(), Map.of("ser.run.seeds", "3")).hash(), three.hash(),
+                "with several seeds the ensemble choice changes the students");
+        assertEquals(d.hash(), SerConfig.load(List.of(), Map.of("ser.run.seeds", "1")).hash(),
+                "one seed trains what a run before the key trained");
+        assertEquals(d.hash(), SerConfig.load(List.of(), Map.of("ser.distill.teacher-ensemble", "mean-logits")).hash(),
+                "the ensemble of one seed is the teacher");
+        assertKey("ser.run.seeds", Map.of("ser.run.seeds", "0"));
+        assertKey("ser.run.seeds", Map.of("ser.run.seeds", "-2"));
+        assertKey("ser.run.seeds", Map.of("ser.run.seeds", "two"));
+        assertKey("ser.run.seeds", Map.of("ser.run.seeds", "1.5"));
+        assertKey("ser.distill.teacher-ensemble", Map.of("ser.distill.teacher-ensemble", "median"));
+    }
+
     private static void assertKey(String key, Map<String, String> overrides) {
         ConfigError e = assertThrows(ConfigError.class, () -> SerConfig.load(List.of(), overrides));
         assertEquals(key, e.key(), e.getMessage());

@@ -34,7 +34,9 @@ import static org.apache.spark.sql.functions.col;
  * PairedDifference) and every model's UA with its 95% interval from tables/metrics, the linear references drawn as
  * lines; then the cross-language matrix (each teacher and each all-language student on every language), the UA/WA
  * table, WA only where it differs from UA, training curves with the kept epoch marked and early stopping stated,
- * and a confusion matrix per model and language as small multiples, one row per model.
+ * and a confusion matrix per model and language as small multiples, one row per model. With ser.run.seeds &gt; 1 the
+ * first screen's intervals are over seeds (each method's mean UA with a Student-t interval) and its verdicts paired
+ * over seeds (the Student-t interval of the per-seed UA differences), and the page says so.
  */
 public final class RunReport {
     public static final String WA_BARS = "wa_per_language.png";
@@ -98,10 +100,11 @@ public final class RunReport {
         roster.students().stream().map(Roster.Model::method).distinct().filter(m -> !m.equals(method)).forEach(baselines::add);
         baselines.add(Roster.TEACHER_METHOD);
         int resamples = cfg.warehouse().bootstrapResamples();
+        boolean overSeeds = roster.seeds() > 1;
         for (String language : withAll) {
             boolean all = language.equals(Tables.ALL_LANGUAGES);
-            List<ReportCharts.Estimate> estimates = new ArrayList<>();
-            for (Roster.Model m : roster.models()) {
+            List<ReportCharts.Estimate> estimates = overSeeds ? overSeeds(roster, ua, language) : new ArrayList<>();
+            for (Roster.Model m : overSeeds ? List.<Roster.Model>of() : roster.models()) {
                 Value v = ua.getOrDefault(m.name(), Map.of()).get(language);
                 if (v != null && m.role() != Roster.Role.REFERENCE && shownOn(m, language)) {
                     estimates.add(new ReportCharts.Estimate(m.name(), v.value(), v.low(), v.high()));
@@ -116,7 +119,8 @@ public final class RunReport {
             }
             if (!estimates.isEmpty()) {
                 String file = intervalsFile(language);
-                write(layout.report(file), ReportCharts.intervals("UA with 95% interval · " + language + " · " + split,
+                write(layout.report(file), ReportCharts.intervals((overSeeds ? "UA over " + roster.seeds() + " seeds, 95% interval · "
+                        : "UA with 95% interval · ") + language + " · " + split,
                         "UA", estimates, lines), conf);
                 files++;
                 intervalImages.append(img(file, "UA with 95% interval on " + language, ReportCharts.INTERVALS_WIDTH,
@@ -131,8 +135,9 @@ public final class RunReport {
                 if (b == null || !shownOn(b, language)) {
                     continue;
                 }
-                ConfidenceInterval.Interval d = predictions.difference(a.name(), b.name(), language, all, resamples,
-                        cfg.run().seed());
+                ConfidenceInterval.Interval d = overSeeds ? pairedOverSeeds(uaBySeed(roster, ua, method, language),
+                        uaBySeed(roster, ua, baseline, language))
+                        : predictions.difference(a.name(), b.name(), language, all, resamples, cfg.run().seed());
                 if (d == null) {
                     continue;
                 }
@@ -262,7 +267,15 @@ public final class RunReport {
                 .append(" · seed ").append(cfg.run().seed()).append(" · split <b>").append(html(split))
                 .append("</b> · written ").append(html(Instant.now().toString())).append("</p>\n")
                 .append("<h2>Is the difference real?</h2>\n");
-        if (verdicts.length() > 0) {
+        if (verdicts.length() > 0 && overSeeds) {
+            page.append("<p>Over this run's ").append(roster.seeds()).append(" seeds (ser.run.seeds): UA of ")
+                    .append(html(method)).append(" minus each baseline's, per seed on the same ").append(html(split))
+                    .append(" utterances (seed s of one model against seed s of the other), with a 95% Student-t")
+                    .append(" interval over those per-seed differences; \"not distinguishable\" when the interval")
+                    .append(" holds 0.</p>\n")
+                    .append("<table class=\"t\">\n<tr><th>language</th><th>comparison</th><th>difference and verdict</th>")
+                    .append("<th>seeds</th></tr>\n").append(verdicts).append("</table>\n");
+        } else if (verdicts.length() > 0) {
             page.append("<p>UA of ").append(html(method)).append(" minus each baseline's, on the same ").append(html(split))
                     .append(" utterances, with a paired bootstrap 95% interval (").append(resamples)
                     .append(" resamples); \"not distinguishable\" when the interval holds 0.</p>\n")
@@ -272,7 +285,11 @@ public final class RunReport {
             page.append("<p>No student method to compare with its baselines in this run.</p>\n");
         }
         page.append("<h2>UA per language with 95% intervals</h2>\n")
-                .append("<p>Bootstrap over utterances within this run (tables/metrics ci_low, ci_high). Dashed lines: the ")
+                .append(overSeeds ? "<p>Each model's mean UA over the run's " + roster.seeds() + " seeds with a 95% "
+                        + "Student-t interval over seeds (tables/seed_summary; each seed's own row and bootstrap "
+                        + "interval in tables/metrics, its seed column)."
+                        : "<p>Bootstrap over utterances within this run (tables/metrics ci_low, ci_high).")
+                .append(" Dashed lines: the ")
                 .append("linear references (logistic regression on the same features) every neural model should clear.</p>\n")
                 .append(intervalImages)
                 .append("<h2>Cross-language UA</h2>\n<p>Each teacher and each all-language student on every language: ")
@@ -291,6 +308,55 @@ public final class RunReport {
                 .append("</body>\n</html>\n");
         HadoopFiles.writeText(layout.report("index.html"), page.toString(), conf);
         return files + 1;
+    }
+
+    /**
+     * Per method (roster order, references apart), its UA on {@code language} as the mean over its seeds with a
+     * Student-t interval, labelled by its first seed's name and the number of seeds.
+     */
+    private static List<ReportCharts.Estimate> overSeeds(Roster roster, Map<String, Map<String, Value>> ua,
+                                                         String language) {
+        List<ReportCharts.Estimate> out = new ArrayList<>();
+        for (String method : roster.models().stream().filter(m -> m.role() != Roster.Role.REFERENCE)
+                .map(Roster.Model::method).distinct().toList()) {
+            Map<Integer, Double> bySeed = uaBySeed(roster, ua, method, language);
+            if (bySeed.isEmpty()) {
+                continue;
+            }
+            ConfidenceInterval.Interval ci = ConfidenceInterval.studentT95(
+                    bySeed.values().stream().mapToDouble(Double::doubleValue).toArray());
+            String name = roster.reportedOn(method, language).map(Roster.Model::name).orElse(method);
+            out.add(new ReportCharts.Estimate(name + " (" + ci.n() + " seeds)", ci.mean(), ci.low(), ci.high()));
+        }
+        return out;
+    }
+
+    /** UA of every seed of {@code method} shown on {@code language}, keyed by seed. */
+    private static Map<Integer, Double> uaBySeed(Roster roster, Map<String, Map<String, Value>> ua, String method,
+                                                 String language) {
+        Map<Integer, Double> out = new TreeMap<>();
+        for (Roster.Model m : roster.replicatesOn(method, language)) {
+            Value v = ua.getOrDefault(m.name(), Map.of()).get(language);
+            if (v != null && shownOn(m, language)) {
+                out.put(m.seed(), v.value());
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Student-t interval of UA(a) − UA(b) over the seeds both have (seed s against seed s, scored on the same
+     * utterances); null with fewer than two.
+     */
+    static ConfidenceInterval.Interval pairedOverSeeds(Map<Integer, Double> a, Map<Integer, Double> b) {
+        List<Double> diffs = new ArrayList<>();
+        a.forEach((seed, v) -> {
+            if (b.containsKey(seed)) {
+                diffs.add(v - b.get(seed));
+            }
+        });
+        return diffs.size() < 2 ? null
+                : ConfidenceInterval.studentT95(diffs.stream().mapToDouble(Double::doubleValue).toArray());
     }
 
     /** Whether {@code m} is reported on {@code language}: own-language models on theirs, the others on every one and "all". */
