@@ -45,7 +45,8 @@ final class AllFolds {
             .add("mean", DataTypes.DoubleType, false)
             .add("ci_low", DataTypes.DoubleType, false)
             .add("ci_high", DataTypes.DoubleType, false)
-            .add("folds", DataTypes.IntegerType, false);
+            .add("folds", DataTypes.IntegerType, false)
+            .add("seeds", DataTypes.IntegerType, false);
 
     private AllFolds() {}
 
@@ -114,7 +115,10 @@ final class AllFolds {
         return timings;
     }
 
-    /** Mean over folds with 95% CIs of the test UA/WA, per method and language. */
+    /**
+     * Mean over folds with 95% CIs of the test UA/WA, per method and language; with ser.run.seeds = N, over every
+     * (fold, seed) value of the method: folds × N values (the references, which train once, folds values).
+     */
     static String summarise(SparkSession spark, SerConfig cfg, RunLayout experiment, int folds) throws Exception {
         List<FoldSummary.FoldValue> values = new ArrayList<>();
         Configuration conf = spark.sparkContext().hadoopConfiguration();
@@ -122,9 +126,12 @@ final class AllFolds {
             SerConfig foldCfg = foldConfig(cfg, experiment, k);
             RunLayout fold = RunLayout.of(foldCfg.outputRoot(), foldCfg.run().id(), conf);
             Roster roster = Roster.of(foldCfg, fold);
-            for (Row r : spark.read().parquet(fold.table("metrics"))
+            org.apache.spark.sql.Dataset<Row> metrics = spark.read().parquet(fold.table("metrics"));
+            boolean seeded = List.of(metrics.columns()).contains("seed");
+            for (Row r : metrics
                     .filter("split = 'test' AND metric IN ('ua', 'wa') AND language <> 'all'")
-                    .select("model", "method", "language", "metric", "value").collectAsList()) {
+                    .selectExpr("model", "method", "language", "metric", "value", seeded ? "seed" : "1 AS seed")
+                    .collectAsList()) {
                 String model = r.getAs("model");
                 String method = r.getAs("method");
                 String language = r.getAs("language");
@@ -133,14 +140,15 @@ final class AllFolds {
                 if (elsewhere) {
                     continue; // teachers and mono students count on their own language only
                 }
-                values.add(new FoldSummary.FoldValue(method, language, r.getAs("metric"), k, r.<Double>getAs("value")));
+                values.add(new FoldSummary.FoldValue(method, language, r.getAs("metric"), k, r.<Integer>getAs("seed"),
+                        r.<Double>getAs("value")));
             }
         }
         List<FoldSummary.Cell> cells = FoldSummary.summarise(values);
         List<Row> rows = new ArrayList<>();
         for (FoldSummary.Cell c : cells) {
             rows.add(RowFactory.create(cfg.run().id(), c.method(), c.language(), c.metric(), c.interval().mean(),
-                    c.interval().low(), c.interval().high(), c.interval().n()));
+                    c.interval().low(), c.interval().high(), c.folds(), c.seeds()));
         }
         spark.createDataFrame(rows, TABLE6).coalesce(1).write().mode(SaveMode.Overwrite).parquet(experiment.root() + "/table6");
         String table = FoldSummary.render(cells, cfg.input().languages(), "ua", "wa");

@@ -19,7 +19,8 @@ import org.apache.hadoop.conf.Configuration;
  * The first screen of a cross-validated run ({@code ser.folds.all}): {@code {run}/report/index.html}, per language
  * every method's test UA as the mean over folds with its 95% Student-t interval (the linear references as lines), and
  * verdicts of the method against each baseline from the fold-paired UA differences (each fold scores both on the
- * same test speakers, so the interval is over the per-fold differences). Each fold's own report sits in its sub-run.
+ * same test speakers, so the interval is over the per-fold differences; with ser.run.seeds = N over every fold × seed
+ * pair, seed s against seed s). Each fold's own report sits in its sub-run.
  */
 public final class FoldsReport {
     /** The method judged first; when a run lacks it, the first student method is. */
@@ -42,19 +43,27 @@ public final class FoldsReport {
         String judged = models.contains(METHOD) ? METHOD
                 : models.stream().filter(m -> !m.equals("ft-mono")).findFirst().orElse(null);
         int folds = (int) ua.stream().mapToInt(FoldSummary.FoldValue::fold).distinct().count();
+        int seeds = (int) ua.stream().mapToInt(FoldSummary.FoldValue::seed).distinct().count();
+        String over = seeds > 1 ? folds + " folds × " + seeds + " seeds" : folds + " folds";
 
         StringBuilder page = new StringBuilder();
         page.append("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>ser-distill ").append(html(runId))
                 .append(" over folds</title><style>").append(ReportHtml.STYLE).append("</style></head><body>");
-        page.append("<h1>").append(html(runId)).append(": test UA over ").append(folds).append(" folds</h1>");
-        page.append("<p>Mean over folds with 95% Student-t intervals; teachers (ft-mono) and mono students count on "
+        page.append("<h1>").append(html(runId)).append(": test UA over ").append(over).append("</h1>");
+        page.append(seeds > 1 ? "<p>Mean over every fold and seed (ser.run.seeds = " + seeds + ": each model "
+                + "trained " + seeds + " times per fold) with 95% Student-t intervals over those folds × seeds values "
+                + "(the linear references train once per fold); teachers (ft-mono) and mono students count on "
+                : "<p>Mean over folds with 95% Student-t intervals; teachers (ft-mono) and mono students count on "
                 + "their own language only. Each fold's own report: <code>").append(html(runId))
                 .append("-fold&lt;k&gt;/report/index.html</code>. The table: <code>table6/</code>, "
                         + "<code>report/table6.txt</code>.</p>");
         if (judged != null) {
             page.append("<h2>Is the difference real?</h2><p>Per fold, both models are scored on the same test "
-                    + "speakers; the interval is over the folds' UA differences.</p><table class=\"t\"><tr>"
-                    + "<th>language</th><th>comparison</th><th>difference</th><th>folds</th></tr>");
+                    + (seeds > 1 ? "speakers, seed s of one against seed s of the other; the interval is over the "
+                    + "(fold, seed) pairs' UA differences.</p><table class=\"t\"><tr>"
+                    + "<th>language</th><th>comparison</th><th>difference</th><th>folds × seeds</th></tr>"
+                    : "speakers; the interval is over the folds' UA differences.</p><table class=\"t\"><tr>"
+                    + "<th>language</th><th>comparison</th><th>difference</th><th>folds</th></tr>"));
             for (String language : languages) {
                 for (String other : models) {
                     if (other.equals(judged)) {
@@ -69,7 +78,7 @@ public final class FoldsReport {
             }
             page.append("</table>");
         }
-        page.append("<h2>UA per language, mean over folds with 95% intervals</h2><div class=\"row\">");
+        page.append("<h2>UA per language, mean over ").append(over).append(" with 95% intervals</h2><div class=\"row\">");
         for (String language : languages) {
             List<ReportCharts.Estimate> estimates = new ArrayList<>();
             for (String m : models) {
@@ -90,8 +99,8 @@ public final class FoldsReport {
                 continue;
             }
             String file = ReportHtml.safe("folds_ua_" + language + ".png");
-            HadoopFiles.writeBytes(run.report(file), ReportCharts.intervals(language + ": test UA over " + folds
-                    + " folds", "UA", estimates, lines), conf);
+            HadoopFiles.writeBytes(run.report(file), ReportCharts.intervals(language + ": test UA over " + over, "UA",
+                    estimates, lines), conf);
             page.append(ReportHtml.img(file, language + " UA over folds", ReportCharts.INTERVALS_WIDTH,
                     ReportCharts.intervalsHeight(estimates.size())));
         }
@@ -103,21 +112,21 @@ public final class FoldsReport {
         return uri;
     }
 
-    /** Student-t interval of UA(a) − UA(b) over the folds that score both on {@code language}; null with fewer than
-     * two such folds. */
+    /** Student-t interval of UA(a) − UA(b) over the (fold, seed) pairs that score both on {@code language}; null
+     * with fewer than two such pairs. */
     static ConfidenceInterval.Interval pairedOverFolds(List<FoldSummary.FoldValue> ua, String a, String b,
                                                        String language) {
-        Map<Integer, Double> first = new LinkedHashMap<>();
-        Map<Integer, Double> second = new LinkedHashMap<>();
+        Map<List<Integer>, Double> first = new LinkedHashMap<>();
+        Map<List<Integer>, Double> second = new LinkedHashMap<>();
         for (FoldSummary.FoldValue v : ua) {
             if (v.language().equals(language) && v.method().equals(a)) {
-                first.put(v.fold(), v.value());
+                first.put(List.of(v.fold(), v.seed()), v.value());
             } else if (v.language().equals(language) && v.method().equals(b)) {
-                second.put(v.fold(), v.value());
+                second.put(List.of(v.fold(), v.seed()), v.value());
             }
         }
         List<Double> diffs = new ArrayList<>();
-        for (Map.Entry<Integer, Double> e : first.entrySet()) {
+        for (Map.Entry<List<Integer>, Double> e : first.entrySet()) {
             Double other = second.get(e.getKey());
             if (other != null) {
                 diffs.add(e.getValue() - other);
