@@ -143,6 +143,13 @@ class SeedsPipelineTest {
         String line = table.lines().filter(l -> l.startsWith("student-mtkd-language")).findFirst().orElseThrow();
         assertTrue(line.contains(cell), cell + " in " + line);
 
+        // The report's first screen is over seeds and says so.
+        String page = Files.readString(run.resolve("report/index.html"));
+        assertTrue(page.contains("Over this run's 2 seeds (ser.run.seeds)"), "verdicts paired over seeds");
+        assertTrue(page.contains("<th>seeds</th>") && !page.contains("<th>utterances</th>"), "verdicts count seeds");
+        assertTrue(page.contains("Student-t interval over seeds (tables/seed_summary"), "intervals over seeds");
+        assertTrue(Files.size(run.resolve("report/ua_intervals_en.png")) > 0);
+
         // soft_targets: every teacher seed's logits; the ensemble rows are their mean.
         List<Row> soft = spark.read().parquet(run.resolve("soft_targets").toString())
                 .filter(col("language").equalTo("fi")).collectAsList();

@@ -295,9 +295,12 @@ public final class CrossRunReport {
         return method.endsWith("-mono") || method.equals("reference-linear");
     }
 
-    /** The rule of notebooks/sql: per-language models on their own language, the others on every one and "all". */
+    /**
+     * The rule of notebooks/sql: per-language models on their own language, the others on every one and "all"; a
+     * model's seed s > 1 ({@code {model}-seed{s}}) as its seed 1.
+     */
     private static boolean shownOn(Ua u, String language) {
-        return !ownLanguageOnly(u.method()) || u.model().endsWith("-" + language);
+        return !ownLanguageOnly(u.method()) || u.model().replaceFirst("-seed[0-9]+$", "").endsWith("-" + language);
     }
 
     /** Teachers first, then students, then the linear references. */
