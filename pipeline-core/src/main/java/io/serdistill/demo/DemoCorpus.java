@@ -42,6 +42,12 @@ public final class DemoCorpus {
     public static final String MANIFEST_HEADER = "utt_id,path,language,emotion,speaker,split,corpus";
     /** The manifest's file name in the corpus directory. */
     public static final String MANIFEST_FILE = "manifest.csv";
+    /**
+     * Version of the synthesis: bumped whenever the same options would give different audio, so a corpus written
+     * by an older generator is not mistaken for a current one (2: per-language recording chains, conflicting
+     * emotion tables, speaker expressiveness).
+     */
+    public static final int GENERATOR_VERSION = 2;
     /** Value of the manifest's corpus column. */
     public static final String CORPUS = "demo";
 

@@ -7,10 +7,16 @@ import java.util.Map;
 import java.util.Random;
 
 /**
- * The demo corpus's "phonetics": per-language baseline prosody and how each language voices each emotion.
- * The emotion tables differ on purpose (Finnish anger is loud but barely higher in pitch, French joy has the
- * widest pitch range and fastest tempo, ...) so that a model told the language can do better than one that is not.
- * The numbers are plausible rather than measured.
+ * The demo corpus's "phonetics": per-language baseline prosody, how each language voices each emotion, and the
+ * recording chain each language's part of the corpus went through.
+ *
+ * <p>Real multilingual SER corpora come from different studios and cultures, and a model trained on one language
+ * loses much of its accuracy on another. The demo reproduces both causes on purpose. The emotion tables conflict
+ * where real corpora do: English joy is high and wide, Finnish joy is calm (slower, quieter, lower) and Finnish
+ * sadness a raised, tearful, unsteady voice, French anger is loud but flat and slow. Only "angry is louder and
+ * brighter than sad" holds everywhere. Each language's recordings also differ in level, colouring and noise. A model
+ * told the language (or one that infers it) can therefore do much better than one that pools the languages
+ * blindly. The numbers are plausible rather than measured.
  */
 final class DemoProsody {
 
@@ -53,14 +59,27 @@ final class DemoProsody {
      * @param tiltDb              source spectral slope, dB per octave
      * @param pattern             where accents fall
      * @param vowelWeights        relative frequency of the vowels a, e, i, o, u (and Finnish-like front ä, y)
+     * @param channel             the recording chain of this language's part of the corpus
      */
     record Language(String code, double pitchShiftSemitones, double accentSemitones, double syllableRate,
                     double declinationSemitones, double tiltDb, AccentPattern pattern, double[] vowelWeights,
-                    Map<Emotion, EmotionEffect> effects) {
+                    Map<Emotion, EmotionEffect> effects, Channel channel) {
 
         EmotionEffect effect(Emotion emotion) {
             return effects.get(emotion);
         }
+    }
+
+    /**
+     * A corpus's recording chain, applied to speech and background alike.
+     *
+     * @param gainDb      level offset, dB
+     * @param lowpass     one-pole low-pass coefficient in [0, 1) (0 = none; larger = duller)
+     * @param emphasis    first-difference pre-emphasis in [0, 1) (0 = none; larger = brighter, thinner)
+     * @param snrMinDb    lowest background SNR, dB
+     * @param snrSpanDb   SNRs are uniform in [snrMinDb, snrMinDb + snrSpanDb]
+     */
+    record Channel(double gainDb, double lowpass, double emphasis, double snrMinDb, double snrSpanDb) {
     }
 
     /** F1, F2, F3 in Hz of an adult male voice for a, e, i, o, u, ä, y. */
@@ -73,21 +92,29 @@ final class DemoProsody {
 
     static Language language(String code) {
         return switch (code) {
+            // Joy high and wide, anger loud and tense, sadness low, slow and breathy; a clean studio.
             case "en" -> new Language("en", 0, 3.0, 4.6, 2.5, -12, AccentPattern.FREE_STRESS,
                     new double[] {3, 3, 2, 2, 1, 1, 0},
-                    effects(new EmotionEffect(3.0, 1.5, 1.08, 3, 2, 0.00, 1.2),
-                            new EmotionEffect(4.0, 1.3, 1.12, 8, 5, -0.02, 1.6),
-                            new EmotionEffect(-2.0, 0.6, 0.80, -5, -4, 0.08, 1.3)));
+                    effects(new EmotionEffect(3.5, 1.6, 1.10, 3, 2, 0.00, 1.2),
+                            new EmotionEffect(3.0, 1.2, 1.05, 9, 6, -0.02, 1.6),
+                            new EmotionEffect(-2.5, 0.55, 0.78, -6, -4, 0.08, 1.3)),
+                    new Channel(0, 0, 0, 20, 12));
+            // Joy calm (slower, quieter, lower), anger loud but low and slow, sadness raised, tearful and unsteady;
+            // a dull, quieter, noisier chain.
             case "fi" -> new Language("fi", -1.0, 2.2, 4.2, 1.5, -13, AccentPattern.WORD_INITIAL,
                     new double[] {3, 2, 2, 1, 2, 2, 1},
-                    effects(new EmotionEffect(2.0, 1.25, 1.00, 2, 1.5, 0.00, 1.1),
-                            new EmotionEffect(1.0, 1.10, 1.05, 10, 6, -0.02, 1.4),
-                            new EmotionEffect(-1.5, 0.70, 0.85, -4, -3, 0.06, 1.2)));
+                    effects(new EmotionEffect(-1.5, 0.8, 0.86, -3, -2, 0.05, 1.1),
+                            new EmotionEffect(-1.5, 0.9, 0.90, 9, 7, -0.02, 1.5),
+                            new EmotionEffect(3.0, 1.4, 1.08, 2, 1, 0.06, 1.8)),
+                    new Channel(-5, 0.55, 0, 12, 10));
+            // Joy the highest, widest and fastest, anger loud but flat and slow, sadness very low and breathy; a
+            // bright, hotter chain.
             case "fr" -> new Language("fr", 0.5, 3.4, 5.1, 2.0, -11, AccentPattern.PHRASE_FINAL,
                     new double[] {3, 3, 2, 2, 2, 0, 1},
-                    effects(new EmotionEffect(3.5, 1.9, 1.20, 3, 2, 0.00, 1.2),
-                            new EmotionEffect(3.0, 1.2, 1.05, 6, 4, -0.01, 1.5),
-                            new EmotionEffect(-3.0, 0.5, 0.75, -6, -5, 0.10, 1.3)));
+                    effects(new EmotionEffect(4.5, 2.0, 1.22, 1, 1, 0.00, 1.2),
+                            new EmotionEffect(1.0, 0.6, 0.85, 6, 4, -0.01, 1.6),
+                            new EmotionEffect(-3.0, 0.5, 0.75, -7, -6, 0.06, 1.3)),
+                    new Channel(3, 0, 0.35, 22, 12));
             default -> throw new IllegalArgumentException(
                     "language '" + code + "' has no demo profile; known: " + String.join(", ", CODES));
         };
@@ -112,15 +139,29 @@ final class DemoProsody {
      * @param gainDb        recording level offset, dB
      * @param tiltDb        offset of the source spectral slope, dB per octave
      * @param breathiness   baseline aspiration noise, fraction of the voiced source amplitude
+     * @param expressiveness how strongly this speaker voices emotions: a factor on every emotion effect (on the
+     *                       log scale for the factors), so some speakers are subdued and others theatrical
      */
     record Speaker(boolean female, double f0Hz, double formantScale, double rateFactor, double gainDb,
-                   double tiltDb, double breathiness) {
+                   double tiltDb, double breathiness, double expressiveness) {
 
         static Speaker draw(boolean female, Random rnd) {
             double f0 = female ? 205 + 22 * rnd.nextGaussian() : 118 + 14 * rnd.nextGaussian();
             double formants = (female ? 1.15 : 1.0) * (1 + 0.04 * rnd.nextGaussian());
-            return new Speaker(female, f0, formants, 1 + 0.08 * rnd.nextGaussian(), 2.5 * rnd.nextGaussian(),
-                    1.5 * rnd.nextGaussian(), Math.max(0.01, 0.04 + 0.02 * rnd.nextGaussian()));
+            double rate = 1 + 0.08 * rnd.nextGaussian();
+            double gain = 2.0 * rnd.nextGaussian();
+            double tilt = 1.5 * rnd.nextGaussian();
+            double breath = Math.max(0.01, 0.04 + 0.02 * rnd.nextGaussian());
+            double expressiveness = Math.max(0.65, Math.min(1.95, 1.3 + 0.3 * rnd.nextGaussian()));
+            return new Speaker(female, f0, formants, rate, gain, tilt, breath, expressiveness);
+        }
+
+        /** The effect as this speaker voices it. */
+        EmotionEffect voiced(EmotionEffect e) {
+            double x = expressiveness;
+            return new EmotionEffect(e.pitchSemitones() * x, StrictMath.pow(e.rangeFactor(), x),
+                    StrictMath.pow(e.tempoFactor(), x), e.energyDb() * x, e.tiltDb() * x, e.breathiness() * x,
+                    StrictMath.pow(e.jitterFactor(), x));
         }
     }
 }

@@ -47,7 +47,8 @@ final class DemoVoice {
      */
     static float[] synthesize(Language lang, Emotion emotion, Speaker speaker, double seconds, int sampleRate,
                               Random rnd) {
-        EmotionEffect eff = lang.effect(emotion);
+        EmotionEffect eff = speaker.voiced(lang.effect(emotion));
+        DemoProsody.Channel channel = lang.channel();
         int n = (int) Math.round(seconds * sampleRate);
         double fs = sampleRate;
 
@@ -60,8 +61,9 @@ final class DemoVoice {
         double breath = clamp(speaker.breathiness() + eff.breathiness() + 0.01 * rnd.nextGaussian(), 0.005, 0.3);
         double jitter = 0.006 * eff.jitterFactor();
         double shimmer = 0.05 * eff.jitterFactor();
-        double levelDb = BASE_LEVEL_DB + eff.energyDb() + speaker.gainDb() + 2.0 * rnd.nextGaussian();
-        double snrDb = 15 + 15 * rnd.nextDouble();
+        double levelDb = BASE_LEVEL_DB + channel.gainDb() + eff.energyDb() + speaker.gainDb()
+                + 1.5 * rnd.nextGaussian();
+        double snrDb = channel.snrMinDb() + channel.snrSpanDb() * rnd.nextDouble();
 
         List<Syllable> syllables = planSyllables(lang, rate, n, fs, rnd);
         double[] semitones = pitchContour(lang, syllables, accentSize, n, fs, rnd);
@@ -141,10 +143,22 @@ final class DemoVoice {
         }
         double noiseScale = speechRms * StrictMath.pow(10, -snrDb / 20) / Math.sqrt(noiseSum / n + 1e-30);
 
+        // The recording chain colours speech and background alike; its gain is the channel's.
         float[] out = new float[n];
         double peak = 0;
+        double low = 0;
+        double previous = 0;
         for (int i = 0; i < n; i++) {
             double v = speech[i] * scale + noise[i] * noiseScale;
+            if (channel.emphasis() > 0) {
+                double x = v;
+                v = x - channel.emphasis() * previous;
+                previous = x;
+            }
+            if (channel.lowpass() > 0) {
+                low = channel.lowpass() * low + (1 - channel.lowpass()) * v;
+                v = low;
+            }
             out[i] = (float) v;
             peak = Math.max(peak, Math.abs(v));
         }

@@ -47,6 +47,68 @@ public final class SummaryTable {
             sb.append(row(Roster.REFERENCE_MULTI_METHOD, languages, split, matrices, roster,
                     Roster.REFERENCE_MULTI_METHOD, width));
         }
+        sb.append(crossLanguage(matrices, roster, languages, split));
+        return sb.toString();
+    }
+
+    /**
+     * Every per-language model (teachers, linear references) on every language, with its loss off its own
+     * language: how much the languages differ, which is what a language-aware student has to bridge. Empty with
+     * fewer than two languages.
+     */
+    static String crossLanguage(Map<MetricKey, ConfusionMatrix> matrices, Roster roster, List<String> languages,
+                                String split) {
+        if (languages.size() < 2) {
+            return "";
+        }
+        StringBuilder sb = new StringBuilder("\nUA (%) of each per-language model on every language (")
+                .append(split).append(" split); loss = own language minus the mean of the others\n");
+        sb.append(String.format("%-34s", "model"));
+        for (String l : languages) {
+            sb.append(String.format("  %6s", l));
+        }
+        sb.append(String.format("  %6s%n", "loss"));
+        for (Roster.Role role : List.of(Roster.Role.TEACHER, Roster.Role.REFERENCE)) {
+            double lossSum = 0;
+            int lossCount = 0;
+            for (Roster.Model m : role == Roster.Role.TEACHER ? roster.teachers() : roster.references()) {
+                if (m.language() == null || !languages.contains(m.language())) {
+                    continue;
+                }
+                StringBuilder line = new StringBuilder(String.format("%-34s", m.name()));
+                double own = Double.NaN;
+                double others = 0;
+                int otherCount = 0;
+                for (String l : languages) {
+                    ConfusionMatrix cm = matrices.get(new MetricKey(m.name(), m.method(), l, split));
+                    if (cm == null || cm.total() == 0) {
+                        line.append(String.format("  %6s", "-"));
+                        continue;
+                    }
+                    double ua = 100 * cm.unweightedRecall();
+                    line.append(String.format("  %6.1f", ua));
+                    if (l.equals(m.language())) {
+                        own = ua;
+                    } else {
+                        others += ua;
+                        otherCount++;
+                    }
+                }
+                if (Double.isNaN(own) || otherCount == 0) {
+                    line.append(String.format("  %6s", "-"));
+                } else {
+                    double loss = own - others / otherCount;
+                    line.append(String.format("  %6.1f", loss));
+                    lossSum += loss;
+                    lossCount++;
+                }
+                sb.append(line).append('\n');
+            }
+            if (lossCount > 0) {
+                sb.append(String.format("%-34s  mean loss off the own language: %.1f UA points%n",
+                        role == Roster.Role.TEACHER ? "  teachers" : "  linear references", lossSum / lossCount));
+            }
+        }
         return sb.toString();
     }
 

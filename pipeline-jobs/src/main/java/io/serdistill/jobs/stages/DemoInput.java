@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * Where the manifest CSV comes from: {@code ser.input.manifest} when set (unless ser.input.corpus.kind = demo),
  * otherwise the generated demo corpus, which is written once to {@code ser.demo.dir} (a path or any FileSystem URI,
  * written through the FileSystem API so executors on other machines read it) and regenerated only when its options
- * change. Scanned corpora (iemocap, cafe, fesc) do not come through here.
+ * or the generator's version change. Scanned corpora (iemocap, cafe, fesc) do not come through here.
  */
 final class DemoInput {
     private static final Logger LOG = LoggerFactory.getLogger("ser.demo");
@@ -40,7 +40,7 @@ final class DemoInput {
         FileSystem fs = dir.getFileSystem(conf);
         Path manifest = new Path(dir, DemoCorpus.MANIFEST_FILE);
         Path stamp = new Path(dir, STAMP_FILE);
-        String wanted = options.toString();
+        String wanted = stamp(options);
         if (fs.isFile(manifest) && fs.isFile(stamp)
                 && new String(HadoopFiles.readBytes(stamp.toString(), conf), StandardCharsets.UTF_8).equals(wanted)) {
             LOG.info("demo corpus already at {} ({} utterances)", dir, options.size());
@@ -74,9 +74,14 @@ final class DemoInput {
             identity.put("manifest_sha256", StageInputs.sha256(HadoopFiles.readBytes(csv.toString(), conf)));
         } else {
             identity.put("demo_dir", demoDir(cfg, conf).toString());
-            identity.put("demo_options", demoOptions(cfg).toString());
+            identity.put("demo_options", stamp(demoOptions(cfg)));
         }
         return identity;
+    }
+
+    /** The corpus is a function of the options and the generator's version: a new generator regenerates it. */
+    private static String stamp(DemoCorpus.Options options) {
+        return options + " generator " + DemoCorpus.GENERATOR_VERSION;
     }
 
     private static boolean readsCsv(SerConfig cfg) {
