@@ -65,9 +65,9 @@ import static org.apache.spark.sql.functions.col;
  * Unusable files go to rejects/stage=extract with a reason code. Fails if rows in ≠ features + rejects, counted in the
  * written files. Every output is overwritten, so re-running the stage over the same run gives the same tables.
  *
- * <p>Spark jobs: a few small ones pack the manifest ({@link SizePacking}: file sizes looked up and the rows sorted by
- * the tasks, per-partition counts to the driver, then a shuffle of the manifest's short columns into the packed
- * partitions); one extracts and writes the features (with global CMVN, a statistics job before it); one writes the
+ * <p>Spark jobs: a small one packs the manifest ({@link SizePacking}: the tasks look up file sizes and return a row
+ * count and byte sum per language x split; the extraction job then shuffles the manifest's short columns into the
+ * packed partitions); one extracts and writes the features (with global CMVN, a statistics job before it); one writes the
  * rejects. The rows-in check reads the Parquet footers on the driver, without a job. No manifest row and no file
  * listing is collected on the driver; rejected rows are (they travel back in an accumulator, for the log and the
  * rejects table).
@@ -134,8 +134,8 @@ public final class ExtractStage implements Stage {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         // Once per executor rather than inside every task's closure (a Hadoop Configuration is ~1,000 entries).
         Broadcast<HadoopConf> hadoopB = jsc.broadcast(hadoop);
-        // Rows ordered by the output partitions (then manifest row), and cut into contiguous size-balanced runs: a
-        // task then writes one or two language/split files instead of one per language x split (each Parquet writer
+        // Rows laid out by the output partitions (language, split; then the manifest's order), and cut into
+        // contiguous size-balanced runs: a task then writes one or two language/split files instead of one per language x split (each Parquet writer
         // costs a file, its checksum and ~ms of setup; fewer, larger files read faster too). Packed by the tasks
         // (SizePacking): the driver holds a few numbers per partition, never the manifest's rows or file listings.
         SizePacking.Packed packing = SizePacking.pack(jsc, manifest, partitions, hadoopB, SizePacking.LPT_MAX_ROWS);

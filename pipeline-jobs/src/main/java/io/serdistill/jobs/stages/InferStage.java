@@ -227,6 +227,8 @@ public final class InferStage implements Stage {
             counts.put("predictions", predictionsUri);
             counts.put("partitions", partitions);
             counts.put("audio_seconds", audioSeconds);
+            counts.put("planned_s", (planned - started) / 1e9);
+            counts.put("scored_and_written_s", (written - planned) / 1e9);
             return counts;
         } finally {
             results.unpersist(false);
