@@ -57,7 +57,9 @@ public final class InferBench {
         });
         sampler.setDaemon(true);
         sampler.start();
+        // The settings every stage runs with (as ExtractBench and SerCli): java.nio local files, no forked chmod.
         SparkSession spark = SparkSession.builder().master("local[" + cores + "]").appName("InferBench")
+                .config(io.serdistill.jobs.spark.Sparks.defaults(new org.apache.spark.SparkConf(true)))
                 .config("spark.ui.enabled", "false").getOrCreate();
         SerConfig cfg = SerConfig.load(List.of(), Map.of("ser.run.id", "infer-bench",
                 "ser.output.root", "file://" + work.resolve("runs"),
