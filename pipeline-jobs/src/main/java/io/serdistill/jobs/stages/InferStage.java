@@ -181,6 +181,8 @@ public final class InferStage implements Stage {
                 .mapPartitions(part -> inferPartition(part, settings, cardB.value(), weightsB.value(), hadoopB.value()))
                 .persist(StorageLevel.MEMORY_AND_DISK());
         long planned = System.nanoTime();
+        LOG.info("infer: planned {} partitions of {} with {} in {} s", partitions, manifestUri, model,
+                String.format("%.2f", (planned - started) / 1e9));
         String predictionsUri = predictions(infer, cfg.run().id());
         String rejectsUri = rejects(infer, cfg.run().id());
         try {

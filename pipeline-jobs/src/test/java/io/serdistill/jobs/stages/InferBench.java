@@ -18,7 +18,9 @@ import org.apache.spark.sql.SparkSession;
  * second per core and the driver's peak heap use (sampled every 100 ms; run the JVM with -Xmx2g to check the 2 GB
  * bound). Usage: InferBench runDir corpusDir [rows=1000000] [files=300] [cores=2] [workDir] [runs=1]: with
  * runs &gt; 1 the stage runs again (forced) in the same session, so the later runs show the warm JVM's throughput;
- * each run prints its planning time (the stage's own: manifest read, numbering job, plan) and its wall time.
+ * each run prints its planning time (the stage's own: manifest read, numbering job, plan) and its wall time. With
+ * -Dinfer.bench.missing=true the rows name {@code files} files that do not exist under corpusDir, so every row is a
+ * MISSING_FILE reject: the stage at full row count without the cost of scoring.
  */
 public final class InferBench {
     private InferBench() {}
@@ -36,6 +38,12 @@ public final class InferBench {
         try (var walk = Files.walk(corpus)) {
             wavs = walk.filter(p -> p.toString().endsWith(".wav")).sorted().limit(files).toList();
         }
+        if (Boolean.getBoolean("infer.bench.missing")) {
+            // Every row a MISSING_FILE reject: the stage's distributed machinery (read, numbering, shuffle, writes,
+            // counts, the rows-in check) at full row count, without the scoring's cost.
+            wavs = java.util.stream.IntStream.range(0, files).mapToObj(i -> corpus.resolve("missing-" + i + ".wav"))
+                    .toList();
+        }
         Path csv = work.resolve("manifest.csv");
         try (BufferedWriter w = Files.newBufferedWriter(csv)) {
             w.write("path,utt_id\n");
@@ -46,8 +54,14 @@ public final class InferBench {
         AtomicLong peak = new AtomicLong();
         Thread sampler = new Thread(() -> {
             var heap = ManagementFactory.getMemoryMXBean();
-            while (!Thread.currentThread().isInterrupted()) {
+            long start = System.nanoTime();
+            for (long sample = 1; !Thread.currentThread().isInterrupted(); sample++) {
                 peak.accumulateAndGet(heap.getHeapMemoryUsage().getUsed(), Math::max);
+                if (sample % 300 == 0) {
+                    // Every 30 s, so a run stopped early still tells its peak.
+                    System.out.printf("infer bench: %.0f s, heap peak so far %.0f MB%n",
+                            (System.nanoTime() - start) / 1e9, peak.get() / 1e6);
+                }
                 try {
                     Thread.sleep(100);
                 } catch (InterruptedException e) {
