@@ -69,8 +69,9 @@ import static org.apache.spark.sql.functions.sum;
  *
  * <p>Nothing row-sized reaches the driver: the manifest is read as a distributed CSV, numbered ({@code zipWithIndex},
  * a job that counts each partition) and spread round robin over the partitions (a shuffle of the manifest's small
- * columns; no file listing or size lookup, which extract's size balancing needs on the driver). The results are
- * cached on the executors, then written as predictions and as rejects, and summed by level in one small job.
+ * columns; no file listing or size lookup: rows are not size-balanced as extract's are). The results are cached on
+ * the executors, then written as predictions and as rejects, and summed by level in one small job; rows in is a
+ * distributed count of the CSV, and the rows-in check reads the written files' footers.
  */
 public final class InferStage implements Stage {
     private static final Logger LOG = LoggerFactory.getLogger("ser.infer");
