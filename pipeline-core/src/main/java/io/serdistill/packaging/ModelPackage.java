@@ -6,6 +6,7 @@ import io.serdistill.model.SafeTensors;
 import io.serdistill.model.SafeTensorsFile;
 import io.serdistill.model.wav2vec2.Wav2Vec2Config;
 import io.serdistill.representation.Representation;
+import io.serdistill.train.LanguageInputKind;
 import io.serdistill.train.ModelKind;
 import java.io.IOException;
 import java.io.InputStream;
@@ -240,15 +241,17 @@ public final class ModelPackage {
     public PackageScorer scorer(Optional<Path> encoderDir) throws PackageError {
         Representation r = representation(encoderDir);
         ModelKind.Scorer model;
+        ModelKind kind = kind();
         try {
-            model = kind().load(weights, location + "/" + ModelCard.WEIGHTS);
+            model = kind.load(weights, location + "/" + ModelCard.WEIGHTS);
         } catch (PackageError e) {
             throw e;
         } catch (IOException | RuntimeException e) {
             throw new PackageError(location, "the weights do not load as " + card.modelKind().id() + ": "
                     + e.getMessage(), e);
         }
-        return new PackageScorer(card, r, model);
+        return new PackageScorer(card, r, model,
+                kind instanceof LanguageInputKind l ? l.languages() : List.of());
     }
 
     @Override

@@ -23,8 +23,10 @@ import java.util.List;
  * Scores audio with one package, the way the pipeline does: the card's audio options prepare the clip
  * ({@link AudioPreparer}, as extract), the representation's extractor computes the features, the card's input
  * ({@code pooled}, or {@code frames} normalised as the representation stores them) goes to the model, and the
- * probabilities are the softmax of its logits. Holds per-thread state (decoder, FFT plan, model graph): one instance
- * per thread, reused across files — an inference task makes one per partition.
+ * probabilities are the softmax of its logits. A model that takes the utterance's language as an input
+ * ({@link #inputLanguages()} not empty, as ft-multi-lang students) is scored with each input's language; the others
+ * ignore it. Holds per-thread state (decoder, FFT plan, model graph): one instance per thread, reused across files —
+ * an inference task makes one per partition.
  */
 public final class PackageScorer {
     private final ModelCard card;
@@ -36,18 +38,52 @@ public final class PackageScorer {
 
     private final ModelKind.Scorer model;
     private final FeatureNormalizer globalFrames;
+    private final List<String> inputLanguages;
 
-    PackageScorer(ModelCard card, Representation representation, ModelKind.Scorer model) {
+    PackageScorer(ModelCard card, Representation representation, ModelKind.Scorer model, List<String> inputLanguages) {
         this.card = card;
         this.representation = representation;
         this.preparer = new AudioPreparer(card.audio().options());
         this.extractor = representation.extractor();
         this.model = model;
         this.globalFrames = card.frameNormalisation() == null ? null : card.frameNormalisation().normalizer();
+        this.inputLanguages = List.copyOf(inputLanguages);
     }
 
     public ModelCard card() {
         return card;
+    }
+
+    /** The languages the model takes as an input, one of which every input needs; empty for a model that takes none. */
+    public List<String> inputLanguages() {
+        return inputLanguages;
+    }
+
+    /**
+     * Why {@code language} cannot go with an input to this model, or null when it can: a language-input model needs
+     * one of {@link #inputLanguages()}; any other model takes any language or none.
+     */
+    public String languageProblem(String language) {
+        if (inputLanguages.isEmpty()) {
+            return null;
+        }
+        if (language == null || language.isBlank()) {
+            return card.name() + " takes the utterance's language as an input, one of " + inputLanguages
+                    + "; none was given";
+        }
+        return inputLanguages.contains(language) ? null : card.name() + " takes one of the languages "
+                + inputLanguages + " as an input, not '" + language + "'";
+    }
+
+    /**
+     * The card's audio front end reading up to {@code maxSeconds} instead of cutting at the card's max-seconds: how
+     * a recording to be segmented ({@link #predict(String, AudioClip, Segmentation, String)}) is prepared, by
+     * {@code ser predict} and the infer stage alike.
+     */
+    public AudioPreparer recordingPreparer(double maxSeconds) {
+        io.serdistill.audio.AudioOptions a = card.audio().options();
+        return new AudioPreparer(new io.serdistill.audio.AudioOptions(a.targetRate(), a.channelMode(), maxSeconds,
+                a.minSeconds()));
     }
 
     /** A model input and the seconds of audio it came from. */
@@ -90,7 +126,29 @@ public final class PackageScorer {
 
     /** Predictions for model inputs, in order; {@code ids} name inputs in errors. */
     public List<Prediction> predict(List<String> ids, List<Input> inputs) {
-        float[][] logits = model.logits(ids, inputs.stream().map(Input::values).toList());
+        return predict(ids, null, inputs);
+    }
+
+    /**
+     * Predictions for model inputs with each input's language ({@code languages} in the same order; null when they
+     * are not known, which only a model without language input accepts).
+     *
+     * @throws IllegalArgumentException naming the input whose language this model cannot take
+     */
+    public List<Prediction> predict(List<String> ids, List<String> languages, List<Input> inputs) {
+        List<float[]> values = inputs.stream().map(Input::values).toList();
+        float[][] logits;
+        if (inputLanguages.isEmpty()) {
+            logits = model.logits(ids, values);
+        } else {
+            for (int i = 0; i < inputs.size(); i++) {
+                String problem = languageProblem(languages == null ? null : languages.get(i));
+                if (problem != null) {
+                    throw new IllegalArgumentException(ids.get(i) + ": " + problem);
+                }
+            }
+            logits = model.logits(ids, languages, values);
+        }
         List<Prediction> out = new ArrayList<>(logits.length);
         for (int i = 0; i < logits.length; i++) {
             out.add(prediction(logits[i], inputs.get(i).seconds()));
@@ -100,7 +158,13 @@ public final class PackageScorer {
 
     /** One WAV stream's prediction. */
     public Prediction predict(String id, InputStream wav, long length) throws IOException, AudioFormatException {
-        return predict(List.of(id), List.of(input(wav, length))).get(0);
+        return predict(id, wav, length, null);
+    }
+
+    /** One WAV stream's prediction, with its language (null when unknown; see {@link #predict(List, List, List)}). */
+    public Prediction predict(String id, InputStream wav, long length, String language)
+            throws IOException, AudioFormatException {
+        return predict(List.of(id), language == null ? null : List.of(language), List.of(input(wav, length))).get(0);
     }
 
     /**
@@ -110,6 +174,12 @@ public final class PackageScorer {
      */
     public java.util.Optional<SegmentedPrediction> predict(String id, AudioClip clip, Segmentation segmentation)
             throws AudioFormatException {
+        return predict(id, clip, segmentation, null);
+    }
+
+    /** As {@link #predict(String, AudioClip, Segmentation)}, every segment with the recording's {@code language}. */
+    public java.util.Optional<SegmentedPrediction> predict(String id, AudioClip clip, Segmentation segmentation,
+                                                           String language) throws AudioFormatException {
         List<Segment> segments = segmentation.segments(clip);
         if (segments.isEmpty()) {
             return java.util.Optional.empty();
@@ -124,7 +194,8 @@ public final class PackageScorer {
                 ids.add(segments.size() == 1 ? id : id + " [" + s.startSeconds() + ", " + s.endSeconds() + ") s");
                 inputs.add(new Input(input(s.of(clip)), s.seconds()));
             }
-            List<Prediction> predictions = predict(ids, inputs);
+            List<Prediction> predictions = predict(ids,
+                    language == null ? null : java.util.Collections.nCopies(batch.size(), language), inputs);
             for (int i = 0; i < batch.size(); i++) {
                 scored.add(new SegmentedPrediction.Scored(batch.get(i), predictions.get(i)));
             }

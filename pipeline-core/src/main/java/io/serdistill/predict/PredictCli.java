@@ -1,12 +1,18 @@
 package io.serdistill.predict;
 
+import io.serdistill.audio.AudioClip;
 import io.serdistill.audio.AudioFormatException;
+import io.serdistill.audio.AudioPreparer;
+import io.serdistill.audio.Segmentation;
+import io.serdistill.config.ConfigError;
+import io.serdistill.config.SerConfig;
 import io.serdistill.eval.ConfusionMatrix;
 import io.serdistill.json.Json;
 import io.serdistill.packaging.ModelPackage;
 import io.serdistill.packaging.PackageError;
 import io.serdistill.packaging.PackageScorer;
 import io.serdistill.packaging.Prediction;
+import io.serdistill.packaging.SegmentedPrediction;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -23,19 +29,38 @@ import java.util.stream.Collectors;
 /**
  * {@code ser predict}: labels audio files with one model package, without Spark (pipeline-core and ND4J only).
  * <pre>
- *   predict --model PACKAGE_OR_RUN [--top N] [--json] [--encoder DIR] FILE_OR_DIR_OR_MANIFEST...
+ *   predict --model PACKAGE_OR_RUN [--top N] [--json] [--encoder DIR] [--language XX]
+ *           [--segmenter windows|energy-vad] [--segment-seconds S] [--segment-hop-seconds H] [--max-file-seconds S]
+ *           FILE_OR_DIR_OR_MANIFEST...
  * </pre>
  * PACKAGE_OR_RUN is a package directory or a run directory (its default package, {@link ModelPackage#resolve}).
+ * Files are prepared and cut as the infer stage does, with the same defaults (ser.infer.* in reference.conf): read up
+ * to --max-file-seconds; one longer than --segment-seconds is cut into windows (or energy-vad regions) and scored per
+ * segment, its file result the speech-weighted mean of the segments' probabilities ({@link SegmentedPrediction}).
  * One line per file on stdout, in input order: {@code path<TAB>predicted<TAB>label:prob ...} (the N most probable
- * classes, default all), or with {@code --json} {@code {"path":…,"predicted":…,"probabilities":{…}}} (plus
- * {@code "label"} where a manifest gives one). A file that cannot be labelled prints {@code ser predict: PATH: REASON}
- * on stderr (and {@code {"path":…,"error":…}} on stdout with --json), and the others go on. Where labels are known, a
+ * classes, default all; a cut file adds a fourth column, {@code aggregate of K segments …}, followed by one line per
+ * segment, {@code path<TAB>predicted<TAB>label:prob ...<TAB>segment i/K START-END s}), or with {@code --json}
+ * {@code {"path":…,"predicted":…,"probabilities":{…}}} (plus {@code "label"} where a manifest gives one, and for a cut
+ * file {@code "num_segments"}, {@code "speech_s"} and {@code "segments":[{"start_s","end_s","speech_s","predicted",
+ * "probabilities"}…]}). A package that takes the language as an input (ft-multi-lang) needs each file's language:
+ * the manifest's {@code language} column, else {@code --language}; other packages ignore both. A file that cannot be
+ * labelled (including one without a language such a package takes) prints {@code ser predict: PATH: REASON} on
+ * stderr (and {@code {"path":…,"error":…}} on stdout with --json), and the others go on. Where labels are known, a
  * last line gives accuracy (WA) and UA over them ({@code # …}, or {@code {"summary":{…}}} with --json).
- * Exit codes: 0 all labelled, 1 some file failed, 2 usage or model error (bad --model, missing or damaged package).
+ * Exit codes: 0 all labelled, 1 some file failed, 2 usage or model error (bad option value, bad --model, missing or
+ * damaged package, a --language the package does not take).
  */
 public final class PredictCli {
     static final String USAGE = "usage: ser predict --model PACKAGE_OR_RUN [--top N] [--json] [--encoder DIR]"
-            + " FILE_OR_DIR_OR_MANIFEST...";
+            + " [--language XX] [--segmenter windows|energy-vad] [--segment-seconds S] [--segment-hop-seconds H]"
+            + " [--max-file-seconds S] FILE_OR_DIR_OR_MANIFEST...";
+
+    /** The segmentation options and the ser.infer.* keys whose defaults and rules they take. */
+    private static final Map<String, String> INFER_KEYS = Map.of(
+            "--segmenter", "ser.infer.segmentation",
+            "--segment-seconds", "ser.infer.segment-seconds",
+            "--segment-hop-seconds", "ser.infer.segment-hop-seconds",
+            "--max-file-seconds", "ser.infer.max-file-seconds");
 
     private PredictCli() {}
 
@@ -45,8 +70,9 @@ public final class PredictCli {
         System.exit(code);
     }
 
-    /** Options after parsing; {@code top} 0 means every class. */
-    record Options(Path model, int top, boolean json, Optional<Path> encoder, List<String> inputs) {}
+    /** Options after parsing; {@code top} 0 means every class; {@code language} null when not given. */
+    record Options(Path model, int top, boolean json, Optional<Path> encoder, String language,
+                   Segmentation segmentation, double maxFileSeconds, List<String> inputs) {}
 
     /** Thrown for command-line mistakes (exit 2). */
     static final class Usage extends Exception {
@@ -58,8 +84,10 @@ public final class PredictCli {
     static Options parse(String[] args) throws Usage {
         Path model = null;
         Path encoder = null;
+        String language = null;
         int top = 0;
         boolean json = false;
+        Map<String, String> infer = new LinkedHashMap<>();
         List<String> inputs = new ArrayList<>();
         boolean operandsOnly = false;
         for (int i = 0; i < args.length; i++) {
@@ -73,6 +101,14 @@ public final class PredictCli {
                 case "--json" -> json = true;
                 case "--model" -> model = Path.of(value(args, ++i, a));
                 case "--encoder" -> encoder = Path.of(value(args, ++i, a));
+                case "--language" -> {
+                    language = value(args, ++i, a).strip();
+                    if (language.isEmpty()) {
+                        throw new Usage("--language needs a language code, e.g. en");
+                    }
+                }
+                case "--segmenter", "--segment-seconds", "--segment-hop-seconds", "--max-file-seconds" ->
+                        infer.put(a, value(args, ++i, a));
                 case "--top" -> {
                     String v = value(args, ++i, a);
                     try {
@@ -93,7 +129,35 @@ public final class PredictCli {
         if (inputs.isEmpty()) {
             throw new Usage("no input files");
         }
-        return new Options(model, top, json, Optional.ofNullable(encoder), inputs);
+        SerConfig.Infer settings = inferSettings(infer);
+        return new Options(model, top, json, Optional.ofNullable(encoder), language, settings.segmentation(),
+                settings.maxFileSeconds(), inputs);
+    }
+
+    /** ser.infer.*'s segmentation with the options given on the command line, checked by the same rules. */
+    private static SerConfig.Infer inferSettings(Map<String, String> options) throws Usage {
+        Map<String, String> overrides = new LinkedHashMap<>();
+        for (Map.Entry<String, String> o : options.entrySet()) {
+            String v = o.getValue().strip();
+            if (!o.getKey().equals("--segmenter")) {
+                try {
+                    Double.parseDouble(v);
+                } catch (NumberFormatException e) {
+                    throw new Usage(o.getKey() + " must be a number of seconds, got '" + o.getValue() + "'");
+                }
+            }
+            overrides.put(INFER_KEYS.get(o.getKey()), v);
+        }
+        try {
+            return SerConfig.load(List.of(), overrides).infer();
+        } catch (ConfigError e) {
+            String message = e.getMessage();
+            for (Map.Entry<String, String> k : INFER_KEYS.entrySet()) {
+                message = message.replace("config key '" + k.getValue() + "'", k.getKey())
+                        .replace(k.getValue(), k.getKey());
+            }
+            throw new Usage(message);
+        }
     }
 
     private static String value(String[] args, int i, String option) throws Usage {
@@ -104,7 +168,7 @@ public final class PredictCli {
     }
 
     /** Runs the command; returns the exit code. */
-    static int run(String[] args, PrintStream out, PrintStream err) {
+    public static int run(String[] args, PrintStream out, PrintStream err) {
         Options o;
         try {
             o = parse(args);
@@ -121,6 +185,11 @@ public final class PredictCli {
             err.println("ser predict: " + e.getMessage());
             return 2;
         }
+        if (o.language() != null && scorer.languageProblem(o.language()) != null) {
+            err.println("ser predict: --language: " + scorer.languageProblem(o.language()));
+            return 2;
+        }
+        AudioPreparer preparer = scorer.recordingPreparer(o.maxFileSeconds());
         List<String> classes = scorer.card().classes();
         int top = o.top() == 0 ? classes.size() : o.top();
         long[][] counts = new long[classes.size()][classes.size()];
@@ -129,10 +198,17 @@ public final class PredictCli {
         for (PredictInputs.Item item : PredictInputs.expand(o.inputs())) {
             files++;
             String error = item.error();
-            Prediction p = null;
+            String language = item.language() != null ? item.language() : o.language();
+            if (error == null) {
+                error = scorer.languageProblem(language);
+            }
+            Scored p = null;
             if (error == null) {
                 try {
-                    p = predict(scorer, item.file());
+                    p = predict(scorer, preparer, o, item.file(), language);
+                    if (p == null) {
+                        error = "NO_SPEECH: energy-vad found no speech";
+                    }
                 } catch (AudioFormatException e) {
                     error = e.problem().name() + ": " + e.getMessage();
                 } catch (IOException e) {
@@ -158,20 +234,53 @@ public final class PredictCli {
                         + " model's classes " + classes + "; left out of the accuracy");
             }
             if (truth >= 0) {
-                counts[truth][p.predicted()]++;
+                counts[truth][p.result().aggregate().predicted()]++;
             }
-            out.println(o.json() ? jsonLine(item, p, top) : textLine(item, p, top));
+            if (o.json()) {
+                out.println(jsonLine(item, p, top));
+            } else {
+                textLines(out, item, p, top);
+            }
         }
         summary(out, o.json(), counts, files, failed);
         return failed > 0 ? 1 : 0;
     }
 
-    private static Prediction predict(PackageScorer scorer, Path file) throws IOException, AudioFormatException {
+    /** One file's result and whether it was read only up to --max-file-seconds. */
+    private record Scored(SegmentedPrediction result, boolean cut) {
+        boolean segmented() {
+            return result.segments().size() > 1;
+        }
+    }
+
+    /** The file's prediction, or null when energy-vad finds no speech in it. */
+    private static Scored predict(PackageScorer scorer, AudioPreparer preparer, Options o, Path file, String language)
+            throws IOException, AudioFormatException {
         if (!Files.isRegularFile(file)) {
             throw new IOException(Files.isDirectory(file) ? "a directory" : "not a regular file");
         }
+        AudioClip clip;
         try (InputStream in = new java.io.BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
-            return scorer.predict(file.toString(), in, Files.size(file));
+            clip = preparer.prepare(in, Files.size(file));
+        }
+        Optional<SegmentedPrediction> p = scorer.predict(file.toString(), clip, o.segmentation(), language);
+        boolean cut = clip.durationSeconds() >= o.maxFileSeconds() - 1.0 / clip.sampleRate();
+        return p.map(r -> new Scored(r, cut)).orElse(null);
+    }
+
+    private static void textLines(PrintStream out, PredictInputs.Item item, Scored s, int top) {
+        if (!s.segmented()) {
+            out.println(textLine(item, s.result().aggregate(), top) + (s.cut() ? "\tread up to --max-file-seconds" : ""));
+            return;
+        }
+        int n = s.result().segments().size();
+        out.println(textLine(item, s.result().aggregate(), top) + "\t" + String.format(Locale.ROOT,
+                "aggregate of %d segments (%.2f s of speech)%s", n, s.result().aggregate().seconds(),
+                s.cut() ? ", read up to --max-file-seconds" : ""));
+        for (int i = 0; i < n; i++) {
+            SegmentedPrediction.Scored seg = s.result().segments().get(i);
+            out.println(textLine(item, seg.prediction(), top) + "\t" + String.format(Locale.ROOT,
+                    "segment %d/%d %.2f-%.2f s", i + 1, n, seg.segment().startSeconds(), seg.segment().endSeconds()));
         }
     }
 
@@ -182,13 +291,32 @@ public final class PredictCli {
         return item.shown() + "\t" + p.label() + "\t" + probs;
     }
 
-    private static String jsonLine(PredictInputs.Item item, Prediction p, int top) {
+    private static String jsonLine(PredictInputs.Item item, Scored s, int top) {
+        Prediction p = s.result().aggregate();
         Map<String, Object> line = new LinkedHashMap<>();
         line.put("path", item.shown());
         line.put("predicted", p.label());
         line.put("probabilities", p.top(top));
         if (item.label() != null) {
             line.put("label", item.label());
+        }
+        if (s.cut()) {
+            line.put("cut", true);
+        }
+        if (s.segmented()) {
+            line.put("num_segments", s.result().segments().size());
+            line.put("speech_s", p.seconds());
+            List<Map<String, Object>> segments = new ArrayList<>();
+            for (SegmentedPrediction.Scored seg : s.result().segments()) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("start_s", seg.segment().startSeconds());
+                m.put("end_s", seg.segment().endSeconds());
+                m.put("speech_s", seg.segment().speechSeconds());
+                m.put("predicted", seg.prediction().label());
+                m.put("probabilities", seg.prediction().top(top));
+                segments.add(m);
+            }
+            line.put("segments", segments);
         }
         return Json.compact(line);
     }

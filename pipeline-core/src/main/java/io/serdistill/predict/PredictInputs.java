@@ -18,7 +18,7 @@ import org.apache.commons.csv.CSVRecord;
  * What {@code ser predict} labels, from its command-line operands: an audio file as it is; a directory, every file
  * under it with an audio extension ({@link #AUDIO_EXTENSIONS}), recursively, in path order; a manifest CSV
  * ({@code .csv}: a header naming a {@code path} column, paths relative to the CSV's directory, and optionally an
- * {@code emotion} or {@code label} column, blank where unknown). An operand that cannot be read becomes one failed
+ * {@code emotion} or {@code label} column and a {@code language} column, blank where unknown). An operand that cannot be read becomes one failed
  * item, so the others are still labelled.
  */
 final class PredictInputs {
@@ -30,10 +30,15 @@ final class PredictInputs {
      * One file to label.
      *
      * @param shown how output lines name it (the operand's spelling, or the manifest's path resolved)
-     * @param label its known label, or null
-     * @param error why it cannot be labelled before it is even opened, or null
+     * @param label    its known label, or null
+     * @param language its language from a manifest, or null
+     * @param error    why it cannot be labelled before it is even opened, or null
      */
-    record Item(String shown, Path file, String label, String error) {}
+    record Item(String shown, Path file, String label, String language, String error) {
+        Item(String shown, Path file, String label, String error) {
+            this(shown, file, label, null, error);
+        }
+    }
 
     private PredictInputs() {}
 
@@ -85,7 +90,9 @@ final class PredictInputs {
                 Path f = base.resolve(path);
                 String label = labelColumn != null && r.isSet(labelColumn) && !r.get(labelColumn).isBlank()
                         ? r.get(labelColumn).strip().toLowerCase(Locale.ROOT) : null;
-                items.add(new Item(f.toString(), f, label, null));
+                String language = r.isMapped("language") && r.isSet("language") && !r.get("language").isBlank()
+                        ? r.get("language").strip() : null;
+                items.add(new Item(f.toString(), f, label, language, null));
             }
         } catch (IOException | RuntimeException e) {
             items.add(new Item(op, csv, null, "cannot read the manifest: " + e.getMessage()));

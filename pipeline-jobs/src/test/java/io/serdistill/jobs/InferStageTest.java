@@ -29,7 +29,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The infer stage on the shared demo run's default package: three demo WAVs, one missing file and one 20 s
  * recording made of demo WAVs; every row ends as a file prediction or a reject, the long recording gets windows and
- * their aggregate, a short file the probabilities {@code ser predict} gives, and a second run the same rows.
+ * their aggregate (the same segments and probabilities as {@code ser predict} gives it), a short file the
+ * probabilities {@code ser predict} gives, and a second run the same rows.
  */
 class InferStageTest {
     static DemoRun run;
@@ -150,6 +151,41 @@ class InferStageTest {
         }
         assertEquals(p.label(), r.getAs("predicted"));
         assertEquals(0, predictions().filter("utt_id = 'a0' AND level = 'segment'").count());
+    }
+
+    @Test
+    void predictGivesTheLongRecordingInfersSegmentsAndAggregate() throws Exception {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        int code = io.serdistill.predict.PredictCli.run(new String[] {"--model", runDir.toString(), "--json",
+                work.resolve("long.wav").toString()}, new java.io.PrintStream(out, true, "UTF-8"),
+                new java.io.PrintStream(err, true, "UTF-8"));
+        assertEquals(0, code, err.toString("UTF-8"));
+        com.fasterxml.jackson.databind.JsonNode line = io.serdistill.json.Json.object(out.toString("UTF-8").trim());
+        List<Row> segments = predictions().filter("utt_id = 'long' AND level = 'segment'").orderBy("segment")
+                .collectAsList();
+        Row file = predictions().filter("utt_id = 'long' AND level = 'file'").collectAsList().get(0);
+        assertTrue(segments.size() >= 4, segments.toString());
+        assertEquals(segments.size(), line.path("num_segments").asInt());
+        for (int i = 0; i < segments.size(); i++) {
+            Row s = segments.get(i);
+            com.fasterxml.jackson.databind.JsonNode p = line.path("segments").get(i);
+            assertEquals(s.<Double>getAs("start_s"), p.path("start_s").asDouble(), 1e-9);
+            assertEquals(s.<Double>getAs("end_s"), p.path("end_s").asDouble(), 1e-9);
+            assertEquals(s.<String>getAs("predicted"), p.path("predicted").asText());
+            Map<String, Double> want = s.getJavaMap(s.fieldIndex("probabilities"));
+            for (Map.Entry<String, Double> c : want.entrySet()) {
+                assertEquals(c.getValue(), p.path("probabilities").path(c.getKey()).asDouble(Double.NaN), 1e-5,
+                        "segment " + i + " " + c.getKey());
+            }
+        }
+        Map<String, Double> aggregate = file.getJavaMap(file.fieldIndex("probabilities"));
+        for (Map.Entry<String, Double> c : aggregate.entrySet()) {
+            assertEquals(c.getValue(), line.path("probabilities").path(c.getKey()).asDouble(Double.NaN), 1e-5,
+                    c.getKey());
+        }
+        assertEquals(file.<String>getAs("predicted"), line.path("predicted").asText());
+        assertEquals(file.<Double>getAs("speech_s"), line.path("speech_s").asDouble(), 1e-9);
     }
 
     @Test

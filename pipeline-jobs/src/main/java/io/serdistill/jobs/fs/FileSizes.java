@@ -11,8 +11,9 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
 /**
- * File sizes looked up on the driver with one directory listing per distinct parent directory (a corpus keeps its
- * files in a few hundred directories, so this is far fewer name-node calls than one getFileStatus per file).
+ * File sizes looked up with one directory listing per distinct parent directory (a corpus keeps its files in a few
+ * hundred directories, so this is far fewer name-node calls than one getFileStatus per file). A {@link Lookup} keeps
+ * the listings it made: the extract stage uses one per Spark task, so no listing reaches the driver.
  */
 public final class FileSizes {
     private FileSizes() {}
@@ -23,27 +24,37 @@ public final class FileSizes {
      * with its reason, so nothing here fails the stage.
      */
     public static long[] of(List<String> uris, Configuration conf) {
-        Map<String, Map<String, Long>> listings = new HashMap<>();
+        Lookup lookup = new Lookup(conf);
         long[] sizes = new long[uris.size()];
         for (int i = 0; i < sizes.length; i++) {
+            sizes[i] = lookup.size(uris.get(i));
+        }
+        return sizes;
+    }
+
+    /** Sizes of files, each parent directory listed once per instance. Not thread-safe. */
+    public static final class Lookup {
+        private final Configuration conf;
+        private final Map<String, Map<String, Long>> listings = new HashMap<>();
+
+        public Lookup(Configuration conf) {
+            this.conf = conf;
+        }
+
+        /** The size of {@code uri} in bytes, or 0 as {@link FileSizes#of} says. */
+        public long size(String uri) {
             Path p;
             try {
-                p = AudioFiles.path(uris.get(i));
+                p = AudioFiles.path(uri);
             } catch (AudioFiles.Unusable e) {
-                continue;
+                return 0;
             }
             Path parent = p.getParent();
             if (parent == null) {
-                continue;
+                return 0;
             }
-            Map<String, Long> listing = listings.get(parent.toString());
-            if (listing == null) {
-                listing = list(parent, conf);
-                listings.put(parent.toString(), listing);
-            }
-            sizes[i] = listing.getOrDefault(p.getName(), 0L);
+            return listings.computeIfAbsent(parent.toString(), k -> list(parent, conf)).getOrDefault(p.getName(), 0L);
         }
-        return sizes;
     }
 
     private static Map<String, Long> list(Path dir, Configuration conf) {

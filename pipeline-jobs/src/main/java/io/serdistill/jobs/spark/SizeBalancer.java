@@ -67,13 +67,22 @@ public final class SizeBalancer {
         long[] load = new long[bins];
         long before = 0;
         for (int i = 0; i < sizes.length; i++) {
-            int b = total == 0 ? (int) ((long) i * bins / sizes.length)
-                    : (int) Math.min(bins - 1, (long) ((before + sizes[i] / 2.0) * bins / total));
+            int b = contiguousBin(i, sizes.length, before, sizes[i], total, bins);
             binOf[i] = b;
             load[b] += sizes[i];
             before += sizes[i];
         }
         return new Assignment(binOf, load);
+    }
+
+    /**
+     * The bin {@link #contiguous} gives item {@code index} of {@code items}, whose size is {@code size} and whose
+     * predecessors' sizes add up to {@code before}, all sizes to {@code total}: what a distributed packing computes
+     * row by row from prefix sums ({@link SizePacking}).
+     */
+    static int contiguousBin(long index, long items, long before, long size, long total, int bins) {
+        return total == 0 ? (int) (index * bins / items)
+                : (int) Math.min(bins - 1, (long) ((before + size / 2.0) * bins / total));
     }
 
     /**

@@ -14,15 +14,14 @@ import io.serdistill.features.GlobalStats;
 import io.serdistill.features.Normalization;
 import io.serdistill.features.UtteranceFeatures;
 import io.serdistill.jobs.fs.AudioFiles;
-import io.serdistill.jobs.fs.AudioListing;
-import io.serdistill.jobs.fs.FileSizes;
 import io.serdistill.jobs.fs.HadoopConf;
 import io.serdistill.jobs.fs.HadoopFiles;
 import io.serdistill.jobs.fs.ParquetRowCounts;
 import io.serdistill.jobs.run.Stage;
 import io.serdistill.jobs.run.StageContext;
 import io.serdistill.jobs.run.Tables;
-import io.serdistill.jobs.spark.SizeBalancer;
+import io.serdistill.jobs.spark.AudioIdentity;
+import io.serdistill.jobs.spark.SizePacking;
 import io.serdistill.json.Json;
 import io.serdistill.representation.Representation;
 import java.io.IOException;
@@ -55,8 +54,8 @@ import static org.apache.spark.sql.functions.col;
 
 /**
  * extract: decode each manifest row's audio and compute log-mel filterbank features, sharded over size-balanced
- * partitions (file bytes as the proxy for duration, packed longest-first on the driver; one decoder, resampler and
- * FFT plan per task). Output: features/fbank/language=…/split=…/ with framewise features (optionally CMVN-normalised
+ * partitions (file bytes as the proxy for duration, packed by the tasks, {@link SizePacking}; one decoder, resampler
+ * and FFT plan per task). Output: features/fbank/language=…/split=…/ with framewise features (optionally CMVN-normalised
  * per utterance or with the train split's global statistics, stored in features/fbank_stats.json) and their
  * statistics pooling. With ser.features.kind = wav2vec2 the rows hold every hidden state's time-mean
  * (features/wav2vec2/), or, in mode finetune, the frozen CNN's frames (features/wav2vec2-cnn/: num_frames x 512
@@ -66,9 +65,12 @@ import static org.apache.spark.sql.functions.col;
  * Unusable files go to rejects/stage=extract with a reason code. Fails if rows in ≠ features + rejects, counted in the
  * written files. Every output is overwritten, so re-running the stage over the same run gives the same tables.
  *
- * <p>Spark jobs: one collects the manifest to the driver, which packs its rows into partitions and hands each task
- * its rows directly (no shuffle); one extracts and writes the features (with global CMVN, a statistics job before
- * it); one writes the rejects. The rows-in check reads the Parquet footers on the driver, without a job.
+ * <p>Spark jobs: a small one packs the manifest ({@link SizePacking}: the tasks look up file sizes and return a row
+ * count and byte sum per language x split; the extraction job then shuffles the manifest's short columns into the
+ * packed partitions); one extracts and writes the features (with global CMVN, a statistics job before it); one writes the
+ * rejects. The rows-in check reads the Parquet footers on the driver, without a job. No manifest row and no file
+ * listing is collected on the driver; rejected rows are (they travel back in an accumulator, for the log and the
+ * rejects table).
  */
 public final class ExtractStage implements Stage {
     private static final Logger LOG = LoggerFactory.getLogger("ser.extract");
@@ -106,8 +108,8 @@ public final class ExtractStage implements Stage {
     }
 
     /**
-     * The audio the manifest names, by size and modification time ({@link AudioListing}): a WAV replaced under the
-     * same path re-runs extract and every later stage, though the manifest's content is unchanged.
+     * The audio the manifest names, by size and modification time ({@link AudioIdentity}, listed by the tasks): a WAV
+     * replaced under the same path re-runs extract and every later stage, though the manifest's content is unchanged.
      */
     @Override
     public Map<String, String> inputIdentity(StageContext ctx) throws IOException {
@@ -115,9 +117,8 @@ public final class ExtractStage implements Stage {
             throw new IllegalStateException("extract: the manifest stage's output " + ctx.layout().manifest()
                     + " is gone; run manifest again (--force)");
         }
-        List<String> paths = ctx.spark().read().schema(Tables.MANIFEST).parquet(ctx.layout().manifest()).select("path")
-                .as(org.apache.spark.sql.Encoders.STRING()).collectAsList();
-        return AudioListing.identity(paths, ctx.hadoop().get());
+        return AudioIdentity.of(JavaSparkContext.fromSparkContext(ctx.spark().sparkContext()),
+                ctx.spark().read().schema(Tables.MANIFEST).parquet(ctx.layout().manifest()), ctx.hadoop());
     }
 
     @Override
@@ -127,35 +128,29 @@ public final class ExtractStage implements Stage {
         SerConfig cfg = ctx.config();
         // The manifest stage writes Tables.MANIFEST; naming it saves a job that would read a footer to infer it.
         Dataset<Row> manifest = spark.read().schema(Tables.MANIFEST).parquet(ctx.layout().manifest());
-        // Driver side: the whole manifest (a corpus has thousands to a few hundred thousand rows of ten short
-        // columns), so the rows can go to their tasks without a shuffle. Each task carries its partition's rows,
-        // ~225 bytes a row serialised: Spark warns about tasks over 1 MB (~4,500 rows), and a cluster refuses one
-        // over spark.rpc.message.maxSize (128 MiB, ~600,000 rows).
-        // Ordered by the output partitions (then manifest row), and cut into contiguous size-balanced runs: a task
-        // then writes one or two language/split files instead of one per language x split (each Parquet writer
-        // costs a file, its checksum and ~ms of setup; fewer, larger files read faster too).
-        List<Row> rows = new ArrayList<>(manifest.collectAsList());
-        java.util.Comparator<String> text = java.util.Comparator.nullsFirst(java.util.Comparator.naturalOrder());
-        rows.sort(java.util.Comparator.<Row, String>comparing(r -> r.getAs("language"), text)
-                .thenComparing(r -> r.<String>getAs("split"), text).thenComparingLong(r -> r.<Long>getAs("row")));
-        long rowsIn = rows.size();
+        int partitions = cfg.features().partitions() > 0 ? cfg.features().partitions()
+                : Math.max(1, 4 * spark.sparkContext().defaultParallelism());
+        HadoopConf hadoop = ctx.hadoop();
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        // Once per executor rather than inside every task's closure (a Hadoop Configuration is ~1,000 entries).
+        Broadcast<HadoopConf> hadoopB = jsc.broadcast(hadoop);
+        // Rows laid out by the output partitions (language, split; then the manifest's order), and cut into
+        // contiguous size-balanced runs: a task then writes one or two language/split files instead of one per language x split (each Parquet writer
+        // costs a file, its checksum and ~ms of setup; fewer, larger files read faster too). Packed by the tasks
+        // (SizePacking): the driver holds a few numbers per partition, never the manifest's rows or file listings.
+        SizePacking.Packed packing = SizePacking.pack(jsc, manifest, partitions, hadoopB, SizePacking.LPT_MAX_ROWS);
+        long rowsIn = packing.rowsIn();
         if (rowsIn == 0) {
+            packing.release();
+            hadoopB.destroy();
             // A completed manifest stage writes at least one row; none means its output is gone or was replaced.
             throw new IllegalStateException("extract: the manifest at " + ctx.layout().manifest() + " has no rows; "
                     + "run manifest again (--force)");
         }
-        int partitions = cfg.features().partitions() > 0 ? cfg.features().partitions()
-                : Math.max(1, 4 * spark.sparkContext().defaultParallelism());
-        partitions = (int) Math.max(1, Math.min(partitions, rowsIn));
-        long[] sizes = FileSizes.of(rows.stream().map(r -> r.<String>getAs("path")).toList(), ctx.hadoop().get());
-        SizeBalancer.Assignment packing = SizeBalancer.contiguousIfBalanced(sizes, partitions);
+        partitions = packing.partitions();
         LOG.info("extract: {} rows, {} MB of audio files in {} partitions (heaviest / mean = {})", rowsIn,
-                String.format("%.1f", Arrays.stream(sizes).sum() / 1e6), partitions,
-                String.format("%.3f", packing.imbalance()));
+                String.format("%.1f", packing.bytes() / 1e6), partitions, String.format("%.3f", packing.imbalance()));
         Settings settings = Settings.of(cfg);
-        HadoopConf hadoop = ctx.hadoop();
-        // Once per executor rather than inside every task's closure (a Hadoop Configuration is ~1,000 entries).
-        Broadcast<HadoopConf> hadoopB = JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(hadoop);
         // One job extracts and writes the features, streaming: a task holds one utterance's features at a time, and
         // the rows it rejects travel back to the driver in an accumulator (they are few and small), so nothing
         // decodes audio twice and no stage waits on a cache. Only global CMVN reads the features twice (statistics,
@@ -165,8 +160,7 @@ public final class ExtractStage implements Stage {
         boolean twoPasses = representation.normalization() == Normalization.GLOBAL;
         CollectionAccumulator<Row> rejectsSeen = spark.sparkContext().collectionAccumulator("extract rejects");
         DoubleAccumulator audioSeconds = spark.sparkContext().doubleAccumulator("extract audio seconds");
-        JavaRDD<Row> results = onePartitionPerGroup(JavaSparkContext.fromSparkContext(spark.sparkContext()),
-                packing.groups(rows))
+        JavaRDD<Row> results = packing.rows()
                 .mapPartitions(part -> extractPartition(part, settings, hadoopB.value()));
         if (twoPasses) {
             results = results.persist(StorageLevel.MEMORY_AND_DISK());
@@ -244,16 +238,9 @@ public final class ExtractStage implements Stage {
             if (twoPasses) {
                 results.unpersist(false);
             }
+            packing.release();
             hadoopB.destroy();
         }
-    }
-
-    /**
-     * Group i becomes partition i, its rows in order, with no shuffle: ParallelCollectionRDD cuts a sequence of n
-     * elements into n slices [i * n / n, (i + 1) * n / n) = [i, i + 1), one element each.
-     */
-    static <T> JavaRDD<T> onePartitionPerGroup(JavaSparkContext jsc, List<List<T>> groups) {
-        return jsc.parallelize(groups, groups.size()).flatMap(List::iterator);
     }
 
     private static final int UTT_ID = RESULT.fieldIndex("utt_id");

@@ -2,7 +2,6 @@ package io.serdistill.jobs.stages;
 
 import io.serdistill.audio.AudioClip;
 import io.serdistill.audio.AudioFormatException;
-import io.serdistill.audio.AudioOptions;
 import io.serdistill.audio.AudioPreparer;
 import io.serdistill.audio.Segmentation;
 import io.serdistill.config.ConfigError;
@@ -58,7 +57,8 @@ import static org.apache.spark.sql.functions.sum;
 
 /**
  * infer: one model package (ser.infer.model) labels a manifest of unlabelled audio (ser.infer.manifest: a CSV with a
- * {@code path} column), sharded over Spark tasks, each with its own scorer ({@link PackageScorer}: decoder, feature
+ * {@code path} column, optionally {@code utt_id}, and {@code language}, which a package taking the language as an
+ * input needs: a row without one of its languages is rejected as UNKNOWN_LANGUAGE), sharded over Spark tasks, each with its own scorer ({@link PackageScorer}: decoder, feature
  * extractor, model graph) reused for every row of its partition. A recording longer than ser.infer.segment-seconds is
  * cut ({@link Segmentation}) and gets a row per segment plus its file row, the speech-weighted aggregate; a shorter
  * one gets its file row only, scored exactly as {@code ser predict} scores it.
@@ -69,8 +69,9 @@ import static org.apache.spark.sql.functions.sum;
  *
  * <p>Nothing row-sized reaches the driver: the manifest is read as a distributed CSV, numbered ({@code zipWithIndex},
  * a job that counts each partition) and spread round robin over the partitions (a shuffle of the manifest's small
- * columns; no file listing or size lookup, which extract's size balancing needs on the driver). The results are
- * cached on the executors, then written as predictions and as rejects, and summed by level in one small job.
+ * columns; no file listing or size lookup: rows are not size-balanced as extract's are). The results are cached on
+ * the executors, then written as predictions and as rejects, and summed by level in one small job; rows in is a
+ * distributed count of the CSV, and the rows-in check reads the written files' footers.
  */
 public final class InferStage implements Stage {
     private static final Logger LOG = LoggerFactory.getLogger("ser.infer");
@@ -164,7 +165,8 @@ public final class InferStage implements Stage {
             throw new ConfigError("ser.infer.manifest", manifestUri + " has no 'path' column (its header: " + columns + ")");
         }
         boolean hasIds = columns.contains("utt_id");
-        Dataset<Row> named = csv.select(col("path"), hasIds ? col("utt_id") : lit(null).cast("string").as("utt_id"));
+        Dataset<Row> named = csv.select(col("path"), hasIds ? col("utt_id") : lit(null).cast("string").as("utt_id"),
+                columns.contains("language") ? col("language") : lit(null).cast("string").as("language"));
         int partitions = infer.partitions() > 0 ? infer.partitions()
                 : Math.max(1, 4 * spark.sparkContext().defaultParallelism());
         Settings settings = new Settings(location, manifestUri,
@@ -180,6 +182,8 @@ public final class InferStage implements Stage {
                 .mapPartitions(part -> inferPartition(part, settings, cardB.value(), weightsB.value(), hadoopB.value()))
                 .persist(StorageLevel.MEMORY_AND_DISK());
         long planned = System.nanoTime();
+        LOG.info("infer: planned {} partitions of {} with {} in {} s", partitions, manifestUri, model,
+                String.format("%.2f", (planned - started) / 1e9));
         String predictionsUri = predictions(infer, cfg.run().id());
         String rejectsUri = rejects(infer, cfg.run().id());
         try {
@@ -226,6 +230,8 @@ public final class InferStage implements Stage {
             counts.put("predictions", predictionsUri);
             counts.put("partitions", partitions);
             counts.put("audio_seconds", audioSeconds);
+            counts.put("planned_s", (planned - started) / 1e9);
+            counts.put("scored_and_written_s", (written - planned) / 1e9);
             return counts;
         } finally {
             results.unpersist(false);
@@ -258,10 +264,7 @@ public final class InferStage implements Stage {
                                         byte[] weights, HadoopConf hadoop) throws PackageError {
         PackageScorer scorer = ModelPackage.of(settings.location(), card, weights)
                 .scorer(settings.encoderDir().isEmpty() ? Optional.empty() : Optional.of(Path.of(settings.encoderDir())));
-        AudioOptions a = scorer.card().audio().options();
-        // The card's front end, reading up to max-file-seconds instead of cutting at the card's max-seconds.
-        AudioPreparer preparer = new AudioPreparer(new AudioOptions(a.targetRate(), a.channelMode(),
-                settings.maxFileSeconds(), a.minSeconds()));
+        AudioPreparer preparer = scorer.recordingPreparer(settings.maxFileSeconds());
         ManifestValidator.PathRules rules = new ManifestValidator.PathRules(settings.allowedRoots(), scheme -> null);
         Configuration conf = hadoop.get();
         // Lazily, row by row: a task holds one recording at a time.
@@ -302,6 +305,11 @@ public final class InferStage implements Stage {
             return List.of(reject(row, uttId, path, placed.reason(), placed.message()));
         }
         String uri = placed.uri();
+        String language = m.isNullAt(2) || m.getString(2).isBlank() ? null : m.getString(2).trim();
+        String languageProblem = scorer.languageProblem(language);
+        if (languageProblem != null) {
+            return List.of(reject(row, uttId, uri, RejectReason.UNKNOWN_LANGUAGE, languageProblem));
+        }
         try {
             AudioClip clip;
             try (AudioFiles.Opened in = AudioFiles.open(uri, conf)) {
@@ -311,7 +319,7 @@ public final class InferStage implements Stage {
             } catch (IOException e) {
                 return List.of(reject(row, uttId, uri, RejectReason.UNREADABLE, "could not read " + uri + ": " + e.getMessage()));
             }
-            Optional<SegmentedPrediction> scored = scorer.predict(uttId, clip, settings.segmentation());
+            Optional<SegmentedPrediction> scored = scorer.predict(uttId, clip, settings.segmentation(), language);
             if (scored.isEmpty()) {
                 return List.of(reject(row, uttId, uri, RejectReason.NO_SPEECH, "energy-vad found no speech in "
                         + String.format("%.1f", clip.durationSeconds()) + " s"));

@@ -226,24 +226,4 @@ class ExtractStageTest {
                 && e.getMessage().contains("3 rejects") && e.getMessage().contains("difference 1"), e.getMessage());
         ExtractStage.requireEveryRowAccountedFor(10, 7, 3);
     }
-
-    @Test
-    void eachGroupBecomesOnePartitionInOrderWithoutAShuffle() {
-        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        List<List<Integer>> small = List.of(List.of(5, 1, 9), List.of(), List.of(2), List.of(7, 3));
-        JavaRDD<Integer> rdd = ExtractStage.onePartitionPerGroup(jsc, small);
-        assertEquals(small, rdd.glom().collect());
-        assertFalse(rdd.toDebugString().contains("Shuffle"), rdd.toDebugString());
-        // Uneven sizes and a group count that divides nothing evenly.
-        List<List<Integer>> many = new ArrayList<>();
-        int next = 0;
-        for (int g = 0; g < 37; g++) {
-            List<Integer> group = new ArrayList<>();
-            for (int k = 0; k < (g * 7) % 5; k++) {
-                group.add(next++);
-            }
-            many.add(group);
-        }
-        assertEquals(many, ExtractStage.onePartitionPerGroup(jsc, many).glom().collect());
-    }
 }
