@@ -48,6 +48,7 @@ public final class DistillStage implements Stage {
     @Override
     public void forgetCompletedWork(StageContext ctx) throws Exception {
         TrainingTasks.forgetCompleted(ctx.roster().students().stream().map(Roster.Model::uri).toList(), ctx.hadoop());
+        ModelSelection.forget(ctx, ctx.roster().students());
     }
 
     @Override
@@ -89,15 +90,18 @@ public final class DistillStage implements Stage {
         List<String> teacherLangs = List.copyOf(teacherLanguages);
         List<Roster.Model> students = roster.students();
         List<TrainingTasks.Job> jobs = new ArrayList<>();
+        List<ModelSelection.Candidate> candidates = new ArrayList<>();
         for (Roster.Model model : students) {
             StudentPlan.Student st = model.student();
             // Same seed for every student: the methods differ only in their data and targets.
             long seed = cfg.run().seed() + 7;
-            TrainingOptions opts = st.distills()
-                    ? cfg.student().distillation(st.alpha(), cfg.distill().temperature(), st.weighting(), teacherLangs,
+            java.util.function.Function<SerConfig.Training, TrainingOptions> options = family -> st.distills()
+                    ? family.distillation(st.alpha(), cfg.distill().temperature(), st.weighting(), teacherLangs,
                             cfg.distill().klReduction(), seed)
-                    : cfg.student().fineTuning(seed);
-            jobs.add(new TrainingTasks.Job(model.name(), model.method(), model.uri(), ctx.modelKind(model), opts,
+                    : family.fineTuning(seed);
+            candidates.add(new ModelSelection.Candidate(jobs.size(), model, options));
+            jobs.add(new TrainingTasks.Job(model.name(), model.method(), model.uri(), ctx.modelKind(model),
+                    options.apply(cfg.student()),
                     Provenance.of(cfg, "student " + model.name() + " over teachers " + teacherLanguages)));
         }
         List<String> studentLanguages = students.stream().map(Roster.Model::language).toList();
@@ -113,6 +117,12 @@ public final class DistillStage implements Stage {
             }
             return out.iterator();
         });
+        // With a student grid, each student's values are chosen first on inner folds of the training speakers, its
+        // examples carrying the trained teachers' logits as above (ModelSelection).
+        ModelSelection.Plan plan = ModelSelection.select(ctx, "student", cfg.selection().student(), candidates, jobs,
+                keyed);
+        jobs = plan.jobs();
+        keyed = plan.examples();
         LOG.info("training {} students in parallel: {}", jobs.size(), students.stream().map(Roster.Model::name).toList());
         List<TrainingTasks.Outcome> outcomes = TrainingTasks.trainAll(jobs, keyed, ctx.hadoop(), ctx.gpus(), ctx.master(),
                 ctx.layout().staging("distill"));
@@ -122,6 +132,9 @@ public final class DistillStage implements Stage {
         for (TrainingTasks.Outcome o : outcomes) {
             counts.put(o.model(), Map.of("train", o.trainCount(), "dev", o.devCount(), "best_epoch", o.bestEpoch(),
                     "seconds", Math.round(o.seconds() * 10) / 10.0));
+        }
+        if (!plan.chosen().isEmpty()) {
+            counts.put("selection", plan.chosen());
         }
         return counts;
     }

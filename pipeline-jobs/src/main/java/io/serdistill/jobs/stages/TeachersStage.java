@@ -42,6 +42,7 @@ public final class TeachersStage implements Stage {
     @Override
     public void forgetCompletedWork(StageContext ctx) throws Exception {
         TrainingTasks.forgetCompleted(ctx.roster().teachers().stream().map(Roster.Model::uri).toList(), ctx.hadoop());
+        ModelSelection.forget(ctx, ctx.roster().teachers());
     }
 
     @Override
@@ -62,13 +63,16 @@ public final class TeachersStage implements Stage {
         }
         ModelKind kind = cfg.modelKind(cfg.teachers());
         List<TrainingTasks.Job> jobs = new ArrayList<>();
+        List<ModelSelection.Candidate> candidates = new ArrayList<>();
         List<Roster.Model> teachers = ctx.roster().teachers();
         for (int i = 0; i < teachers.size(); i++) {
             Roster.Model teacher = teachers.get(i);
             // alpha = 1: teachers are plain fine-tuning on their own language.
-            TrainingOptions opts = cfg.teachers().fineTuning(cfg.run().seed() + 1000L * (i + 1));
+            long seed = cfg.run().seed() + 1000L * (i + 1);
+            TrainingOptions opts = cfg.teachers().fineTuning(seed);
             jobs.add(new TrainingTasks.Job(teacher.name(), teacher.method(), teacher.uri(), kind, opts,
                     Provenance.of(cfg, "teacher for " + teacher.language())));
+            candidates.add(new ModelSelection.Candidate(i, teacher, family -> family.fineTuning(seed)));
         }
         Map<String, Integer> index = new LinkedHashMap<>();
         for (int i = 0; i < teachers.size(); i++) {
@@ -104,6 +108,11 @@ public final class TeachersStage implements Stage {
                                 TrainingTasks.keyed(multi, e, dev)).iterator();
                     }));
         }
+        // With a teacher grid, each teacher's values are chosen first (ModelSelection), then it trains with them.
+        ModelSelection.Plan plan = ModelSelection.select(ctx, "teachers", cfg.selection().teachers(), candidates,
+                jobs, keyed);
+        jobs = plan.jobs();
+        keyed = plan.examples();
         LOG.info("training {} teachers and {} linear references in parallel ({} tasks): train utterances {}",
                 teachers.size(), references.size(), jobs.size(), trainCounts);
         List<TrainingTasks.Outcome> outcomes = TrainingTasks.trainAll(jobs, keyed, ctx.hadoop(), ctx.gpus(), ctx.master(),
@@ -116,6 +125,9 @@ public final class TeachersStage implements Stage {
         for (TrainingTasks.Outcome o : outcomes) {
             counts.put(o.model(), Map.of("train", o.trainCount(), "dev", o.devCount(), "best_epoch", o.bestEpoch(),
                     "seconds", Math.round(o.seconds() * 10) / 10.0));
+        }
+        if (!plan.chosen().isEmpty()) {
+            counts.put("selection", plan.chosen());
         }
         return counts;
     }
