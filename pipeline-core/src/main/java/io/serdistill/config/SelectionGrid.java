@@ -122,7 +122,11 @@ public record SelectionGrid(String family, List<Point> points) {
         return new SelectionGrid(family, points);
     }
 
+    /** A value as a label shows it: numbers in plain decimal (0.0001, not 1.0E-4), lists as concise HOCON. */
     private static String render(ConfigValue v) {
+        if (v.unwrapped() instanceof Number n) {
+            return new java.math.BigDecimal(n.toString()).stripTrailingZeros().toPlainString();
+        }
         return v.render(ConfigRenderOptions.concise());
     }
 
