@@ -68,6 +68,7 @@ public record SerConfig(
         Warehouse warehouse,
         Reference reference,
         Infer infer,
+        Selection selection,
         Config raw) {
 
     /**
@@ -138,6 +139,17 @@ public record SerConfig(
     public record Training(List<Integer> hidden, Optimisation optimisation, Regularisation regularisation,
                            CheckpointPolicy checkpointPolicy, Architecture model, TdnnOptions tdnn) {
 
+        /**
+         * These settings trained for exactly {@code epochs} epochs: what a refit on every training speaker uses,
+         * without a dev split to stop on (the learning-rate schedule spans those epochs).
+         */
+        public Training withEpochs(int epochs) {
+            Optimisation o = optimisation;
+            return new Training(hidden, new Optimisation(epochs, o.batchSize(), o.learningRate(), o.weightDecay(),
+                    o.patience(), o.schedule(), o.warmupFraction(), o.clipNorm(), o.classWeighted()), regularisation,
+                    checkpointPolicy, model, tdnn);
+        }
+
         /** Labels only (alpha = 1) with this family's settings. */
         public TrainingOptions fineTuning(long seed) {
             return new TrainingOptions(optimisation, regularisation, Objective.labels(), seed, checkpointPolicy);
@@ -191,6 +203,20 @@ public record SerConfig(
      * ({@link LinearReferenceKind}).
      */
     public record Reference(boolean linear, LinearReferenceKind kind) {}
+
+    /**
+     * Model selection over each family's grid (ser.teachers.grid, ser.student.grid; ser.selection.*): every grid
+     * point is trained on {@code innerFolds} speaker-grouped inner folds of the run's training speakers (train and
+     * dev; never test) and scored by its mean inner-fold UA. With {@code refit} the chosen point then trains on every
+     * training speaker for the median of its inner folds' best epochs; without, it trains as the family does today
+     * (train split, selected on dev). A family with an empty grid trains as configured, whatever these say.
+     */
+    public record Selection(SelectionGrid teachers, SelectionGrid student, int innerFolds, boolean refit) {
+        /** Whether any family selects. */
+        public boolean any() {
+            return !teachers.isEmpty() || !student.isEmpty();
+        }
+    }
 
     /** Where publish appends each run's results; {@code root} is a FileSystem URI or path. */
     public record Warehouse(String root, boolean registerHive, String database, int bootstrapResamples) {}
@@ -281,7 +307,7 @@ public record SerConfig(
 
     /** Blocks whose keys are free-form (user-named Spark settings, corpus labels). */
     private static final List<String> OPEN_BLOCKS = List.of("ser.spark.settings", "ser.input.label-map",
-            "ser.input.corpus.label-map");
+            "ser.input.corpus.label-map", "ser.teachers.grid", "ser.student.grid");
 
     /** Validates a resolved config holding a {@code ser} block. */
     public static SerConfig from(Config c) {
@@ -419,8 +445,9 @@ public record SerConfig(
                 "ser.resources.gpu.executor-memory-overhead",
                 "must be a JVM memory size such as 8g, or \"\" for the cluster default");
         Warehouse warehouse = warehouse(c);
+        Selection selection = selection(c, checkpoints, teachers, student);
         SerConfig cfg = new SerConfig(run, root, spark, input, demo, audio, features, teachers, student, distill,
-                List.copyOf(splits), resources, folds, warehouse, reference(c), infer(c), c);
+                List.copyOf(splits), resources, folds, warehouse, reference(c), infer(c), selection, c);
         for (StudentMethod m : distill.methods()) {
             if (m.languageInput()) {
                 try {
@@ -644,6 +671,21 @@ public record SerConfig(
         }
     }
 
+    /** ser.teachers.grid, ser.student.grid and ser.selection.*; the grids' points are validated like their families. */
+    private static Selection selection(Config c, CheckpointPolicy checkpoints, Training teachers, Training student) {
+        SelectionGrid teacherGrid = SelectionGrid.parse(c, "ser.teachers", at -> training(at, "ser.teachers", checkpoints));
+        SelectionGrid studentGrid = SelectionGrid.parse(c, "ser.student", at -> training(at, "ser.student", checkpoints));
+        for (SelectionGrid g : List.of(teacherGrid, studentGrid)) {
+            Training family = g == teacherGrid ? teachers : student;
+            require(g.isEmpty() || family.model() != Architecture.TDNN
+                            || !g.points().get(0).values().containsKey("hidden"), g.family() + ".grid.hidden",
+                    "a tdnn family has no hidden widths to vary (its shape is " + g.family() + ".tdnn)");
+        }
+        int innerFolds = get(c, "ser.selection.inner-folds", Config::getInt);
+        require(innerFolds >= 2, "ser.selection.inner-folds", "must be >= 2, got " + innerFolds);
+        return new Selection(teacherGrid, studentGrid, innerFolds, get(c, "ser.selection.refit", Config::getBoolean));
+    }
+
     private static CheckpointPolicy checkpointPolicy(Config c) {
         int epochs = get(c, "ser.train.checkpoint.every-epochs", Config::getInt);
         double seconds = get(c, "ser.train.checkpoint.every-seconds", Config::getDouble);
@@ -743,6 +785,17 @@ public record SerConfig(
             String f = family.getKey();
             ser = family.getValue().model() == Architecture.MLP
                     ? ser.withoutPath(f + ".model").withoutPath(f + ".tdnn") : ser.withoutPath(f + ".hidden");
+        }
+        // An empty grid selects nothing, and without a grid the selection keys are not read: runs from before
+        // model selection keep their hash.
+        if (selection.teachers().isEmpty()) {
+            ser = ser.withoutPath("teachers.grid");
+        }
+        if (selection.student().isEmpty()) {
+            ser = ser.withoutPath("student.grid");
+        }
+        if (!selection.any()) {
+            ser = ser.withoutPath("selection");
         }
         Representation rep = features.representation();
         if (!rep.readsFrameSequences()) {

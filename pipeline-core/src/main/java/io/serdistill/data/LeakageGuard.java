@@ -45,6 +45,44 @@ public final class LeakageGuard {
         }
     }
 
+    /**
+     * Refuses model selection whose inner folds reach the test split: a speaker dealt into an inner fold (trained on
+     * or validated on while choosing hyper-parameters) that has an utterance in the test split, or an utterance of
+     * the folds that is a test utterance.
+     *
+     * @param members        every utterance of the run (all splits)
+     * @param innerSpeakers  the speakers of the inner folds
+     * @param innerUtterances the utterance ids the inner folds hold (empty when only speakers are known)
+     * @throws LeakageException naming the offending speakers or utterances
+     */
+    public static void checkInnerFolds(Collection<Member> members, Set<String> innerSpeakers,
+                                       Set<String> innerUtterances) {
+        Set<String> testSpeakers = new TreeSet<>();
+        Set<String> testUtterances = new TreeSet<>();
+        for (Member m : members) {
+            if ("test".equals(m.split())) {
+                testSpeakers.add(m.speaker());
+                testUtterances.add(m.uttId());
+            }
+        }
+        Set<String> speakers = new TreeSet<>(innerSpeakers);
+        speakers.retainAll(testSpeakers);
+        Set<String> utterances = new TreeSet<>(innerUtterances);
+        utterances.retainAll(testUtterances);
+        if (!speakers.isEmpty() || !utterances.isEmpty()) {
+            StringBuilder sb = new StringBuilder("model selection's inner folds reach the test split:");
+            if (!speakers.isEmpty()) {
+                sb.append(" test speakers ").append(speakers.stream().limit(20).toList()).append(" in inner folds;");
+            }
+            if (!utterances.isEmpty()) {
+                sb.append(" ").append(utterances.size()).append(" test utterances in inner folds, e.g. ")
+                        .append(utterances.stream().limit(5).toList()).append(";");
+            }
+            throw new LeakageException(sb.append(" inner folds may only hold training speakers (train and dev splits)")
+                    .toString());
+        }
+    }
+
     /** Keys whose splits include test together with train or dev. */
     private static Map<String, Set<String>> leaking(Map<String, Set<String>> splitsByKey) {
         Map<String, Set<String>> out = new TreeMap<>();

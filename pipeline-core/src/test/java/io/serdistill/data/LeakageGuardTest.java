@@ -38,4 +38,22 @@ class LeakageGuardTest {
         // Dev carved from training speakers is a legitimate design (never from the test fold).
         assertDoesNotThrow(() -> LeakageGuard.check(List.of(m("1", "s1", "train"), m("2", "s1", "dev"), m("3", "s2", "test"))));
     }
+
+    @Test
+    void innerFoldsOfTrainingSpeakersPass() {
+        List<LeakageGuard.Member> run = List.of(m("1", "s1", "train"), m("2", "s2", "dev"), m("3", "s3", "test"));
+        assertDoesNotThrow(() -> LeakageGuard.checkInnerFolds(run, java.util.Set.of("s1", "s2"), java.util.Set.of("1", "2")));
+    }
+
+    @Test
+    void innerFoldsNamingATestSpeakerOrUtteranceAreRefused() {
+        List<LeakageGuard.Member> run = List.of(m("1", "s1", "train"), m("2", "s2", "dev"), m("3", "s3", "test"));
+        LeakageGuard.LeakageException bySpeaker = assertThrows(LeakageGuard.LeakageException.class,
+                () -> LeakageGuard.checkInnerFolds(run, java.util.Set.of("s1", "s3"), java.util.Set.of("1")));
+        assertTrue(bySpeaker.getMessage().contains("test speakers [s3]"), bySpeaker.getMessage());
+        LeakageGuard.LeakageException byUtterance = assertThrows(LeakageGuard.LeakageException.class,
+                () -> LeakageGuard.checkInnerFolds(run, java.util.Set.of("s1"), java.util.Set.of("1", "3")));
+        assertTrue(byUtterance.getMessage().contains("1 test utterances") && byUtterance.getMessage().contains("[3]"),
+                byUtterance.getMessage());
+    }
 }

@@ -205,6 +205,8 @@ public final class RunReport {
         write(layout.report(DEV_UA_CURVES), ReportCharts.curves("Dev UA per epoch", "dev UA", inOrder(devUa, models),
                 best), conf);
         files += 2;
+        Map<String, Integer> refitEpochs = new HashMap<>();
+        String selection = selectionSection(spark, layout, conf, models, refitEpochs);
         StringBuilder stopping = new StringBuilder("<table class=\"t\">\n<tr><th>model</th><th>epochs run</th>"
                 + "<th>of at most</th><th>kept epoch</th><th>dev UA there</th><th>stopped early</th></tr>\n");
         for (Map.Entry<String, SortedMap<Integer, Double>> e : inOrder(loss, models).entrySet()) {
@@ -214,10 +216,14 @@ public final class RunReport {
             int run = e.getValue().lastKey();
             Integer kept = best.get(e.getKey());
             Double dev = kept == null ? null : devUa.get(e.getKey()).get(kept);
+            // A model refitted after selection trains for the epochs selection chose, with no dev split to stop on.
+            Integer refit = refitEpochs.get(e.getKey());
+            int most = refit != null ? refit : o.epochs();
             stopping.append("<tr><td>").append(html(e.getKey())).append("</td><td>").append(run).append("</td><td>")
-                    .append(o.epochs()).append("</td><td>").append(kept == null ? "-" : kept).append("</td><td>")
+                    .append(most).append("</td><td>").append(kept == null ? "-" : kept).append("</td><td>")
                     .append(dev == null || dev.isNaN() ? "-" : String.format("%.1f", 100 * dev)).append("</td><td>")
-                    .append(run < o.epochs() ? "yes: no better dev UA for " + o.patience() + " epochs" : "no")
+                    .append(refit != null ? "no: refitted on every training speaker for the selected epochs"
+                            : run < most ? "yes: no better dev UA for " + o.patience() + " epochs" : "no")
                     .append("</td></tr>\n");
         }
         stopping.append("</table>\n");
@@ -298,6 +304,7 @@ public final class RunReport {
                         ReportCharts.matrixHeight(crossRows.size()))).append("\n")
                 .append("<h2>Summary</h2>\n<pre>").append(html(summary)).append("</pre>\n")
                 .append("<h2>WA</h2>\n").append(waSection)
+                .append(selection)
                 .append("<h2>Training curves</h2>\n<div class=\"row\">\n")
                 .append(img(LOSS_CURVES, "training loss per epoch", ReportCharts.WIDE_WIDTH, ReportCharts.WIDE_HEIGHT)).append("\n")
                 .append(img(DEV_UA_CURVES, "dev UA per epoch", ReportCharts.WIDE_WIDTH, ReportCharts.WIDE_HEIGHT)).append("\n")
@@ -357,6 +364,49 @@ public final class RunReport {
         });
         return diffs.size() < 2 ? null
                 : ConfidenceInterval.studentT95(diffs.stream().mapToDouble(Double::doubleValue).toArray());
+    }
+
+    /**
+     * "Model selection": per model, the chosen grid point with its mean inner-fold UA and every point's mean, from
+     * tables/selection; "" when the run did not select. Fills {@code refitEpochs} with each refitted model's epochs.
+     */
+    private static String selectionSection(SparkSession spark, RunLayout layout, Configuration conf, List<String> models,
+                                           Map<String, Integer> refitEpochs) throws IOException {
+        if (!HadoopFiles.exists(layout.table("selection"), conf)) {
+            return "";
+        }
+        // model -> point -> {params, mean UA, folds, chosen, refit epochs}
+        Map<String, SortedMap<Integer, Row>> points = new TreeMap<>();
+        for (Row r : spark.read().parquet(layout.table("selection"))
+                .select("model", "point", "params", "mean_ua", "inner_folds", "chosen", "refit_epochs", "family")
+                .dropDuplicates("model", "point").collectAsList()) {
+            points.computeIfAbsent(r.getAs("model"), m -> new TreeMap<>()).put(r.getAs("point"), r);
+            if (r.<Boolean>getAs("chosen") && r.getAs("refit_epochs") != null) {
+                refitEpochs.put(r.getAs("model"), r.<Integer>getAs("refit_epochs"));
+            }
+        }
+        StringBuilder sb = new StringBuilder("<h2>Model selection</h2>\n<p>Each grid point trained on speaker-grouped "
+                + "inner folds of the training speakers (train and dev; never test) and scored by its mean inner-fold "
+                + "UA (tables/selection). The chosen point is the highest; the model then trained with it.</p>\n"
+                + "<table class=\"t\">\n<tr><th>model</th><th>chosen point</th><th>mean inner UA</th><th>inner folds</th>"
+                + "<th>trained as</th><th>every point's mean inner UA</th></tr>\n");
+        List<String> order = new ArrayList<>(models.stream().filter(points::containsKey).toList());
+        points.keySet().stream().filter(m -> !order.contains(m)).forEach(order::add);
+        for (String model : order) {
+            Row chosen = points.get(model).values().stream().filter(r -> r.<Boolean>getAs("chosen")).findFirst()
+                    .orElseThrow(() -> new IllegalStateException("tables/selection: no chosen point for " + model));
+            StringBuilder all = new StringBuilder();
+            points.get(model).forEach((p, r) -> all.append(all.length() == 0 ? "" : "<br>")
+                    .append(html(r.getAs("params"))).append(": ")
+                    .append(String.format("%.1f", 100 * r.<Double>getAs("mean_ua"))));
+            Integer refit = chosen.getAs("refit_epochs");
+            sb.append("<tr><td>").append(html(model)).append("</td><td>").append(html(chosen.getAs("params")))
+                    .append("</td><td>").append(String.format("%.1f", 100 * chosen.<Double>getAs("mean_ua")))
+                    .append("</td><td>").append(chosen.<Integer>getAs("inner_folds")).append("</td><td>")
+                    .append(refit == null ? "train split, selected on dev" : "refit on train + dev, " + refit + " epochs")
+                    .append("</td><td>").append(all).append("</td></tr>\n");
+        }
+        return sb.append("</table>\n").toString();
     }
 
     /** Whether {@code m} is reported on {@code language}: own-language models on theirs, the others on every one and "all". */

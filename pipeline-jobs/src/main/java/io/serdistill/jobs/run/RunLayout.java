@@ -20,9 +20,10 @@ import org.apache.hadoop.fs.Path;
  *             teachers/{language}/seed-{s}/…  seed s > 1 of the teacher (ser.run.seeds; likewise for students)
  *             soft_targets/                   teacher logits per (utterance, teacher)
  *             students/{method}[-{language}]/model.safetensors
+ *             selection/{model}/point={p}/fold={f}/model.safetensors  grid point p of model trained on inner fold f
  *             {teachers,students,references}/…/package/  each model's package (model.safetensors, model-card.json)
  *             models/default.json             which package is the run's default (the best student by dev UA)
- *             tables/{metrics,class_metrics,confusion,predictions,training_history}/
+ *             tables/{metrics,class_metrics,confusion,predictions,training_history,selection}/
  *             report/summary.txt
  *             _stages/{stage}.json            completion markers
  *             _lock                           held by the launch running the run (see RunLock)
@@ -93,6 +94,16 @@ public record RunLayout(String root) implements Serializable {
 
     public String studentModel(String method, String language) {
         return root + "/students/" + method + (language == null ? "" : "-" + language) + "/model.safetensors";
+    }
+
+    /** Where model selection puts {@code model} trained at grid point {@code point} on inner fold {@code fold}. */
+    public String selectionModel(String model, int point, int fold) {
+        return selection(model) + "/point=" + point + "/fold=" + fold + "/model.safetensors";
+    }
+
+    /** Every inner-fold model of {@code model} (selection/{model}). */
+    public String selection(String model) {
+        return root + "/selection/" + model;
     }
 
     /** models/default.json: the run's default model package (see io.serdistill.packaging.ModelPackage#resolve). */

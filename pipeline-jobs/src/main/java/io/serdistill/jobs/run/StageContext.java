@@ -35,12 +35,23 @@ public record StageContext(SparkSession spark, SerConfig config, RunLayout layou
      */
     public ModelKind modelKind(Roster.Model model) {
         return switch (model.role()) {
-            case TEACHER -> config.modelKind(config.teachers());
-            case STUDENT -> model.student().method().languageInput()
-                    ? config.modelKind(config.student()).withLanguageInput(config.input().languages())
-                    : config.modelKind(config.student());
+            case TEACHER -> modelKind(model, config.teachers());
+            case STUDENT -> modelKind(model, config.student());
             case REFERENCE -> config.reference().kind();
         };
+    }
+
+    /**
+     * What {@code model} (a teacher or a student) is with its family's settings replaced by {@code family} (a grid
+     * point's, {@link io.serdistill.config.SelectionGrid}).
+     */
+    public ModelKind modelKind(Roster.Model model, SerConfig.Training family) {
+        if (model.role() == Roster.Role.REFERENCE) {
+            throw new IllegalArgumentException(model.name() + ": a linear reference has no family settings");
+        }
+        ModelKind kind = config.modelKind(family);
+        return model.role() == Roster.Role.STUDENT && model.student().method().languageInput()
+                ? kind.withLanguageInput(config.input().languages()) : kind;
     }
 
     /**

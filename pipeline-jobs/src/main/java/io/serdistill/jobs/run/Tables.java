@@ -45,6 +45,28 @@ public final class Tables {
             .add("teacher", DataTypes.StringType, false)
             .add("logits", DataTypes.createArrayType(DataTypes.FloatType, false), false);
 
+    /**
+     * tables/selection/model=…/: model selection over a family's grid (teachers, student), one row per (model, grid
+     * point, inner fold): the fold's UA at its best epoch, the point's mean over folds, the chosen point marked and,
+     * when it was refitted on every training speaker, the epochs it trained for.
+     */
+    public static final StructType SELECTION = new StructType()
+            .add("family", DataTypes.StringType, false)
+            .add("method", DataTypes.StringType, false)
+            .add("point", DataTypes.IntegerType, false)
+            .add("params", DataTypes.StringType, false)
+            .add("inner_fold", DataTypes.IntegerType, false)
+            .add("inner_folds", DataTypes.IntegerType, false)
+            .add("train_utterances", DataTypes.IntegerType, false)
+            .add("validation_utterances", DataTypes.IntegerType, false)
+            .add("validation_speakers", DataTypes.createArrayType(DataTypes.StringType, false), false)
+            .add("ua", DataTypes.DoubleType, false)
+            .add("best_epoch", DataTypes.IntegerType, false)
+            .add("mean_ua", DataTypes.DoubleType, false)
+            .add("chosen", DataTypes.BooleanType, false)
+            .add("refit_epochs", DataTypes.IntegerType, true)
+            .add("seconds", DataTypes.DoubleType, false);
+
     /** tables/predictions: every model's prediction and logits per evaluated utterance (evaluate). */
     public static final StructType PREDICTIONS = new StructType()
             .add("model", DataTypes.StringType, false)

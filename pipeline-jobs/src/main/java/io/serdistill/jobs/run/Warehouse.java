@@ -32,6 +32,8 @@ public record Warehouse(String root) {
     public static final String MODELS = "ser_models";
     public static final List<String> TABLES = List.of(RUNS, METRICS, CLASS_METRICS, CONFUSION, PREDICTIONS,
             TRAINING_HISTORY, REJECTS, MODELS);
+    /** Model selection's scores: published by the runs that select (a grid in ser.teachers or ser.student) only. */
+    public static final String SELECTION = "ser_selection";
     public static final String PARTITION_COLUMN = "run_id";
 
     /** Resolves {@code root} (a URI or a path relative to the working directory) on its FileSystem. */

@@ -51,6 +51,7 @@ public final class DistillStage implements Stage {
     @Override
     public void forgetCompletedWork(StageContext ctx) throws Exception {
         TrainingTasks.forgetCompleted(ctx.roster().students().stream().map(Roster.Model::uri).toList(), ctx.hadoop());
+        ModelSelection.forget(ctx, ctx.roster().students());
     }
 
     @Override
@@ -101,19 +102,22 @@ public final class DistillStage implements Stage {
         TeacherEnsemble ensemble = cfg.distill().teacherEnsemble();
         List<TrainingTasks.Job> jobs = new ArrayList<>();
         int[][][] members = new int[students.size()][][];
+        List<ModelSelection.Candidate> candidates = new ArrayList<>();
         for (int i = 0; i < students.size(); i++) {
             Roster.Model model = students.get(i);
             StudentPlan.Student st = model.student();
             // Same seed for every student of one replicate: the methods differ only in their data and targets.
             long seed = SerConfig.Run.replicateSeed(cfg.run().seed() + 7, model.seed());
-            TrainingOptions opts = st.distills()
-                    ? cfg.student().distillation(st.alpha(), cfg.distill().temperature(), st.weighting(), teacherLangs,
+            java.util.function.Function<SerConfig.Training, TrainingOptions> options = family -> st.distills()
+                    ? family.distillation(st.alpha(), cfg.distill().temperature(), st.weighting(), teacherLangs,
                             cfg.distill().klReduction(), seed)
-                    : cfg.student().fineTuning(seed);
+                    : family.fineTuning(seed);
             members[i] = ensemble.members(teacherSeeds, model.seed());
             String over = roster.seeds() == 1 ? "" : ensemble == TeacherEnsemble.MEAN_LOGITS
                     ? " (each the mean of its " + roster.seeds() + " seeds' logits)" : " (seed " + model.seed() + ")";
-            jobs.add(new TrainingTasks.Job(model.name(), model.method(), model.uri(), ctx.modelKind(model), opts,
+            candidates.add(new ModelSelection.Candidate(jobs.size(), model, options));
+            jobs.add(new TrainingTasks.Job(model.name(), model.method(), model.uri(), ctx.modelKind(model),
+                    options.apply(cfg.student()),
                     Provenance.of(cfg, "student " + model.name() + " over teachers " + teacherLanguages + over)));
         }
         List<String> studentLanguages = students.stream().map(Roster.Model::language).toList();
@@ -130,6 +134,12 @@ public final class DistillStage implements Stage {
             }
             return out.iterator();
         });
+        // With a student grid, each student's values are chosen first on inner folds of the training speakers, its
+        // examples carrying the trained teachers' logits as above (ModelSelection).
+        ModelSelection.Plan plan = ModelSelection.select(ctx, "student", cfg.selection().student(), candidates, jobs,
+                keyed);
+        jobs = plan.jobs();
+        keyed = plan.examples();
         LOG.info("training {} students in parallel: {}", jobs.size(), students.stream().map(Roster.Model::name).toList());
         List<TrainingTasks.Outcome> outcomes = TrainingTasks.trainAll(jobs, keyed, ctx.hadoop(), ctx.gpus(), ctx.master(),
                 ctx.layout().staging("distill"));
@@ -139,6 +149,9 @@ public final class DistillStage implements Stage {
         for (TrainingTasks.Outcome o : outcomes) {
             counts.put(o.model(), Map.of("train", o.trainCount(), "dev", o.devCount(), "best_epoch", o.bestEpoch(),
                     "seconds", Math.round(o.seconds() * 10) / 10.0));
+        }
+        if (!plan.chosen().isEmpty()) {
+            counts.put("selection", plan.chosen());
         }
         return counts;
     }

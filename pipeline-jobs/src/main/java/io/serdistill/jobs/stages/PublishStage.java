@@ -44,7 +44,8 @@ import static org.apache.spark.sql.functions.lit;
 /**
  * publish: appends this run's results to the warehouse tables under {@code ser.warehouse.root} (ser_runs,
  * ser_metrics (tables/metrics with its bootstrap 95% intervals), ser_class_metrics, ser_confusion, ser_predictions,
- * ser_training_history, ser_rejects, ser_models (one row per model package, the run's default marked)), one run_id
+ * ser_training_history, ser_rejects, ser_models (one row per model package, the run's default marked), and
+ * ser_selection in runs that select hyper-parameters (tables/selection)), one run_id
  * partition each, replaced when the run is published again. Every
  * partition is staged first and then committed with renames, ser_runs last ({@link Warehouse#commit}): a reader
  * sees the run in every table or, through ser_runs, in none.
@@ -97,6 +98,10 @@ public final class PublishStage implements Stage {
         tables.put(Warehouse.TRAINING_HISTORY, trainingHistory(read(spark, layout.table("training_history"))));
         tables.put(Warehouse.REJECTS, rejects(ctx));
         tables.put(Warehouse.MODELS, models(ctx));
+        boolean selected = HadoopFiles.exists(layout.table("selection"), ctx.hadoop().get());
+        if (selected) {
+            tables.put(Warehouse.SELECTION, selection(read(spark, layout.table("selection"))));
+        }
 
         // Every table's partition is staged before any is committed (see Warehouse.commit): a publish that fails or
         // is killed while staging leaves every table as it was.
@@ -113,6 +118,11 @@ public final class PublishStage implements Stage {
             }
         }
         warehouse.commit(List.copyOf(tables.keySet()), runId, conf);
+        if (!selected) {
+            // A run published again without selection keeps no scores from an earlier publish of the same id.
+            org.apache.hadoop.fs.Path stale = new org.apache.hadoop.fs.Path(warehouse.partition(Warehouse.SELECTION, runId));
+            stale.getFileSystem(conf).delete(stale, true);
+        }
         Map<String, Object> counts = new LinkedHashMap<>();
         for (String table : tables.keySet()) {
             Dataset<Row> written = read(spark, warehouse.partition(table, runId));
@@ -267,6 +277,13 @@ public final class PublishStage implements Stage {
     /** tables/training_history/model=…/ flattened, model first. */
     private static Dataset<Row> trainingHistory(Dataset<Row> h) {
         return h.select(java.util.Arrays.stream(TrainingTasks.HISTORY.fieldNames()).map(c -> col(c)).toArray(Column[]::new));
+    }
+
+    /** tables/selection/model=…/ flattened, model first. */
+    private static Dataset<Row> selection(Dataset<Row> s) {
+        List<Column> cols = new ArrayList<>(List.of(col("model")));
+        java.util.Arrays.stream(Tables.SELECTION.fieldNames()).map(c -> col(c)).forEach(cols::add);
+        return s.select(cols.toArray(Column[]::new));
     }
 
     /** rejects/stage=…/ flattened; an empty table when the run rejected nothing. */

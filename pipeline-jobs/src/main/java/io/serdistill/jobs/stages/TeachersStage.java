@@ -43,6 +43,7 @@ public final class TeachersStage implements Stage {
     @Override
     public void forgetCompletedWork(StageContext ctx) throws Exception {
         TrainingTasks.forgetCompleted(ctx.roster().teachers().stream().map(Roster.Model::uri).toList(), ctx.hadoop());
+        ModelSelection.forget(ctx, ctx.roster().teachers());
     }
 
     @Override
@@ -63,6 +64,7 @@ public final class TeachersStage implements Stage {
         }
         ModelKind kind = cfg.modelKind(cfg.teachers());
         List<TrainingTasks.Job> jobs = new ArrayList<>();
+        List<ModelSelection.Candidate> candidates = new ArrayList<>();
         List<Roster.Model> teachers = ctx.roster().teachers();
         // One job per (teacher, seed); every seed of a language's teacher trains on that language's utterances.
         Map<String, List<Integer>> index = new LinkedHashMap<>();
@@ -75,6 +77,7 @@ public final class TeachersStage implements Stage {
             jobs.add(new TrainingTasks.Job(teacher.name(), teacher.method(), teacher.uri(), kind, opts,
                     Provenance.of(cfg, "teacher for " + teacher.language()
                             + (teacher.seed() == 1 ? "" : ", seed " + teacher.seed()))));
+            candidates.add(new ModelSelection.Candidate(jobs.size() - 1, teacher, family -> family.fineTuning(seed)));
         }
         JavaPairRDD<Integer, TrainingTasks.Tagged> keyed = features.javaRDD()
                 .filter(r -> index.containsKey(FeatureRows.language(r)))
@@ -109,6 +112,11 @@ public final class TeachersStage implements Stage {
                                 TrainingTasks.keyed(multi, e, dev)).iterator();
                     }));
         }
+        // With a teacher grid, each teacher's values are chosen first (ModelSelection), then it trains with them.
+        ModelSelection.Plan plan = ModelSelection.select(ctx, "teachers", cfg.selection().teachers(), candidates,
+                jobs, keyed);
+        jobs = plan.jobs();
+        keyed = plan.examples();
         LOG.info("training {} teachers and {} linear references in parallel ({} tasks): train utterances {}",
                 teachers.size(), references.size(), jobs.size(), trainCounts);
         List<TrainingTasks.Outcome> outcomes = TrainingTasks.trainAll(jobs, keyed, ctx.hadoop(), ctx.gpus(), ctx.master(),
@@ -121,6 +129,9 @@ public final class TeachersStage implements Stage {
         for (TrainingTasks.Outcome o : outcomes) {
             counts.put(o.model(), Map.of("train", o.trainCount(), "dev", o.devCount(), "best_epoch", o.bestEpoch(),
                     "seconds", Math.round(o.seconds() * 10) / 10.0));
+        }
+        if (!plan.chosen().isEmpty()) {
+            counts.put("selection", plan.chosen());
         }
         return counts;
     }

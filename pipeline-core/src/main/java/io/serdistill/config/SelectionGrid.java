@@ -1,0 +1,138 @@
+package io.serdistill.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigList;
+import com.typesafe.config.ConfigRenderOptions;
+import com.typesafe.config.ConfigValue;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Function;
+
+/**
+ * One model family's hyper-parameter grid (ser.teachers.grid, ser.student.grid): each key lists candidate values of
+ * the family's own key of that name, and the grid is their Cartesian product. Every point is the family's settings
+ * with those keys replaced, parsed and validated exactly as the family block is, so a grid value the family block
+ * would refuse is refused here, naming the grid key. An empty grid has no points: the family trains as configured,
+ * without selection.
+ *
+ * @param family the family's block, e.g. "ser.teachers"
+ * @param points in a fixed order: keys sorted by name, the last key's values varying fastest
+ */
+public record SelectionGrid(String family, List<Point> points) {
+
+    /** The family keys a grid may vary: the ones that shape or regularise the model, not the run's schedule. */
+    public static final List<String> KEYS = List.of("hidden", "learning-rate", "weight-decay", "l2", "input-dropout",
+            "dropout", "input-noise", "label-smoothing");
+
+    /**
+     * One grid point.
+     *
+     * @param index    position in the grid (0-based), what tables record
+     * @param values   grid key to the value as written in HOCON (e.g. "0.01", "[128]"), keys sorted
+     * @param training the family's settings at this point
+     */
+    public record Point(int index, Map<String, String> values, SerConfig.Training training) {
+        public Point {
+            values = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(values));
+        }
+
+        /** "dropout=0.3 hidden=[128] weight-decay=0.01": the point's values, as the selection table records them. */
+        public String label() {
+            StringBuilder sb = new StringBuilder();
+            values.forEach((k, v) -> sb.append(sb.length() == 0 ? "" : " ").append(k).append('=').append(v));
+            return sb.toString();
+        }
+    }
+
+    public SelectionGrid {
+        points = List.copyOf(points);
+    }
+
+    public boolean isEmpty() {
+        return points.isEmpty();
+    }
+
+    /**
+     * Reads {@code family}.grid from {@code c}; {@code parse} builds the family's settings from a config (the family
+     * block's own parser), and its errors on a varied key are reported under the grid key.
+     */
+    static SelectionGrid parse(Config c, String family, Function<Config, SerConfig.Training> parse) {
+        String gridPath = family + ".grid";
+        Config grid;
+        try {
+            grid = c.getConfig(gridPath);
+        } catch (ConfigException e) {
+            throw new ConfigError(gridPath, e.getMessage(), e);
+        }
+        Map<String, List<ConfigValue>> axes = new TreeMap<>();
+        for (Map.Entry<String, ConfigValue> e : grid.root().entrySet()) {
+            String key = gridPath + "." + e.getKey();
+            if (!KEYS.contains(e.getKey())) {
+                throw new ConfigError(key, "is not a grid key; a grid varies one of " + KEYS);
+            }
+            if (!(e.getValue() instanceof ConfigList list) || list.isEmpty()) {
+                throw new ConfigError(key, "must be a non-empty list of candidate values, e.g. "
+                        + (e.getKey().equals("hidden") ? "[[], [128]]" : "[0.0001, 0.01]"));
+            }
+            if (list.stream().distinct().count() != list.size()) {
+                throw new ConfigError(key, "lists a value twice: " + render(list));
+            }
+            axes.put(e.getKey(), List.copyOf(list));
+        }
+        if (axes.isEmpty()) {
+            return new SelectionGrid(family, List.of());
+        }
+        List<Map<String, ConfigValue>> combos = new ArrayList<>();
+        combos.add(new LinkedHashMap<>());
+        for (Map.Entry<String, List<ConfigValue>> axis : axes.entrySet()) {
+            List<Map<String, ConfigValue>> next = new ArrayList<>();
+            for (Map<String, ConfigValue> combo : combos) {
+                for (ConfigValue v : axis.getValue()) {
+                    Map<String, ConfigValue> m = new LinkedHashMap<>(combo);
+                    m.put(axis.getKey(), v);
+                    next.add(m);
+                }
+            }
+            combos = next;
+        }
+        List<Point> points = new ArrayList<>();
+        for (Map<String, ConfigValue> combo : combos) {
+            Config at = c;
+            Map<String, String> values = new LinkedHashMap<>();
+            for (Map.Entry<String, ConfigValue> e : combo.entrySet()) {
+                at = at.withValue(family + "." + e.getKey(), e.getValue());
+                values.put(e.getKey(), render(e.getValue()));
+            }
+            SerConfig.Training training;
+            try {
+                training = parse.apply(at);
+            } catch (ConfigError e) {
+                String varied = e.key().startsWith(family + ".") ? e.key().substring(family.length() + 1) : "";
+                if (combo.containsKey(varied)) {
+                    throw new ConfigError(gridPath + "." + varied, "value " + values.get(varied) + ": " + reason(e), e);
+                }
+                throw e;
+            }
+            points.add(new Point(points.size(), values, training));
+        }
+        return new SelectionGrid(family, points);
+    }
+
+    /** A value as a label shows it: numbers in plain decimal (0.0001, not 1.0E-4), lists as concise HOCON. */
+    private static String render(ConfigValue v) {
+        if (v.unwrapped() instanceof Number n) {
+            return new java.math.BigDecimal(n.toString()).stripTrailingZeros().toPlainString();
+        }
+        return v.render(ConfigRenderOptions.concise());
+    }
+
+    private static String reason(ConfigError e) {
+        String prefix = "config key '" + e.key() + "': ";
+        String m = e.getMessage();
+        return m.startsWith(prefix) ? m.substring(prefix.length()) : m;
+    }
+}

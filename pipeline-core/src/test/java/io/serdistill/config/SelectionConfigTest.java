@@ -1,0 +1,100 @@
+package io.serdistill.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.serdistill.train.PooledClassifierKind;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** ser.teachers.grid, ser.student.grid and ser.selection.*. */
+class SelectionConfigTest {
+
+    private static SerConfig load(String... keyValues) {
+        Map<String, String> o = new LinkedHashMap<>();
+        for (int i = 0; i < keyValues.length; i += 2) {
+            o.put(keyValues[i], keyValues[i + 1]);
+        }
+        return SerConfig.load(List.of(), o);
+    }
+
+    private static void assertKey(String key, String... keyValues) {
+        ConfigError e = assertThrows(ConfigError.class, () -> load(keyValues));
+        assertEquals(key, e.key(), e.getMessage());
+        assertTrue(e.getMessage().contains(key), e.getMessage());
+    }
+
+    @Test
+    void gridsAreEmptyByDefaultAndLeaveTheHashAlone() {
+        SerConfig d = SerConfig.defaults();
+        assertTrue(d.selection().teachers().isEmpty());
+        assertTrue(d.selection().student().isEmpty());
+        assertFalse(d.selection().any());
+        assertEquals(3, d.selection().innerFolds());
+        assertTrue(d.selection().refit());
+        // Without a grid the selection keys are not read: they do not change the hash.
+        assertEquals(d.hash(), load("ser.selection.inner-folds", "5", "ser.selection.refit", "false").hash());
+        assertEquals(d.hash(), load("ser.teachers.grid", "{}").hash());
+        String grid = load("ser.teachers.grid.dropout", "[0, 0.3]").hash();
+        assertNotEquals(d.hash(), grid, "a grid changes what trains");
+        assertNotEquals(grid, load("ser.teachers.grid.dropout", "[0, 0.3]", "ser.selection.refit", "false").hash());
+        assertNotEquals(grid, load("ser.student.grid.dropout", "[0, 0.3]").hash(), "the family matters");
+    }
+
+    @Test
+    void pointsAreTheProductInKeyOrderWithTheFamilyOtherwiseUnchanged() {
+        SerConfig c = load("ser.teachers.grid.weight-decay", "[0.0001, 0.01]", "ser.teachers.grid.dropout", "[0, 0.3]",
+                "ser.teachers.grid.hidden", "[[], [128]]", "ser.teachers.learning-rate", "0.003");
+        SelectionGrid g = c.selection().teachers();
+        assertEquals("ser.teachers", g.family());
+        assertEquals(8, g.points().size());
+        assertEquals("dropout=0 hidden=[] weight-decay=0.0001", g.points().get(0).label());
+        assertEquals("dropout=0 hidden=[] weight-decay=0.01", g.points().get(1).label());
+        assertEquals("dropout=0 hidden=[128] weight-decay=0.0001", g.points().get(2).label());
+        assertEquals("dropout=0.3 hidden=[128] weight-decay=0.01", g.points().get(7).label());
+        for (int i = 0; i < 8; i++) {
+            assertEquals(i, g.points().get(i).index());
+        }
+        SerConfig.Training last = g.points().get(7).training();
+        assertEquals(0.3, last.regularisation().dropout());
+        assertEquals(0.01, last.optimisation().weightDecay());
+        assertEquals(List.of(128), last.hidden());
+        assertEquals(0.003, last.optimisation().learningRate(), "keys outside the grid stay the family's");
+        assertEquals(c.teachers().optimisation().epochs(), last.optimisation().epochs());
+        assertEquals(new PooledClassifierKind(List.of(), 1), c.modelKind(g.points().get(0).training()));
+        assertEquals(List.of(256, 128), c.teachers().hidden(), "the family itself is unchanged");
+        assertTrue(c.selection().student().isEmpty());
+    }
+
+    @Test
+    void withEpochsChangesOnlyTheEpochs() {
+        SerConfig.Training t = SerConfig.defaults().teachers();
+        SerConfig.Training seven = t.withEpochs(7);
+        assertEquals(7, seven.optimisation().epochs());
+        assertEquals(t.optimisation().learningRate(), seven.optimisation().learningRate());
+        assertEquals(t.regularisation(), seven.regularisation());
+        assertEquals(t.hidden(), seven.hidden());
+    }
+
+    @Test
+    void badGridsNameTheirKey() {
+        assertKey("ser.teachers.grid.epochs", "ser.teachers.grid.epochs", "[5, 10]");
+        assertKey("ser.teachers.grid.dropuot", "ser.teachers.grid.dropuot", "[0.1]");
+        assertKey("ser.student.grid.dropout", "ser.student.grid.dropout", "[]");
+        assertKey("ser.student.grid.dropout", "ser.student.grid.dropout", "0.3");
+        assertKey("ser.student.grid.dropout", "ser.student.grid.dropout", "[0.1, 0.1]");
+        assertKey("ser.teachers.grid.dropout", "ser.teachers.grid.dropout", "[0, 1.5]");
+        assertKey("ser.teachers.grid.weight-decay", "ser.teachers.grid.weight-decay", "[-1]");
+        assertKey("ser.teachers.grid.hidden", "ser.teachers.grid.hidden", "[[0]]");
+        assertKey("ser.teachers.grid.hidden", "ser.teachers.grid.hidden", "[[128], [abc]]");
+        assertKey("ser.teachers.grid.hidden", "ser.teachers.model", "tdnn", "ser.teachers.grid.hidden", "[[], [8]]");
+        assertKey("ser.selection.inner-folds", "ser.selection.inner-folds", "1");
+        assertKey("ser.selection.refit", "ser.selection.refit", "maybe");
+        assertKey("ser.selection.folds", "ser.selection.folds", "3");
+    }
+}
