@@ -35,6 +35,7 @@ public final class AdamW {
     private long step;
     private INDArray scratchBuffer;
     private boolean hostLoop;
+    private final float[][] heapScratch = {new float[0], new float[0], new float[0], new float[0]};
 
     /**
      * @param clipNorm maximum global L2 norm of the gradients; 0 disables clipping
@@ -70,7 +71,7 @@ public final class AdamW {
 
     /**
      * Computes updates in one Java loop per parameter over the arrays' host memory ({@link HostArrays}) rather than
-     * as a dozen ND4J ops each: the same update in double arithmetic per element (rounded to float once), for the
+     * as a dozen ND4J ops each: the same update in float arithmetic as the ops, for the
      * CPU backend, where the ops' call overhead dominates for small models. Arrays that are not dense host floats
      * still take the ND4J path.
      */
@@ -139,43 +140,76 @@ public final class AdamW {
         return true;
     }
 
-    /** {@link #apply} as one loop per parameter over host memory (see {@link #useHostLoop}). */
+    /**
+     * {@link #apply} as one loop per parameter (see {@link #useHostLoop}): the parameter, its gradient and moments
+     * are copied to heap arrays in bulk, updated in float arithmetic in a loop the JIT vectorises, and copied back.
+     */
     private double applyOnHost(Map<String, INDArray> params, Map<String, INDArray> grads, double learningRate) {
         double sumSq = 0;
         for (INDArray g : grads.values()) {
-            FloatBuffer gb = HostArrays.view(g);
-            for (int j = 0, n = gb.capacity(); j < n; j++) {
-                double x = gb.get(j);
-                sumSq += x * x;
+            float[] ga = heap(0, (int) g.length());
+            int n = (int) g.length();
+            HostArrays.view(g).get(0, ga, 0, n);
+            double s = 0;
+            for (int j = 0; j < n; j++) {
+                s += ga[j] * ga[j];
             }
+            sumSq += s;
         }
         double norm = Math.sqrt(sumSq);
         double scale = clipNorm > 0 && norm > clipNorm ? clipNorm / norm : 1.0;
         step++;
         double c1 = 1 - Math.pow(beta1, step);
         double c2 = 1 - Math.pow(beta2, step);
+        float b1 = (float) beta1;
+        float b2 = (float) beta2;
+        float rb1 = (float) (1 - beta1);
+        float rb2 = (float) (1 - beta2);
+        float eps = (float) epsilon;
+        float stepSize = (float) (learningRate / c1);
+        float invC2 = (float) (1 / c2);
+        float gScale = (float) scale;
         for (Map.Entry<String, INDArray> e : params.entrySet()) {
             INDArray p = e.getValue();
+            int n = (int) p.length();
             INDArray mi = m.computeIfAbsent(e.getKey(), k -> Nd4j.zeros(DataType.FLOAT, p.shape()));
             INDArray vi = v.computeIfAbsent(e.getKey(), k -> Nd4j.zeros(DataType.FLOAT, p.shape()));
             boolean decays = decayed.test(e.getKey());
-            double l2w = decays ? l2 : 0;
-            double shrink = decays && weightDecay > 0 ? 1 - learningRate * weightDecay : 1;
+            float l2w = decays ? (float) l2 : 0f;
+            float shrink = decays && weightDecay > 0 ? (float) (1 - learningRate * weightDecay) : 1f;
             FloatBuffer pb = HostArrays.view(p);
-            FloatBuffer gb = HostArrays.view(grads.get(e.getKey()));
             FloatBuffer mb = HostArrays.view(mi);
             FloatBuffer vb = HostArrays.view(vi);
-            for (int j = 0, n = pb.capacity(); j < n; j++) {
-                double w = pb.get(j);
-                double g = gb.get(j) * scale + l2w * w;
-                double mj = beta1 * mb.get(j) + (1 - beta1) * g;
-                double vj = beta2 * vb.get(j) + (1 - beta2) * g * g;
-                mb.put(j, (float) mj);
-                vb.put(j, (float) vj);
-                pb.put(j, (float) (w * shrink - learningRate * (mj / c1) / (Math.sqrt(vj / c2) + epsilon)));
+            float[] pa = heap(0, n);
+            float[] ga = heap(1, n);
+            float[] ma = heap(2, n);
+            float[] va = heap(3, n);
+            pb.get(0, pa, 0, n);
+            HostArrays.view(grads.get(e.getKey())).get(0, ga, 0, n);
+            mb.get(0, ma, 0, n);
+            vb.get(0, va, 0, n);
+            for (int j = 0; j < n; j++) {
+                float w = pa[j];
+                float g = ga[j] * gScale + l2w * w;
+                float mj = b1 * ma[j] + rb1 * g;
+                float vj = b2 * va[j] + rb2 * g * g;
+                ma[j] = mj;
+                va[j] = vj;
+                pa[j] = w * shrink - stepSize * mj / ((float) Math.sqrt(vj * invC2) + eps);
             }
+            pb.put(0, pa, 0, n);
+            mb.put(0, ma, 0, n);
+            vb.put(0, va, 0, n);
         }
         return norm;
+    }
+
+    /** Heap scratch array {@code slot} of at least n floats. */
+    private float[] heap(int slot, int n) {
+        if (heapScratch[slot].length < n) {
+            heapScratch[slot] = new float[n];
+        }
+        return heapScratch[slot];
     }
 
     /** A [shape of p] view at the start of the shared scratch buffer, grown when p is larger than any before. */
