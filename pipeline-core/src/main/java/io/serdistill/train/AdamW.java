@@ -2,6 +2,7 @@ package io.serdistill.train;
 
 import io.serdistill.model.HostArrays;
 import java.nio.FloatBuffer;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Predicate;
@@ -35,7 +36,12 @@ public final class AdamW {
     private long step;
     private INDArray scratchBuffer;
     private boolean hostLoop;
-    private final float[][] heapScratch = {new float[0], new float[0], new float[0], new float[0]};
+    /** The host loop's state: moments (authoritative while it runs), gradient and parameter copies, shapes. */
+    private final Map<String, float[]> hostM = new LinkedHashMap<>();
+    private final Map<String, float[]> hostV = new LinkedHashMap<>();
+    private final Map<String, float[]> hostG = new HashMap<>();
+    private final Map<String, float[]> hostP = new HashMap<>();
+    private final Map<String, long[]> shapes = new HashMap<>();
 
     /**
      * @param clipNorm maximum global L2 norm of the gradients; 0 disables clipping
@@ -87,6 +93,12 @@ public final class AdamW {
     public double apply(Map<String, INDArray> params, Map<String, INDArray> grads, double learningRate) {
         if (hostLoop && allDense(params, grads)) {
             return applyOnHost(params, grads, learningRate);
+        }
+        if (!hostM.isEmpty()) {
+            // Continuing on the ops after host-loop steps: their moments first.
+            syncMoments();
+            hostM.clear();
+            hostV.clear();
         }
         double norm = globalNorm(grads);
         double scale = clipNorm > 0 && norm > clipNorm ? clipNorm / norm : 1.0;
@@ -141,14 +153,17 @@ public final class AdamW {
     }
 
     /**
-     * {@link #apply} as one loop per parameter (see {@link #useHostLoop}): the parameter, its gradient and moments
-     * are copied to heap arrays in bulk, updated in float arithmetic in a loop the JIT vectorises, and copied back.
+     * {@link #apply} as one loop per parameter (see {@link #useHostLoop}). The moments live on the heap between
+     * steps ({@link #firstMoments()} and {@link #secondMoments()} copy them back into their arrays when asked); each
+     * step copies the gradients and parameters to heap arrays in bulk, updates in float arithmetic in a loop the JIT
+     * vectorises, and copies the parameters back.
      */
     private double applyOnHost(Map<String, INDArray> params, Map<String, INDArray> grads, double learningRate) {
         double sumSq = 0;
-        for (INDArray g : grads.values()) {
-            float[] ga = heap(0, (int) g.length());
+        for (Map.Entry<String, INDArray> e : params.entrySet()) {
+            INDArray g = grads.get(e.getKey());
             int n = (int) g.length();
+            float[] ga = host(hostG, e.getKey(), n, null);
             HostArrays.view(g).get(0, ga, 0, n);
             double s = 0;
             for (int j = 0; j < n; j++) {
@@ -170,24 +185,19 @@ public final class AdamW {
         float invC2 = (float) (1 / c2);
         float gScale = (float) scale;
         for (Map.Entry<String, INDArray> e : params.entrySet()) {
+            String name = e.getKey();
             INDArray p = e.getValue();
             int n = (int) p.length();
-            INDArray mi = m.computeIfAbsent(e.getKey(), k -> Nd4j.zeros(DataType.FLOAT, p.shape()));
-            INDArray vi = v.computeIfAbsent(e.getKey(), k -> Nd4j.zeros(DataType.FLOAT, p.shape()));
-            boolean decays = decayed.test(e.getKey());
+            shapes.putIfAbsent(name, p.shape());
+            boolean decays = decayed.test(name);
             float l2w = decays ? (float) l2 : 0f;
             float shrink = decays && weightDecay > 0 ? (float) (1 - learningRate * weightDecay) : 1f;
             FloatBuffer pb = HostArrays.view(p);
-            FloatBuffer mb = HostArrays.view(mi);
-            FloatBuffer vb = HostArrays.view(vi);
-            float[] pa = heap(0, n);
-            float[] ga = heap(1, n);
-            float[] ma = heap(2, n);
-            float[] va = heap(3, n);
+            float[] pa = host(hostP, name, n, null);
+            float[] ga = hostG.get(name);
+            float[] ma = host(hostM, name, n, m.get(name));
+            float[] va = host(hostV, name, n, v.get(name));
             pb.get(0, pa, 0, n);
-            HostArrays.view(grads.get(e.getKey())).get(0, ga, 0, n);
-            mb.get(0, ma, 0, n);
-            vb.get(0, va, 0, n);
             for (int j = 0; j < n; j++) {
                 float w = pa[j];
                 float g = ga[j] * gScale + l2w * w;
@@ -198,18 +208,29 @@ public final class AdamW {
                 pa[j] = w * shrink - stepSize * mj / ((float) Math.sqrt(vj * invC2) + eps);
             }
             pb.put(0, pa, 0, n);
-            mb.put(0, ma, 0, n);
-            vb.put(0, va, 0, n);
         }
         return norm;
     }
 
-    /** Heap scratch array {@code slot} of at least n floats. */
-    private float[] heap(int slot, int n) {
-        if (heapScratch[slot].length < n) {
-            heapScratch[slot] = new float[n];
+    /** {@code name}'s heap array in {@code arrays}, made (from {@code from}'s values when given, else zeros) once. */
+    private static float[] host(Map<String, float[]> arrays, String name, int n, INDArray from) {
+        float[] a = arrays.get(name);
+        if (a == null || a.length != n) {
+            a = from == null ? new float[n] : from.dup('c').data().asFloat();
+            arrays.put(name, a);
         }
-        return heapScratch[slot];
+        return a;
+    }
+
+    /** Copies the heap moments of the host loop into the moment arrays (made when missing). */
+    private void syncMoments() {
+        for (Map.Entry<String, float[]> e : hostM.entrySet()) {
+            String name = e.getKey();
+            INDArray mi = m.computeIfAbsent(name, k -> Nd4j.zeros(DataType.FLOAT, shapes.get(k)));
+            INDArray vi = v.computeIfAbsent(name, k -> Nd4j.zeros(DataType.FLOAT, shapes.get(k)));
+            mi.assign(Nd4j.create(e.getValue(), mi.shape(), 'c'));
+            vi.assign(Nd4j.create(hostV.get(name), vi.shape(), 'c'));
+        }
     }
 
     /** A [shape of p] view at the start of the shared scratch buffer, grown when p is larger than any before. */
@@ -233,18 +254,25 @@ public final class AdamW {
         return step;
     }
 
-    /** First and second moments by parameter name (live arrays). */
+    /**
+     * First and second moments by parameter name: live arrays, except that after host-loop steps
+     * ({@link #useHostLoop}) they are copies brought up to date by each call.
+     */
     public Map<String, INDArray> firstMoments() {
+        syncMoments();
         return m;
     }
 
     public Map<String, INDArray> secondMoments() {
+        syncMoments();
         return v;
     }
 
     /** Restores state saved from {@link #step()}, {@link #firstMoments()} and {@link #secondMoments()}. */
     public void restore(long savedStep, Map<String, INDArray> savedM, Map<String, INDArray> savedV) {
         step = savedStep;
+        hostM.clear();
+        hostV.clear();
         m.clear();
         m.putAll(savedM);
         v.clear();
