@@ -14,13 +14,13 @@ softmax(logits / T)), alpha 0.25, T 5, batchmean KL, 384 / 96. All: batch 32, Ad
 eps 1e-8, weight_decay 1e-4 on weight matrices only), clip_grad_norm_(5), linear warm-up over 5 % of the steps then
 cosine decay, inputs standardised with the training statistics. Reported:
   step    one optimiser step on a fixed batch (zero_grad, forward, loss, backward, clip, AdamW step, schedule step);
-          mean of 200 after 50 warm-up, median over reps
+          mean of 500 after 200 warm-up, median over reps
   epoch   one epoch as TrainingLoop runs it: a seeded shuffle, every mini-batch's step, then the dev pass (logits,
           unweighted recall, dev loss); median of the epochs after the first of a 12-epoch run, median over reps
   teacher the demo teacher as MlpTrainer trains it: 60 epochs with early stopping after 15 without a dev-UA gain,
           the best epoch's weights kept (copied) and restored at the end
 Both wall time and the process's CPU time are printed: on a shared, loaded machine the CPU time of a one-thread
-run is the steadier figure (the Java bench prints the same two).
+run is the steadier figure (the Java bench prints its training thread's).
 """
 import copy
 import math
@@ -116,7 +116,7 @@ def prepared(spec, dev_n):
     return (x - mean) / std, y, soft, (dx - mean) / std, dy, dsoft
 
 
-def step_seconds(spec, warmup=50, timed=200):
+def step_seconds(spec, warmup=200, timed=500):
     x, y, soft, _, _, _ = prepared(spec, 32)
     torch.manual_seed(3)
     net = model(spec.hidden)
