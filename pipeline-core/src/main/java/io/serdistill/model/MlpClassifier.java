@@ -16,7 +16,9 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * An utterance-level emotion classifier over pooled vectors in SameDiff: input standardisation, optional learned
- * layer weighting, an MLP with ReLU, logits; trained with {@link DistillationLossGraph}'s loss.
+ * layer weighting, an MLP with ReLU, logits; trained with {@link DistillationLossGraph}'s loss, its steps computed by
+ * the graph or, with {@link TrainingEngine#FUSED} ({@link #setTrainingEngine}), by {@link FusedMlp} on the same
+ * parameter arrays (which then also computes {@link #logits}).
  *
  * <p>Not thread-safe: one instance per thread (Spark task). Weights travel as safetensors.
  */
