@@ -14,6 +14,7 @@ import io.serdistill.data.Folds;
 import io.serdistill.data.Split;
 import io.serdistill.data.corpus.CorpusKind;
 import io.serdistill.model.KlReduction;
+import io.serdistill.model.TrainingEngine;
 import io.serdistill.distill.StudentMethod;
 import io.serdistill.distill.TeacherEnsemble;
 import io.serdistill.features.FbankOptions;
@@ -137,7 +138,14 @@ public record SerConfig(
      * with {@link Architecture#TDNN}, {@code tdnn} gives its shape).
      */
     public record Training(List<Integer> hidden, Optimisation optimisation, Regularisation regularisation,
-                           CheckpointPolicy checkpointPolicy, Architecture model, TdnnOptions tdnn) {
+                           CheckpointPolicy checkpointPolicy, Architecture model, TdnnOptions tdnn,
+                           TrainingEngine engine) {
+
+        /** Trained by the {@link TrainingEngine#AUTO} engine. */
+        public Training(List<Integer> hidden, Optimisation optimisation, Regularisation regularisation,
+                        CheckpointPolicy checkpointPolicy, Architecture model, TdnnOptions tdnn) {
+            this(hidden, optimisation, regularisation, checkpointPolicy, model, tdnn, TrainingEngine.AUTO);
+        }
 
         /**
          * These settings trained for exactly {@code epochs} epochs: what a refit on every training speaker uses,
@@ -152,7 +160,7 @@ public record SerConfig(
 
         /** Labels only (alpha = 1) with this family's settings. */
         public TrainingOptions fineTuning(long seed) {
-            return new TrainingOptions(optimisation, regularisation, Objective.labels(), seed, checkpointPolicy);
+            return new TrainingOptions(optimisation, regularisation, Objective.labels(), seed, checkpointPolicy, engine);
         }
 
         /** Distillation from {@code teachers} mixed by {@code weighting}, with this family's settings. */
@@ -166,7 +174,7 @@ public record SerConfig(
                                             List<String> teachers, KlReduction klReduction, long seed) {
             return new TrainingOptions(optimisation, regularisation,
                     new Objective(alpha, temperature, weighting, teachers, klReduction),
-                    seed, checkpointPolicy);
+                    seed, checkpointPolicy, engine);
         }
     }
 
@@ -405,8 +413,9 @@ public record SerConfig(
         require(features.partitions() >= 0, "ser.features.partitions", "must be >= 0 (0 = automatic)");
 
         CheckpointPolicy checkpoints = checkpointPolicy(c);
-        Training teachers = training(c, "ser.teachers", checkpoints);
-        Training student = training(c, "ser.student", checkpoints);
+        TrainingEngine engine = choice(c, "ser.train.engine", TrainingEngine.values(), TrainingEngine::label);
+        Training teachers = training(c, "ser.teachers", checkpoints, engine);
+        Training student = training(c, "ser.student", checkpoints, engine);
         for (Map.Entry<String, Training> family : Map.of("ser.teachers", teachers, "ser.student", student).entrySet()) {
             require(family.getValue().model() != Architecture.TDNN
                             || features.representation() instanceof Representation.Fbank, family.getKey() + ".model",
@@ -445,7 +454,7 @@ public record SerConfig(
                 "ser.resources.gpu.executor-memory-overhead",
                 "must be a JVM memory size such as 8g, or \"\" for the cluster default");
         Warehouse warehouse = warehouse(c);
-        Selection selection = selection(c, checkpoints, teachers, student);
+        Selection selection = selection(c, checkpoints, engine, teachers, student);
         SerConfig cfg = new SerConfig(run, root, spark, input, demo, audio, features, teachers, student, distill,
                 List.copyOf(splits), resources, folds, warehouse, reference(c), infer(c), selection, c);
         for (StudentMethod m : distill.methods()) {
@@ -672,9 +681,12 @@ public record SerConfig(
     }
 
     /** ser.teachers.grid, ser.student.grid and ser.selection.*; the grids' points are validated like their families. */
-    private static Selection selection(Config c, CheckpointPolicy checkpoints, Training teachers, Training student) {
-        SelectionGrid teacherGrid = SelectionGrid.parse(c, "ser.teachers", at -> training(at, "ser.teachers", checkpoints));
-        SelectionGrid studentGrid = SelectionGrid.parse(c, "ser.student", at -> training(at, "ser.student", checkpoints));
+    private static Selection selection(Config c, CheckpointPolicy checkpoints, TrainingEngine engine, Training teachers,
+                                       Training student) {
+        SelectionGrid teacherGrid = SelectionGrid.parse(c, "ser.teachers",
+                at -> training(at, "ser.teachers", checkpoints, engine));
+        SelectionGrid studentGrid = SelectionGrid.parse(c, "ser.student",
+                at -> training(at, "ser.student", checkpoints, engine));
         for (SelectionGrid g : List.of(teacherGrid, studentGrid)) {
             Training family = g == teacherGrid ? teachers : student;
             require(g.isEmpty() || family.model() != Architecture.TDNN
@@ -695,7 +707,7 @@ public record SerConfig(
         return new CheckpointPolicy(epochs, seconds);
     }
 
-    private static Training training(Config c, String path, CheckpointPolicy checkpoints) {
+    private static Training training(Config c, String path, CheckpointPolicy checkpoints, TrainingEngine engine) {
         List<Integer> hidden = List.copyOf(get(c, path + ".hidden", Config::getIntList));
         for (int h : hidden) {
             require(h > 0, path + ".hidden", "layer sizes must be > 0, got " + hidden);
@@ -713,7 +725,7 @@ public record SerConfig(
                     new Regularisation(get(c, path + ".input-dropout", Config::getDouble),
                             get(c, path + ".dropout", Config::getDouble), get(c, path + ".input-noise", Config::getDouble),
                             get(c, path + ".label-smoothing", Config::getDouble), get(c, path + ".l2", Config::getDouble)),
-                    checkpoints, model, tdnn);
+                    checkpoints, model, tdnn, engine);
         } catch (InvalidOption e) {
             throw new ConfigError(path + "." + e.option(), e.reason(), e);
         }
@@ -775,6 +787,10 @@ public record SerConfig(
         // infer.* configures a stage outside the pipeline, which records its settings in its own marker.
         Config ser = raw.getConfig("ser").withoutPath("spark").withoutPath("warehouse")
                 .withoutPath("train.checkpoint").withoutPath("infer");
+        if (teachers.engine() == TrainingEngine.SAMEDIFF) {
+            // The graph engine is what every run before the choice trained with: those runs keep their hash.
+            ser = ser.withoutPath("train.engine");
+        }
         if (ser.hasPath("train") && ser.getConfig("train").isEmpty()) {
             // An empty block reads nothing, but would still change the rendered text.
             ser = ser.withoutPath("train");

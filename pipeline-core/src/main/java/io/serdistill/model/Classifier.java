@@ -13,8 +13,17 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 public interface Classifier<X> extends SafeTensorsWritable {
 
-    /** Loss and gradients of one batch, gradient arrays keyed as {@link #parameters()} (the caller may free them). */
-    record Step(double loss, Map<String, INDArray> gradients) {}
+    /**
+     * Loss and gradients of one batch, gradient arrays keyed as {@link #parameters()}. With {@code callerOwned} the
+     * arrays are the caller's (it may free them); otherwise they are the model's, reused and overwritten by its next
+     * step (copy them to keep them).
+     */
+    record Step(double loss, Map<String, INDArray> gradients, boolean callerOwned) {
+        /** Gradients the caller owns (SameDiff hands its gradient arrays over). */
+        public Step(double loss, Map<String, INDArray> gradients) {
+            this(loss, gradients, true);
+        }
+    }
 
     /**
      * Adds the loss to the graph; call once before {@link #step}.
@@ -84,6 +93,14 @@ public interface Classifier<X> extends SafeTensorsWritable {
      */
     default boolean decayed(String parameter) {
         return true;
+    }
+
+    /**
+     * The engine this model's steps run on: {@link TrainingEngine#FUSED} for a model whose fused path is in use,
+     * {@link TrainingEngine#SAMEDIFF} (the default) for graph-computed steps.
+     */
+    default TrainingEngine trainingEngine() {
+        return TrainingEngine.SAMEDIFF;
     }
 
     /** The live trainable arrays by name (updating them in place updates the model). */

@@ -16,7 +16,9 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * An utterance-level emotion classifier over pooled vectors in SameDiff: input standardisation, optional learned
- * layer weighting, an MLP with ReLU, logits; trained with {@link DistillationLossGraph}'s loss.
+ * layer weighting, an MLP with ReLU, logits; trained with {@link DistillationLossGraph}'s loss, its steps computed by
+ * the graph or, with {@link TrainingEngine#FUSED} ({@link #setTrainingEngine}), by {@link FusedMlp} on the same
+ * parameter arrays (which then also computes {@link #logits}).
  *
  * <p>Not thread-safe: one instance per thread (Spark task). Weights travel as safetensors.
  */
@@ -52,6 +54,10 @@ public final class MlpClassifier implements Classifier<float[]> {
     /** The training loss, once {@link #prepareTraining} added it. */
     private DistillationLossGraph loss;
     private TrainingNoise noise = TrainingNoise.NONE;
+    /** {@link TrainingEngine#SAMEDIFF} or {@link TrainingEngine#FUSED} (resolved). */
+    private TrainingEngine engine = TrainingEngine.SAMEDIFF;
+    /** The fused path, made when the engine is fused. */
+    private FusedMlp fused;
 
     private MlpClassifier(ClassifierSpec spec, float[] inputMean, float[] inputStd, Map<String, float[]> weights) {
         if (inputMean.length != spec.inputDim() || inputStd.length != spec.inputDim()) {
@@ -125,6 +131,11 @@ public final class MlpClassifier implements Classifier<float[]> {
 
     /** Standardised inputs [n][inputDim] as an ND4J matrix. */
     private INDArray inputs(List<float[]> rows) {
+        return Nd4j.create(standardised(rows), new long[] {rows.size(), spec.inputDim()}, 'c');
+    }
+
+    /** Standardised inputs [n][inputDim], row by row. */
+    private float[] standardised(List<float[]> rows) {
         float[] flat = new float[rows.size() * spec.inputDim()];
         for (int r = 0; r < rows.size(); r++) {
             float[] x = rows.get(r);
@@ -135,7 +146,7 @@ public final class MlpClassifier implements Classifier<float[]> {
                 flat[r * x.length + j] = (x[j] - inputMean[j]) / inputStd[j];
             }
         }
-        return Nd4j.create(flat, new long[] {rows.size(), spec.inputDim()}, 'c');
+        return flat;
     }
 
     /** Logits [n][numClasses] for pooled inputs [n][inputDim]. */
@@ -144,8 +155,40 @@ public final class MlpClassifier implements Classifier<float[]> {
         if (rows.isEmpty()) {
             return new float[0][];
         }
+        if (engine == TrainingEngine.FUSED) {
+            float[] flat = fused().logits(standardised(rows), rows.size());
+            float[][] out = new float[rows.size()][spec.numClasses()];
+            for (int r = 0; r < out.length; r++) {
+                System.arraycopy(flat, r * spec.numClasses(), out[r], 0, spec.numClasses());
+            }
+            return out;
+        }
         INDArray out = sd.output(Map.of(INPUT, inputs(rows)), LOGITS).get(LOGITS);
         return out.toFloatMatrix();
+    }
+
+    /**
+     * Which engine computes training steps and logits ({@link TrainingEngine#resolve}d; SameDiff by default). Set
+     * before {@link #prepareTraining}.
+     */
+    public void setTrainingEngine(TrainingEngine engine) {
+        if (loss != null) {
+            throw new IllegalStateException("set the training engine before prepareTraining");
+        }
+        this.engine = java.util.Objects.requireNonNull(engine, "engine").resolve();
+    }
+
+    /** The engine in use: {@link TrainingEngine#SAMEDIFF} or {@link TrainingEngine#FUSED}. */
+    @Override
+    public TrainingEngine trainingEngine() {
+        return engine;
+    }
+
+    private FusedMlp fused() {
+        if (fused == null) {
+            fused = new FusedMlp(spec, parameters());
+        }
+        return fused;
     }
 
     /**
@@ -180,6 +223,10 @@ public final class MlpClassifier implements Classifier<float[]> {
         SDVariable logits = noise.dropout() > 0 ? forward(sd.getVariable(INPUT), TRAIN, true) : sd.getVariable(LOGITS);
         loss = DistillationLossGraph.add(logits, spec.numClasses(), DataType.FLOAT, alpha, temperature, klReduction,
                 labelSmoothing);
+        if (engine == TrainingEngine.FUSED) {
+            fused().prepare(new FusedMlp.Loss(alpha, temperature, klReduction.factor(spec.numClasses()),
+                    labelSmoothing, alpha < 1));
+        }
     }
 
     /** Loss and gradients for a batch (no update: the optimiser lives in the trainer, which also clips). */
@@ -194,6 +241,17 @@ public final class MlpClassifier implements Classifier<float[]> {
      */
     @Override
     public Step step(List<float[]> rows, int[] labels, List<float[]> targets, float[] classWeights, long noiseSeed) {
+        if (engine == TrainingEngine.FUSED) {
+            if (loss == null) {
+                throw new IllegalStateException("call prepareTraining first");
+            }
+            if (labels.length != rows.size()) {
+                throw new IllegalArgumentException(rows.size() + " rows but " + labels.length + " labels");
+            }
+            float[] flat = standardised(rows);
+            float[][] masks = perturb(flat, rows.size(), noiseSeed);
+            return fused().step(flat, rows.size(), labels, targets, classWeights, masks);
+        }
         if (rows.size() == 1) {
             // SameDiff M2.1 fails the backward pass of a one-row batch (a reduction over the batch axis of length 1
             // has no input); two copies of the row have the same loss and gradients (every term is a batch mean).
@@ -203,29 +261,49 @@ public final class MlpClassifier implements Classifier<float[]> {
         }
         Map<String, INDArray> ph = placeholders(rows, labels, targets, classWeights);
         if (noise.inputNoise() > 0 || noise.inputDropout() > 0 || noise.dropout() > 0) {
-            SplittableRandom rng = new SplittableRandom(noiseSeed);
             INDArray x = ph.get(INPUT);
             float[] flat = x.data().asFloat();
-            if (noise.inputNoise() > 0) {
-                for (int j = 0; j < flat.length; j++) {
-                    flat[j] += (float) (gaussian(rng) * noise.inputNoise());
-                }
-            }
-            if (noise.inputDropout() > 0) {
-                applyDropout(flat, noise.inputDropout(), rng);
-            }
+            float[][] masks = perturb(flat, rows.size(), noiseSeed);
             ph.put(INPUT, Nd4j.create(flat, x.shape(), 'c'));
-            if (noise.dropout() > 0) {
-                for (int i = 0; i < spec.layers() - 1; i++) {
-                    float[] mask = new float[rows.size() * spec.fanOut(i)];
-                    java.util.Arrays.fill(mask, 1f);
-                    applyDropout(mask, noise.dropout(), rng);
-                    ph.put(TRAIN + MASK + i, Nd4j.create(mask, new long[] {rows.size(), spec.fanOut(i)}, 'c'));
+            if (masks != null) {
+                for (int i = 0; i < masks.length; i++) {
+                    ph.put(TRAIN + MASK + i, Nd4j.create(masks[i], new long[] {rows.size(), spec.fanOut(i)}, 'c'));
                 }
             }
         }
         var out = sd.calculateGradientsAndOutputs(ph, List.of(DistillationLossGraph.LOSS), parameterNames());
         return new Step(out.getOutputs().get(DistillationLossGraph.LOSS).getDouble(0), out.getGradients());
+    }
+
+    /**
+     * Applies this model's {@link TrainingNoise} drawn from {@code noiseSeed} to standardised inputs [n][inputDim]
+     * in place (input noise, then input dropout) and returns one dropout mask [n][width] per hidden layer, drawn
+     * next; null without hidden dropout. Both engines draw exactly this.
+     */
+    private float[][] perturb(float[] flat, int n, long noiseSeed) {
+        if (!(noise.inputNoise() > 0 || noise.inputDropout() > 0 || noise.dropout() > 0)) {
+            return null;
+        }
+        SplittableRandom rng = new SplittableRandom(noiseSeed);
+        if (noise.inputNoise() > 0) {
+            for (int j = 0; j < flat.length; j++) {
+                flat[j] += (float) (gaussian(rng) * noise.inputNoise());
+            }
+        }
+        if (noise.inputDropout() > 0) {
+            applyDropout(flat, noise.inputDropout(), rng);
+        }
+        if (!(noise.dropout() > 0)) {
+            return null;
+        }
+        float[][] masks = new float[spec.layers() - 1][];
+        for (int i = 0; i < spec.layers() - 1; i++) {
+            float[] mask = new float[n * spec.fanOut(i)];
+            java.util.Arrays.fill(mask, 1f);
+            applyDropout(mask, noise.dropout(), rng);
+            masks[i] = mask;
+        }
+        return masks;
     }
 
     /** Inverted dropout in place: each value zeroed with probability p, the others scaled by 1 / (1 - p). */

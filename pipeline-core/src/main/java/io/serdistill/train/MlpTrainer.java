@@ -46,6 +46,7 @@ public final class MlpTrainer {
                 new ClassifierSpec(dim, hidden, Emotion.COUNT, inputLayers), norm[0], norm[1], opts.seed());
         Regularisation r = opts.regularisation();
         model.setTrainingNoise(new MlpClassifier.TrainingNoise(r.inputDropout(), r.dropout(), r.inputNoise()));
+        model.setTrainingEngine(opts.engine());
         return TrainingLoop.run(model, train, dev, TrainingExample::input, opts, checkpoints, progress);
     }
 

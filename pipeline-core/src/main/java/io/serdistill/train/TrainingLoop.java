@@ -68,8 +68,12 @@ final class TrainingLoop {
         int stepsPerEpoch = (train.size() + opts.optimisation().batchSize() - 1) / opts.optimisation().batchSize();
         LearningRateSchedule schedule = new LearningRateSchedule(opts.optimisation().schedule(), opts.optimisation().learningRate(),
                 opts.optimisation().warmupFraction(), (long) stepsPerEpoch * opts.optimisation().epochs());
-        State state = new State(model.parameters(), new AdamW(opts.optimisation().weightDecay(),
-                opts.regularisation().l2(), opts.optimisation().clipNorm(), model::decayed));
+        AdamW adamW = new AdamW(opts.optimisation().weightDecay(), opts.regularisation().l2(),
+                opts.optimisation().clipNorm(), model::decayed);
+        if (model.trainingEngine() == io.serdistill.model.TrainingEngine.FUSED) {
+            adamW.useHostLoop();
+        }
+        State state = new State(model.parameters(), adamW);
         // Static teacher mixes are computed once; similarity-based ones every batch.
         List<float[]> staticTargets = opts.distills() && !opts.objective().weighting().needsStudentLogits()
                 ? train.stream().map(e -> mix(e, opts, null)).toList() : null;
@@ -122,7 +126,9 @@ final class TrainingLoop {
                         noiseSeed(opts.seed(), epoch, from));
                 lr = schedule.at(optimizer.step());
                 optimizer.apply(model.parameters(), step.gradients(), lr);
-                release(step.gradients());
+                if (step.callerOwned()) {
+                    release(step.gradients());
+                }
                 lossSum += step.loss() * batch.size();
             }
             double trainLoss = lossSum / train.size();

@@ -1,5 +1,6 @@
 package io.serdistill.train;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -105,5 +106,52 @@ class OptimiserTest {
         assertEquals(2.0, new LearningRateSchedule(LearningRateSchedule.Shape.CONSTANT, 2.0, 0, 10).at(9), 1e-12);
         assertThrows(IllegalArgumentException.class,
                 () -> new LearningRateSchedule(LearningRateSchedule.Shape.COSINE, 1.0, 1.0, 10));
+    }
+
+    @Test
+    void theHostLoopUpdatesAsTheOpsDoAndItsMomentsResume() {
+        java.util.function.Function<Long, Map<String, INDArray>> params = seed -> {
+            Map<String, INDArray> m = new java.util.LinkedHashMap<>();
+            m.put("w", Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, 7, 5).subi(0.5));
+            m.put("b", Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, 5).subi(0.5));
+            return m;
+        };
+        Nd4j.getRandom().setSeed(3);
+        Map<String, INDArray> ops = params.apply(1L);
+        Map<String, INDArray> host = new java.util.LinkedHashMap<>();
+        ops.forEach((n, a) -> host.put(n, a.dup('c')));
+        // Decay and L2 on the weight matrix only; clipping active (the gradients' norm is ~3).
+        AdamW a = new AdamW(0.9, 0.999, 1e-8, 0.3, 0.2, 1.0, n -> n.startsWith("w"));
+        AdamW b = new AdamW(0.9, 0.999, 1e-8, 0.3, 0.2, 1.0, n -> n.startsWith("w"));
+        b.useHostLoop();
+        for (int s = 0; s < 5; s++) {
+            Map<String, INDArray> g = new java.util.LinkedHashMap<>();
+            g.put("w", Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, 7, 5).subi(0.5).muli(s + 1));
+            g.put("b", Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, 5).subi(0.5).muli(s + 1));
+            assertEquals(a.apply(ops, g, 0.01), b.apply(host, g, 0.01), 1e-5);
+        }
+        for (String n : ops.keySet()) {
+            assertArrayEquals(ops.get(n).data().asFloat(), host.get(n).data().asFloat(), 1e-6f, n);
+            assertArrayEquals(a.firstMoments().get(n).data().asFloat(), b.firstMoments().get(n).data().asFloat(), 1e-6f, n);
+            assertArrayEquals(a.secondMoments().get(n).data().asFloat(), b.secondMoments().get(n).data().asFloat(),
+                    1e-7f, n);
+        }
+        // A fresh host-loop optimiser restored from b's state continues exactly as b does.
+        AdamW c = new AdamW(0.9, 0.999, 1e-8, 0.3, 0.2, 1.0, n -> n.startsWith("w"));
+        c.useHostLoop();
+        Map<String, INDArray> m = new java.util.LinkedHashMap<>();
+        Map<String, INDArray> v = new java.util.LinkedHashMap<>();
+        b.firstMoments().forEach((n, x) -> m.put(n, x.dup('c')));
+        b.secondMoments().forEach((n, x) -> v.put(n, x.dup('c')));
+        c.restore(b.step(), m, v);
+        Map<String, INDArray> resumed = new java.util.LinkedHashMap<>();
+        host.forEach((n, x) -> resumed.put(n, x.dup('c')));
+        Map<String, INDArray> g = Map.of("w", Nd4j.ones(org.nd4j.linalg.api.buffer.DataType.FLOAT, 7, 5),
+                "b", Nd4j.ones(org.nd4j.linalg.api.buffer.DataType.FLOAT, 5).negi());
+        b.apply(host, g, 0.01);
+        c.apply(resumed, g, 0.01);
+        for (String n : host.keySet()) {
+            assertArrayEquals(host.get(n).data().asFloat(), resumed.get(n).data().asFloat(), 0f, n);
+        }
     }
 }
