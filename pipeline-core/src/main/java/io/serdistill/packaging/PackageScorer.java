@@ -191,7 +191,7 @@ public final class PackageScorer {
             List<String> ids = new ArrayList<>(batch.size());
             List<Input> inputs = new ArrayList<>(batch.size());
             for (Segment s : batch) {
-                ids.add(segments.size() == 1 ? id : id + " [" + s.startSeconds() + ", " + s.endSeconds() + ") s");
+                ids.add(segmentId(id, segments.size(), s));
                 inputs.add(new Input(input(s.of(clip)), s.seconds()));
             }
             List<Prediction> predictions = predict(ids,
@@ -201,6 +201,91 @@ public final class PackageScorer {
             }
         }
         return java.util.Optional.of(SegmentedPrediction.of(scored));
+    }
+
+    /**
+     * Whether {@link #prepare} and {@link #predictAll} apply: a pooled-input model, whose inputs are one small vector
+     * per segment, so many files' inputs fit in one model call. Frame-sequence inputs are scored file by file
+     * ({@link #predict(String, AudioClip, Segmentation, String)}, a few segments at a time).
+     */
+    public boolean batchesFiles() {
+        return card.input().equals(Representation.POOLED);
+    }
+
+    /** One recording's segments and their model inputs, computed but not yet scored ({@link #predictAll}). */
+    public record Prepared(String id, String language, List<Segment> segments, List<Input> inputs) {
+        public Prepared {
+            segments = List.copyOf(segments);
+            inputs = List.copyOf(inputs);
+        }
+    }
+
+    /**
+     * A prepared recording's segments and their inputs, as {@link #predict(String, AudioClip, Segmentation, String)}
+     * computes them; empty when the segmentation finds no speech. Needs {@link #batchesFiles()}.
+     */
+    public java.util.Optional<Prepared> prepare(String id, AudioClip clip, Segmentation segmentation, String language)
+            throws AudioFormatException {
+        if (!batchesFiles()) {
+            throw new IllegalStateException(card.name() + " reads frame sequences: score it file by file");
+        }
+        List<Segment> segments = segmentation.segments(clip);
+        if (segments.isEmpty()) {
+            return java.util.Optional.empty();
+        }
+        List<Input> inputs = new ArrayList<>(segments.size());
+        for (Segment s : segments) {
+            inputs.add(new Input(input(s.of(clip)), s.seconds()));
+        }
+        return java.util.Optional.of(new Prepared(id, language, segments, inputs));
+    }
+
+    /** A prepared recording's result: its prediction, or the exception scoring it alone threw. */
+    public record Outcome(SegmentedPrediction prediction, RuntimeException error) {}
+
+    /**
+     * Many prepared recordings scored in one model call, outcomes in order; each equals scoring its recording alone
+     * ({@link #predict(String, AudioClip, Segmentation, String)}), the model being row-independent. When the joint
+     * call fails, every recording is scored alone, so only the one that cannot be scored gets an error.
+     */
+    public List<Outcome> predictAll(List<Prepared> files) {
+        List<String> ids = new ArrayList<>();
+        List<String> languages = new ArrayList<>();
+        List<Input> inputs = new ArrayList<>();
+        for (Prepared f : files) {
+            for (Segment s : f.segments()) {
+                ids.add(segmentId(f.id(), f.segments().size(), s));
+                languages.add(f.language());
+            }
+            inputs.addAll(f.inputs());
+        }
+        List<Prediction> all;
+        try {
+            all = predict(ids, languages, inputs);
+        } catch (RuntimeException e) {
+            if (files.size() == 1) {
+                return List.of(new Outcome(null, e));
+            }
+            List<Outcome> alone = new ArrayList<>(files.size());
+            for (Prepared f : files) {
+                alone.add(predictAll(List.of(f)).get(0));
+            }
+            return alone;
+        }
+        List<Outcome> out = new ArrayList<>(files.size());
+        int at = 0;
+        for (Prepared f : files) {
+            List<SegmentedPrediction.Scored> scored = new ArrayList<>(f.segments().size());
+            for (Segment s : f.segments()) {
+                scored.add(new SegmentedPrediction.Scored(s, all.get(at++)));
+            }
+            out.add(new Outcome(SegmentedPrediction.of(scored), null));
+        }
+        return out;
+    }
+
+    private static String segmentId(String id, int segments, Segment s) {
+        return segments == 1 ? id : id + " [" + s.startSeconds() + ", " + s.endSeconds() + ") s";
     }
 
     private Prediction prediction(float[] logits, double seconds) {

@@ -70,7 +70,7 @@ import static org.apache.spark.sql.functions.sum;
  * <p>Nothing row-sized reaches the driver: the manifest is read as a distributed CSV, numbered ({@code zipWithIndex},
  * a job that counts each partition) and spread round robin over the partitions (a shuffle of the manifest's small
  * columns; no file listing or size lookup: rows are not size-balanced as extract's are). The results are cached on
- * the executors, then written as predictions and as rejects, and summed by level in one small job; rows in is a
+ * the executors, then written as predictions and as rejects, and summed by level and reject reason in one small job; rows in is a
  * distributed count of the CSV, and the rows-in check reads the written files' footers.
  */
 public final class InferStage implements Stage {
@@ -196,16 +196,18 @@ public final class InferStage implements Stage {
             all.filter(col("level").equalTo(REJECT)).select("row", "utt_id", "path", "reason", "message")
                     .write().mode(SaveMode.Overwrite).parquet(rejectsUri);
             long written = System.nanoTime();
+            // One job over the cached results sums rows and seconds by level and rejects by reason.
             Map<String, Long> byLevel = new TreeMap<>();
             Map<String, Double> secondsByLevel = new TreeMap<>();
-            for (Row r : all.groupBy("level").agg(count(lit(1)), sum(col("end_s").minus(col("start_s"))))
-                    .collectAsList()) {
-                byLevel.put(r.getString(0), r.getLong(1));
-                secondsByLevel.put(r.getString(0), r.isNullAt(2) ? 0.0 : r.getDouble(2));
-            }
             Map<String, Long> byReason = new TreeMap<>();
-            for (Row r : all.filter(col("level").equalTo(REJECT)).groupBy("reason").count().collectAsList()) {
-                byReason.put(r.getString(0), r.getLong(1));
+            for (Row r : all.groupBy("level", "reason").agg(count(lit(1)), sum(col("end_s").minus(col("start_s"))))
+                    .collectAsList()) {
+                String level = r.getString(0);
+                byLevel.merge(level, r.getLong(2), Long::sum);
+                secondsByLevel.merge(level, r.isNullAt(3) ? 0.0 : r.getDouble(3), Double::sum);
+                if (REJECT.equals(level)) {
+                    byReason.put(r.getString(1), r.getLong(2));
+                }
             }
             long rowsIn = csv.count();
             String fileLevel = predictionsUri + "/level=" + FILE;
@@ -259,7 +261,19 @@ public final class InferStage implements Stage {
         }
     }
 
-    /** Per task: one verified package and its scorer, one preparer, reused for every row of the partition. */
+    /** At most this many files' inputs go to one model call (pooled-input packages). */
+    static final int FILES_PER_CALL = 128;
+    /** At most about this many segment inputs go to one model call: a long recording's segments count each. */
+    static final int INPUTS_PER_CALL = 512;
+    /** At most this many manifest rows are held per batch, rejects included. */
+    private static final int ROWS_PER_BATCH = 4 * FILES_PER_CALL;
+
+    /**
+     * Per task: one verified package and its scorer, one preparer, reused for every row of the partition. A
+     * pooled-input package scores the inputs of up to {@link #FILES_PER_CALL} files in one model call (the per-call
+     * cost dominates short files); each file's rows are those {@link #inferOne} gives, and a file that cannot be
+     * scored is a reject, never failing the others.
+     */
     static Iterator<Row> inferPartition(Iterator<Tuple2<Long, Row>> rows, Settings settings, byte[] card,
                                         byte[] weights, HadoopConf hadoop) throws PackageError {
         PackageScorer scorer = ModelPackage.of(settings.location(), card, weights)
@@ -267,15 +281,19 @@ public final class InferStage implements Stage {
         AudioPreparer preparer = scorer.recordingPreparer(settings.maxFileSeconds());
         ManifestValidator.PathRules rules = new ManifestValidator.PathRules(settings.allowedRoots(), scheme -> null);
         Configuration conf = hadoop.get();
-        // Lazily, row by row: a task holds one recording at a time.
+        // Lazily, a batch at a time: a task holds one batch's model inputs (or one recording, file by file).
         return new Iterator<>() {
             Iterator<Row> pending = java.util.Collections.emptyIterator();
 
             @Override
             public boolean hasNext() {
                 while (!pending.hasNext() && rows.hasNext()) {
-                    Tuple2<Long, Row> t = rows.next();
-                    pending = inferOne(t._1(), t._2(), scorer, preparer, rules, settings, conf).iterator();
+                    if (scorer.batchesFiles()) {
+                        pending = inferBatch(rows, scorer, preparer, rules, settings, conf).iterator();
+                    } else {
+                        Tuple2<Long, Row> t = rows.next();
+                        pending = inferOne(t._1(), t._2(), scorer, preparer, rules, settings, conf).iterator();
+                    }
                 }
                 return pending.hasNext();
             }
@@ -290,64 +308,164 @@ public final class InferStage implements Stage {
         };
     }
 
-    /** One manifest row's output rows: its segments and file row, or its reject. */
+    /** A manifest row ready to score: where it is, its prepared clip and its language. */
+    private record Opened(long row, String uttId, String uri, AudioClip clip, String language) {}
+
+    /** A row's rejects, or the opened row to score. */
+    private record Front(List<Row> rejected, Opened opened) {}
+
+    /** A file waiting for the batch's model call, with what its output rows need besides the prediction. */
+    private record Waiting(long row, String uttId, String uri, double duration, boolean cut,
+                           PackageScorer.Prepared prepared) {}
+
+    /**
+     * The output rows of the next rows of {@code rows}, in row order, their files scored together
+     * ({@link PackageScorer#predictAll}); each file's rows equal what {@link #inferOne} gives it.
+     */
+    static List<Row> inferBatch(Iterator<Tuple2<Long, Row>> rows, PackageScorer scorer, AudioPreparer preparer,
+                                ManifestValidator.PathRules rules, Settings settings, Configuration conf) {
+        List<Object> slots = new ArrayList<>();
+        List<Waiting> waiting = new ArrayList<>();
+        int inputs = 0;
+        while (rows.hasNext() && waiting.size() < FILES_PER_CALL && inputs < INPUTS_PER_CALL
+                && slots.size() < ROWS_PER_BATCH) {
+            Tuple2<Long, Row> t = rows.next();
+            Front front = open(t._1(), t._2(), scorer, preparer, rules, settings, conf);
+            if (front.rejected() != null) {
+                slots.add(front.rejected());
+                continue;
+            }
+            Opened o = front.opened();
+            try {
+                Optional<PackageScorer.Prepared> prepared = scorer.prepare(o.uttId(), o.clip(), settings.segmentation(),
+                        o.language());
+                if (prepared.isEmpty()) {
+                    slots.add(List.of(noSpeech(o)));
+                    continue;
+                }
+                Waiting w = new Waiting(o.row(), o.uttId(), o.uri(), o.clip().durationSeconds(), cut(o.clip(), settings),
+                        prepared.get());
+                waiting.add(w);
+                slots.add(w);
+                inputs += w.prepared().inputs().size();
+            } catch (AudioFormatException e) {
+                slots.add(List.of(reject(o.row(), o.uttId(), o.uri(), RejectReason.of(e.problem()), e.getMessage())));
+            } catch (RuntimeException | Error e) {
+                slots.add(List.of(scoringFailed(o.row(), o.uttId(), o.uri(), e)));
+            }
+        }
+        List<PackageScorer.Outcome> outcomes = waiting.isEmpty() ? List.of()
+                : scorer.predictAll(waiting.stream().map(Waiting::prepared).toList());
+        List<Row> out = new ArrayList<>(slots.size() + inputs);
+        int next = 0;
+        for (Object slot : slots) {
+            if (slot instanceof Waiting w) {
+                PackageScorer.Outcome o = outcomes.get(next++);
+                if (o.error() != null) {
+                    out.add(scoringFailed(w.row(), w.uttId(), w.uri(), o.error()));
+                } else {
+                    out.addAll(rows(w.row(), w.uttId(), w.uri(), w.duration(), w.cut(), o.prediction()));
+                }
+            } else {
+                @SuppressWarnings("unchecked")
+                List<Row> rejected = (List<Row>) slot;
+                out.addAll(rejected);
+            }
+        }
+        return out;
+    }
+
+    /** One manifest row's output rows: its segments and file row, or its reject (the file-by-file path). */
     static List<Row> inferOne(long row, Row m, PackageScorer scorer, AudioPreparer preparer,
+                              ManifestValidator.PathRules rules, Settings settings, Configuration conf) {
+        Front front = open(row, m, scorer, preparer, rules, settings, conf);
+        if (front.rejected() != null) {
+            return front.rejected();
+        }
+        Opened o = front.opened();
+        try {
+            Optional<SegmentedPrediction> scored = scorer.predict(o.uttId(), o.clip(), settings.segmentation(),
+                    o.language());
+            if (scored.isEmpty()) {
+                return List.of(noSpeech(o));
+            }
+            return rows(o.row(), o.uttId(), o.uri(), o.clip().durationSeconds(), cut(o.clip(), settings), scored.get());
+        } catch (AudioFormatException e) {
+            return List.of(reject(o.row(), o.uttId(), o.uri(), RejectReason.of(e.problem()), e.getMessage()));
+        } catch (RuntimeException | Error e) {
+            return List.of(scoringFailed(o.row(), o.uttId(), o.uri(), e));
+        }
+    }
+
+    /** A manifest row checked, placed and its audio read and prepared; or its reject. */
+    private static Front open(long row, Row m, PackageScorer scorer, AudioPreparer preparer,
                               ManifestValidator.PathRules rules, Settings settings, Configuration conf) {
         String path = m.getString(0);
         String given = m.isNullAt(1) ? "" : m.getString(1).trim();
         if (path == null || path.isBlank()) {
-            return List.of(reject(row, given.isEmpty() ? null : given, path, RejectReason.MALFORMED_ROW, "path is empty"));
+            return rejected(reject(row, given.isEmpty() ? null : given, path, RejectReason.MALFORMED_ROW, "path is empty"));
         }
         path = path.trim();
         String uttId = given.isEmpty() ? path : given;
         ManifestValidator.Placed placed = ManifestValidator.place(path, settings.manifestUri(), rules);
         if (!placed.readable()) {
-            return List.of(reject(row, uttId, path, placed.reason(), placed.message()));
+            return rejected(reject(row, uttId, path, placed.reason(), placed.message()));
         }
         String uri = placed.uri();
         String language = m.isNullAt(2) || m.getString(2).isBlank() ? null : m.getString(2).trim();
         String languageProblem = scorer.languageProblem(language);
         if (languageProblem != null) {
-            return List.of(reject(row, uttId, uri, RejectReason.UNKNOWN_LANGUAGE, languageProblem));
+            return rejected(reject(row, uttId, uri, RejectReason.UNKNOWN_LANGUAGE, languageProblem));
         }
-        try {
-            AudioClip clip;
-            try (AudioFiles.Opened in = AudioFiles.open(uri, conf)) {
-                clip = preparer.prepare(in.stream(), in.length());
-            } catch (AudioFiles.Unusable e) {
-                return List.of(reject(row, uttId, uri, e.reason(), e.getMessage()));
-            } catch (IOException e) {
-                return List.of(reject(row, uttId, uri, RejectReason.UNREADABLE, "could not read " + uri + ": " + e.getMessage()));
-            }
-            Optional<SegmentedPrediction> scored = scorer.predict(uttId, clip, settings.segmentation(), language);
-            if (scored.isEmpty()) {
-                return List.of(reject(row, uttId, uri, RejectReason.NO_SPEECH, "energy-vad found no speech in "
-                        + String.format("%.1f", clip.durationSeconds()) + " s"));
-            }
-            boolean cut = clip.durationSeconds() >= settings.maxFileSeconds() - 1.0 / clip.sampleRate();
-            SegmentedPrediction p = scored.get();
-            List<Row> out = new ArrayList<>(p.segments().size() + 1);
-            int n = p.segments().size();
-            if (n > 1) {
-                for (int i = 0; i < n; i++) {
-                    SegmentedPrediction.Scored s = p.segments().get(i);
-                    out.add(prediction(SEGMENT, row, uttId, uri, i, null, s.segment().startSeconds(),
-                            s.segment().endSeconds(), s.segment().speechSeconds(), s.prediction(), null));
-                }
-            }
-            out.add(prediction(FILE, row, uttId, uri, null, n, 0.0, clip.durationSeconds(), p.aggregate().seconds(),
-                    p.aggregate(), cut));
-            return out;
+        try (AudioFiles.Opened in = AudioFiles.open(uri, conf)) {
+            return new Front(null, new Opened(row, uttId, uri, preparer.prepare(in.stream(), in.length()), language));
+        } catch (AudioFiles.Unusable e) {
+            return rejected(reject(row, uttId, uri, e.reason(), e.getMessage()));
+        } catch (IOException e) {
+            return rejected(reject(row, uttId, uri, RejectReason.UNREADABLE, "could not read " + uri + ": " + e.getMessage()));
         } catch (AudioFormatException e) {
-            return List.of(reject(row, uttId, uri, RejectReason.of(e.problem()), e.getMessage()));
+            return rejected(reject(row, uttId, uri, RejectReason.of(e.problem()), e.getMessage()));
         } catch (RuntimeException | Error e) {
-            // As in extract: one file must not kill the executor, but a missing class or library fails the task.
-            if (e instanceof LinkageError) {
-                throw e;
-            }
-            return List.of(reject(row, uttId, uri, RejectReason.EXTRACTION_FAILED, e.getClass().getSimpleName()
-                    + " while scoring " + uri + (e.getMessage() == null ? "" : ": " + e.getMessage())));
+            return rejected(scoringFailed(row, uttId, uri, e));
         }
+    }
+
+    private static Front rejected(Row reject) {
+        return new Front(List.of(reject), null);
+    }
+
+    private static boolean cut(AudioClip clip, Settings settings) {
+        return clip.durationSeconds() >= settings.maxFileSeconds() - 1.0 / clip.sampleRate();
+    }
+
+    private static Row noSpeech(Opened o) {
+        return reject(o.row(), o.uttId(), o.uri(), RejectReason.NO_SPEECH, "energy-vad found no speech in "
+                + String.format("%.1f", o.clip().durationSeconds()) + " s");
+    }
+
+    /** As in extract: one file must not kill the executor, but a missing class or library fails the task. */
+    private static Row scoringFailed(long row, String uttId, String uri, Throwable e) {
+        if (e instanceof LinkageError l) {
+            throw l;
+        }
+        return reject(row, uttId, uri, RejectReason.EXTRACTION_FAILED, e.getClass().getSimpleName()
+                + " while scoring " + uri + (e.getMessage() == null ? "" : ": " + e.getMessage()));
+    }
+
+    /** A scored file's output rows: a row per segment when it was cut, then its file row. */
+    private static List<Row> rows(long row, String uttId, String uri, double duration, boolean cut,
+                                  SegmentedPrediction p) {
+        List<Row> out = new ArrayList<>(p.segments().size() + 1);
+        int n = p.segments().size();
+        if (n > 1) {
+            for (int i = 0; i < n; i++) {
+                SegmentedPrediction.Scored s = p.segments().get(i);
+                out.add(prediction(SEGMENT, row, uttId, uri, i, null, s.segment().startSeconds(),
+                        s.segment().endSeconds(), s.segment().speechSeconds(), s.prediction(), null));
+            }
+        }
+        out.add(prediction(FILE, row, uttId, uri, null, n, 0.0, duration, p.aggregate().seconds(), p.aggregate(), cut));
+        return out;
     }
 
     private static Row prediction(String level, long row, String uttId, String path, Integer segment, Integer segments,
