@@ -129,9 +129,11 @@ public final class ExtractBench {
                 }
                 List<Double> seconds = new ArrayList<>();
                 for (int r = 1 - warmups; r <= repeats; r++) {
+                    long cpu0 = InferBench.processCpuNanos();
                     StageRunner.StageTiming t = StageRunner.run(spark, config, List.of(new ExtractStage()), true).get(0);
-                    System.out.printf("%s run %d%s: %.2f s %s%n", master, r, r <= 0 ? " (warm-up)" : "", t.seconds(),
-                            t.counts());
+                    double cpu = (InferBench.processCpuNanos() - cpu0) / 1e9;
+                    System.out.printf("%s run %d%s: %.2f s, process CPU %.1f s (%.1f audio s per CPU s) %s%n", master,
+                            r, r <= 0 ? " (warm-up)" : "", t.seconds(), cpu, corpus.totalSeconds() / cpu, t.counts());
                     trace.dump();
                     if (r > 0) {
                         seconds.add(t.seconds());

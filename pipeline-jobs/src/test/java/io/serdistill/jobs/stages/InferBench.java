@@ -82,17 +82,27 @@ public final class InferBench {
                 "ser.infer.output", "file://" + work.resolve("inference")));
         for (int run = 1; run <= runs; run++) {
             long t0 = System.nanoTime();
+            long cpu0 = processCpuNanos();
             StageRunner.StageTiming t = StageRunner.run(spark, cfg, List.of(new InferStage()), true).get(0);
             double seconds = (System.nanoTime() - t0) / 1e9;
+            double cpu = (processCpuNanos() - cpu0) / 1e9;
             double audio = ((Number) t.counts().get("audio_seconds")).doubleValue();
             System.out.printf("infer bench run %d/%d: %d rows over %d files, local[%d]: %.1f s wall (planned in %.2f s,"
                             + " scored and wrote in %.2f s), %.0f audio s, %.1f audio s/s/core, %.0f rows/s, driver"
-                            + " heap peak so far %.0f MB (max %.0f MB); counts %s%n", run, runs, rows, wavs.size(),
+                            + " heap peak so far %.0f MB (max %.0f MB); process CPU %.1f s (%.1f audio s per CPU s);"
+                            + " counts %s%n", run, runs, rows, wavs.size(),
                     cores, seconds, ((Number) t.counts().get("planned_s")).doubleValue(),
                     ((Number) t.counts().get("scored_and_written_s")).doubleValue(), audio, audio / seconds / cores,
-                    rows / seconds, peak.get() / 1e6, Runtime.getRuntime().maxMemory() / 1e6, t.counts());
+                    rows / seconds, peak.get() / 1e6, Runtime.getRuntime().maxMemory() / 1e6, cpu, audio / cpu,
+                    t.counts());
         }
         sampler.interrupt();
         spark.stop();
+    }
+
+    /** CPU time of the whole JVM (every Spark task thread, GC and JIT): a per-core figure that load beside it barely moves. */
+    static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime();
     }
 }
