@@ -7,7 +7,8 @@
 # Needs `mvn -B -o -q -pl pipeline-core test-compile dependency:build-classpath -Dmdep.outputFile=/tmp/cp.txt` first
 # (CP_FILE overrides the path). JVM options default to the README's caps:
 #   -Xmx3g -Dorg.bytedeco.javacpp.maxbytes=3G -Dorg.bytedeco.javacpp.maxphysicalbytes=8G
-# Pass "-Xmx3g" alone to measure without the javacpp caps.
+# Pass "-Xmx3g" alone to measure without the javacpp caps. torch runs with OMP_WAIT_POLICY=PASSIVE (override by
+# exporting it): on a shared machine its spinning OpenMP threads otherwise compete with its own OpenBLAS threads.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 engine=${1:-fused}
@@ -28,7 +29,7 @@ for b in $batches; do
     java_out=$(java "${jvm[@]}" -cp "pipeline-core/target/test-classes:pipeline-core/target/classes:$(cat "$cp_file")" \
         io.serdistill.train.Wav2Vec2FineTuneBench 4 "$warmups" "$runs" "$b" "$engine" 2>/dev/null | grep -E "^(wav2vec2|result)")
     echo "$java_out" | grep -v '^result'
-    torch_out=$(LD_LIBRARY_PATH=/tmp/w2v-blas OPENBLAS_NUM_THREADS=2 /usr/bin/python3 tools/bench_torch_wav2vec2_finetune.py \
+    torch_out=$(LD_LIBRARY_PATH=/tmp/w2v-blas OPENBLAS_NUM_THREADS=2 OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE} /usr/bin/python3 tools/bench_torch_wav2vec2_finetune.py \
         2 4 "$warmups" "$runs" "$b" 2>/dev/null)
     echo "$torch_out" | grep -v '^result'
     j=$(echo "$java_out" | field median_s)
