@@ -17,11 +17,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * layer weighting, softmax and the loss gradient) is plain Java over heap copies of the small activations. A step
  * allocates no arrays once the buffers have grown to the batch size, and runs no graph.
  *
- * <p>Loss and its gradient with respect to the logits z (per example i of n, class weights w_i of its label, W their
- * sum, label target t_i = (1 - eps) onehot + eps / C, soft target q_i, p = softmax(z), p^T = softmax(z / T)):
- * CE = -sum_i w_i t_i . log p_i / W with dCE/dz_i = w_i (p_i sum(t_i) - t_i) / W, and
- * KL = mean_i q_i . (log(q_i + 1e-12) - log p^T_i) with dKL/dz_i = (p^T_i sum(q_i) - q_i) / (n T); the loss is
- * alpha CE + (1 - alpha) T^2 f KL (f the {@link KlReduction} factor), or CE alone without soft targets.
+ * <p>Loss and its gradient with respect to the logits: {@link FusedLoss}.
  *
  * <p>CPU backend only (the buffers must be host memory). Not thread-safe, like the model.
  */
@@ -230,76 +226,11 @@ final class FusedMlp {
         }
     }
 
-    /** The loss of logits z [n * classes], writing d loss / dz into {@code dz}. */
+    /** The loss of logits z [n * classes], writing d loss / dz into {@code dz} ({@link FusedLoss}). */
     private double lossAndDelta(float[] z, int n, int[] labels, List<float[]> targets, float[] classWeights,
                                 float[] dz) {
-        int c = spec.numClasses();
-        double eps = loss.labelSmoothing();
-        double t = loss.temperature();
-        double weightSum = 0;
-        for (int i = 0; i < n; i++) {
-            weightSum += classWeights == null ? 1 : classWeights[labels[i]];
-        }
-        double kdScale = loss.withTargets() ? (1 - loss.alpha()) * t * t * loss.klFactor() : 0;
-        double ceScale = loss.withTargets() ? loss.alpha() : 1;
-        double ce = 0;
-        double kl = 0;
-        double[] logp = new double[c];
-        double[] logpT = new double[c];
-        double[] tgt = new double[c];
-        for (int i = 0; i < n; i++) {
-            int y = labels[i];
-            if (y < 0 || y >= c) {
-                throw new IllegalArgumentException("label " + y + " outside [0, " + c + ")");
-            }
-            logSoftmax(z, i * c, c, 1, logp);
-            double w = classWeights == null ? 1 : classWeights[y];
-            double tSum = 0;
-            double ceI = 0;
-            for (int k = 0; k < c; k++) {
-                tgt[k] = (k == y ? 1 - eps : 0) + eps / c;
-                tSum += tgt[k];
-                ceI -= tgt[k] * logp[k];
-            }
-            ce += w * ceI;
-            for (int k = 0; k < c; k++) {
-                dz[i * c + k] = (float) (ceScale * w * (Math.exp(logp[k]) * tSum - tgt[k]) / weightSum);
-            }
-            if (loss.withTargets()) {
-                float[] q = targets.get(i);
-                if (q.length != c) {
-                    throw new IllegalArgumentException("target " + i + " has " + q.length + " values, expected " + c);
-                }
-                logSoftmax(z, i * c, c, t, logpT);
-                double qSum = 0;
-                for (int k = 0; k < c; k++) {
-                    qSum += q[k];
-                    kl += q[k] * (Math.log(q[k] + 1e-12) - logpT[k]);
-                }
-                for (int k = 0; k < c; k++) {
-                    dz[i * c + k] += (float) (kdScale * (Math.exp(logpT[k]) * qSum - q[k]) / (n * t));
-                }
-            }
-        }
-        ce /= weightSum;
-        return loss.withTargets() ? loss.alpha() * ce + kdScale * kl / n : ce;
-    }
-
-    /** log softmax(z[from .. from + c) / t) into {@code out}. */
-    private static void logSoftmax(float[] z, int from, int c, double t, double[] out) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (int k = 0; k < c; k++) {
-            out[k] = z[from + k] / t;
-            max = Math.max(max, out[k]);
-        }
-        double sum = 0;
-        for (int k = 0; k < c; k++) {
-            sum += Math.exp(out[k] - max);
-        }
-        double lse = max + Math.log(sum);
-        for (int k = 0; k < c; k++) {
-            out[k] -= lse;
-        }
+        return new FusedLoss(loss.alpha(), loss.temperature(), loss.klFactor(), loss.labelSmoothing(),
+                loss.withTargets()).lossAndDelta(z, n, spec.numClasses(), labels, targets, classWeights, dz);
     }
 
     /** Grows the per-batch buffers to {@code n} rows. */

@@ -20,7 +20,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * training seed: masked pooling ({@code pooling}: mean, or attentive statistics with an attention bottleneck of
  * {@code attentionDim}) of the last hidden state (or of a learned weighted sum of all of them with
  * {@code allLayers}), a projector of {@code projectorDim}, a linear classifier over {@link Emotion#COUNT} classes.
- * Inputs are the CNN frames [frames, conv_dim[-1]] flattened frame by frame.
+ * Inputs are the CNN frames [frames, conv_dim[-1]] flattened frame by frame. Steps run on
+ * {@link TrainingOptions#engine()} ({@link Wav2Vec2FineTuneModel#setTrainingEngine}: auto is the fused CPU path for
+ * mean pooling on the CPU backend, the SameDiff graph otherwise).
  */
 public record Wav2Vec2FineTuneKind(String modelDir, boolean allLayers, int projectorDim, HeadSpec.Pooling pooling,
                                    int attentionDim) implements ModelKind {
@@ -33,6 +35,7 @@ public record Wav2Vec2FineTuneKind(String modelDir, boolean allLayers, int proje
         Wav2Vec2Config config = Wav2Vec2Config.load(dir.resolve("config.json"));
         HeadSpec head = Wav2Vec2FineTuneModel.head(config, allLayers, pooling, attentionDim, projectorDim, Emotion.COUNT);
         Wav2Vec2FineTuneModel model = Wav2Vec2FineTuneModel.load(dir, head, options.seed());
+        model.setTrainingEngine(options.engine());
         int dim = config.featureDim();
         return FrameModelTrainer.train(model, frameExamples(train, dim), frameExamples(dev, dim), options, checkpoints,
                 progress);

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.serdistill.distill.TeacherWeighting;
 import io.serdistill.model.SafeTensors;
+import io.serdistill.model.TrainingEngine;
 import io.serdistill.model.wav2vec2.HeadSpec;
 import io.serdistill.model.wav2vec2.Wav2Vec2FineTuneModel;
 import io.serdistill.model.wav2vec2.Wav2Vec2Model;
@@ -153,6 +154,34 @@ class FrameModelTrainerTest {
         float[][] after = again.logits(frames);
         for (int i = 0; i < before.length; i++) {
             assertArrayEquals(before[i], after[i], 0f, "utterance " + i);
+        }
+    }
+
+    @Test
+    void theFusedEngineTrainsAsTheGraphDoes() throws IOException {
+        Wav2Vec2Model frozen = Wav2Vec2Model.load(fixture());
+        List<FrameExample> train = tones(frozen, 5, 11);
+        List<FrameExample> dev = tones(frozen, 2, 12);
+        List<List<EpochRecord>> histories = new ArrayList<>();
+        List<float[][]> devLogits = new ArrayList<>();
+        for (TrainingEngine engine : new TrainingEngine[] {TrainingEngine.SAMEDIFF, TrainingEngine.FUSED}) {
+            Wav2Vec2FineTuneModel model = Wav2Vec2FineTuneModel.load(fixture(),
+                    Wav2Vec2FineTuneModel.meanPoolingHead(frozen.config(), true, 16, 4), 21);
+            model.setTrainingEngine(engine);
+            assertEquals(engine, model.trainingEngine());
+            TrainedModel<Wav2Vec2FineTuneModel> t = FrameModelTrainer.train(model, train, dev,
+                    options(3, 0.5).withRegularisation(new Regularisation(0, 0, 0, 0.1, 0)), CheckpointStore.NONE, e -> {});
+            histories.add(t.history());
+            devLogits.add(t.model().logits(dev.stream().map(FrameExample::frames).toList()));
+        }
+        for (int e = 0; e < 3; e++) {
+            EpochRecord graph = histories.get(0).get(e);
+            EpochRecord fused = histories.get(1).get(e);
+            assertEquals(graph.trainLoss(), fused.trainLoss(), 1e-3 * graph.trainLoss(), "epoch " + (e + 1) + " train loss");
+            assertEquals(graph.devLoss(), fused.devLoss(), 1e-3 * graph.devLoss(), "epoch " + (e + 1) + " dev loss");
+        }
+        for (int i = 0; i < devLogits.get(0).length; i++) {
+            assertArrayEquals(devLogits.get(0)[i], devLogits.get(1)[i], 2e-3f, "dev utterance " + i);
         }
     }
 

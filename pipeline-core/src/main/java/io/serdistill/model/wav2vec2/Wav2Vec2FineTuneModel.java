@@ -4,7 +4,9 @@ import io.serdistill.model.KlReduction;
 import io.serdistill.json.Json;
 import io.serdistill.model.Classifier;
 import io.serdistill.model.DistillationLossGraph;
+import io.serdistill.model.FusedLoss;
 import io.serdistill.model.SafeTensors;
+import io.serdistill.model.TrainingEngine;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -59,6 +61,10 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * float[][] logits = again.logits(List.of(frames));
  * }</pre>
  *
+ * <p>Training steps and logits run on the graph ({@link TrainingEngine#SAMEDIFF}, the default) or, with
+ * {@link TrainingEngine#FUSED} ({@link #setTrainingEngine}), on {@link FusedFineTune}: the same network, loss and
+ * parameter arrays with a hand-written backward pass on OpenBLAS (CPU backend, float32, mean pooling).
+ *
  * <p>Not thread-safe: one instance per thread (Spark task).
  */
 public final class Wav2Vec2FineTuneModel implements Classifier<INDArray> {
@@ -85,6 +91,10 @@ public final class Wav2Vec2FineTuneModel implements Classifier<INDArray> {
     private final SDVariable batchAndTime;
     /** The training loss, once {@link #prepareTraining} added it. */
     private DistillationLossGraph loss;
+    /** {@link TrainingEngine#SAMEDIFF} or {@link TrainingEngine#FUSED} (resolved). */
+    private TrainingEngine engine = TrainingEngine.SAMEDIFF;
+    /** The fused path, made when the engine is fused. */
+    private FusedFineTune fused;
 
     private Wav2Vec2FineTuneModel(Wav2Vec2Model.Checkpoint checkpoint, HeadSpec head, Map<String, INDArray> headWeights,
                                   DataType dtype) throws IOException {
@@ -148,6 +158,14 @@ public final class Wav2Vec2FineTuneModel implements Classifier<INDArray> {
             if (v.getVariableType() == VariableType.VARIABLE) {
                 parameterNames.add(v.name());
             }
+        }
+    }
+
+    /** As {@link #load(Path, HeadSpec, long, DataType)} with the given head weights (Wav2Vec2Head names). */
+    static Wav2Vec2FineTuneModel load(Path checkpointDir, HeadSpec head, Map<String, INDArray> headWeights,
+                                      DataType dtype) throws IOException {
+        try (Wav2Vec2Model.Checkpoint checkpoint = Wav2Vec2Model.readCheckpoint(checkpointDir)) {
+            return new Wav2Vec2FineTuneModel(checkpoint, head, headWeights, dtype);
         }
     }
 
@@ -337,6 +355,11 @@ public final class Wav2Vec2FineTuneModel implements Classifier<INDArray> {
         for (int from = 0; from < frames.size(); from += SCORING_BATCH) {
             List<INDArray> chunk = frames.subList(from, Math.min(frames.size(), from + SCORING_BATCH));
             Batch b = batch(chunk);
+            if (engine == TrainingEngine.FUSED) {
+                float[][] z = fused().logits(parameters(), b.features(), realFrames(b.mask()));
+                System.arraycopy(z, 0, out, from, z.length);
+                continue;
+            }
             float[][] z = sd.output(Map.of(FEATURES, b.features(), MASK, b.mask()), LOGITS).get(LOGITS)
                     .castTo(DataType.FLOAT).toFloatMatrix();
             System.arraycopy(z, 0, out, from, z.length);
@@ -380,6 +403,68 @@ public final class Wav2Vec2FineTuneModel implements Classifier<INDArray> {
         }
         loss = DistillationLossGraph.add(sd.getVariable(LOGITS), head.numClasses(), dtype, alpha, temperature,
                 klReduction, labelSmoothing);
+        if (engine == TrainingEngine.FUSED) {
+            fused().prepare(FusedLoss.of(alpha, temperature, klReduction, labelSmoothing, head.numClasses()));
+        }
+    }
+
+    /**
+     * Which engine computes training steps and logits, {@link TrainingEngine#resolve}d; SameDiff by default. Set before
+     * {@link #prepareTraining}. {@link TrainingEngine#AUTO} is fused where {@link #fusedSupported} holds.
+     *
+     * @throws IllegalArgumentException for {@link TrainingEngine#FUSED} where the fused path does not apply
+     */
+    public void setTrainingEngine(TrainingEngine engine) {
+        if (loss != null) {
+            throw new IllegalStateException("set the training engine before prepareTraining");
+        }
+        java.util.Objects.requireNonNull(engine, "engine");
+        if (engine == TrainingEngine.AUTO && !fusedSupported()) {
+            this.engine = TrainingEngine.SAMEDIFF;
+            return;
+        }
+        TrainingEngine resolved = engine.resolve();
+        if (resolved == TrainingEngine.FUSED && !fusedSupported()) {
+            throw new IllegalArgumentException("the fused wav2vec2 fine-tuning path needs float32 parameters and mean"
+                    + " pooling; this model has " + dtype + " and " + head.pooling());
+        }
+        this.engine = resolved;
+    }
+
+    /** Whether {@link FusedFineTune} computes this model: float32 parameters and mean pooling over frames. */
+    public boolean fusedSupported() {
+        return dtype == DataType.FLOAT && FusedFineTune.supports(head);
+    }
+
+    @Override
+    public TrainingEngine trainingEngine() {
+        return engine;
+    }
+
+    private FusedFineTune fused() {
+        if (fused == null) {
+            fused = new FusedFineTune(config, head, parameters());
+        }
+        return fused;
+    }
+
+    /** Hidden state i of the fused path's last forward pass, [B * T * H] (tests). */
+    float[] fusedHiddenState(int i) {
+        return fused().hiddenState(i);
+    }
+
+    /** Real frames per utterance from a mask [B, T] of ones then zeros. */
+    private static int[] realFrames(INDArray mask) {
+        float[][] m = mask.castTo(DataType.FLOAT).toFloatMatrix();
+        int[] out = new int[m.length];
+        for (int b = 0; b < m.length; b++) {
+            int n = 0;
+            for (float v : m[b]) {
+                n += v > 0.5f ? 1 : 0;
+            }
+            out[b] = n;
+        }
+        return out;
     }
 
     @Override
@@ -392,6 +477,12 @@ public final class Wav2Vec2FineTuneModel implements Classifier<INDArray> {
      * @param classWeights per-class weights of the cross-entropy; null = all 1
      */
     public Step step(Batch batch, int[] labels, List<float[]> targets, float[] classWeights) {
+        if (engine == TrainingEngine.FUSED) {
+            if (loss == null) {
+                throw new IllegalStateException("call prepareTraining first");
+            }
+            return fused().step(parameters(), batch.features(), realFrames(batch.mask()), labels, targets, classWeights);
+        }
         if (labels.length == 1) {
             // M2.1's backward pass fails on a batch of one (a reduce op without input, NullPointerException); the
             // utterance twice has the same loss and the same gradients.
