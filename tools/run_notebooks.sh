@@ -50,7 +50,13 @@ for path in sorted(glob.glob(os.path.join(nb_dir, "*.ipynb"))):
     start = time.time()
     error = None
     try:
-        client.execute()
+        with client.setup_kernel():
+            for index, cell in enumerate(nb.cells):
+                client.execute_cell(cell, index, execution_count=client.code_cells_executed + 1)
+            # Spark and its JVM stop before the kernel does, so the JVM's shutdown does not race the kernel's exit.
+            client.wait_for_reply(client.kc.execute(
+                "from pyspark import SparkContext as _SC\n_gw = _SC._gateway\nspark.stop()\n"
+                "_gw.shutdown()\n_gw.proc.stdin.close()\n_gw.proc.wait(60)"))
     except CellExecutionError as e:
         error = str(e).strip().splitlines()[-1]
     ran = sum(1 for c in code if c.get("execution_count"))
