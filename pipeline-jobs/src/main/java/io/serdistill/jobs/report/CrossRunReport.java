@@ -72,11 +72,20 @@ public final class CrossRunReport {
     }
 
     /**
-     * The runs to report: {@code requested} in that order, or every published run (sorted by id) when it is empty.
+     * The runs to report: {@code requested} in that order, or every published run (sorted by id) when it is empty. A
+     * requested id that is no published run but whose fold sub-runs are ({@code {id}-fold0}, {@code {id}-fold1}, …,
+     * as ser.folds.all publishes them) is that cross-validation run, its folds together.
      *
-     * @throws Refused when the warehouse has no run, or when a requested id is not one of its runs
+     * @throws Refused when the warehouse has no run, or when a requested id is neither one of its runs nor the
+     *                 experiment of some of them
      */
     public static List<String> select(Warehouse warehouse, List<String> requested, Configuration conf) throws IOException {
+        return List.copyOf(members(warehouse, requested, conf).keySet());
+    }
+
+    /** Each reported run (see {@link #select}) with the published runs it reads: itself, or its fold sub-runs. */
+    private static Map<String, List<String>> members(Warehouse warehouse, List<String> requested, Configuration conf)
+            throws IOException {
         Path runs = new Path(warehouse.table(Warehouse.RUNS));
         FileSystem fs = runs.getFileSystem(conf);
         Set<String> published = new TreeSet<>();
@@ -93,15 +102,29 @@ public final class CrossRunReport {
                     + " partition): publish one first (submit/ser pipeline, or submit/ser publish), or point"
                     + " ser.warehouse.root at the warehouse to read");
         }
+        Map<String, List<String>> out = new LinkedHashMap<>();
         if (requested.isEmpty()) {
-            return List.copyOf(published);
+            published.forEach(id -> out.put(id, List.of(id)));
+            return out;
         }
-        List<String> unknown = requested.stream().filter(r -> !published.contains(r)).toList();
+        List<String> unknown = new ArrayList<>();
+        for (String r : new LinkedHashSet<>(requested)) {
+            List<String> folds = published.stream().filter(id -> id.matches(java.util.regex.Pattern.quote(r)
+                    + "-fold[0-9]+")).sorted(Comparator.comparingInt(id -> Integer.parseInt(id.substring(r.length()
+                    + "-fold".length())))).toList();
+            if (published.contains(r)) {
+                out.put(r, List.of(r));
+            } else if (!folds.isEmpty()) {
+                out.put(r, folds);
+            } else {
+                unknown.add(r);
+            }
+        }
         if (!unknown.isEmpty()) {
             throw new Refused("unknown run id" + (unknown.size() > 1 ? "s " : " ") + String.join(", ", unknown)
                     + ": the warehouse " + warehouse.root() + " holds " + String.join(", ", published));
         }
-        return List.copyOf(new LinkedHashSet<>(requested));
+        return out;
     }
 
     /** One published run, from its ser_runs row. */
@@ -148,17 +171,25 @@ public final class CrossRunReport {
     public static int write(SparkSession spark, Warehouse warehouse, List<String> requested, String out, int resamples)
             throws IOException {
         Configuration conf = spark.sparkContext().hadoopConfiguration();
-        List<String> ids = select(warehouse, requested, conf);
+        Map<String, List<String>> members = members(warehouse, requested, conf);
+        List<String> ids = List.copyOf(members.keySet());
+        // The reported run each published run counts for: itself, or the cross-validation run of a fold sub-run.
+        Map<String, String> reportedAs = new HashMap<>();
+        members.forEach((id, ms) -> ms.forEach(m -> reportedAs.put(m, id)));
         // Run ids such as 2025-01-31 must stay strings when the partitions are read.
         spark.conf().set("spark.sql.sources.partitionColumnTypeInference.enabled", "false");
-        Object[] idValues = ids.toArray();
+        Object[] idValues = reportedAs.keySet().toArray();
 
+        // A cross-validation run is described by its first fold's ser_runs row.
         Map<String, Run> byId = new HashMap<>();
         for (Row r : spark.read().parquet(warehouse.table(Warehouse.RUNS)).filter(col("run_id").isin(idValues))
                 .select("run_id", "started", "published", "git_commit", "config_hash", "config", "seed", "languages",
                         "methods", "utterances").collectAsList()) {
             JsonNode config = Json.object(r.getAs("config"));
-            String id = r.getAs("run_id");
+            String id = reportedAs.get(r.<String>getAs("run_id"));
+            if (!members.get(id).get(0).equals(r.getAs("run_id"))) {
+                continue;
+            }
             byId.put(id, new Run(id, time(r.getAs("started")), time(r.getAs("published")), r.getAs("git_commit"),
                     r.getAs("config_hash"), corpus(config), r.getList(r.fieldIndex("languages")),
                     r.getList(r.fieldIndex("methods")), r.<Long>getAs("utterances"), r.<Long>getAs("seed"),
@@ -174,7 +205,7 @@ public final class CrossRunReport {
                 .filter(col("run_id").isin(idValues).and(col("split").equalTo(SPLIT)).and(col("metric").equalTo("ua")))
                 .select(col("run_id"), col("fold"), seed.as("seed"), col("model"), col("method"), col("language"),
                         col("value"), col("ci_low"), col("ci_high")).collectAsList()) {
-            ua.add(new Ua(r.getAs("run_id"), r.getAs("model"), r.getAs("method"), r.getAs("language"),
+            ua.add(new Ua(reportedAs.get(r.<String>getAs("run_id")), r.getAs("model"), r.getAs("method"), r.getAs("language"),
                     r.<Integer>getAs("fold"), r.<Integer>getAs("seed"), r.getAs("value"), r.getAs("ci_low"),
                     r.getAs("ci_high")));
         }
@@ -241,7 +272,8 @@ public final class CrossRunReport {
                     if (a.values().size() == 1 && b.values().size() == 1) {
                         if (predictions == null) {
                             predictions = ScoredPredictions.of(spark.read().parquet(warehouse.table(Warehouse.PREDICTIONS))
-                                    .filter(col("run_id").equalTo(run.id()).and(col("split").equalTo(SPLIT))));
+                                    .filter(col("run_id").isin(members.get(run.id()).toArray())
+                                            .and(col("split").equalTo(SPLIT))));
                         }
                         d = predictions.difference(a.model(), b.model(), language,
                                 language.equals(Tables.ALL_LANGUAGES), run.resamples(), run.seed());
