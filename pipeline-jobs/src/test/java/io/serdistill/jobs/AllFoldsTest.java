@@ -78,6 +78,51 @@ class AllFoldsTest {
                 assertTrue(verdict.group(2).equals("same") == reading.endsWith("not distinguishable"), reading);
             }
             assertEquals(3 * 3, verdicts, page);
+            // The cross-run page of the cross-validation run (its fold sub-runs cv-fold0, cv-fold1 together): per
+            // model and language the mean over folds with the Student-t interval of table6, and the folds page's
+            // fold-paired verdicts.
+            java.nio.file.Path cross = tmp.resolve("cross-run");
+            assertEquals(0, ReportCommand.run(spark, new String[] {"--runs", "cv", "--out", cross.toString(), "--set",
+                "ser.warehouse.root=" + cfg.warehouse().root()}));
+            String html = Files.readString(cross.resolve("index.html"));
+            assertTrue(html.contains("<tr><td>cv</td><td class=\"path\">") && html.contains("<td>2 × 1</td></tr>"),
+                    "one run of 2 folds × 1 seed");
+            int intervals = 0;
+            for (Row r : rows) {
+                String method = r.getAs("method");
+                String language = r.getAs("language");
+                if (!r.<String>getAs("metric").equals("ua")) {
+                    continue;
+                }
+                String model = switch (method) {
+                    case "ft-mono" -> "teacher-" + language;
+                    case "reference-linear" -> "reference-linear-" + language;
+                    case "reference-linear-multi" -> "reference-linear-multi";
+                    case "kd-mono" -> "student-kd-mono-" + language;
+                    default -> "student-" + method;
+                };
+                String row = "<tr><td>" + language + "</td><td>cv</td><td>" + model + "</td><td>2 folds (Student t)</td><td>"
+                        + String.format("%.1f", 100 * r.getDouble(r.fieldIndex("mean"))) + "</td><td>"
+                        + String.format("%.1f…%.1f", 100 * r.getDouble(r.fieldIndex("ci_low")),
+                        100 * r.getDouble(r.fieldIndex("ci_high"))) + "</td></tr>";
+                assertTrue(html.contains(row), "the cross-run page has table6's " + row);
+                intervals++;
+            }
+            assertEquals(6 * 3, intervals);
+            java.util.regex.Matcher folded = java.util.regex.Pattern.compile(
+                    "<tr><td>([a-z]+)</td><td>mtkd-language vs ([a-z-]+)</td><td class=\"(\\w+)\">([^:<]+):").matcher(page);
+            int same = 0;
+            while (folded.find()) {
+                String language = folded.group(1);
+                String other = folded.group(2);
+                String model = other.equals("ft-mono") ? "teacher-" + language
+                        : other.equals("kd-mono") ? "student-kd-mono-" + language : "student-" + other;
+                String row = "<tr><td>cv</td><td>" + language + "</td><td>student-mtkd-language vs " + model
+                        + "</td><td class=\"" + folded.group(3) + "\">" + folded.group(4) + ":";
+                assertTrue(html.contains(row), "the folds page's verdict " + row);
+                same++;
+            }
+            assertEquals(3 * 3, same);
             // Resuming: a second invocation finds every stage of every fold complete.
             List<StageRunner.StageTiming> again = StageRunner.run(spark, cfg, PipelineJob.stages(), false);
             assertTrue(again.stream().allMatch(StageRunner.StageTiming::skipped));

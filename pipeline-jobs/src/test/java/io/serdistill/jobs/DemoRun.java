@@ -84,8 +84,21 @@ final class DemoRun {
 
     /** Copies this run's directory to another run id, to publish a second run without training again. */
     void copyRunTo(String runId) throws IOException {
-        Path from = dir.resolve("runs").resolve(RUN_ID);
-        Path to = dir.resolve("runs").resolve(runId);
+        copyTree(dir.resolve("runs").resolve(RUN_ID), dir.resolve("runs").resolve(runId));
+    }
+
+    /**
+     * A copy of this run (its run directory under {@code outputRoot}, same id) published into {@code outputRoot}'s
+     * warehouse ({outputRoot}/warehouse), so another test's warehouse holds it next to its own runs; this run's own
+     * directory and warehouse stay as they are.
+     */
+    synchronized void publishCopyInto(Path outputRoot) throws Exception {
+        copyTree(dir.resolve("runs").resolve(RUN_ID), outputRoot.resolve(RUN_ID));
+        StageRunner.run(spark(), config(Map.of("ser.output.root", "file://" + outputRoot.toAbsolutePath())),
+                List.of(new PublishStage()), true);
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
         try (Stream<Path> files = Files.walk(from)) {
             for (Path p : (Iterable<Path>) files::iterator) {
                 Path target = to.resolve(from.relativize(p).toString());

@@ -7,6 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.serdistill.config.SerConfig;
 import io.serdistill.distill.TeacherEnsemble;
+import io.serdistill.eval.ConfidenceInterval;
+import io.serdistill.jobs.report.CrossRunReport;
+import io.serdistill.jobs.report.PairedDifference;
+import io.serdistill.jobs.report.ReportCharts;
 import io.serdistill.model.SafeTensors;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,6 +25,7 @@ import java.util.TreeMap;
 import java.util.stream.Collectors;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,11 +41,14 @@ class SeedsPipelineTest {
     private static final double T_ONE_DF = 12.706204736174705;
 
     @TempDir
-    Path tmp;
+    static Path tmp;
+    private static SparkSession spark;
+    private static Path run;
 
-    @Test
-    void everyModelTrainsPerSeedAndTablesCarryTheSeedsAndTheirIntervals() throws Exception {
-        SparkSession spark = SparkSession.builder().master("local[2]").appName("SeedsPipelineTest")
+    /** The two-seed run, once for the class: both tests read it. */
+    @BeforeAll
+    static void runWithTwoSeeds() throws Exception {
+        spark = SparkSession.builder().master("local[2]").appName("SeedsPipelineTest")
                 .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "4").getOrCreate();
         Map<String, String> o = new LinkedHashMap<>();
         o.put("ser.run.id", "seeds");
@@ -56,8 +64,11 @@ class SeedsPipelineTest {
         o.put("ser.distill.teacher-ensemble", "mean-logits");
         SerConfig cfg = SerConfig.load(List.of(), o);
         StageRunner.run(spark, cfg, PipelineJob.stages(), false);
-        Path run = tmp.resolve("runs/seeds");
+        run = tmp.resolve("runs/seeds");
+    }
 
+    @Test
+    void everyModelTrainsPerSeedAndTablesCarryTheSeedsAndTheirIntervals() throws Exception {
         // Seed 1 keeps the single-seed layout; seed 2 lives in seed-2/ and trains other weights.
         for (String dir : List.of("teachers/en", "teachers/fi", "teachers/fr", "students/ft-multi", "students/mtkd-language")) {
             SafeTensors first = SafeTensors.parse(Files.readAllBytes(run.resolve(dir + "/model.safetensors")), dir);
@@ -175,9 +186,134 @@ class SeedsPipelineTest {
 
         // The warehouse carries the seed.
         Set<Integer> published = spark.read().parquet(run.resolve("../warehouse/ser_metrics").normalize().toString())
-                .filter(col("model").startsWith("student-ft-multi")).select("seed").distinct().collectAsList().stream()
+                .filter(col("run_id").equalTo("seeds").and(col("model").startsWith("student-ft-multi"))).select("seed").distinct().collectAsList().stream()
                 .map(r -> r.getInt(0)).collect(Collectors.toSet());
         assertEquals(Set.of(1, 2), published);
+    }
+
+    /**
+     * The cross-run page over this run and the single-seed demo run (published into this run's warehouse): a model's
+     * seeds are one row with the mean UA and the Student-t interval over seeds, the verdicts are the seeds run's own
+     * (paired over seeds), the single-seed run keeps its bootstrap intervals and paired-bootstrap verdicts, and
+     * notebooks/sql/methods_across_runs.sql groups the seeds the same way.
+     */
+    @Test
+    void crossRunPageGroupsAModelsSeedsWithStudentTIntervals() throws Exception {
+        DemoRun demo = DemoRun.get();
+        demo.publishCopyInto(tmp.resolve("runs"));
+        String warehouse = "file://" + tmp.resolve("runs/warehouse").toAbsolutePath();
+        Path out = tmp.resolve("cross-run");
+        assertEquals(0, ReportCommand.run(spark, new String[] {"--runs", DemoRun.RUN_ID + ",seeds", "--out",
+                out.toString(), "--set", "ser.warehouse.root=" + warehouse}));
+        String html = Files.readString(out.resolve("index.html"));
+        assertFalse(html.contains("-seed2"), "no seed replicate is a model of its own");
+        assertTrue(html.contains("<tr><td>seeds</td><td class=\"path\">") && html.contains("<td>1 × 2</td></tr>")
+                && html.contains("<td>1 × 1</td></tr>"), "the runs table says each run's folds × seeds");
+
+        // Expected rows from ser_metrics: per (run, model without -seed{s}, language) the UA of each seed.
+        List<Row> rows = spark.read().parquet(warehouse + "/ser_metrics")
+                .filter(col("split").equalTo("test").and(col("metric").equalTo("ua")))
+                .select("run_id", "model", "method", "language", "seed", "value", "ci_low", "ci_high").collectAsList();
+        Map<String, TreeMap<Integer, Row>> bySeed = new TreeMap<>();
+        for (Row r : rows) {
+            String model = r.<String>getAs("model").replaceFirst("-seed2$", "");
+            String method = r.getAs("method");
+            String language = r.getAs("language");
+            boolean own = method.equals("ft-mono") || method.equals("reference-linear");
+            if (!own || model.endsWith("-" + language)) {
+                bySeed.computeIfAbsent(r.getAs("run_id") + "|" + model + "|" + language, k -> new TreeMap<>())
+                        .put(r.<Integer>getAs("seed"), r);
+            }
+        }
+        Map<String, double[]> expected = new TreeMap<>(); // key -> {mean, low, high, seeds}
+        bySeed.forEach((key, seeds) -> {
+            if (seeds.size() == 1) {
+                Row r = seeds.firstEntry().getValue();
+                expected.put(key, new double[] {r.getAs("value"), r.getAs("ci_low"), r.getAs("ci_high"), 1});
+            } else {
+                assertEquals(Set.of(1, 2), seeds.keySet(), key);
+                double a = seeds.get(1).getAs("value");
+                double b = seeds.get(2).getAs("value");
+                double half = T_ONE_DF * Math.abs(a - b) / 2; // t · (|a − b| / √2) / √2
+                expected.put(key, new double[] {(a + b) / 2, (a + b) / 2 - half, (a + b) / 2 + half, 2});
+            }
+        });
+        for (String key : List.of("seeds|student-mtkd-language|en", "seeds|teacher-fi|fi", "seeds|student-ft-multi|all")) {
+            assertEquals(2, expected.get(key)[3], key + ": over 2 seeds");
+        }
+        assertEquals(1, expected.get("seeds|reference-linear-multi|all")[3], "the references train once");
+        int seeded = 0;
+        for (Map.Entry<String, double[]> e : expected.entrySet()) {
+            String[] k = e.getKey().split("\\|");
+            double[] v = e.getValue();
+            String row = "<tr><td>" + k[2] + "</td><td>" + k[0] + "</td><td>" + k[1] + "</td><td>"
+                    + (v[3] == 2 ? "2 seeds (Student t)" : "utterances (bootstrap)") + "</td><td>"
+                    + String.format("%.1f", 100 * v[0]) + "</td><td>"
+                    + String.format("%.1f…%.1f", 100 * v[1], 100 * v[2]) + "</td></tr>";
+            assertTrue(html.contains(row), "the page has " + row);
+            seeded += v[3] == 2 ? 1 : 0;
+        }
+        assertEquals(expected.size(), html.split("</td><td>utterances \\(bootstrap\\)</td>|</td><td>2 seeds \\(Student t\\)</td>",
+                -1).length - 1, "one row per (run, model, language), no other");
+        // en: demo-a's 6 models and the seeds run's teacher, reference, 2 students, multilingual reference.
+        assertEquals(6 + 5, expected.keySet().stream().filter(k -> k.endsWith("|en")).count());
+        assertEquals(ReportCharts.intervalsHeight(6 + 5),
+                javax.imageio.ImageIO.read(out.resolve(CrossRunReport.intervalsFile("en")).toFile()).getHeight());
+        assertEquals(3 + 4 + 4, seeded, "the teachers on their language, both students on every one and all, over seeds");
+
+        // Methods × runs: the mean over the run's languages of each model's mean over seeds.
+        double mean = List.of("en", "fi", "fr").stream().mapToDouble(l -> expected.get("seeds|student-mtkd-language|" + l)[0])
+                .average().orElseThrow();
+        double demoMean = List.of("en", "fi", "fr").stream()
+                .mapToDouble(l -> expected.get(DemoRun.RUN_ID + "|student-mtkd-language|" + l)[0]).average().orElseThrow();
+        assertTrue(html.contains(String.format("<tr><td>mtkd-language</td><td>%.1f</td><td>%.1f</td></tr>", 100 * demoMean,
+                100 * mean)), "mtkd-language's mean test UA in both runs");
+
+        // Verdicts: the seeds run's own first screen (paired over seeds), and the demo run's (paired bootstrap).
+        for (String id : List.of("seeds", DemoRun.RUN_ID)) {
+            Path report = id.equals("seeds") ? run.resolve("report/index.html")
+                    : Path.of(java.net.URI.create(demo.runDir(DemoRun.RUN_ID))).resolve("report/index.html");
+            java.util.regex.Matcher verdict = java.util.regex.Pattern.compile(
+                    "<tr><td>([a-z]+)</td>(<td>student-mtkd-language vs [a-z-]+</td>.*?)</tr>").matcher(Files.readString(report));
+            int n = 0;
+            while (verdict.find()) {
+                String row = "<tr><td>" + id + "</td><td>" + verdict.group(1) + "</td>" + verdict.group(2) + "</tr>";
+                assertTrue(html.contains(row), "the cross-run page has " + row);
+                n++;
+            }
+            // per language and all against each other student method, per language against its teacher
+            assertEquals(id.equals("seeds") ? 4 + 3 : 4 * 2 + 3, n, id + ": the run report's verdicts");
+        }
+        // One by hand: mtkd-language against ft-multi on fr, over the two seeds' differences.
+        TreeMap<Integer, Row> a = bySeed.get("seeds|student-mtkd-language|fr");
+        TreeMap<Integer, Row> b = bySeed.get("seeds|student-ft-multi|fr");
+        double d1 = a.get(1).<Double>getAs("value") - b.get(1).<Double>getAs("value");
+        double d2 = a.get(2).<Double>getAs("value") - b.get(2).<Double>getAs("value");
+        double half = T_ONE_DF * Math.abs(d1 - d2) / 2;
+        ConfidenceInterval.Interval d = new ConfidenceInterval.Interval((d1 + d2) / 2, (d1 + d2) / 2 - half,
+                (d1 + d2) / 2 + half, 2);
+        String row = "<tr><td>seeds</td><td>fr</td><td>student-mtkd-language vs student-ft-multi</td><td class=\""
+                + (d.low() > 0 ? "better" : d.high() < 0 ? "worse" : "same") + "\">"
+                + PairedDifference.verdict("student-mtkd-language", "student-ft-multi", d) + "</td><td>2</td></tr>";
+        assertTrue(html.contains(row), row);
+
+        // The notebooks' query groups the seeds the same way.
+        for (String table : io.serdistill.jobs.run.Warehouse.TABLES) {
+            spark.read().parquet(warehouse + "/" + table).createOrReplaceTempView(table);
+        }
+        List<Row> sql = spark.sql(Files.readString(Launcher.repoRoot().resolve("notebooks/sql/methods_across_runs.sql")))
+                .collectAsList();
+        assertEquals(expected.size(), sql.size(), "one row per (run, model, language)");
+        for (Row r : sql) {
+            String key = r.getAs("run_id") + "|" + r.getAs("model") + "|" + r.getAs("language");
+            double[] v = expected.get(key);
+            assertNotNull(v, key);
+            assertEquals((int) v[3], r.<Long>getAs("seeds").intValue(), key);
+            assertEquals(1L, r.<Long>getAs("folds"), key);
+            assertEquals(v[0], r.<Double>getAs("ua"), 1e-12, key);
+            assertEquals(v[1], r.<Double>getAs("ua_ci_low"), 1e-9, key);
+            assertEquals(v[2], r.<Double>getAs("ua_ci_high"), 1e-9, key);
+        }
     }
 
     private static float[] toFloats(List<Float> list) {

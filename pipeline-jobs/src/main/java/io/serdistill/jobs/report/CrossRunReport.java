@@ -19,26 +19,33 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
 
 /**
  * The cross-run page: one static HTML page (index.html) with PNG charts comparing methods across the runs (and so
  * the corpora) published to a warehouse, read from its ser_* tables only and written through the output's
  * FileSystem; nothing on it is fetched from elsewhere. Read-only over the warehouse, so it takes no run lock.
- * Everything is on the test split, each run's lowest published fold. On the page: the runs (id, corpus, languages,
+ * Everything is on the test split. On the page: the runs (id, corpus, languages,
  * utterances, dates, config hash, commit; ser_runs), the mean test UA of every method in every run (mean over the
  * run's languages of the method's model on each, per-language models on their own language, as the queries in
  * notebooks/sql count them) as a table and a heatmap, per run the paired verdicts of mtkd-language against its
- * baselines from ser_predictions (as the run's own report computes them: same seed, same resamples), and per
- * language every (run, model) UA with its 95% interval from ser_metrics.
+ * baselines, and per language every (run, model) UA with its 95% interval. A model's seeds ({@code {model}-seed{s}},
+ * ser_metrics.seed) and folds count as one model, as on the run's own first screen: with one value in its run (one
+ * fold, one seed) its UA with the bootstrap interval of ser_metrics and verdicts from a paired bootstrap over
+ * ser_predictions (the run's seed and resamples); with several, the mean over its (fold, seed) values with a
+ * Student-t interval over them and verdicts from the Student-t interval of the per-(fold, seed) differences.
  */
 public final class CrossRunReport {
     public static final String SPLIT = "test";
@@ -65,11 +72,20 @@ public final class CrossRunReport {
     }
 
     /**
-     * The runs to report: {@code requested} in that order, or every published run (sorted by id) when it is empty.
+     * The runs to report: {@code requested} in that order, or every published run (sorted by id) when it is empty. A
+     * requested id that is no published run but whose fold sub-runs are ({@code {id}-fold0}, {@code {id}-fold1}, …,
+     * as ser.folds.all publishes them) is that cross-validation run, its folds together.
      *
-     * @throws Refused when the warehouse has no run, or when a requested id is not one of its runs
+     * @throws Refused when the warehouse has no run, or when a requested id is neither one of its runs nor the
+     *                 experiment of some of them
      */
     public static List<String> select(Warehouse warehouse, List<String> requested, Configuration conf) throws IOException {
+        return List.copyOf(members(warehouse, requested, conf).keySet());
+    }
+
+    /** Each reported run (see {@link #select}) with the published runs it reads: itself, or its fold sub-runs. */
+    private static Map<String, List<String>> members(Warehouse warehouse, List<String> requested, Configuration conf)
+            throws IOException {
         Path runs = new Path(warehouse.table(Warehouse.RUNS));
         FileSystem fs = runs.getFileSystem(conf);
         Set<String> published = new TreeSet<>();
@@ -86,23 +102,63 @@ public final class CrossRunReport {
                     + " partition): publish one first (submit/ser pipeline, or submit/ser publish), or point"
                     + " ser.warehouse.root at the warehouse to read");
         }
+        Map<String, List<String>> out = new LinkedHashMap<>();
         if (requested.isEmpty()) {
-            return List.copyOf(published);
+            published.forEach(id -> out.put(id, List.of(id)));
+            return out;
         }
-        List<String> unknown = requested.stream().filter(r -> !published.contains(r)).toList();
+        List<String> unknown = new ArrayList<>();
+        for (String r : new LinkedHashSet<>(requested)) {
+            List<String> folds = published.stream().filter(id -> id.matches(java.util.regex.Pattern.quote(r)
+                    + "-fold[0-9]+")).sorted(Comparator.comparingInt(id -> Integer.parseInt(id.substring(r.length()
+                    + "-fold".length())))).toList();
+            if (published.contains(r)) {
+                out.put(r, List.of(r));
+            } else if (!folds.isEmpty()) {
+                out.put(r, folds);
+            } else {
+                unknown.add(r);
+            }
+        }
         if (!unknown.isEmpty()) {
             throw new Refused("unknown run id" + (unknown.size() > 1 ? "s " : " ") + String.join(", ", unknown)
                     + ": the warehouse " + warehouse.root() + " holds " + String.join(", ", published));
         }
-        return List.copyOf(new LinkedHashSet<>(requested));
+        return out;
     }
 
     /** One published run, from its ser_runs row. */
     private record Run(String id, String started, String published, String gitCommit, String configHash, String corpus,
                        List<String> languages, List<String> methods, long utterances, long seed, int resamples) {}
 
-    /** One model's test UA on one language with its interval. */
-    private record Ua(String run, String model, String method, String language, double value, double low, double high) {}
+    /** One model's test UA on one language in one (fold, seed) of a run, with its bootstrap interval. */
+    private record Ua(String run, String model, String method, String language, int fold, int seed, double value,
+                      double low, double high) {}
+
+    /**
+     * A run's model on one language with its seeds as one ({@code {model}-seed{s}} counts as {@code model}): its UA
+     * per (fold, seed) and the interval the page shows, the bootstrap interval of its one value or the Student-t
+     * interval over its values.
+     */
+    private record Group(String run, String model, String method, String language, Map<List<Integer>, Double> values,
+                 ConfidenceInterval.Interval interval) {
+        int folds() {
+            return (int) values.keySet().stream().map(k -> k.get(0)).distinct().count();
+        }
+
+        int seeds() {
+            return (int) values.keySet().stream().map(k -> k.get(1)).distinct().count();
+        }
+
+        /** What the interval is over: "" for one value (a bootstrap over utterances), else "2 seeds", "3 folds × 2 seeds". */
+        String over() {
+            if (values.size() == 1) {
+                return "";
+            }
+            String seeds = seeds() + (seeds() == 1 ? " seed" : " seeds");
+            return folds() == 1 ? seeds : folds() + " folds" + (seeds() == 1 ? "" : " × " + seeds);
+        }
+    }
 
     /**
      * Writes {@code out}/index.html and its charts for {@code requested} runs (empty: every run); returns the number
@@ -115,17 +171,25 @@ public final class CrossRunReport {
     public static int write(SparkSession spark, Warehouse warehouse, List<String> requested, String out, int resamples)
             throws IOException {
         Configuration conf = spark.sparkContext().hadoopConfiguration();
-        List<String> ids = select(warehouse, requested, conf);
+        Map<String, List<String>> members = members(warehouse, requested, conf);
+        List<String> ids = List.copyOf(members.keySet());
+        // The reported run each published run counts for: itself, or the cross-validation run of a fold sub-run.
+        Map<String, String> reportedAs = new HashMap<>();
+        members.forEach((id, ms) -> ms.forEach(m -> reportedAs.put(m, id)));
         // Run ids such as 2025-01-31 must stay strings when the partitions are read.
         spark.conf().set("spark.sql.sources.partitionColumnTypeInference.enabled", "false");
-        Object[] idValues = ids.toArray();
+        Object[] idValues = reportedAs.keySet().toArray();
 
+        // A cross-validation run is described by its first fold's ser_runs row.
         Map<String, Run> byId = new HashMap<>();
         for (Row r : spark.read().parquet(warehouse.table(Warehouse.RUNS)).filter(col("run_id").isin(idValues))
                 .select("run_id", "started", "published", "git_commit", "config_hash", "config", "seed", "languages",
                         "methods", "utterances").collectAsList()) {
             JsonNode config = Json.object(r.getAs("config"));
-            String id = r.getAs("run_id");
+            String id = reportedAs.get(r.<String>getAs("run_id"));
+            if (!members.get(id).get(0).equals(r.getAs("run_id"))) {
+                continue;
+            }
             byId.put(id, new Run(id, time(r.getAs("started")), time(r.getAs("published")), r.getAs("git_commit"),
                     r.getAs("config_hash"), corpus(config), r.getList(r.fieldIndex("languages")),
                     r.getList(r.fieldIndex("methods")), r.<Long>getAs("utterances"), r.<Long>getAs("seed"),
@@ -133,43 +197,36 @@ public final class CrossRunReport {
         }
         List<Run> runs = ids.stream().map(byId::get).filter(java.util.Objects::nonNull).toList();
 
-        // Test UA of each run's lowest fold.
-        List<Row> metricRows = spark.read().parquet(warehouse.table(Warehouse.METRICS))
-                .filter(col("run_id").isin(idValues).and(col("split").equalTo(SPLIT)).and(col("metric").equalTo("ua")))
-                .select("run_id", "fold", "model", "method", "language", "value", "ci_low", "ci_high").collectAsList();
-        Map<String, Integer> fold = new HashMap<>();
-        metricRows.forEach(r -> fold.merge(r.getAs("run_id"), r.<Integer>getAs("fold"), Math::min));
+        // Test UA of every (fold, seed) of each run; a warehouse written before the seed column holds seed 1 only.
+        Dataset<Row> metrics = spark.read().parquet(warehouse.table(Warehouse.METRICS));
+        Column seed = List.of(metrics.columns()).contains("seed") ? col("seed") : lit(1);
         List<Ua> ua = new ArrayList<>();
-        for (Row r : metricRows) {
-            if (r.<Integer>getAs("fold").equals(fold.get(r.<String>getAs("run_id")))) {
-                ua.add(new Ua(r.getAs("run_id"), r.getAs("model"), r.getAs("method"), r.getAs("language"),
-                        r.getAs("value"), r.getAs("ci_low"), r.getAs("ci_high")));
-            }
+        for (Row r : metrics
+                .filter(col("run_id").isin(idValues).and(col("split").equalTo(SPLIT)).and(col("metric").equalTo("ua")))
+                .select(col("run_id"), col("fold"), seed.as("seed"), col("model"), col("method"), col("language"),
+                        col("value"), col("ci_low"), col("ci_high")).collectAsList()) {
+            ua.add(new Ua(reportedAs.get(r.<String>getAs("run_id")), r.getAs("model"), r.getAs("method"), r.getAs("language"),
+                    r.<Integer>getAs("fold"), r.<Integer>getAs("seed"), r.getAs("value"), r.getAs("ci_low"),
+                    r.getAs("ci_high")));
         }
-        ua.sort(Comparator.comparing((Ua u) -> ids.indexOf(u.run())).thenComparing(u -> rank(u.method()))
-                .thenComparing(Ua::model));
+        List<Group> groups = groups(ua);
+        groups.sort(Comparator.comparing((Group g) -> ids.indexOf(g.run())).thenComparing(g -> rank(g.method()))
+                .thenComparing(Group::model));
 
         List<String> languages = new ArrayList<>(new LinkedHashSet<>(runs.stream().flatMap(r -> r.languages().stream())
                 .toList()));
         int files = 0;
 
-        // Methods × runs: mean test UA over each run's languages.
-        List<String> methods = methodOrder(runs, ua);
+        // Methods × runs: mean over each run's languages of the method's mean test UA there.
+        List<String> methods = methodOrder(runs, groups);
         double[][] means = new double[methods.size()][runs.size()];
         for (int m = 0; m < methods.size(); m++) {
             for (int c = 0; c < runs.size(); c++) {
                 Run run = runs.get(c);
                 String method = methods.get(m);
-                double sum = 0;
-                int n = 0;
-                for (Ua u : ua) {
-                    if (u.run().equals(run.id()) && u.method().equals(method) && run.languages().contains(u.language())
-                            && shownOn(u, u.language())) {
-                        sum += u.value();
-                        n++;
-                    }
-                }
-                means[m][c] = n == 0 ? Double.NaN : sum / n;
+                means[m][c] = groups.stream().filter(g -> g.run().equals(run.id()) && g.method().equals(method)
+                                && run.languages().contains(g.language()))
+                        .mapToDouble(g -> g.interval().mean()).average().orElse(Double.NaN);
             }
         }
         StringBuilder meanTable = new StringBuilder("<table class=\"t\">\n<tr><th>method</th>");
@@ -188,7 +245,7 @@ public final class CrossRunReport {
                 runs.stream().map(Run::id).toList(), "run", means), conf);
         files++;
 
-        // Per run: the method against its baselines, on the same utterances.
+        // Per run: the method against its baselines, over the same (fold, seed) pairs or the same utterances.
         StringBuilder verdicts = new StringBuilder();
         for (Run run : runs) {
             String method = run.methods().contains(RunReport.METHOD) ? RunReport.METHOD
@@ -198,39 +255,58 @@ public final class CrossRunReport {
             }
             List<String> baselines = new ArrayList<>(run.methods().stream().filter(m -> !m.equals(method)).toList());
             baselines.add(Roster.TEACHER_METHOD);
-            ScoredPredictions predictions = ScoredPredictions.of(spark.read().parquet(warehouse.table(Warehouse.PREDICTIONS))
-                    .filter(col("run_id").equalTo(run.id()).and(col("split").equalTo(SPLIT))));
+            ScoredPredictions predictions = null;
             List<String> withAll = new ArrayList<>(run.languages());
             withAll.add(Tables.ALL_LANGUAGES);
             for (String language : withAll) {
-                String a = modelOn(ua, run.id(), method, language);
+                Group a = groupOf(groups, run.id(), method, language);
                 if (a == null) {
                     continue;
                 }
                 for (String baseline : baselines) {
-                    String b = modelOn(ua, run.id(), baseline, language);
+                    Group b = groupOf(groups, run.id(), baseline, language);
                     if (b == null) {
                         continue;
                     }
-                    ConfidenceInterval.Interval d = predictions.difference(a, b, language,
-                            language.equals(Tables.ALL_LANGUAGES), run.resamples(), run.seed());
+                    ConfidenceInterval.Interval d;
+                    if (a.values().size() == 1 && b.values().size() == 1) {
+                        if (predictions == null) {
+                            predictions = ScoredPredictions.of(spark.read().parquet(warehouse.table(Warehouse.PREDICTIONS))
+                                    .filter(col("run_id").isin(members.get(run.id()).toArray())
+                                            .and(col("split").equalTo(SPLIT))));
+                        }
+                        d = predictions.difference(a.model(), b.model(), language,
+                                language.equals(Tables.ALL_LANGUAGES), run.resamples(), run.seed());
+                    } else {
+                        d = paired(a.values(), b.values());
+                    }
                     if (d != null) {
                         verdicts.append("<tr><td>").append(html(run.id())).append("</td><td>").append(html(language))
-                                .append("</td>").append(ReportHtml.verdictCells(a, b, d)).append("</tr>\n");
+                                .append("</td>").append(ReportHtml.verdictCells(a.model(), b.model(), d)).append("</tr>\n");
                     }
                 }
             }
         }
 
-        // Per language: every (run, model) UA with its interval.
+        // Per language: every (run, model) UA with its interval, as a chart and as numbers.
         List<String> withAll = new ArrayList<>(languages);
         withAll.add(Tables.ALL_LANGUAGES);
         StringBuilder intervalImages = new StringBuilder("<div class=\"row\">\n");
+        StringBuilder numbers = new StringBuilder("<table class=\"t\">\n<tr><th>language</th><th>run</th><th>model</th>"
+                + "<th>interval over</th><th>UA</th><th>95% interval</th></tr>\n");
         for (String language : withAll) {
             List<ReportCharts.Estimate> estimates = new ArrayList<>();
-            for (Ua u : ua) {
-                if (u.language().equals(language) && shownOn(u, language)) {
-                    estimates.add(new ReportCharts.Estimate(u.run() + " · " + u.model(), u.value(), u.low(), u.high()));
+            for (Group g : groups) {
+                if (g.language().equals(language)) {
+                    String over = g.over();
+                    estimates.add(new ReportCharts.Estimate(g.run() + " · " + g.model() + (over.isEmpty() ? ""
+                            : " (" + over + ")"), g.interval().mean(), g.interval().low(), g.interval().high()));
+                    numbers.append("<tr><td>").append(html(language)).append("</td><td>").append(html(g.run()))
+                            .append("</td><td>").append(html(g.model())).append("</td><td>")
+                            .append(over.isEmpty() ? "utterances (bootstrap)" : html(over) + " (Student t)")
+                            .append("</td><td>").append(String.format("%.1f", 100 * g.interval().mean()))
+                            .append("</td><td>").append(String.format("%.1f…%.1f", 100 * g.interval().low(),
+                                    100 * g.interval().high())).append("</td></tr>\n");
                 }
             }
             if (estimates.isEmpty()) {
@@ -244,15 +320,20 @@ public final class CrossRunReport {
                     ReportCharts.INTERVALS_WIDTH, ReportCharts.intervalsHeight(estimates.size()))).append("\n");
         }
         intervalImages.append("</div>\n");
+        numbers.append("</table>\n");
 
         StringBuilder runTable = new StringBuilder("<table class=\"t\">\n<tr><th>run</th><th>corpus</th><th>languages</th>"
-                + "<th>utterances</th><th>started</th><th>published</th><th>config</th><th>commit</th></tr>\n");
+                + "<th>utterances</th><th>started</th><th>published</th><th>config</th><th>commit</th>"
+                + "<th>folds × seeds</th></tr>\n");
         for (Run r : runs) {
+            long folds = ua.stream().filter(u -> u.run().equals(r.id())).mapToInt(Ua::fold).distinct().count();
+            long seeds = ua.stream().filter(u -> u.run().equals(r.id())).mapToInt(Ua::seed).distinct().count();
             runTable.append("<tr><td>").append(html(r.id())).append("</td><td class=\"path\">").append(html(r.corpus()))
                     .append("</td><td>").append(html(String.join(" ", r.languages()))).append("</td><td>")
                     .append(r.utterances()).append("</td><td>").append(html(r.started())).append("</td><td>")
                     .append(html(r.published())).append("</td><td>").append(html(r.configHash())).append("</td><td>")
-                    .append(html(r.gitCommit())).append("</td></tr>\n");
+                    .append(html(r.gitCommit())).append("</td><td>").append(folds).append(" × ").append(seeds)
+                    .append("</td></tr>\n");
         }
         runTable.append("</table>\n");
 
@@ -274,17 +355,24 @@ public final class CrossRunReport {
                 .append("<h2>Is the difference real?</h2>\n");
         if (verdicts.length() > 0) {
             page.append("<p>Per run: UA of ").append(html(RunReport.METHOD)).append(" (or the run's first student method) ")
-                    .append("minus each baseline's, on the same ").append(SPLIT).append(" utterances, with a paired ")
-                    .append("bootstrap 95% interval as in the run's own report; \"not distinguishable\" when the ")
-                    .append("interval holds 0.</p>\n<table class=\"t\">\n<tr><th>run</th><th>language</th>")
-                    .append("<th>comparison</th><th>difference and verdict</th><th>utterances</th></tr>\n")
+                    .append("minus each baseline's, as in the run's own report: in a run of one fold and one seed a ")
+                    .append("paired bootstrap 95% interval over the same ").append(SPLIT).append(" utterances (n: ")
+                    .append("utterances); in a run of several seeds (ser.run.seeds) or folds a 95% Student-t interval ")
+                    .append("over the per-(fold, seed) UA differences, seed s of one model against seed s of the other ")
+                    .append("(n: those pairs). \"Not distinguishable\" when the interval holds 0.</p>\n")
+                    .append("<table class=\"t\">\n<tr><th>run</th><th>language</th>")
+                    .append("<th>comparison</th><th>difference and verdict</th><th>n</th></tr>\n")
                     .append(verdicts).append("</table>\n");
         } else {
             page.append("<p>No run has a student method and a baseline scored on the same utterances.</p>\n");
         }
         page.append("<h2>UA per language with 95% intervals</h2>\n")
-                .append("<p>Every run's models, labelled run · model; bootstrap over utterances within each run ")
-                .append("(ser_metrics ci_low, ci_high).</p>\n").append(intervalImages)
+                .append("<p>Every run's models, labelled run · model, a model's seeds ({model}-seed{s}) as one. A ")
+                .append("model with one value in its run (one fold, one seed): its UA with the bootstrap interval over ")
+                .append("utterances (ser_metrics ci_low, ci_high); with several (ser.run.seeds, folds; the label says ")
+                .append("how many): the mean UA over them with a 95% Student-t interval over those values, as the ")
+                .append("run's own report shows it.</p>\n").append(intervalImages)
+                .append("<details><summary>The numbers (UA in %)</summary>\n").append(numbers).append("</details>\n")
                 .append("</body>\n</html>\n");
         HadoopFiles.writeText(out + "/index.html", page.toString(), conf);
         return files + 1;
@@ -297,10 +385,40 @@ public final class CrossRunReport {
 
     /**
      * The rule of notebooks/sql: per-language models on their own language, the others on every one and "all"; a
-     * model's seed s > 1 ({@code {model}-seed{s}}) as its seed 1.
+     * model's seed s &gt; 1 ({@code {model}-seed{s}}) as its seed 1.
      */
     private static boolean shownOn(Ua u, String language) {
-        return !ownLanguageOnly(u.method()) || u.model().replaceFirst("-seed[0-9]+$", "").endsWith("-" + language);
+        return !ownLanguageOnly(u.method()) || baseName(u.model()).endsWith("-" + language);
+    }
+
+    /** The model a seed replicate belongs to: {@code {model}-seed{s}} is seed s of {@code model}. */
+    static String baseName(String model) {
+        return model.replaceFirst("-seed[0-9]+$", "");
+    }
+
+    /**
+     * Every (run, model, language) shown on the page, a model's seeds and folds together: the bootstrap interval of
+     * its one value, or the Student-t interval over its (fold, seed) values.
+     */
+    private static List<Group> groups(List<Ua> ua) {
+        Map<List<String>, List<Ua>> byModel = new LinkedHashMap<>();
+        for (Ua u : ua) {
+            if (shownOn(u, u.language())) {
+                byModel.computeIfAbsent(List.of(u.run(), baseName(u.model()), u.method(), u.language()),
+                        k -> new ArrayList<>()).add(u);
+            }
+        }
+        List<Group> out = new ArrayList<>();
+        byModel.forEach((k, us) -> {
+            Map<List<Integer>, Double> values = new TreeMap<>(Comparator.comparing((List<Integer> f) -> f.get(0))
+                    .thenComparing(f -> f.get(1)));
+            us.forEach(u -> values.put(List.of(u.fold(), u.seed()), u.value()));
+            ConfidenceInterval.Interval interval = values.size() == 1
+                    ? new ConfidenceInterval.Interval(us.get(0).value(), us.get(0).low(), us.get(0).high(), 1)
+                    : ConfidenceInterval.studentT95(values.values().stream().mapToDouble(Double::doubleValue).toArray());
+            out.add(new Group(k.get(0), k.get(1), k.get(2), k.get(3), values, interval));
+        });
+        return out;
     }
 
     /** Teachers first, then students, then the linear references. */
@@ -308,16 +426,26 @@ public final class CrossRunReport {
         return method.equals(Roster.TEACHER_METHOD) ? 0 : method.startsWith("reference-linear") ? 2 : 1;
     }
 
-    /** The run's model of {@code method} reported on {@code language}; null when it has none. */
-    private static String modelOn(List<Ua> ua, String run, String method, String language) {
-        return ua.stream().filter(u -> u.run().equals(run) && u.method().equals(method) && u.language().equals(language)
-                && shownOn(u, language)).map(Ua::model).findFirst().orElse(null);
+    /** The run's model of {@code method} shown on {@code language}; null when it has none. */
+    private static Group groupOf(List<Group> groups, String run, String method, String language) {
+        return groups.stream().filter(g -> g.run().equals(run) && g.method().equals(method)
+                && g.language().equals(language)).findFirst().orElse(null);
+    }
+
+    /**
+     * Student-t interval of UA(a) − UA(b) over the (fold, seed) pairs both have (each pair scored on the same test
+     * utterances); null with fewer than two.
+     */
+    static ConfidenceInterval.Interval paired(Map<List<Integer>, Double> a, Map<List<Integer>, Double> b) {
+        double[] diffs = a.entrySet().stream().filter(e -> b.containsKey(e.getKey()))
+                .mapToDouble(e -> e.getValue() - b.get(e.getKey())).toArray();
+        return diffs.length < 2 ? null : ConfidenceInterval.studentT95(diffs);
     }
 
     /** The teachers' method, every run's student methods in order, the references, then anything else found. */
-    private static List<String> methodOrder(List<Run> runs, List<Ua> ua) {
+    private static List<String> methodOrder(List<Run> runs, List<Group> groups) {
         Set<String> found = new LinkedHashSet<>();
-        ua.forEach(u -> found.add(u.method()));
+        groups.forEach(g -> found.add(g.method()));
         Set<String> order = new LinkedHashSet<>();
         if (found.contains(Roster.TEACHER_METHOD)) {
             order.add(Roster.TEACHER_METHOD);
