@@ -152,10 +152,12 @@ public record SerConfig(
          * without a dev split to stop on (the learning-rate schedule spans those epochs).
          */
         public Training withEpochs(int epochs) {
-            Optimisation o = optimisation;
-            return new Training(hidden, new Optimisation(epochs, o.batchSize(), o.learningRate(), o.weightDecay(),
-                    o.patience(), o.schedule(), o.warmupFraction(), o.clipNorm(), o.classWeighted()), regularisation,
-                    checkpointPolicy, model, tdnn);
+            if (optimisation.optimiser() == Optimisation.Optimiser.LBFGS) {
+                // L-BFGS reads no epoch count: it runs to convergence (or its iteration limit) whatever the folds chose.
+                return this;
+            }
+            return new Training(hidden, optimisation.withEpochs(epochs), regularisation, checkpointPolicy, model, tdnn,
+                    engine);
         }
 
         /** Labels only (alpha = 1) with this family's settings. */
@@ -420,6 +422,9 @@ public record SerConfig(
             require(family.getValue().model() != Architecture.TDNN
                             || features.representation() instanceof Representation.Fbank, family.getKey() + ".model",
                     "tdnn reads fbank frames: it needs ser.features.kind = fbank");
+            require(family.getValue().optimisation().optimiser() != Optimisation.Optimiser.LBFGS
+                            || !features.representation().readsFrameSequences(), family.getKey() + ".optimiser",
+                    "lbfgs trains pooled MLPs only; this representation trains frame models (use adamw)");
         }
 
         Distill distill = new Distill(get(c, "ser.distill.temperature", Config::getDouble), get(c, "ser.distill.alpha", Config::getDouble),
@@ -717,15 +722,25 @@ public record SerConfig(
         try {
             Architecture model = choice(c, path + ".model", Architecture.values(), Architecture::label);
             TdnnOptions tdnn = tdnn(c, path + ".tdnn");
-            return new Training(hidden, new Optimisation(get(c, path + ".epochs", Config::getInt),
+            Optimisation.Optimiser optimiser = choice(c, path + ".optimiser", Optimisation.Optimiser.values(),
+                    Optimisation.Optimiser::label);
+            Optimisation optimisation = new Optimisation(get(c, path + ".epochs", Config::getInt),
                     get(c, path + ".batch-size", Config::getInt), get(c, path + ".learning-rate", Config::getDouble),
                     get(c, path + ".weight-decay", Config::getDouble), get(c, path + ".patience", Config::getInt),
                     schedule, get(c, path + ".warmup-fraction", Config::getDouble),
-                    get(c, path + ".clip-norm", Config::getDouble), get(c, path + ".class-weighted", Config::getBoolean)),
-                    new Regularisation(get(c, path + ".input-dropout", Config::getDouble),
-                            get(c, path + ".dropout", Config::getDouble), get(c, path + ".input-noise", Config::getDouble),
-                            get(c, path + ".label-smoothing", Config::getDouble), get(c, path + ".l2", Config::getDouble)),
-                    checkpoints, model, tdnn, engine);
+                    get(c, path + ".clip-norm", Config::getDouble), get(c, path + ".class-weighted", Config::getBoolean),
+                    optimiser, get(c, path + ".lbfgs.max-iterations", Config::getInt));
+            Regularisation regularisation = new Regularisation(get(c, path + ".input-dropout", Config::getDouble),
+                    get(c, path + ".dropout", Config::getDouble), get(c, path + ".input-noise", Config::getDouble),
+                    get(c, path + ".label-smoothing", Config::getDouble), get(c, path + ".l2", Config::getDouble));
+            if (optimiser == Optimisation.Optimiser.LBFGS) {
+                require(model == Architecture.MLP, path + ".optimiser",
+                        "lbfgs trains pooled MLPs only, not model = " + model.label() + " (use adamw)");
+                require(!regularisation.perturbsInputs(), path + ".optimiser",
+                        "lbfgs needs " + path + ".input-dropout, dropout and input-noise = 0 (full-batch L-BFGS needs"
+                                + " a deterministic loss)");
+            }
+            return new Training(hidden, optimisation, regularisation, checkpoints, model, tdnn, engine);
         } catch (InvalidOption e) {
             throw new ConfigError(path + "." + e.option(), e.reason(), e);
         }
@@ -801,6 +816,10 @@ public record SerConfig(
             String f = family.getKey();
             ser = family.getValue().model() == Architecture.MLP
                     ? ser.withoutPath(f + ".model").withoutPath(f + ".tdnn") : ser.withoutPath(f + ".hidden");
+            if (family.getValue().optimisation().optimiser() == Optimisation.Optimiser.ADAMW) {
+                // AdamW reads no L-BFGS key (and, so that runs from before the choice keep their hash, not the choice).
+                ser = ser.withoutPath(f + ".optimiser").withoutPath(f + ".lbfgs");
+            }
         }
         // An empty grid selects nothing, and without a grid the selection keys are not read: runs from before
         // model selection keep their hash.
