@@ -15,8 +15,8 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * {@link Optimisation.Optimiser#LBFGS}: minimises the model's whole-training-set loss (the batch loss of
  * {@link Classifier#step} over every training example: label cross-entropy, class weights, label smoothing and the
- * distillation term exactly as the mini-batch loop computes them) plus the L2 penalty (l2 / 2) ||W||^2 on the
- * parameters the model decays, by {@link Lbfgs} from the model's initial weights, and keeps the last iterate. This is
+ * distillation term exactly as the mini-batch loop computes them) plus the L2 penalty (l2 / 2) ||W||^2
+ * ({@link Optimisation#lbfgsL2()}) on the parameters the model decays, by {@link Lbfgs} from the model's initial weights, and keeps the last iterate. This is
  * scikit-learn's {@code MLPClassifier(solver='lbfgs', alpha=a)} objective with l2 = a / n (it adds
  * {@code a / (2 n) ||W||^2} to the mean loss), and for a model without hidden layers the objective of
  * {@link io.serdistill.train.linear.LogisticRegressionTrainer} at C = 1 / (l2 n) when nothing else is on.
@@ -70,7 +70,7 @@ final class FullBatchLbfgs {
         List<float[]> staticTargets = opts.distills() && !opts.objective().weighting().needsStudentLogits()
                 ? train.stream().map(e -> TrainingLoop.mix(e, opts, null)).toList() : null;
         Weights w = new Weights(model);
-        double l2 = opts.regularisation().l2();
+        double l2 = opts.optimisation().lbfgsL2();
         Lbfgs.Objective objective = new Lbfgs.Objective() {
             @Override
             public int dimension() {

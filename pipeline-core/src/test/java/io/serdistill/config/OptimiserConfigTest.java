@@ -23,9 +23,12 @@ class OptimiserConfigTest {
         SerConfig d = SerConfig.defaults();
         assertEquals(Optimisation.Optimiser.ADAMW, d.teachers().optimisation().optimiser());
         assertEquals(Optimisation.Optimiser.ADAMW, d.student().optimisation().optimiser());
-        SerConfig c = load(Map.of("ser.teachers.optimiser", "lbfgs", "ser.teachers.lbfgs.max-iterations", "123"));
+        SerConfig c = load(Map.of("ser.teachers.optimiser", "lbfgs", "ser.teachers.lbfgs.max-iterations", "123",
+                "ser.teachers.lbfgs.l2", "0.125"));
         assertEquals(Optimisation.Optimiser.LBFGS, c.teachers().optimisation().optimiser());
         assertEquals(123, c.teachers().optimisation().lbfgsIterations());
+        assertEquals(0.125, c.teachers().optimisation().lbfgsL2());
+        assertEquals(0.0, c.teachers().regularisation().l2(), "AdamW's l2 is a key of its own");
         assertEquals(123, c.teachers().optimisation().rounds());
         assertEquals(Optimisation.Optimiser.ADAMW, c.student().optimisation().optimiser(), "the other family keeps adamw");
         assertEquals(60, c.student().optimisation().rounds());
@@ -34,6 +37,42 @@ class OptimiserConfigTest {
         SerConfig s = load(Map.of("ser.student.optimiser", "lbfgs"));
         assertEquals(Optimisation.Optimiser.LBFGS, s.student().distillation(0.5, 2.0,
                 io.serdistill.distill.TeacherWeighting.named("uniform", 0.8), List.of("en"), 1).optimisation().optimiser());
+    }
+
+    @Test
+    void autoIsLbfgsForPooledFbankMlpsOnly() {
+        SerConfig auto = load(Map.of("ser.teachers.optimiser", "auto", "ser.student.optimiser", "auto"));
+        assertEquals(Optimisation.Optimiser.LBFGS, auto.teachers().optimisation().optimiser());
+        assertEquals(Optimisation.Optimiser.LBFGS, auto.student().optimisation().optimiser());
+        SerConfig tdnn = load(Map.of("ser.teachers.optimiser", "auto", "ser.teachers.model", "tdnn"));
+        assertEquals(Optimisation.Optimiser.ADAMW, tdnn.teachers().optimisation().optimiser(), "a TDNN reads frames");
+        SerConfig dropout = load(Map.of("ser.student.optimiser", "auto", "ser.student.dropout", "0.3"));
+        assertEquals(Optimisation.Optimiser.ADAMW, dropout.student().optimisation().optimiser(),
+                "dropout needs the mini-batch loop");
+        SerConfig w2v = load(Map.of("ser.teachers.optimiser", "auto", "ser.features.kind", "wav2vec2",
+                "ser.features.wav2vec2.model-dir", "/nonexistent/w2v"));
+        assertEquals(Optimisation.Optimiser.ADAMW, w2v.teachers().optimisation().optimiser(),
+                "auto's L-BFGS is for fbank statistics");
+        assertEquals(SerConfig.load(List.of(), Map.of("ser.features.kind", "wav2vec2",
+                "ser.features.wav2vec2.model-dir", "/nonexistent/w2v")).hash(), w2v.hash(),
+                "auto resolving to adamw keeps the adamw hash");
+        SerConfig w2vLbfgs = load(Map.of("ser.teachers.optimiser", "lbfgs", "ser.features.kind", "wav2vec2",
+                "ser.features.wav2vec2.model-dir", "/nonexistent/w2v"));
+        assertEquals(Optimisation.Optimiser.LBFGS, w2vLbfgs.teachers().optimisation().optimiser(),
+                "pooled wav2vec2 states are pooled vectors");
+    }
+
+    @Test
+    void aGridVariesTheLbfgsPenalty() {
+        SerConfig c = load(Map.of("ser.teachers.optimiser", "lbfgs", "ser.teachers.grid.lbfgs.l2", "[0.001, 0.1]"));
+        List<SelectionGrid.Point> points = c.selection().teachers().points();
+        assertEquals(2, points.size());
+        assertEquals(Map.of("lbfgs.l2", "0.001"), points.get(0).values());
+        assertEquals(0.001, points.get(0).training().optimisation().lbfgsL2());
+        assertEquals(0.1, points.get(1).training().optimisation().lbfgsL2());
+        assertKey("ser.teachers.grid.lbfgs.l2", Map.of("ser.teachers.optimiser", "lbfgs",
+                "ser.teachers.grid.lbfgs.l2", "[0.1, -1]"));
+        assertKey("ser.teachers.grid.lbfgs.max-iterations", Map.of("ser.teachers.grid.lbfgs.max-iterations", "[5]"));
     }
 
     @Test
@@ -56,8 +95,11 @@ class OptimiserConfigTest {
         assertKey("ser.student.optimiser", Map.of("ser.student.optimiser", "lbfgs", "ser.student.input-noise", "0.5"));
         assertKey("ser.student.optimiser", Map.of("ser.student.optimiser", "lbfgs", "ser.student.input-dropout", "0.1"));
         assertKey("ser.teachers.optimiser", Map.of("ser.teachers.optimiser", "lbfgs", "ser.teachers.model", "tdnn"));
+        assertKey("ser.teachers.lbfgs.l2", Map.of("ser.teachers.lbfgs.l2", "-0.01"));
+        assertKey("ser.student.optimiser", Map.of("ser.student.optimiser", "lbfgs", "ser.features.kind", "wav2vec2",
+                "ser.features.wav2vec2.model-dir", "/nonexistent/w2v", "ser.features.wav2vec2.mode", "finetune"));
         ConfigError e = assertThrows(ConfigError.class, () -> load(Map.of("ser.teachers.optimiser", "newton")));
-        assertTrue(e.getMessage().contains("adamw") && e.getMessage().contains("lbfgs"), e.getMessage());
+        assertTrue(e.getMessage().contains("[auto, adamw, lbfgs]"), e.getMessage());
     }
 
     @Test
@@ -70,6 +112,7 @@ class OptimiserConfigTest {
         assertNotEquals(lbfgs, load(Map.of("ser.teachers.optimiser", "lbfgs", "ser.teachers.lbfgs.max-iterations", "9"))
                 .hash(), "the iteration limit can change the model");
         assertNotEquals(lbfgs, load(Map.of("ser.student.optimiser", "lbfgs")).hash());
+        assertNotEquals(lbfgs, load(Map.of("ser.teachers.optimiser", "lbfgs", "ser.teachers.lbfgs.l2", "0.5")).hash());
     }
 
     private static void assertKey(String key, Map<String, String> overrides) {

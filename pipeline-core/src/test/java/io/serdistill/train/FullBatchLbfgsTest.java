@@ -60,8 +60,9 @@ class FullBatchLbfgsTest {
 
     private static TrainingOptions lbfgs(double l2, Objective objective, int iterations) {
         Optimisation o = new Optimisation(60, 32, 0.002, 1e-4, 15, LearningRateSchedule.Shape.COSINE, 0.05, 5.0, false)
-                .withOptimiser(Optimisation.Optimiser.LBFGS, iterations);
-        return new TrainingOptions(o, new Regularisation(0, 0, 0, 0, l2), objective, 5, CheckpointPolicy.EVERY_EPOCH);
+                .withOptimiser(Optimisation.Optimiser.LBFGS, iterations, l2);
+        // AdamW's coupled penalty is not L-BFGS's: a value here must change nothing.
+        return new TrainingOptions(o, new Regularisation(0, 0, 0, 0, 7.0), objective, 5, CheckpointPolicy.EVERY_EPOCH);
     }
 
     @Test
@@ -159,9 +160,13 @@ class FullBatchLbfgsTest {
         TrainingOptions noise = lbfgs(0, Objective.labels(), 10).withRegularisation(new Regularisation(0, 0, 0.5, 0, 0));
         assertThrows(InvalidOption.class, () -> MlpTrainer.train(blobs(5, 1, false), List.of(), List.of(8), 1, noise,
                 r -> { }));
-        InvalidOption iterations = assertThrows(InvalidOption.class, () -> new Optimisation(1, 1, 0.1, 0, 0,
-                LearningRateSchedule.Shape.CONSTANT, 0, 0, false).withOptimiser(Optimisation.Optimiser.LBFGS, 0));
+        Optimisation adamw = new Optimisation(1, 1, 0.1, 0, 0, LearningRateSchedule.Shape.CONSTANT, 0, 0, false);
+        InvalidOption iterations = assertThrows(InvalidOption.class,
+                () -> adamw.withOptimiser(Optimisation.Optimiser.LBFGS, 0, 0.1));
         assertEquals("lbfgs.max-iterations", iterations.option());
+        InvalidOption penalty = assertThrows(InvalidOption.class,
+                () -> adamw.withOptimiser(Optimisation.Optimiser.LBFGS, 10, -0.1));
+        assertEquals("lbfgs.l2", penalty.option());
     }
 
     /** Four Gaussian clusters in 10 dimensions; class c is shifted along axis c; one teacher favours (c + 1) mod 4. */
