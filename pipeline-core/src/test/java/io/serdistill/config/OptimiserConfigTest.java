@@ -19,10 +19,16 @@ class OptimiserConfigTest {
     }
 
     @Test
-    void adamwByDefaultAndLbfgsPerFamily() {
+    void lbfgsByDefaultForFbankMlpsAndChosenPerFamily() {
         SerConfig d = SerConfig.defaults();
-        assertEquals(Optimisation.Optimiser.ADAMW, d.teachers().optimisation().optimiser());
-        assertEquals(Optimisation.Optimiser.ADAMW, d.student().optimisation().optimiser());
+        assertEquals(Optimisation.Optimiser.LBFGS, d.teachers().optimisation().optimiser(), "auto, on fbank");
+        assertEquals(Optimisation.Optimiser.LBFGS, d.student().optimisation().optimiser());
+        assertEquals(0.01, d.teachers().optimisation().lbfgsL2());
+        assertEquals(0.001, d.student().optimisation().lbfgsL2());
+        assertEquals(500, d.teachers().optimisation().lbfgsIterations());
+        SerConfig adamw = load(Map.of("ser.teachers.optimiser", "adamw", "ser.student.optimiser", "adamw"));
+        assertEquals(Optimisation.Optimiser.ADAMW, adamw.teachers().optimisation().optimiser());
+        assertEquals(Optimisation.Optimiser.ADAMW, adamw.student().optimisation().optimiser());
         SerConfig c = load(Map.of("ser.teachers.optimiser", "lbfgs", "ser.teachers.lbfgs.max-iterations", "123",
                 "ser.teachers.lbfgs.l2", "0.125"));
         assertEquals(Optimisation.Optimiser.LBFGS, c.teachers().optimisation().optimiser());
@@ -30,8 +36,9 @@ class OptimiserConfigTest {
         assertEquals(0.125, c.teachers().optimisation().lbfgsL2());
         assertEquals(0.0, c.teachers().regularisation().l2(), "AdamW's l2 is a key of its own");
         assertEquals(123, c.teachers().optimisation().rounds());
-        assertEquals(Optimisation.Optimiser.ADAMW, c.student().optimisation().optimiser(), "the other family keeps adamw");
-        assertEquals(60, c.student().optimisation().rounds());
+        assertEquals(Optimisation.Optimiser.LBFGS, c.student().optimisation().optimiser(), "the other family's default");
+        assertEquals(500, c.student().optimisation().rounds());
+        assertEquals(60, adamw.student().optimisation().rounds(), "adamw counts epochs");
         assertEquals(Optimisation.Optimiser.LBFGS, c.teachers().fineTuning(1).optimisation().optimiser(),
                 "reaches the training options");
         SerConfig s = load(Map.of("ser.student.optimiser", "lbfgs"));
@@ -79,10 +86,14 @@ class OptimiserConfigTest {
     void aRefitKeepsTheLbfgsSettingsAndAdamwTakesTheEpochs() {
         SerConfig c = load(Map.of("ser.teachers.optimiser", "lbfgs", "ser.teachers.lbfgs.max-iterations", "77"));
         assertSame(c.teachers(), c.teachers().withEpochs(3), "L-BFGS reads no epoch count");
-        SerConfig.Training refit = SerConfig.defaults().student().withEpochs(7);
+        SerConfig.Training byDefault = SerConfig.defaults().student();
+        assertSame(byDefault, byDefault.withEpochs(3), "the default too");
+        SerConfig.Training adamw = load(Map.of("ser.student.optimiser", "adamw")).student();
+        SerConfig.Training refit = adamw.withEpochs(7);
         assertEquals(7, refit.optimisation().epochs());
         assertEquals(Optimisation.Optimiser.ADAMW, refit.optimisation().optimiser());
-        assertEquals(SerConfig.defaults().student().optimisation().learningRate(), refit.optimisation().learningRate());
+        assertEquals(adamw.optimisation().learningRate(), refit.optimisation().learningRate());
+        assertEquals(adamw.engine(), refit.engine());
     }
 
     @Test
@@ -104,15 +115,19 @@ class OptimiserConfigTest {
 
     @Test
     void adamwRunsKeepTheirHashAndLbfgsChangesIt() {
-        String d = SerConfig.defaults().hash();
-        assertEquals(d, load(Map.of("ser.teachers.optimiser", "adamw", "ser.student.lbfgs.max-iterations", "9")).hash(),
+        String d = load(Map.of("ser.teachers.optimiser", "adamw", "ser.student.optimiser", "adamw")).hash();
+        assertEquals(d, load(Map.of("ser.teachers.optimiser", "adamw", "ser.student.optimiser", "adamw",
+                        "ser.student.lbfgs.max-iterations", "9", "ser.teachers.lbfgs.l2", "3")).hash(),
                 "adamw reads no lbfgs key: runs from before the choice keep their hash");
-        String lbfgs = load(Map.of("ser.teachers.optimiser", "lbfgs")).hash();
+        assertNotEquals(d, SerConfig.defaults().hash(), "the default trains by L-BFGS");
+        assertEquals(SerConfig.defaults().hash(), load(Map.of("ser.teachers.optimiser", "auto")).hash());
+        String lbfgs = load(Map.of("ser.teachers.optimiser", "lbfgs", "ser.student.optimiser", "adamw")).hash();
         assertNotEquals(d, lbfgs);
-        assertNotEquals(lbfgs, load(Map.of("ser.teachers.optimiser", "lbfgs", "ser.teachers.lbfgs.max-iterations", "9"))
-                .hash(), "the iteration limit can change the model");
-        assertNotEquals(lbfgs, load(Map.of("ser.student.optimiser", "lbfgs")).hash());
-        assertNotEquals(lbfgs, load(Map.of("ser.teachers.optimiser", "lbfgs", "ser.teachers.lbfgs.l2", "0.5")).hash());
+        assertNotEquals(lbfgs, load(Map.of("ser.teachers.optimiser", "lbfgs", "ser.student.optimiser", "adamw",
+                "ser.teachers.lbfgs.max-iterations", "9")).hash(), "the iteration limit can change the model");
+        assertNotEquals(lbfgs, load(Map.of("ser.teachers.optimiser", "lbfgs")).hash());
+        assertNotEquals(lbfgs, load(Map.of("ser.teachers.optimiser", "lbfgs", "ser.student.optimiser", "adamw",
+                "ser.teachers.lbfgs.l2", "0.5")).hash());
     }
 
     private static void assertKey(String key, Map<String, String> overrides) {
