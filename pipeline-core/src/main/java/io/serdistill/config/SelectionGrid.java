@@ -26,7 +26,7 @@ public record SelectionGrid(String family, List<Point> points) {
 
     /** The family keys a grid may vary: the ones that shape or regularise the model, not the run's schedule. */
     public static final List<String> KEYS = List.of("hidden", "learning-rate", "weight-decay", "l2", "input-dropout",
-            "dropout", "input-noise", "label-smoothing");
+            "dropout", "input-noise", "label-smoothing", "lbfgs.l2");
 
     /**
      * One grid point.
@@ -69,7 +69,8 @@ public record SelectionGrid(String family, List<Point> points) {
             throw new ConfigError(gridPath, e.getMessage(), e);
         }
         Map<String, List<ConfigValue>> axes = new TreeMap<>();
-        for (Map.Entry<String, ConfigValue> e : grid.root().entrySet()) {
+        // Leaf paths, so that a nested family key (lbfgs.l2, written grid { lbfgs.l2 = [...] }) is one axis.
+        for (Map.Entry<String, ConfigValue> e : grid.entrySet()) {
             String key = gridPath + "." + e.getKey();
             if (!KEYS.contains(e.getKey())) {
                 throw new ConfigError(key, "is not a grid key; a grid varies one of " + KEYS);

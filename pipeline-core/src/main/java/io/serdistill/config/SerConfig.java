@@ -152,10 +152,12 @@ public record SerConfig(
          * without a dev split to stop on (the learning-rate schedule spans those epochs).
          */
         public Training withEpochs(int epochs) {
-            Optimisation o = optimisation;
-            return new Training(hidden, new Optimisation(epochs, o.batchSize(), o.learningRate(), o.weightDecay(),
-                    o.patience(), o.schedule(), o.warmupFraction(), o.clipNorm(), o.classWeighted()), regularisation,
-                    checkpointPolicy, model, tdnn);
+            if (optimisation.optimiser() == Optimisation.Optimiser.LBFGS) {
+                // L-BFGS reads no epoch count: it runs to convergence (or its iteration limit) whatever the folds chose.
+                return this;
+            }
+            return new Training(hidden, optimisation.withEpochs(epochs), regularisation, checkpointPolicy, model, tdnn,
+                    engine);
         }
 
         /** Labels only (alpha = 1) with this family's settings. */
@@ -414,8 +416,9 @@ public record SerConfig(
 
         CheckpointPolicy checkpoints = checkpointPolicy(c);
         TrainingEngine engine = choice(c, "ser.train.engine", TrainingEngine.values(), TrainingEngine::label);
-        Training teachers = training(c, "ser.teachers", checkpoints, engine);
-        Training student = training(c, "ser.student", checkpoints, engine);
+        Representation rep = features.representation();
+        Training teachers = training(c, "ser.teachers", checkpoints, engine, rep);
+        Training student = training(c, "ser.student", checkpoints, engine, rep);
         for (Map.Entry<String, Training> family : Map.of("ser.teachers", teachers, "ser.student", student).entrySet()) {
             require(family.getValue().model() != Architecture.TDNN
                             || features.representation() instanceof Representation.Fbank, family.getKey() + ".model",
@@ -454,7 +457,7 @@ public record SerConfig(
                 "ser.resources.gpu.executor-memory-overhead",
                 "must be a JVM memory size such as 8g, or \"\" for the cluster default");
         Warehouse warehouse = warehouse(c);
-        Selection selection = selection(c, checkpoints, engine, teachers, student);
+        Selection selection = selection(c, checkpoints, engine, teachers, student, rep);
         SerConfig cfg = new SerConfig(run, root, spark, input, demo, audio, features, teachers, student, distill,
                 List.copyOf(splits), resources, folds, warehouse, reference(c), infer(c), selection, c);
         for (StudentMethod m : distill.methods()) {
@@ -682,11 +685,11 @@ public record SerConfig(
 
     /** ser.teachers.grid, ser.student.grid and ser.selection.*; the grids' points are validated like their families. */
     private static Selection selection(Config c, CheckpointPolicy checkpoints, TrainingEngine engine, Training teachers,
-                                       Training student) {
+                                       Training student, Representation rep) {
         SelectionGrid teacherGrid = SelectionGrid.parse(c, "ser.teachers",
-                at -> training(at, "ser.teachers", checkpoints, engine));
+                at -> training(at, "ser.teachers", checkpoints, engine, rep));
         SelectionGrid studentGrid = SelectionGrid.parse(c, "ser.student",
-                at -> training(at, "ser.student", checkpoints, engine));
+                at -> training(at, "ser.student", checkpoints, engine, rep));
         for (SelectionGrid g : List.of(teacherGrid, studentGrid)) {
             Training family = g == teacherGrid ? teachers : student;
             require(g.isEmpty() || family.model() != Architecture.TDNN
@@ -707,7 +710,21 @@ public record SerConfig(
         return new CheckpointPolicy(epochs, seconds);
     }
 
-    private static Training training(Config c, String path, CheckpointPolicy checkpoints, TrainingEngine engine) {
+    /** ser.teachers.optimiser / ser.student.optimiser as written: auto resolves per family and representation. */
+    private enum OptimiserChoice {
+        AUTO, ADAMW, LBFGS;
+
+        String label() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /**
+     * {@code path}: ser.teachers or ser.student. The optimiser resolves here: auto is lbfgs for an MLP on pooled fbank
+     * statistics and adamw for every other model (TDNN, wav2vec2 heads); lbfgs is refused for frame models.
+     */
+    private static Training training(Config c, String path, CheckpointPolicy checkpoints, TrainingEngine engine,
+                                     Representation rep) {
         List<Integer> hidden = List.copyOf(get(c, path + ".hidden", Config::getIntList));
         for (int h : hidden) {
             require(h > 0, path + ".hidden", "layer sizes must be > 0, got " + hidden);
@@ -717,15 +734,31 @@ public record SerConfig(
         try {
             Architecture model = choice(c, path + ".model", Architecture.values(), Architecture::label);
             TdnnOptions tdnn = tdnn(c, path + ".tdnn");
-            return new Training(hidden, new Optimisation(get(c, path + ".epochs", Config::getInt),
+            OptimiserChoice written = choice(c, path + ".optimiser", OptimiserChoice.values(), OptimiserChoice::label);
+            boolean pooled = model == Architecture.MLP && !rep.readsFrameSequences();
+            require(written != OptimiserChoice.LBFGS || pooled, path + ".optimiser",
+                    "lbfgs trains MLPs on pooled vectors only, not " + (model == Architecture.TDNN ? "model = tdnn"
+                            : "this representation's frame models") + " (use adamw or auto)");
+            Regularisation regularisation = new Regularisation(get(c, path + ".input-dropout", Config::getDouble),
+                    get(c, path + ".dropout", Config::getDouble), get(c, path + ".input-noise", Config::getDouble),
+                    get(c, path + ".label-smoothing", Config::getDouble), get(c, path + ".l2", Config::getDouble));
+            Optimisation.Optimiser optimiser = written == OptimiserChoice.LBFGS
+                    || written == OptimiserChoice.AUTO && pooled && rep instanceof Representation.Fbank
+                            && !regularisation.perturbsInputs()
+                    ? Optimisation.Optimiser.LBFGS : Optimisation.Optimiser.ADAMW;
+            Optimisation optimisation = new Optimisation(get(c, path + ".epochs", Config::getInt),
                     get(c, path + ".batch-size", Config::getInt), get(c, path + ".learning-rate", Config::getDouble),
                     get(c, path + ".weight-decay", Config::getDouble), get(c, path + ".patience", Config::getInt),
                     schedule, get(c, path + ".warmup-fraction", Config::getDouble),
-                    get(c, path + ".clip-norm", Config::getDouble), get(c, path + ".class-weighted", Config::getBoolean)),
-                    new Regularisation(get(c, path + ".input-dropout", Config::getDouble),
-                            get(c, path + ".dropout", Config::getDouble), get(c, path + ".input-noise", Config::getDouble),
-                            get(c, path + ".label-smoothing", Config::getDouble), get(c, path + ".l2", Config::getDouble)),
-                    checkpoints, model, tdnn, engine);
+                    get(c, path + ".clip-norm", Config::getDouble), get(c, path + ".class-weighted", Config::getBoolean),
+                    optimiser, get(c, path + ".lbfgs.max-iterations", Config::getInt),
+                    get(c, path + ".lbfgs.l2", Config::getDouble));
+            if (optimiser == Optimisation.Optimiser.LBFGS) {
+                require(!regularisation.perturbsInputs(), path + ".optimiser",
+                        "lbfgs needs " + path + ".input-dropout, dropout and input-noise = 0 (full-batch L-BFGS needs"
+                                + " a deterministic loss)");
+            }
+            return new Training(hidden, optimisation, regularisation, checkpoints, model, tdnn, engine);
         } catch (InvalidOption e) {
             throw new ConfigError(path + "." + e.option(), e.reason(), e);
         }
@@ -801,6 +834,10 @@ public record SerConfig(
             String f = family.getKey();
             ser = family.getValue().model() == Architecture.MLP
                     ? ser.withoutPath(f + ".model").withoutPath(f + ".tdnn") : ser.withoutPath(f + ".hidden");
+            if (family.getValue().optimisation().optimiser() == Optimisation.Optimiser.ADAMW) {
+                // AdamW reads no L-BFGS key (and, so that runs from before the choice keep their hash, not the choice).
+                ser = ser.withoutPath(f + ".optimiser").withoutPath(f + ".lbfgs");
+            }
         }
         // An empty grid selects nothing, and without a grid the selection keys are not read: runs from before
         // model selection keep their hash.

@@ -34,6 +34,8 @@ public final class FrameModelTrainer {
                                                                          List<FrameExample> dev, TrainingOptions opts,
                                                                          CheckpointStore checkpoints,
                                                                          Consumer<EpochRecord> progress) {
+        InvalidOption.require(opts.optimisation().optimiser() == Optimisation.Optimiser.ADAMW, "optimiser",
+                "lbfgs trains pooled MLPs only; frame models (TDNN, wav2vec2) train with adamw");
         return TrainingLoop.run(model, train, dev, FrameExample::frames, opts, checkpoints, progress);
     }
 }

@@ -14,7 +14,8 @@ import java.util.function.Consumer;
  * {@link TrainingLoop} with the options' {@link Regularisation}: AdamW with warm-up and decay (weights, not
  * biases), gradient clipping, optional class-weighted
  * cross-entropy, distillation targets mixed per utterance from teacher logits, early stopping on dev UA (the best
- * epoch's weights are restored), and end-of-epoch checkpoints from which an interrupted run resumes exactly.
+ * epoch's weights are restored), and end-of-epoch checkpoints from which an interrupted run resumes exactly; or, with
+ * {@link Optimisation.Optimiser#LBFGS}, full-batch L-BFGS on the same loss plus the L2 penalty ({@link FullBatchLbfgs}).
  */
 public final class MlpTrainer {
     private MlpTrainer() {}
@@ -47,6 +48,9 @@ public final class MlpTrainer {
         Regularisation r = opts.regularisation();
         model.setTrainingNoise(new MlpClassifier.TrainingNoise(r.inputDropout(), r.dropout(), r.inputNoise()));
         model.setTrainingEngine(opts.engine());
+        if (opts.optimisation().optimiser() == Optimisation.Optimiser.LBFGS) {
+            return FullBatchLbfgs.run(model, train, dev, opts, progress);
+        }
         return TrainingLoop.run(model, train, dev, TrainingExample::input, opts, checkpoints, progress);
     }
 

@@ -287,7 +287,7 @@ final class TrainingLoop {
      * ({@link io.serdistill.distill.TeacherWeighting#batchWeights}; for the dev loss the batch is the whole dev
      * split); {@code studentLogits} [n][classes] is only read by similarity-based weightings.
      */
-    private static List<float[]> mixAll(List<? extends LabelledUtterance> examples, TrainingOptions opts,
+    static List<float[]> mixAll(List<? extends LabelledUtterance> examples, TrainingOptions opts,
                                         float[][] studentLogits) {
         double[][] w = opts.objective().weighting().batchWeights(
                 examples.stream().map(LabelledUtterance::language).toList(), labels(examples),
@@ -300,7 +300,7 @@ final class TrainingLoop {
         return out;
     }
 
-    private static float[] mix(LabelledUtterance e, TrainingOptions opts, float[] studentLogits) {
+    static float[] mix(LabelledUtterance e, TrainingOptions opts, float[] studentLogits) {
         double[] w = opts.objective().weighting().weights(e.language(), e.label(), opts.objective().teachers(),
                 studentLogits, e.teacherLogits());
         return SoftTargets.mix(e.teacherLogits(), w, opts.objective().temperature());

@@ -73,7 +73,8 @@ class SelectionConfigTest {
 
     @Test
     void withEpochsChangesOnlyTheEpochs() {
-        SerConfig.Training t = SerConfig.defaults().teachers();
+        // An AdamW family: L-BFGS (the fbank default) reads no epoch count (OptimiserConfigTest).
+        SerConfig.Training t = SerConfig.load(List.of(), java.util.Map.of("ser.teachers.optimiser", "adamw")).teachers();
         SerConfig.Training seven = t.withEpochs(7);
         assertEquals(7, seven.optimisation().epochs());
         assertEquals(t.optimisation().learningRate(), seven.optimisation().learningRate());

@@ -35,6 +35,9 @@ class AllFoldsTest {
             o.put("ser.folds.scheme", "k-fold");
             o.put("ser.folds.k", "2");
             o.put("ser.folds.all", "true");
+            // AdamW epochs (the default optimiser of fbank MLPs is L-BFGS, which reads no epoch count).
+            o.put("ser.teachers.optimiser", "adamw");
+            o.put("ser.student.optimiser", "adamw");
             o.put("ser.teachers.epochs", "8");
             o.put("ser.student.epochs", "8");
             o.put("ser.distill.methods", "[ft-multi, mtkd-language, kd-mono]");

@@ -67,6 +67,9 @@ final class DemoRun {
         // Not Path.toUri(): it ends in '/' once the directory exists, which would change the config hash.
         o.put("ser.output.root", "file://" + dir.resolve("runs"));
         o.put("ser.input.manifest", dir.resolve("corpus").resolve("manifest.csv").toUri().toString());
+        // AdamW epochs (the default optimiser of fbank MLPs is L-BFGS, which reads no epoch count).
+        o.put("ser.teachers.optimiser", "adamw");
+        o.put("ser.student.optimiser", "adamw");
         o.put("ser.teachers.epochs", "12");
         o.put("ser.student.epochs", "12");
         o.put("ser.warehouse.bootstrap-resamples", "200");

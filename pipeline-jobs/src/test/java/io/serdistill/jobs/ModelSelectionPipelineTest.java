@@ -51,6 +51,9 @@ class ModelSelectionPipelineTest {
         // 4 speakers per language: 2 train, 1 dev, 1 test; 3 training speakers make 3 inner folds of one speaker.
         o.put("ser.demo.speakers-per-language", "4");
         o.put("ser.demo.utterances-per-speaker-per-emotion", "2");
+        // AdamW epochs (the default optimiser of fbank MLPs is L-BFGS, which reads no epoch count).
+        o.put("ser.teachers.optimiser", "adamw");
+        o.put("ser.student.optimiser", "adamw");
         o.put("ser.teachers.epochs", "5");
         o.put("ser.student.epochs", "4");
         o.put("ser.teachers.patience", "0");

@@ -75,6 +75,9 @@ class PipelineOnHdfsTest {
         overrides.put("ser.run.id", "it");
         overrides.put("ser.output.root", hdfs + "/runs");
         overrides.put("ser.input.manifest", hdfs + "/corpus/manifest.csv");
+        // AdamW epochs (the default optimiser of fbank MLPs is L-BFGS, which reads no epoch count).
+        overrides.put("ser.teachers.optimiser", "adamw");
+        overrides.put("ser.student.optimiser", "adamw");
         overrides.put("ser.teachers.epochs", "40");
         overrides.put("ser.student.epochs", "40");
         overrides.put("ser.distill.methods", "[ft-multi, mtkd-uniform, mtkd-language, kd-multi, mtkd-mono]");

@@ -74,6 +74,9 @@ class RunReliabilityTest {
         o.put("ser.output.root", "file://" + tmp.resolve("runs"));
         o.put("ser.input.manifest", manifest.toUri().toString());
         o.put("ser.input.languages", "[en, fi]");
+        // AdamW epochs (the default optimiser of fbank MLPs is L-BFGS, which reads no epoch count).
+        o.put("ser.teachers.optimiser", "adamw");
+        o.put("ser.student.optimiser", "adamw");
         o.put("ser.teachers.epochs", "2");
         o.put("ser.student.epochs", "2");
         o.put("ser.distill.methods", "[ft-multi]");

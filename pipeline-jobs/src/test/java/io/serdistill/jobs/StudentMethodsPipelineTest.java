@@ -38,6 +38,9 @@ class StudentMethodsPipelineTest {
         o.put("ser.demo.dir", tmp.resolve("corpus").toString());
         o.put("ser.demo.speakers-per-language", "4");
         o.put("ser.demo.utterances-per-speaker-per-emotion", "2");
+        // AdamW epochs (the default optimiser of fbank MLPs is L-BFGS, which reads no epoch count).
+        o.put("ser.teachers.optimiser", "adamw");
+        o.put("ser.student.optimiser", "adamw");
         o.put("ser.teachers.epochs", "6");
         o.put("ser.student.epochs", "6");
         o.put("ser.reference.linear", "false");

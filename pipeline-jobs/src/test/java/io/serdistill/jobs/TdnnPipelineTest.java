@@ -48,6 +48,7 @@ class TdnnPipelineTest {
         o.put("ser.teachers.tdnn.dilations", "[1, 2]");
         o.put("ser.teachers.tdnn.attention-dim", "8");
         for (String family : List.of("teachers", "student")) {
+            o.put("ser." + family + ".optimiser", "adamw"); // the MLP students too: AdamW epochs
             o.put("ser." + family + ".epochs", "4");
             o.put("ser." + family + ".batch-size", "8");
         }

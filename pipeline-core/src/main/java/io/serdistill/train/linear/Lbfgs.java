@@ -69,8 +69,24 @@ public final class Lbfgs {
     private static final double C1 = 1e-4;
     private static final double C2 = 0.9;
 
+    /** Told of every accepted step. */
+    @FunctionalInterface
+    public interface Progress {
+        /**
+         * @param iteration accepted steps so far (from 1)
+         * @param x         the new point (the minimiser's array: read it, do not keep or modify it)
+         * @param value     f(x)
+         */
+        void accepted(int iteration, double[] x, double value);
+    }
+
     /** Minimises {@code f} from {@code start} (not modified). */
     public static Result minimise(Objective f, double[] start, Options options) {
+        return minimise(f, start, options, (i, x, v) -> { });
+    }
+
+    /** As above, telling {@code progress} of every accepted step (it may evaluate {@code f} elsewhere). */
+    public static Result minimise(Objective f, double[] start, Options options, Progress progress) {
         int n = f.dimension();
         if (start.length != n) {
             throw new IllegalArgumentException("start has " + start.length + " values, objective has dimension " + n);
@@ -144,6 +160,7 @@ public final class Lbfgs {
             System.arraycopy(gNew, 0, g, 0, n);
             fx = fNew;
             iter++;
+            progress.accepted(iter, x, fx);
             steepest = stored == 0;
             if (normInf(g) > gTol && fPrev - fx
                     <= options.functionTolerance() * Math.max(Math.max(Math.abs(fPrev), Math.abs(fx)), 1.0)) {

@@ -143,9 +143,9 @@ public final class TrainingTasks {
         TrainedModel<?> trained = job.kind().train(train, dev, job.options(), checkpoints, e -> {
             if (e.epoch() == 1 || e.epoch() % 10 == 0) {
                 LOG.info("{}: epoch {}/{} loss {} dev UA {} WA {} ({} s; ETA {})", job.model(), e.epoch(),
-                        job.options().optimisation().epochs(), String.format("%.4f", e.trainLoss()), String.format("%.3f", e.devUa()),
+                        job.options().optimisation().rounds(), String.format("%.4f", e.trainLoss()), String.format("%.3f", e.devUa()),
                         String.format("%.3f", e.devWa()), String.format("%.2f", e.seconds()),
-                        Eta.of(e.epoch(), job.options().optimisation().epochs(), (System.nanoTime() - t0) / 1e9));
+                        Eta.of(e.epoch(), job.options().optimisation().rounds(), (System.nanoTime() - t0) / 1e9));
             }
         });
         Map<String, String> provenance = new LinkedHashMap<>(job.provenance());
