@@ -2,7 +2,7 @@
 """Training time of the frame-level fbank TDNN in PyTorch, for comparison with io.serdistill.model.tdnn.TdnnBench
 (same architecture, batch, data sizes, optimiser, schedule and loss; same thread count):
 
-    /usr/bin/python3 tools/bench_torch_tdnn.py [threads=1] [channels=64,64,64] [warmups=2] [runs=5] [epochs=2]
+    /usr/bin/python3 tools/bench_torch_tdnn.py [threads=1] [channels=64,64,64] [warmups=15] [runs=10] [epochs=2]
                                                [layer_norm=true] [attention_dim=channels[-1]/2]
 
 TdnnBench runs it itself (given ND4J's OpenBLAS as libblas, OMP_WAIT_POLICY=PASSIVE); by hand:
@@ -195,8 +195,8 @@ def main():
     a = sys.argv[1:]
     threads = int(a[0]) if len(a) > 0 else 1
     channels = [int(c) for c in (a[1] if len(a) > 1 else "64,64,64").split(",")]
-    warmups = int(a[2]) if len(a) > 2 else 2
-    runs = int(a[3]) if len(a) > 3 else 5
+    warmups = int(a[2]) if len(a) > 2 else 15
+    runs = int(a[3]) if len(a) > 3 else 10
     epochs = int(a[4]) if len(a) > 4 else 2
     layer_norm = (a[5] if len(a) > 5 else "true").lower() == "true"
     attention_dim = int(a[6]) if len(a) > 6 else channels[-1] // 2

@@ -53,7 +53,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * the fairer figure (with one ND4J thread the ops run on the calling thread); the ratios use thread CPU against
  * torch's process CPU, and wall against wall.
  *
- * <p>Arguments (optional): channels (64,64,64), warm-up steps (2), timed steps (5), layer norm (true), epochs (2),
+ * <p>Arguments (optional): channels (64,64,64), warm-up steps (15: a fresh JVM's first steps run ~2x slower while the
+ * JIT and the allocator warm up), timed steps (10), layer norm (true), epochs (2),
  * the torch script (tools/bench_torch_tdnn.py; "none" skips it).
  */
 public final class TdnnBench {
@@ -88,8 +89,8 @@ public final class TdnnBench {
 
     public static void main(String[] args) throws Exception {
         String widths = args.length > 0 ? args[0] : "64,64,64";
-        int warmups = args.length > 1 ? Integer.parseInt(args[1]) : 2;
-        int runs = args.length > 2 ? Integer.parseInt(args[2]) : 5;
+        int warmups = args.length > 1 ? Integer.parseInt(args[1]) : 15;
+        int runs = args.length > 2 ? Integer.parseInt(args[2]) : 10;
         boolean layerNorm = args.length <= 3 || Boolean.parseBoolean(args[3]);
         int epochs = args.length > 4 ? Integer.parseInt(args[4]) : 2;
         String torchScript = args.length > 5 ? args[5] : "tools/bench_torch_tdnn.py";
