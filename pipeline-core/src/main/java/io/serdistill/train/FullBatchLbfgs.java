@@ -47,20 +47,10 @@ final class FullBatchLbfgs {
     static <M extends Classifier<float[]>> TrainedModel<M> run(M model, List<TrainingExample> train,
                                                                 List<TrainingExample> dev, TrainingOptions opts,
                                                                 Consumer<EpochRecord> progress) {
-        if (train.isEmpty()) {
-            throw new IllegalArgumentException("no training examples");
-        }
+        TrainingLoop.requireTrainable(train, opts);
         String reason = unsupported(opts.regularisation());
         if (reason != null) {
             throw new InvalidOption("optimiser", reason);
-        }
-        if (opts.distills()) {
-            for (TrainingExample e : train) {
-                if (e.teacherLogits() == null || e.teacherLogits().length != opts.objective().teachers().size()) {
-                    throw new IllegalArgumentException("utterance " + e.uttId() + " lacks logits from teachers "
-                            + opts.objective().teachers());
-                }
-            }
         }
         model.prepareTraining(opts.objective().alpha(), opts.objective().temperature(), opts.objective().klReduction(),
                 opts.regularisation().labelSmoothing());

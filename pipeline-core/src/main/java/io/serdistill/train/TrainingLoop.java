@@ -47,21 +47,28 @@ final class TrainingLoop {
                 new ProgressListener(progress)));
     }
 
-    /** As above with the given listeners, called in list order. */
-    static <X, E extends LabelledUtterance, M extends Classifier<X>> TrainedModel<M> run(
-            M model, List<E> train, List<E> dev, Function<? super E, ? extends X> input, TrainingOptions opts,
-            List<TrainingListener> listeners) {
+    /**
+     * Refuses an empty training set, and, when the model distils, an utterance without one logit vector per teacher.
+     */
+    static void requireTrainable(List<? extends LabelledUtterance> train, TrainingOptions opts) {
         if (train.isEmpty()) {
             throw new IllegalArgumentException("no training examples");
         }
         if (opts.distills()) {
-            for (E e : train) {
+            for (LabelledUtterance e : train) {
                 if (e.teacherLogits() == null || e.teacherLogits().length != opts.objective().teachers().size()) {
                     throw new IllegalArgumentException("utterance " + e.uttId() + " lacks logits from teachers "
                             + opts.objective().teachers());
                 }
             }
         }
+    }
+
+    /** As above with the given listeners, called in list order. */
+    static <X, E extends LabelledUtterance, M extends Classifier<X>> TrainedModel<M> run(
+            M model, List<E> train, List<E> dev, Function<? super E, ? extends X> input, TrainingOptions opts,
+            List<TrainingListener> listeners) {
+        requireTrainable(train, opts);
         model.prepareTraining(opts.objective().alpha(), opts.objective().temperature(), opts.objective().klReduction(),
                 opts.regularisation().labelSmoothing());
         float[] classWeights = opts.optimisation().classWeighted() ? inverseFrequency(train) : null;
