@@ -7,6 +7,8 @@ import io.serdistill.json.Json;
 import java.io.File;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.file.FileSystem;
+import java.nio.file.FileSystems;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,25 +44,29 @@ class PredictLauncherTest {
         Files.createDirectories(root.resolve("submit"));
         Files.copy(Launcher.repoRoot().resolve("submit/ser"), root.resolve("submit/ser"));
         Path target = Files.createDirectories(root.resolve("pipeline-core/target/classes"));
-        Path classes = Path.of(io.serdistill.predict.PredictCli.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        // pipeline-core's classes as this test sees them: target/classes, or its jar when Maven ran the package phase.
+        Path built = Path.of(io.serdistill.predict.PredictCli.class.getProtectionDomain().getCodeSource().getLocation().toURI());
         List<String> jars = new ArrayList<>();
         for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
-            if (entry.endsWith(".jar")) {
+            if (entry.endsWith(".jar") && !Path.of(entry).equals(built)) {
                 jars.add(entry);
             }
         }
         Files.writeString(target.getParent().resolve("classpath.txt"), String.join(":", jars));
         java.nio.file.attribute.FileTime compiled = java.nio.file.attribute.FileTime.fromMillis(
                 System.currentTimeMillis() - 60_000);
-        try (Stream<Path> walk = Files.walk(classes)) {
-            for (Path p : walk.filter(Files::isRegularFile).toList()) {
-                Path copy = target.resolve(classes.relativize(p).toString());
-                Files.createDirectories(copy.getParent());
-                Files.copy(p, copy);
-                Files.setLastModifiedTime(copy, compiled);
+        try (FileSystem jarFs = Files.isDirectory(built) ? null : FileSystems.newFileSystem(built)) {
+            Path classes = jarFs == null ? built : jarFs.getPath("/");
+            try (Stream<Path> walk = Files.walk(classes)) {
+                for (Path p : walk.filter(Files::isRegularFile).toList()) {
+                    Path copy = target.resolve(classes.relativize(p).toString());
+                    Files.createDirectories(copy.getParent());
+                    Files.copy(p, copy);
+                    Files.setLastModifiedTime(copy, compiled);
+                }
             }
         }
-        jar(classes, target.getParent().resolve("pipeline-core-0.1.0-SNAPSHOT.jar"));
+        jar(target, target.getParent().resolve("pipeline-core-0.1.0-SNAPSHOT.jar"));
     }
 
     @Test
