@@ -58,6 +58,13 @@ public final class MlpClassifier implements Classifier<float[]> {
     private TrainingEngine engine = TrainingEngine.SAMEDIFF;
     /** The fused path, made when the engine is fused. */
     private FusedMlp fused;
+    /**
+     * The list of rows the last unperturbed fused {@link #step} standardised, and its standardised values: full-batch
+     * training passes the same list at every evaluation. Identity, not equality: a list passed again is taken to hold
+     * the same arrays with the same values (training examples' inputs are never modified).
+     */
+    private List<float[]> lastRows;
+    private float[] lastFlat;
 
     private MlpClassifier(ClassifierSpec spec, float[] inputMean, float[] inputStd, Map<String, float[]> weights) {
         if (inputMean.length != spec.inputDim() || inputStd.length != spec.inputDim()) {
@@ -248,9 +255,16 @@ public final class MlpClassifier implements Classifier<float[]> {
             if (labels.length != rows.size()) {
                 throw new IllegalArgumentException(rows.size() + " rows but " + labels.length + " labels");
             }
-            float[] flat = standardised(rows);
-            float[][] masks = perturb(flat, rows.size(), noiseSeed);
-            return fused().step(flat, rows.size(), labels, targets, classWeights, masks);
+            if (perturbs()) {
+                float[] flat = standardised(rows);
+                float[][] masks = perturb(flat, rows.size(), noiseSeed);
+                return fused().step(flat, rows.size(), labels, targets, classWeights, masks);
+            }
+            if (rows != lastRows) {
+                lastFlat = standardised(rows);
+                lastRows = rows;
+            }
+            return fused().step(lastFlat, rows.size(), labels, targets, classWeights, null);
         }
         if (rows.size() == 1) {
             // SameDiff M2.1 fails the backward pass of a one-row batch (a reduction over the batch axis of length 1
@@ -260,7 +274,7 @@ public final class MlpClassifier implements Classifier<float[]> {
             targets = targets == null ? null : List.of(targets.get(0), targets.get(0));
         }
         Map<String, INDArray> ph = placeholders(rows, labels, targets, classWeights);
-        if (noise.inputNoise() > 0 || noise.inputDropout() > 0 || noise.dropout() > 0) {
+        if (perturbs()) {
             INDArray x = ph.get(INPUT);
             float[] flat = x.data().asFloat();
             float[][] masks = perturb(flat, rows.size(), noiseSeed);
@@ -275,13 +289,17 @@ public final class MlpClassifier implements Classifier<float[]> {
         return new Step(out.getOutputs().get(DistillationLossGraph.LOSS).getDouble(0), out.getGradients());
     }
 
+    private boolean perturbs() {
+        return noise.inputNoise() > 0 || noise.inputDropout() > 0 || noise.dropout() > 0;
+    }
+
     /**
      * Applies this model's {@link TrainingNoise} drawn from {@code noiseSeed} to standardised inputs [n][inputDim]
      * in place (input noise, then input dropout) and returns one dropout mask [n][width] per hidden layer, drawn
      * next; null without hidden dropout. Both engines draw exactly this.
      */
     private float[][] perturb(float[] flat, int n, long noiseSeed) {
-        if (!(noise.inputNoise() > 0 || noise.inputDropout() > 0 || noise.dropout() > 0)) {
+        if (!perturbs()) {
             return null;
         }
         SplittableRandom rng = new SplittableRandom(noiseSeed);

@@ -4,6 +4,8 @@ import io.serdistill.data.Emotion;
 import io.serdistill.eval.ConfusionMatrix;
 import io.serdistill.eval.Predictions;
 import io.serdistill.model.Classifier;
+import io.serdistill.model.HostArrays;
+import io.serdistill.model.TrainingEngine;
 import io.serdistill.train.linear.Lbfgs;
 import java.util.ArrayList;
 import java.util.List;
@@ -131,6 +133,10 @@ final class FullBatchLbfgs {
         private final int[] offsets;
         private final boolean[] decayed;
         private final int size;
+        /** One float buffer per parameter for the copies between x and the model. */
+        private final float[][] scratch;
+        /** Arrays are host memory (ND4J's CPU backend): copy through their buffers, not through new arrays. */
+        private final boolean host = TrainingEngine.cpuBackend();
 
         Weights(Classifier<?> model) {
             this.params = model.parameters();
@@ -142,6 +148,10 @@ final class FullBatchLbfgs {
                 decayed[k] = model.decayed(names.get(k));
             }
             this.size = offsets[names.size()];
+            this.scratch = new float[names.size()][];
+            for (int k = 0; k < names.size(); k++) {
+                scratch[k] = new float[offsets[k + 1] - offsets[k]];
+            }
         }
 
         double[] get() {
@@ -155,23 +165,34 @@ final class FullBatchLbfgs {
             return x;
         }
 
-        /** Writes x (rounded to float) into the live parameter arrays. */
+        /** Writes x (rounded to float) into the live parameter arrays, in place. */
         void set(double[] x) {
             for (int k = 0; k < names.size(); k++) {
                 INDArray a = params.get(names.get(k));
-                float[] v = new float[offsets[k + 1] - offsets[k]];
-                for (int i = 0; i < v.length; i++) {
-                    v[i] = (float) x[offsets[k] + i];
+                int from = offsets[k];
+                for (int i = 0; i < scratch[k].length; i++) {
+                    scratch[k][i] = (float) x[from + i];
                 }
-                a.assign(Nd4j.create(v, a.shape(), 'c'));
+                if (host && HostArrays.dense(a)) {
+                    HostArrays.view(a).put(scratch[k]);
+                } else {
+                    a.assign(Nd4j.create(scratch[k], a.shape(), 'c'));
+                }
             }
         }
 
         void gradient(Map<String, INDArray> gradients, double[] out) {
             for (int k = 0; k < names.size(); k++) {
-                float[] v = gradients.get(names.get(k)).dup('c').data().asFloat();
+                INDArray g = gradients.get(names.get(k));
+                float[] v = scratch[k];
+                if (host && HostArrays.dense(g)) {
+                    HostArrays.view(g).get(v);
+                } else {
+                    v = g.dup('c').data().asFloat();
+                }
+                int from = offsets[k];
                 for (int i = 0; i < v.length; i++) {
-                    out[offsets[k] + i] = v[i];
+                    out[from + i] = v[i];
                 }
             }
         }

@@ -100,9 +100,12 @@ public final class Lbfgs {
         }
         double gTol = options.gradientTolerance() * Math.max(1.0, normInf(g));
         int m = options.memory();
-        double[][] sHist = new double[m][n];
-        double[][] yHist = new double[m][n];
+        // Correction pairs in float: they only shape the search direction (the line search and every stop test use
+        // the double gradient), and the two-loop recursion's passes over them bound an iteration's cost.
+        float[][] sHist = new float[m][n];
+        float[][] yHist = new float[m][n];
         double[] rho = new double[m];
+        double[] yy = new double[m];
         double[] alphaBuf = new double[m];
         int stored = 0;
         int newest = -1;
@@ -119,12 +122,12 @@ public final class Lbfgs {
             if (iter >= options.maxIterations()) {
                 return new Result(x, fx, gNorm, iter, s.evaluations, Stop.MAX_ITERATIONS);
             }
-            direction(g, d, sHist, yHist, rho, alphaBuf, stored, newest);
+            direction(g, d, sHist, yHist, rho, yy, alphaBuf, stored, newest);
             double slope = dot(g, d);
             if (!(slope < 0)) { // rounding can spoil the quasi-Newton direction; fall back to steepest descent
                 stored = 0;
                 steepest = true;
-                direction(g, d, sHist, yHist, rho, alphaBuf, 0, newest);
+                direction(g, d, sHist, yHist, rho, yy, alphaBuf, 0, newest);
                 slope = dot(g, d);
             }
             double step0 = steepest ? Math.min(1.0, 1.0 / Math.sqrt(-slope)) : 1.0;
@@ -140,19 +143,20 @@ public final class Lbfgs {
             double fPrev = fx;
             double fNew = s.lastValue;
             int slot = (newest + 1) % m;
-            double[] sk = sHist[slot];
-            double[] yk = yHist[slot];
+            float[] sk = sHist[slot];
+            float[] yk = yHist[slot];
             double sy = 0;
-            double yy = 0;
+            double yk2 = 0;
             for (int i = 0; i < n; i++) {
-                sk[i] = xNew[i] - x[i];
-                yk[i] = gNew[i] - g[i];
-                sy += sk[i] * yk[i];
-                yy += yk[i] * yk[i];
+                sk[i] = (float) (xNew[i] - x[i]);
+                yk[i] = (float) (gNew[i] - g[i]);
+                sy += (double) sk[i] * yk[i];
+                yk2 += (double) yk[i] * yk[i];
             }
             // Skip pairs without positive curvature; keeping them would make the inverse Hessian indefinite.
-            if (sy > 1e-12 * yy) {
+            if (sy > 1e-12 * yk2) {
                 rho[slot] = 1.0 / sy;
+                yy[slot] = yk2;
                 newest = slot;
                 stored = Math.min(stored + 1, m);
             }
@@ -169,31 +173,95 @@ public final class Lbfgs {
         }
     }
 
-    /** d = −H·g by the two-loop recursion over the {@code stored} newest pairs; H₀ = (sᵀy / yᵀy)·I. */
-    private static void direction(double[] g, double[] d, double[][] sHist, double[][] yHist, double[] rho,
+    /**
+     * d = −H·g by the two-loop recursion over the {@code stored} newest pairs; H₀ = (sᵀy / yᵀy)·I. Each pass over the
+     * pairs updates d and takes the next pair's dot product with the updated d in the same sweep, so d is read once per
+     * pair and loop.
+     */
+    private static void direction(double[] g, double[] d, float[][] sHist, float[][] yHist, double[] rho, double[] yy,
                                   double[] alpha, int stored, int newest) {
         int n = g.length;
         int m = sHist.length;
         for (int i = 0; i < n; i++) {
             d[i] = -g[i];
         }
+        if (stored == 0) {
+            return;
+        }
+        double gamma = 1.0 / (rho[newest] * yy[newest]);
+        double acc = dot(sHist[newest], d);
         for (int k = 0; k < stored; k++) {
             int j = Math.floorMod(newest - k, m);
-            alpha[j] = rho[j] * dot(sHist[j], d);
-            axpy(-alpha[j], yHist[j], d);
-        }
-        if (stored > 0) {
-            double[] y = yHist[newest];
-            double gamma = 1.0 / (rho[newest] * dot(y, y));
-            for (int i = 0; i < n; i++) {
-                d[i] *= gamma;
+            alpha[j] = rho[j] * acc;
+            if (k + 1 < stored) {
+                acc = update(-alpha[j], yHist[j], d, 1.0, sHist[Math.floorMod(newest - k - 1, m)]);
+            } else {
+                // The oldest pair: scale by H₀ and take the first dot product of the second loop (the same pair).
+                acc = update(-alpha[j], yHist[j], d, gamma, yHist[j]);
             }
         }
         for (int k = stored - 1; k >= 0; k--) {
             int j = Math.floorMod(newest - k, m);
-            double beta = rho[j] * dot(yHist[j], d);
-            axpy(alpha[j] - beta, sHist[j], d);
+            double beta = rho[j] * acc;
+            acc = update(alpha[j] - beta, sHist[j], d, 1.0, k > 0 ? yHist[Math.floorMod(newest - k + 1, m)] : null);
         }
+    }
+
+    /**
+     * y ← (y + a·x)·scale, then Σ z_i y_i over the new y (0 when z is null), with the partial sums of {@link #dot}.
+     */
+    private static double update(double a, float[] x, double[] y, double scale, float[] z) {
+        int n = y.length;
+        if (z == null) {
+            for (int i = 0; i < n; i++) {
+                y[i] = (y[i] + a * x[i]) * scale;
+            }
+            return 0;
+        }
+        double s0 = 0;
+        double s1 = 0;
+        double s2 = 0;
+        double s3 = 0;
+        int i = 0;
+        for (; i + 3 < n; i += 4) {
+            double y0 = (y[i] + a * x[i]) * scale;
+            double y1 = (y[i + 1] + a * x[i + 1]) * scale;
+            double y2 = (y[i + 2] + a * x[i + 2]) * scale;
+            double y3 = (y[i + 3] + a * x[i + 3]) * scale;
+            y[i] = y0;
+            y[i + 1] = y1;
+            y[i + 2] = y2;
+            y[i + 3] = y3;
+            s0 += z[i] * y0;
+            s1 += z[i + 1] * y1;
+            s2 += z[i + 2] * y2;
+            s3 += z[i + 3] * y3;
+        }
+        for (; i < n; i++) {
+            y[i] = (y[i] + a * x[i]) * scale;
+            s0 += z[i] * y[i];
+        }
+        return (s0 + s1) + (s2 + s3);
+    }
+
+    /** {@link #dot} of a float and a double vector. */
+    private static double dot(float[] a, double[] b) {
+        int n = a.length;
+        double s0 = 0;
+        double s1 = 0;
+        double s2 = 0;
+        double s3 = 0;
+        int i = 0;
+        for (; i + 3 < n; i += 4) {
+            s0 += a[i] * b[i];
+            s1 += a[i + 1] * b[i + 1];
+            s2 += a[i + 2] * b[i + 2];
+            s3 += a[i + 3] * b[i + 3];
+        }
+        for (; i < n; i++) {
+            s0 += a[i] * b[i];
+        }
+        return (s0 + s1) + (s2 + s3);
     }
 
     /** Evaluation state of one minimisation: counts calls and holds the line search's trial buffers. */
@@ -331,18 +399,28 @@ public final class Lbfgs {
         return t;
     }
 
+    /**
+     * Σ a_i b_i with four interleaved partial sums (s_0 over i ≡ 0 mod 4, ...), added as (s_0 + s_1) + (s_2 + s_3):
+     * a fixed order, so the same vectors give the same bits, and four independent chains of additions instead of one,
+     * which the two-loop recursion's ~4m dot products over every parameter are bound by.
+     */
     static double dot(double[] a, double[] b) {
-        double s = 0;
-        for (int i = 0; i < a.length; i++) {
-            s += a[i] * b[i];
+        int n = a.length;
+        double s0 = 0;
+        double s1 = 0;
+        double s2 = 0;
+        double s3 = 0;
+        int i = 0;
+        for (; i + 3 < n; i += 4) {
+            s0 += a[i] * b[i];
+            s1 += a[i + 1] * b[i + 1];
+            s2 += a[i + 2] * b[i + 2];
+            s3 += a[i + 3] * b[i + 3];
         }
-        return s;
-    }
-
-    private static void axpy(double alpha, double[] x, double[] y) {
-        for (int i = 0; i < x.length; i++) {
-            y[i] += alpha * x[i];
+        for (; i < n; i++) {
+            s0 += a[i] * b[i];
         }
+        return (s0 + s1) + (s2 + s3);
     }
 
     static double normInf(double[] v) {
