@@ -2,9 +2,12 @@ package io.serdistill.config;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigList;
 import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueType;
+import io.serdistill.train.Optimisation;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,10 +22,23 @@ import java.util.function.Function;
  * would refuse is refused here, naming the grid key. An empty grid has no points: the family trains as configured,
  * without selection.
  *
+ * <p>{@code grid = auto} (the teachers' default) is {@link #AUTO_L2} x {@code hidden = [[], <the family's hidden>]}
+ * for a family that trains by full-batch L-BFGS (an MLP on pooled fbank statistics), so that each language's teacher
+ * is the better of a regularised linear model and the MLP, at the penalty its inner folds prefer; for every other
+ * family (AdamW, TDNN, wav2vec2 heads) it is empty. A model whose language has fewer than two training speakers
+ * cannot be scored on inner folds and trains as configured under {@code auto} ({@link #auto()}), where an explicit
+ * grid is an error.
+ *
  * @param family the family's block, e.g. "ser.teachers"
  * @param points in a fixed order: keys sorted by name, the last key's values varying fastest
+ * @param auto   the grid is {@code auto}'s: models that cannot be selected train as configured
  */
-public record SelectionGrid(String family, List<Point> points) {
+public record SelectionGrid(String family, List<Point> points, boolean auto) {
+
+    /** The L2 penalties of {@code grid = auto}: lbfgs.l2 spans what the linear reference's C grid chooses at these n. */
+    public static final List<Double> AUTO_L2 = List.of(0.001, 0.01, 0.1);
+    /** The value that asks for {@link #AUTO_L2} x hidden. */
+    public static final String AUTO = "auto";
 
     /** The family keys a grid may vary: the ones that shape or regularise the model, not the run's schedule. */
     public static final List<String> KEYS = List.of("hidden", "learning-rate", "weight-decay", "l2", "input-dropout",
@@ -62,6 +78,21 @@ public record SelectionGrid(String family, List<Point> points) {
      */
     static SelectionGrid parse(Config c, String family, Function<Config, SerConfig.Training> parse) {
         String gridPath = family + ".grid";
+        if (c.hasPath(gridPath) && c.getValue(gridPath).valueType() == ConfigValueType.STRING) {
+            String written = c.getString(gridPath).trim();
+            if (!written.equals(AUTO)) {
+                throw new ConfigError(gridPath, "must be a block of candidate lists, e.g. { lbfgs.l2 = [0.001, 0.01] },"
+                        + " or auto, got '" + written + "'");
+            }
+            SerConfig.Training own = parse.apply(c);
+            if (own.optimisation().optimiser() != Optimisation.Optimiser.LBFGS) {
+                return new SelectionGrid(family, List.of(), true);
+            }
+            String hidden = own.hidden().isEmpty() ? "" : "hidden = [[], " + own.hidden() + "], ";
+            Config resolved = c.withValue(gridPath, ConfigFactory.parseString(hidden + "lbfgs.l2 = " + AUTO_L2).root());
+            SelectionGrid g = parse(resolved, family, parse);
+            return new SelectionGrid(family, g.points(), true);
+        }
         Config grid;
         try {
             grid = c.getConfig(gridPath);
@@ -85,7 +116,7 @@ public record SelectionGrid(String family, List<Point> points) {
             axes.put(e.getKey(), List.copyOf(list));
         }
         if (axes.isEmpty()) {
-            return new SelectionGrid(family, List.of());
+            return new SelectionGrid(family, List.of(), false);
         }
         List<Map<String, ConfigValue>> combos = new ArrayList<>();
         combos.add(new LinkedHashMap<>());
@@ -120,7 +151,7 @@ public record SelectionGrid(String family, List<Point> points) {
             }
             points.add(new Point(points.size(), values, training));
         }
-        return new SelectionGrid(family, points);
+        return new SelectionGrid(family, points, false);
     }
 
     /** A value as a label shows it: numbers in plain decimal (0.0001, not 1.0E-4), lists as concise HOCON. */

@@ -841,11 +841,15 @@ public record SerConfig(
         }
         // An empty grid selects nothing, and without a grid the selection keys are not read: runs from before
         // model selection keep their hash.
-        if (selection.teachers().isEmpty()) {
-            ser = ser.withoutPath("teachers.grid");
-        }
-        if (selection.student().isEmpty()) {
-            ser = ser.withoutPath("student.grid");
+        for (SelectionGrid g : List.of(selection.teachers(), selection.student())) {
+            String path = g.family().substring("ser.".length()) + ".grid";
+            if (g.isEmpty()) {
+                ser = ser.withoutPath(path);
+            } else if (g.auto()) {
+                // What auto resolved to, so that a release that changes auto's points changes the hash.
+                ser = ser.withValue(path, ConfigValueFactory.fromAnyRef(Map.of(SelectionGrid.AUTO,
+                        g.points().stream().map(SelectionGrid.Point::label).toList())));
+            }
         }
         if (!selection.any()) {
             ser = ser.withoutPath("selection");

@@ -30,20 +30,52 @@ class SelectionConfigTest {
     }
 
     @Test
-    void gridsAreEmptyByDefaultAndLeaveTheHashAlone() {
+    void theTeacherGridIsAutoByDefaultFamilyTimesPenaltyForLbfgsTeachers() {
         SerConfig d = SerConfig.defaults();
-        assertTrue(d.selection().teachers().isEmpty());
-        assertTrue(d.selection().student().isEmpty());
-        assertFalse(d.selection().any());
+        SelectionGrid g = d.selection().teachers();
+        assertTrue(g.auto());
+        assertEquals(List.of("hidden=[] lbfgs.l2=0.001", "hidden=[] lbfgs.l2=0.01", "hidden=[] lbfgs.l2=0.1",
+                        "hidden=[256,128] lbfgs.l2=0.001", "hidden=[256,128] lbfgs.l2=0.01", "hidden=[256,128] lbfgs.l2=0.1"),
+                g.points().stream().map(SelectionGrid.Point::label).toList());
+        assertEquals(List.of(), g.points().get(2).training().hidden());
+        assertEquals(0.1, g.points().get(2).training().optimisation().lbfgsL2());
+        assertEquals(List.of(256, 128), g.points().get(4).training().hidden());
+        assertEquals(io.serdistill.train.Optimisation.Optimiser.LBFGS,
+                g.points().get(4).training().optimisation().optimiser());
+        assertTrue(d.selection().student().isEmpty(), "the student selects nothing by default");
+        assertTrue(d.selection().any());
         assertEquals(3, d.selection().innerFolds());
         assertTrue(d.selection().refit());
-        // Without a grid the selection keys are not read: they do not change the hash.
-        assertEquals(d.hash(), load("ser.selection.inner-folds", "5", "ser.selection.refit", "false").hash());
-        assertEquals(d.hash(), load("ser.teachers.grid", "{}").hash());
-        String grid = load("ser.teachers.grid.dropout", "[0, 0.3]").hash();
-        assertNotEquals(d.hash(), grid, "a grid changes what trains");
-        assertNotEquals(grid, load("ser.teachers.grid.dropout", "[0, 0.3]", "ser.selection.refit", "false").hash());
-        assertNotEquals(grid, load("ser.student.grid.dropout", "[0, 0.3]").hash(), "the family matters");
+        // The penalty axis alone for a linear teacher; an explicit grid replaces auto.
+        assertEquals(3, load("ser.teachers.hidden", "[]").selection().teachers().points().size());
+        SelectionGrid explicit = load("ser.teachers.grid.lbfgs.l2", "[0.5]").selection().teachers();
+        assertFalse(explicit.auto());
+        assertEquals(List.of("lbfgs.l2=0.5"), explicit.points().stream().map(SelectionGrid.Point::label).toList());
+        // auto selects, so it is part of the hash; grid {} is not.
+        assertNotEquals(d.hash(), load("ser.teachers.grid", "{}").hash());
+        assertNotEquals(d.hash(), load("ser.selection.inner-folds", "5").hash());
+    }
+
+    @Test
+    void autoIsEmptyForTeachersThatDoNotTrainByLbfgs() {
+        for (String[] family : List.of(new String[] {"ser.teachers.optimiser", "adamw"},
+                new String[] {"ser.teachers.model", "tdnn"}, new String[] {"ser.teachers.dropout", "0.2"})) {
+            SerConfig c = load(family);
+            assertTrue(c.selection().teachers().auto(), family[0]);
+            assertTrue(c.selection().teachers().isEmpty(), family[0] + " = " + family[1]);
+            assertFalse(c.selection().any());
+            // Without a grid the selection keys are not read, and auto's empty grid hashes as grid {} does.
+            assertEquals(c.hash(), load(family[0], family[1], "ser.teachers.grid", "{}").hash(), family[0]);
+            assertEquals(c.hash(), load(family[0], family[1], "ser.selection.inner-folds", "5",
+                    "ser.selection.refit", "false").hash(), family[0]);
+        }
+        String adamw = load("ser.teachers.optimiser", "adamw").hash();
+        String grid = load("ser.teachers.optimiser", "adamw", "ser.teachers.grid.dropout", "[0, 0.3]").hash();
+        assertNotEquals(adamw, grid, "a grid changes what trains");
+        assertNotEquals(grid, load("ser.teachers.optimiser", "adamw", "ser.teachers.grid.dropout", "[0, 0.3]",
+                "ser.selection.refit", "false").hash());
+        assertNotEquals(grid, load("ser.teachers.optimiser", "adamw", "ser.student.grid.dropout", "[0, 0.3]").hash(),
+                "the family matters");
     }
 
     @Test
@@ -85,6 +117,8 @@ class SelectionConfigTest {
     @Test
     void badGridsNameTheirKey() {
         assertKey("ser.teachers.grid.epochs", "ser.teachers.grid.epochs", "[5, 10]");
+        assertKey("ser.teachers.grid", "ser.teachers.grid", "automatic");
+        assertKey("ser.student.grid", "ser.student.grid", "3");
         assertKey("ser.teachers.grid.dropuot", "ser.teachers.grid.dropuot", "[0.1]");
         assertKey("ser.student.grid.dropout", "ser.student.grid.dropout", "[]");
         assertKey("ser.student.grid.dropout", "ser.student.grid.dropout", "0.3");

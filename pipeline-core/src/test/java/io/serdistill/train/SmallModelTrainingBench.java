@@ -107,6 +107,9 @@ public final class SmallModelTrainingBench {
             System.out.printf("%s demo teacher (%d epochs run): first in the JVM %.2f s wall (%.2f s cpu), then median"
                     + " %.3f s wall, %.3f s cpu (%.2f ms cpu per epoch)%n", engine.label(), epochs, cold.time().wall(),
                     cold.time().cpu(), t.wall(), t.cpu(), 1e3 * t.cpu() / epochs);
+            if (engine != TrainingEngine.SAMEDIFF) {
+                lbfgsTeacher(engine, reps, torch.get("lbfgs-teacher"));
+            }
         }
         System.out.printf("load average after: %s%n", loadAverage());
     }
@@ -134,8 +137,15 @@ public final class SmallModelTrainingBench {
         Process p = pb.start();
         java.util.regex.Pattern line = java.util.regex.Pattern.compile(
                 "torch (\\w+): step median ([0-9.]+) ms wall, ([0-9.]+) ms cpu; epoch median ([0-9.]+) ms wall, ([0-9.]+) ms cpu.*");
+        java.util.regex.Pattern lbfgsLine = java.util.regex.Pattern.compile(
+                "torch lbfgs-teacher: .*; ([0-9.]+) ms cpu per iteration");
         for (String l : new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).split("\n")) {
             System.out.println("  | " + l);
+            var lb = lbfgsLine.matcher(l);
+            if (lb.matches()) {
+                // [cpu seconds per iteration]
+                out.put("lbfgs-teacher", new Time[] {new Time(Double.NaN, Double.parseDouble(lb.group(1)) / 1e3)});
+            }
             var m = line.matcher(l);
             if (m.matches()) {
                 out.put(m.group(1), new Time[] {
@@ -209,6 +219,41 @@ public final class SmallModelTrainingBench {
         long cpu = cpuNanos();
         TrainedModel<MlpClassifier> t = MlpTrainer.train(train, dev, m.hidden(), 1, options(m, 60, 15, engine), e -> {});
         return new TeacherRun(new Time((System.nanoTime() - wall) / 1e9, (cpuNanos() - cpu) / 1e9), t.history().size());
+    }
+
+    /**
+     * The demo teacher as the default optimiser trains it ({@link FullBatchLbfgs}: lbfgs.l2 0.01, at most 500
+     * iterations), first in the JVM and then the median of {@code reps}; the ratio to torch's LBFGS is per iteration
+     * (the two stop at different iterations: other tolerances and line searches).
+     */
+    private static void lbfgsTeacher(TrainingEngine engine, int reps, Time[] torch) {
+        Model m = MODELS.get(0);
+        List<Time> times = new ArrayList<>();
+        int iterations = 0;
+        Time first = null;
+        for (int r = 0; r <= reps; r++) {
+            TrainingOptions base = options(m, 60, 15, engine);
+            TrainingOptions opts = new TrainingOptions(base.optimisation().withOptimiser(Optimisation.Optimiser.LBFGS,
+                    500, 0.01), base.regularisation(), base.objective(), base.seed(), base.checkpointPolicy(), engine);
+            long wall = System.nanoTime();
+            long cpu = cpuNanos();
+            TrainedModel<MlpClassifier> t = MlpTrainer.train(data(128, 1), data(32, 2), m.hidden(), 1, opts, e -> {});
+            Time time = new Time((System.nanoTime() - wall) / 1e9, (cpuNanos() - cpu) / 1e9);
+            iterations = t.history().size();
+            if (r == 0) {
+                first = time;
+            } else {
+                times.add(time);
+            }
+        }
+        Time t = Time.median(times);
+        System.out.printf("%s lbfgs demo teacher (%d iterations): first %.2f s wall (%.2f s cpu), then median %.3f s"
+                + " wall, %.3f s cpu (%.3f ms cpu per iteration)%n", engine.label(), iterations, first.wall(),
+                first.cpu(), t.wall(), t.cpu(), 1e3 * t.cpu() / iterations);
+        if (torch != null) {
+            System.out.printf("  ratio to torch LBFGS per iteration (cpu): %.2f%n",
+                    t.cpu() / iterations / torch[0].cpu());
+        }
     }
 
     private static TrainingOptions options(Model m, int epochs, int patience, TrainingEngine engine) {

@@ -20,9 +20,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The default optimiser of fbank MLPs (optimiser = auto: full-batch L-BFGS) in a real pipeline run, with a teacher
- * grid over lbfgs.l2 scored on inner folds: every model keeps its last iterate, its history has one row per L-BFGS
- * iteration (learning rate 0) up to lbfgs.max-iterations, and the grid's points are the penalties asked for.
+ * The defaults of fbank MLPs in a real pipeline run: optimiser = auto (full-batch L-BFGS) and the teachers' grid =
+ * auto (linear model or MLP x lbfgs.l2, scored on inner folds): every model keeps its last iterate, its history has
+ * one row per L-BFGS iteration (learning rate 0) up to lbfgs.max-iterations, the grid's points are auto's, and each
+ * teacher is saved with the shape of the point its inner folds chose.
  */
 class LbfgsPipelineTest {
     private static final int ITERATIONS = 25;
@@ -46,11 +47,11 @@ class LbfgsPipelineTest {
         o.put("ser.student.lbfgs.max-iterations", Integer.toString(ITERATIONS));
         o.put("ser.reference.linear", "false");
         o.put("ser.distill.methods", "[ft-multi, mtkd-language]");
-        o.put("ser.teachers.grid.lbfgs.l2", "[0.001, 0.5]");
         o.put("ser.selection.inner-folds", "3");
         SerConfig cfg = SerConfig.load(List.of(), o);
         assertEquals(Optimisation.Optimiser.LBFGS, cfg.teachers().optimisation().optimiser(), "the default for fbank");
         assertEquals(Optimisation.Optimiser.LBFGS, cfg.student().optimisation().optimiser());
+        assertTrue(cfg.selection().teachers().auto(), "the teachers' default grid");
         StageRunner.run(spark, cfg, PipelineJob.stages(), false);
         run = tmp.resolve("runs/lbfgs");
     }
@@ -79,16 +80,29 @@ class LbfgsPipelineTest {
     }
 
     @Test
-    void theTeacherGridVariesTheLbfgsPenalty() {
+    void theDefaultTeacherGridChoosesFamilyAndPenaltyPerLanguage() throws Exception {
         List<Row> selection = spark.read().parquet(run.resolve("tables/selection").toString())
                 .filter(col("family").equalTo("teachers")).collectAsList();
-        assertEquals(3 * 2 * 3, selection.size(), "3 teachers x 2 points x 3 inner folds");
+        assertEquals(3 * 6 * 3, selection.size(), "3 teachers x 6 points x 3 inner folds");
         Set<String> params = new TreeSet<>();
         selection.forEach(r -> params.add(r.getAs("params")));
-        assertEquals(Set.of("lbfgs.l2=0.001", "lbfgs.l2=0.5"), params);
+        assertEquals(Set.of("hidden=[] lbfgs.l2=0.001", "hidden=[] lbfgs.l2=0.01", "hidden=[] lbfgs.l2=0.1",
+                "hidden=[256,128] lbfgs.l2=0.001", "hidden=[256,128] lbfgs.l2=0.01", "hidden=[256,128] lbfgs.l2=0.1"),
+                params);
         for (Row r : selection) {
             int bestEpoch = r.getAs("best_epoch");
             assertTrue(bestEpoch >= 1 && bestEpoch <= ITERATIONS, "an inner fold keeps its last iterate: " + bestEpoch);
+        }
+        for (String language : List.of("en", "fi", "fr")) {
+            List<String> chosen = selection.stream().filter(r -> r.<String>getAs("model").equals("teacher-" + language)
+                    && r.<Boolean>getAs("chosen")).map(r -> r.<String>getAs("params")).distinct().toList();
+            assertEquals(1, chosen.size(), language + ": one chosen point");
+            SafeTensors saved = SafeTensors.parse(Files.readAllBytes(run.resolve("teachers/" + language
+                    + "/model.safetensors")), language);
+            assertEquals(chosen.get(0), saved.metadata().get("ser.selection.point"), language);
+            String hidden = chosen.get(0).startsWith("hidden=[]") ? "[]" : "[256,128]";
+            assertTrue(saved.metadata().get("ser.spec").contains("\"hidden\":" + hidden),
+                    language + ": saved with the chosen shape: " + saved.metadata().get("ser.spec"));
         }
     }
 }

@@ -129,6 +129,21 @@ final class ModelSelection {
         }
         SerConfig cfg = ctx.config();
         InnerFolds folds = innerFolds(ctx, cfg.selection().innerFolds());
+        if (grid.auto()) {
+            List<Candidate> selectable = new ArrayList<>();
+            for (Candidate cand : candidates) {
+                if (folds.folds(cand.model().language()) >= 2) {
+                    selectable.add(cand);
+                } else {
+                    LOG.info("{}: fewer than 2 training speakers, so no inner folds to select on; trains as configured"
+                            + " (ser.{}.grid = auto)", cand.model().name(), family);
+                }
+            }
+            if (selectable.isEmpty()) {
+                return new Plan(jobs, examples, Map.of());
+            }
+            candidates = selectable;
+        }
         // Every grid job, and the routes from a candidate's examples to its grid jobs: {grid job, inner fold}.
         List<TrainingTasks.Job> gridJobs = new ArrayList<>();
         List<int[]> gridOf = new ArrayList<>(); // {candidate, point, fold} of each grid job
