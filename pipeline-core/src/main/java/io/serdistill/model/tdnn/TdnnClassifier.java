@@ -3,9 +3,11 @@ package io.serdistill.model.tdnn;
 import io.serdistill.json.Json;
 import io.serdistill.model.Classifier;
 import io.serdistill.model.DistillationLossGraph;
+import io.serdistill.model.FusedLoss;
 import io.serdistill.model.KlReduction;
 import io.serdistill.model.MaskedPooling;
 import io.serdistill.model.SafeTensors;
+import io.serdistill.model.TrainingEngine;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -35,6 +37,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * logits do not depend on the batch it is in. Training steps apply {@link SpecAugment} to the standardised frames
  * (never {@link #logits}), drawing from a generator seeded by the model's seed and the epoch ({@link #startEpoch}).
  *
+ * <p>Training steps and logits run on the graph ({@link TrainingEngine#SAMEDIFF}, the default) or, with
+ * {@link TrainingEngine#FUSED} ({@link #setTrainingEngine}), on {@link FusedTdnn}: the same network, loss and
+ * augmentation (the same generator draws) with a hand-written backward pass on OpenBLAS, on the CPU backend.
+ *
  * <p>Not thread-safe: one instance per thread (Spark task). Weights travel as safetensors.
  */
 public final class TdnnClassifier implements Classifier<INDArray> {
@@ -58,6 +64,10 @@ public final class TdnnClassifier implements Classifier<INDArray> {
     private SplittableRandom augmentRng;
     /** The training loss, once {@link #prepareTraining} added it. */
     private DistillationLossGraph loss;
+    /** {@link TrainingEngine#SAMEDIFF} or {@link TrainingEngine#FUSED} (resolved). */
+    private TrainingEngine engine = TrainingEngine.SAMEDIFF;
+    /** The fused path, made when the engine is fused. */
+    private FusedTdnn fused;
 
     private TdnnClassifier(TdnnSpec spec, float[] inputMean, float[] inputStd, Map<String, INDArray> weights,
                            SpecAugment augment, long seed) {
@@ -152,6 +162,33 @@ public final class TdnnClassifier implements Classifier<INDArray> {
         }
         loss = DistillationLossGraph.add(sd.getVariable(LOGITS), spec.numClasses(), DataType.FLOAT, alpha, temperature,
                 klReduction, labelSmoothing);
+        if (engine == TrainingEngine.FUSED) {
+            fused().prepare(FusedLoss.of(alpha, temperature, klReduction, labelSmoothing, spec.numClasses()));
+        }
+    }
+
+    /**
+     * Which engine computes training steps and logits ({@link TrainingEngine#resolve}d; SameDiff by default): the
+     * graph, or {@link FusedTdnn} on the CPU backend. Set before {@link #prepareTraining}.
+     */
+    public void setTrainingEngine(TrainingEngine engine) {
+        if (loss != null) {
+            throw new IllegalStateException("set the training engine before prepareTraining");
+        }
+        this.engine = java.util.Objects.requireNonNull(engine, "engine").resolve();
+    }
+
+    /** The engine in use: {@link TrainingEngine#SAMEDIFF} or {@link TrainingEngine#FUSED}. */
+    @Override
+    public TrainingEngine trainingEngine() {
+        return engine;
+    }
+
+    private FusedTdnn fused() {
+        if (fused == null) {
+            fused = new FusedTdnn(spec, parameters());
+        }
+        return fused;
     }
 
     /** Logits [n][classes], no augmentation, scored in length-sorted padded batches. */
@@ -175,8 +212,8 @@ public final class TdnnClassifier implements Classifier<INDArray> {
             for (int j = from; j < Math.min(order.length, from + SCORING_BATCH); j++) {
                 chunk.add(all.get(order[j]));
             }
-            Batch b = batch(chunk, false);
-            float[][] z = sd.output(Map.of(FEATURES, b.features(), MASK, b.mask()), output).get(output).toFloatMatrix();
+            float[][] z = engine == TrainingEngine.FUSED ? fusedForward(frames(chunk, false), output)
+                    : graphForward(frames(chunk, false), output);
             for (int j = 0; j < z.length; j++) {
                 out[order[from + j]] = z[j];
             }
@@ -184,9 +221,35 @@ public final class TdnnClassifier implements Classifier<INDArray> {
         return out;
     }
 
+    private float[][] graphForward(Frames f, String output) {
+        Batch b = f.batch();
+        return sd.output(Map.of(FEATURES, b.features(), MASK, b.mask()), output).get(output).toFloatMatrix();
+    }
+
+    private float[][] fusedForward(Frames f, String output) {
+        int n = f.lengths().length;
+        int width = output.equals(POOLED) ? 2 * spec.outputChannels() : spec.numClasses();
+        float[] pooledOut = output.equals(POOLED) ? new float[n * width] : null;
+        float[] z = fused().logits(parameters(), f.values(), n, f.longest(), f.lengths(), pooledOut);
+        float[] flat = pooledOut != null ? pooledOut : z;
+        float[][] out = new float[n][];
+        for (int i = 0; i < n; i++) {
+            out[i] = Arrays.copyOfRange(flat, i * width, (i + 1) * width);
+        }
+        return out;
+    }
+
     /** Loss and gradients of one batch, its frames augmented; no update. */
     @Override
     public Step step(List<INDArray> frames, int[] labels, List<float[]> targets, float[] classWeights) {
+        if (engine == TrainingEngine.FUSED) {
+            if (loss == null) {
+                throw new IllegalStateException("call prepareTraining first");
+            }
+            Frames f = frames(frames, true);
+            return fused().step(parameters(), f.values(), f.lengths().length, f.longest(), f.lengths(), labels,
+                    targets, classWeights);
+        }
         if (labels.length == 1) {
             // M2.1's backward pass fails on a batch of one (see Wav2Vec2FineTuneModel#step): the utterance twice
             // has the same loss and the same gradients.
@@ -197,7 +260,7 @@ public final class TdnnClassifier implements Classifier<INDArray> {
         if (loss == null) {
             throw new IllegalStateException("call prepareTraining first");
         }
-        Batch b = batch(frames, true);
+        Batch b = frames(frames, true).batch();
         Map<String, INDArray> ph = new LinkedHashMap<>();
         ph.put(FEATURES, b.features());
         ph.put(MASK, b.mask());
@@ -259,7 +322,20 @@ public final class TdnnClassifier implements Classifier<INDArray> {
     /** A padded batch: standardised frames [B, T, inputDim], zero after each utterance's end, and the mask [B, T]. */
     private record Batch(INDArray features, INDArray mask) {}
 
-    private Batch batch(List<INDArray> frames, boolean training) {
+    /** A padded batch on the heap: standardised frames [B, longest, inputDim], zero after each utterance's end. */
+    private record Frames(float[] values, int[] lengths, int longest, int inputDim) {
+        Batch batch() {
+            int n = lengths.length;
+            float[] m = new float[n * longest];
+            for (int b = 0; b < n; b++) {
+                Arrays.fill(m, b * longest, b * longest + lengths[b], 1f);
+            }
+            return new Batch(Nd4j.create(values, new long[] {n, longest, inputDim}, 'c'),
+                    Nd4j.create(m, new long[] {n, longest}, 'c'));
+        }
+    }
+
+    private Frames frames(List<INDArray> frames, boolean training) {
         if (frames.isEmpty()) {
             throw new IllegalArgumentException("empty batch");
         }
@@ -274,7 +350,7 @@ public final class TdnnClassifier implements Classifier<INDArray> {
             longest = Math.max(longest, (int) a.size(0));
         }
         float[] x = new float[frames.size() * longest * f];
-        float[] m = new float[frames.size() * longest];
+        int[] lengths = new int[frames.size()];
         boolean augmenting = training && augment.active();
         for (int b = 0; b < frames.size(); b++) {
             float[] v = frames.get(b).castTo(DataType.FLOAT).dup('c').data().asFloat();
@@ -288,10 +364,9 @@ public final class TdnnClassifier implements Classifier<INDArray> {
             if (augmenting) {
                 augment.apply(x, offset, n, f, augmentRng);
             }
-            Arrays.fill(m, b * longest, b * longest + n, 1f);
+            lengths[b] = n;
         }
-        return new Batch(Nd4j.create(x, new long[] {frames.size(), longest, f}, 'c'),
-                Nd4j.create(m, new long[] {frames.size(), longest}, 'c'));
+        return new Frames(x, lengths, longest, f);
     }
 
     private static SplittableRandom epochRng(long seed, int epoch) {
@@ -310,19 +385,19 @@ public final class TdnnClassifier implements Classifier<INDArray> {
         return Nd4j.create(w, shape, 'c');
     }
 
-    private static String convWeight(int i) {
+    static String convWeight(int i) {
         return "conv" + i + "_w";
     }
 
-    private static String convBias(int i) {
+    static String convBias(int i) {
         return "conv" + i + "_b";
     }
 
-    private static String normGain(int i) {
+    static String normGain(int i) {
         return "norm" + i + "_g";
     }
 
-    private static String normBias(int i) {
+    static String normBias(int i) {
         return "norm" + i + "_b";
     }
 }
