@@ -137,7 +137,7 @@ final class FusedTdnn {
         this.lengths = lengths.clone();
         ensure(rows);
         float[] x0 = inHeap[0];
-        Arrays.fill(x0, 0, rows * f, 0f);
+        zeroPadding(x0, f);
         for (int b = 0; b < n; b++) {
             System.arraycopy(x, b * longest * f, x0, (b * stride + pad) * f, lengths[b] * f);
         }
@@ -169,7 +169,7 @@ final class FusedTdnn {
         float[] shift = norm ? host(parameters.get(TdnnClassifier.normBias(i))) : null;
         float[] a = act[i];
         float[] h = inHeap[i + 1];
-        Arrays.fill(h, 0, rows * cout, 0f);
+        zeroPadding(h, cout);
         for (int b = 0; b < batch; b++) {
             for (int t = 0; t < lengths[b]; t++) {
                 int r = b * stride + pad + t;
@@ -181,21 +181,12 @@ final class FusedTdnn {
                     System.arraycopy(a, o0, h, o0, cout);
                     continue;
                 }
-                double mean = 0;
-                for (int o = 0; o < cout; o++) {
-                    mean += a[o0 + o];
-                }
-                mean /= cout;
-                double var = 0;
-                for (int o = 0; o < cout; o++) {
-                    double c = a[o0 + o] - mean;
-                    var += c * c;
-                }
-                double inv = 1 / Math.sqrt(var / cout + LAYER_NORM_EPS);
-                invStd[i][r] = (float) inv;
+                float mean = sum(a, o0, cout) / cout;
+                float inv = (float) (1 / Math.sqrt(sumOfSquares(a, o0, cout, mean) / cout + LAYER_NORM_EPS));
+                invStd[i][r] = inv;
                 float[] nv = normed[i];
                 for (int o = 0; o < cout; o++) {
-                    float v = (float) ((a[o0 + o] - mean) * inv);
+                    float v = (a[o0 + o] - mean) * inv;
                     nv[o0 + o] = v;
                     h[o0 + o] = v * gain[o] + shift[o];
                 }
@@ -226,7 +217,7 @@ final class FusedTdnn {
                 int r = r0 + t;
                 double score = 0;
                 for (int q = 0; q < ad; q++) {
-                    float a = (float) Math.tanh(z[r * ad + q] + attB[q]);
+                    float a = tanh(z[r * ad + q] + attB[q]);
                     z[r * ad + q] = a;
                     score += a * attV[q];
                 }
@@ -308,10 +299,10 @@ final class FusedTdnn {
         float[] attV = host(parameters.get("att_v"));
         float[] x = inHeap[layers];
         float[] a = attHeap;
+        // Real rows of dx are assigned below; its padding rows are never read.
         float[] dx = dHeap;
-        Arrays.fill(dx, 0, rows * hw, 0f);
         float[] dPre = scratchHeap;
-        Arrays.fill(dPre, 0, rows * ad, 0f);
+        zeroPadding(dPre, ad);
         double[] gAttB = new double[ad];
         double[] gAttV = new double[ad];
         double[] mean = new double[hw];
@@ -388,12 +379,14 @@ final class FusedTdnn {
         int half = (k - 1) / 2;
         boolean norm = spec.layerNorm();
         float[] gain = norm ? host(parameters.get(TdnnClassifier.normGain(i))) : null;
-        double[] gGain = new double[cout];
-        double[] gShift = new double[cout];
-        double[] gBias = new double[cout];
+        // Column sums over the batch's real frames, in float as the graph's reductions are.
+        float[] gGain = new float[cout];
+        float[] gShift = new float[cout];
+        float[] gBias = new float[cout];
+        float[] dn = new float[cout];
         float[] dh = dHeap;
         float[] dPre = scratchHeap;
-        Arrays.fill(dPre, 0, rows * cout, 0f);
+        zeroPadding(dPre, cout);
         float[] a = act[i];
         for (int b = 0; b < batch; b++) {
             for (int t = 0; t < lengths[b]; t++) {
@@ -401,23 +394,18 @@ final class FusedTdnn {
                 int o0 = r * cout;
                 if (norm) {
                     float[] nv = normed[i];
-                    double mg = 0;
-                    double mgn = 0;
                     for (int o = 0; o < cout; o++) {
-                        double g = dh[o0 + o];
+                        float g = dh[o0 + o];
                         gGain[o] += g * nv[o0 + o];
                         gShift[o] += g;
-                        double dn = g * gain[o];
-                        mg += dn;
-                        mgn += dn * nv[o0 + o];
+                        dn[o] = g * gain[o];
                     }
-                    mg /= cout;
-                    mgn /= cout;
-                    double inv = invStd[i][r];
+                    float mg = sum(dn, 0, cout) / cout;
+                    float mgn = dot(dn, nv, o0, cout) / cout;
+                    float inv = invStd[i][r];
                     for (int o = 0; o < cout; o++) {
-                        double dn = dh[o0 + o] * gain[o];
-                        double da = (dn - mg - nv[o0 + o] * mgn) * inv;
-                        float v = a[o0 + o] > 0 ? (float) da : 0f;
+                        float da = (dn[o] - mg - nv[o0 + o] * mgn) * inv;
+                        float v = a[o0 + o] > 0 ? da : 0f;
                         dPre[o0 + o] = v;
                         gBias[o] += v;
                     }
@@ -447,14 +435,98 @@ final class FusedTdnn {
             return;
         }
         FloatPointer w = HostArrays.pointer(parameters.get(TdnnClassifier.convWeight(i)));
-        dIn.put(zeros, rows * cin);
+        // The centre tap (offset 0) writes rows [P, rows - P) first; the others add to them and to the border rows,
+        // which start at 0.
+        dIn.view.put(0, zeros, 0, pad * cin);
+        dIn.view.put((rows - pad) * cin, zeros, 0, pad * cin);
+        gemm(false, true, m, cin, cout, dOut.pointer, (long) pad * cout, cout, w, (long) half * cin * cout, cout, 0f,
+                dIn.pointer, (long) pad * cin, cin);
         for (int j = 0; j < k; j++) {
+            if (j == half) {
+                continue;
+            }
             int s = (j - half) * d;
             gemm(false, true, m, cin, cout, dOut.pointer, (long) pad * cout, cout, w, (long) j * cin * cout, cout, 1f,
                     dIn.pointer, (long) (pad + s) * cin, cin);
         }
         // Padding rows of the input are masked (set to 0) in the forward pass: their gradient is never read.
         dIn.get(dh, rows * cin);
+    }
+
+    /** sum of a[from .. from + n), in four running sums (no loop-carried dependence on one register). */
+    private static float sum(float[] a, int from, int n) {
+        float s0 = 0;
+        float s1 = 0;
+        float s2 = 0;
+        float s3 = 0;
+        int o = 0;
+        for (; o + 3 < n; o += 4) {
+            s0 += a[from + o];
+            s1 += a[from + o + 1];
+            s2 += a[from + o + 2];
+            s3 += a[from + o + 3];
+        }
+        for (; o < n; o++) {
+            s0 += a[from + o];
+        }
+        return (s0 + s1) + (s2 + s3);
+    }
+
+    /** sum of (a[from + o] - mean)^2 over o < n, as {@link #sum}. */
+    private static float sumOfSquares(float[] a, int from, int n, float mean) {
+        float s0 = 0;
+        float s1 = 0;
+        float s2 = 0;
+        float s3 = 0;
+        int o = 0;
+        for (; o + 3 < n; o += 4) {
+            float c0 = a[from + o] - mean;
+            float c1 = a[from + o + 1] - mean;
+            float c2 = a[from + o + 2] - mean;
+            float c3 = a[from + o + 3] - mean;
+            s0 += c0 * c0;
+            s1 += c1 * c1;
+            s2 += c2 * c2;
+            s3 += c3 * c3;
+        }
+        for (; o < n; o++) {
+            float c = a[from + o] - mean;
+            s0 += c * c;
+        }
+        return (s0 + s1) + (s2 + s3);
+    }
+
+    /** sum of x[o] y[from + o] over o < n, as {@link #sum}. */
+    private static float dot(float[] x, float[] y, int from, int n) {
+        float s0 = 0;
+        float s1 = 0;
+        float s2 = 0;
+        float s3 = 0;
+        int o = 0;
+        for (; o + 3 < n; o += 4) {
+            s0 += x[o] * y[from + o];
+            s1 += x[o + 1] * y[from + o + 1];
+            s2 += x[o + 2] * y[from + o + 2];
+            s3 += x[o + 3] * y[from + o + 3];
+        }
+        for (; o < n; o++) {
+            s0 += x[o] * y[from + o];
+        }
+        return (s0 + s1) + (s2 + s3);
+    }
+
+    /** Sets the padding rows of {@code a} [rows, width] (borders and each utterance's tail) to 0. */
+    private void zeroPadding(float[] a, int width) {
+        for (int b = 0; b < batch; b++) {
+            int r0 = b * stride;
+            Arrays.fill(a, r0 * width, (r0 + pad) * width, 0f);
+            Arrays.fill(a, (r0 + pad + lengths[b]) * width, (r0 + stride) * width, 0f);
+        }
+    }
+
+    /** tanh from one exp (the JDK's is StrictMath's, several times slower); within float rounding of it. */
+    private static float tanh(double x) {
+        return (float) (1 - 2 / (Math.exp(2 * x) + 1));
     }
 
     private float[] host(INDArray a) {
@@ -509,7 +581,7 @@ final class FusedTdnn {
         dIn = Native.allocate((long) n * widest);
         dHeap = new float[n * widest];
         dPrevHeap = new float[n * widest];
-        zeros = new float[n * widest];
+        zeros = new float[Math.max(pad, 1) * widest];
         att = Native.allocate((long) n * spec.attentionDim());
         attHeap = new float[n * spec.attentionDim()];
         alpha = new float[n];

@@ -4,6 +4,7 @@ import io.serdistill.json.Json;
 import io.serdistill.model.Classifier;
 import io.serdistill.model.DistillationLossGraph;
 import io.serdistill.model.FusedLoss;
+import io.serdistill.model.HostArrays;
 import io.serdistill.model.KlReduction;
 import io.serdistill.model.MaskedPooling;
 import io.serdistill.model.SafeTensors;
@@ -68,6 +69,9 @@ public final class TdnnClassifier implements Classifier<INDArray> {
     private TrainingEngine engine = TrainingEngine.SAMEDIFF;
     /** The fused path, made when the engine is fused. */
     private FusedTdnn fused;
+    /** One utterance's frames as read from its array, and a batch's standardised frames (reused between batches). */
+    private float[] utterance = new float[0];
+    private float[] batchFrames = new float[0];
 
     private TdnnClassifier(TdnnSpec spec, float[] inputMean, float[] inputStd, Map<String, INDArray> weights,
                            SpecAugment augment, long seed) {
@@ -322,7 +326,10 @@ public final class TdnnClassifier implements Classifier<INDArray> {
     /** A padded batch: standardised frames [B, T, inputDim], zero after each utterance's end, and the mask [B, T]. */
     private record Batch(INDArray features, INDArray mask) {}
 
-    /** A padded batch on the heap: standardised frames [B, longest, inputDim], zero after each utterance's end. */
+    /**
+     * A padded batch on the heap: standardised frames [B, longest, inputDim] (the first B * longest * inputDim values
+     * of {@code values}, a buffer the next batch overwrites), zero after each utterance's end.
+     */
     private record Frames(float[] values, int[] lengths, int longest, int inputDim) {
         Batch batch() {
             int n = lengths.length;
@@ -330,15 +337,17 @@ public final class TdnnClassifier implements Classifier<INDArray> {
             for (int b = 0; b < n; b++) {
                 Arrays.fill(m, b * longest, b * longest + lengths[b], 1f);
             }
-            return new Batch(Nd4j.create(values, new long[] {n, longest, inputDim}, 'c'),
+            float[] x = Arrays.copyOf(values, n * longest * inputDim);
+            return new Batch(Nd4j.create(x, new long[] {n, longest, inputDim}, 'c'),
                     Nd4j.create(m, new long[] {n, longest}, 'c'));
         }
     }
 
-    private Frames frames(List<INDArray> frames, boolean training) {
-        if (frames.isEmpty()) {
+    private Frames frames(List<INDArray> batch, boolean training) {
+        if (batch.isEmpty()) {
             throw new IllegalArgumentException("empty batch");
         }
+        List<INDArray> frames = new ArrayList<>(batch); // each element read once (callers may pass lazy views)
         int f = spec.inputDim();
         int longest = 0;
         for (int i = 0; i < frames.size(); i++) {
@@ -349,12 +358,26 @@ public final class TdnnClassifier implements Classifier<INDArray> {
             }
             longest = Math.max(longest, (int) a.size(0));
         }
-        float[] x = new float[frames.size() * longest * f];
+        int size = frames.size() * longest * f;
+        if (batchFrames.length < size) {
+            batchFrames = new float[size];
+        }
+        float[] x = batchFrames;
         int[] lengths = new int[frames.size()];
         boolean augmenting = training && augment.active();
+        if (utterance.length < longest * f) {
+            utterance = new float[longest * f];
+        }
+        float[] v = utterance;
         for (int b = 0; b < frames.size(); b++) {
-            float[] v = frames.get(b).castTo(DataType.FLOAT).dup('c').data().asFloat();
-            int n = v.length / f;
+            INDArray a = frames.get(b);
+            int n = (int) a.size(0);
+            if (engine == TrainingEngine.FUSED && HostArrays.dense(a)) {
+                // The fused engine runs on the CPU backend, whose arrays are host memory: read it in place.
+                HostArrays.view(a).get(0, v, 0, n * f);
+            } else {
+                System.arraycopy(a.castTo(DataType.FLOAT).dup('c').data().asFloat(), 0, v, 0, n * f);
+            }
             int offset = b * longest * f;
             for (int t = 0; t < n; t++) {
                 for (int j = 0; j < f; j++) {
@@ -364,6 +387,7 @@ public final class TdnnClassifier implements Classifier<INDArray> {
             if (augmenting) {
                 augment.apply(x, offset, n, f, augmentRng);
             }
+            Arrays.fill(x, offset + n * f, offset + longest * f, 0f);
             lengths[b] = n;
         }
         return new Frames(x, lengths, longest, f);
