@@ -150,4 +150,15 @@ class TdnnKindTest {
             assertArrayEquals(devLogits.get(0)[i], devLogits.get(1)[i], 2e-3f, "dev utterance " + i);
         }
     }
+
+    @Test
+    void refusesFramesOfAnotherWidth() {
+        List<FrameExample> train = Wav2Vec2FineTuneKind.frameExamples(utterances(1, 10), F);
+        TdnnClassifier narrow = TdnnClassifier.initialise(options(new TdnnOptions.Masking(0, 0, 0, 0)).spec(F / 2),
+                new float[F / 2], new float[] {1, 1, 1, 1, 1, 1, 1, 1}, SpecAugment.NONE, 1);
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> FrameModelTrainer.train(narrow, train, List.of(), training(1, 1.0, 1), CheckpointStore.NONE,
+                        r -> {}));
+        assertTrue(e.getMessage().contains("the TDNN reads " + F / 2), e.getMessage());
+    }
 }

@@ -404,14 +404,13 @@ final class FusedTdnn {
                     float mgn = dot(dn, nv, o0, cout) / cout;
                     float inv = invStd[i][r];
                     for (int o = 0; o < cout; o++) {
-                        float da = (dn[o] - mg - nv[o0 + o] * mgn) * inv;
-                        float v = a[o0 + o] > 0 ? da : 0f;
+                        float v = (dn[o] - mg - nv[o0 + o] * mgn) * inv * active(a[o0 + o]);
                         dPre[o0 + o] = v;
                         gBias[o] += v;
                     }
                 } else {
                     for (int o = 0; o < cout; o++) {
-                        float v = a[o0 + o] > 0 ? dh[o0 + o] : 0f;
+                        float v = dh[o0 + o] * active(a[o0 + o]);
                         dPre[o0 + o] = v;
                         gBias[o] += v;
                     }
@@ -451,6 +450,14 @@ final class FusedTdnn {
         }
         // Padding rows of the input are masked (set to 0) in the forward pass: their gradient is never read.
         dIn.get(dh, rows * cin);
+    }
+
+    /**
+     * ReLU's derivative at an output {@code a} = max(x, 0) (never -0): 1 where a > 0, else 0, without a branch (a
+     * ReLU's pattern defeats branch prediction): for a >= 0 the bits of a are > 0 exactly when a > 0.
+     */
+    private static float active(float a) {
+        return (Float.floatToRawIntBits(a) + 0x7fffffff) >>> 31;
     }
 
     /** sum of a[from .. from + n), in four running sums (no loop-carried dependence on one register). */

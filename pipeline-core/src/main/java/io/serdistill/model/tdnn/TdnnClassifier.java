@@ -72,6 +72,7 @@ public final class TdnnClassifier implements Classifier<INDArray> {
     /** One utterance's frames as read from its array, and a batch's standardised frames (reused between batches). */
     private float[] utterance = new float[0];
     private float[] batchFrames = new float[0];
+    private final Flattened flattened = new Flattened();
 
     private TdnnClassifier(TdnnSpec spec, float[] inputMean, float[] inputStd, Map<String, INDArray> weights,
                            SpecAugment augment, long seed) {
@@ -198,28 +199,36 @@ public final class TdnnClassifier implements Classifier<INDArray> {
     /** Logits [n][classes], no augmentation, scored in length-sorted padded batches. */
     @Override
     public float[][] logits(List<INDArray> frames) {
-        return forEachBatch(frames, LOGITS);
+        return forEachBatch(arrays(frames), LOGITS);
     }
 
     /** The pooled statistics fed to the classifier, [n][2 * last channels]. */
     public float[][] pooled(List<INDArray> frames) {
-        return forEachBatch(frames, POOLED);
+        return forEachBatch(arrays(frames), POOLED);
     }
 
-    private float[][] forEachBatch(List<INDArray> frames, String output) {
-        List<INDArray> all = new ArrayList<>(frames); // each element read once (callers may pass lazy views)
+    /**
+     * This model reading each utterance as its frames flattened frame by frame (frames * inputDim values, as
+     * {@code FrameExample} and the fbank table hold them) instead of an array [frames, inputDim]: a view with the
+     * same parameters, engine, steps and logits, which spares an ND4J array per utterance.
+     */
+    public Classifier<float[]> flattened() {
+        return flattened;
+    }
+
+    private float[][] forEachBatch(Utterances all, String output) {
         Integer[] order = IntStream.range(0, all.size()).boxed().toArray(Integer[]::new);
-        Arrays.sort(order, Comparator.comparingLong(i -> all.get(i).size(0)));
+        Arrays.sort(order, Comparator.comparingInt(all::frames));
         float[][] out = new float[all.size()][];
         for (int from = 0; from < order.length; from += SCORING_BATCH) {
-            List<INDArray> chunk = new ArrayList<>();
-            for (int j = from; j < Math.min(order.length, from + SCORING_BATCH); j++) {
-                chunk.add(all.get(order[j]));
+            int[] chunk = new int[Math.min(order.length, from + SCORING_BATCH) - from];
+            for (int j = 0; j < chunk.length; j++) {
+                chunk[j] = order[from + j];
             }
-            float[][] z = engine == TrainingEngine.FUSED ? fusedForward(frames(chunk, false), output)
-                    : graphForward(frames(chunk, false), output);
+            Frames f = frames(all, chunk, false);
+            float[][] z = engine == TrainingEngine.FUSED ? fusedForward(f, output) : graphForward(f, output);
             for (int j = 0; j < z.length; j++) {
-                out[order[from + j]] = z[j];
+                out[chunk[j]] = z[j];
             }
         }
         return out;
@@ -246,25 +255,26 @@ public final class TdnnClassifier implements Classifier<INDArray> {
     /** Loss and gradients of one batch, its frames augmented; no update. */
     @Override
     public Step step(List<INDArray> frames, int[] labels, List<float[]> targets, float[] classWeights) {
+        return step(arrays(frames), labels, targets, classWeights);
+    }
+
+    private Step step(Utterances utterances, int[] labels, List<float[]> targets, float[] classWeights) {
+        if (loss == null) {
+            throw new IllegalStateException("call prepareTraining first");
+        }
+        Frames f = frames(utterances, IntStream.range(0, utterances.size()).toArray(), true);
         if (engine == TrainingEngine.FUSED) {
-            if (loss == null) {
-                throw new IllegalStateException("call prepareTraining first");
-            }
-            Frames f = frames(frames, true);
             return fused().step(parameters(), f.values(), f.lengths().length, f.longest(), f.lengths(), labels,
                     targets, classWeights);
         }
         if (labels.length == 1) {
             // M2.1's backward pass fails on a batch of one (see Wav2Vec2FineTuneModel#step): the utterance twice
-            // has the same loss and the same gradients.
-            frames = List.of(frames.get(0), frames.get(0));
+            // (with the same augmentation) has the same loss and the same gradients.
+            f = f.twice();
             labels = new int[] {labels[0], labels[0]};
             targets = targets == null ? null : List.of(targets.get(0), targets.get(0));
         }
-        if (loss == null) {
-            throw new IllegalStateException("call prepareTraining first");
-        }
-        Batch b = frames(frames, true).batch();
+        Batch b = f.batch();
         Map<String, INDArray> ph = new LinkedHashMap<>();
         ph.put(FEATURES, b.features());
         ph.put(MASK, b.mask());
@@ -331,6 +341,14 @@ public final class TdnnClassifier implements Classifier<INDArray> {
      * of {@code values}, a buffer the next batch overwrites), zero after each utterance's end.
      */
     private record Frames(float[] values, int[] lengths, int longest, int inputDim) {
+        /** A batch of one as two copies of its utterance. */
+        Frames twice() {
+            int size = longest * inputDim;
+            float[] x = Arrays.copyOf(values, 2 * size);
+            System.arraycopy(values, 0, x, size, size);
+            return new Frames(x, new int[] {lengths[0], lengths[0]}, longest, inputDim);
+        }
+
         Batch batch() {
             int n = lengths.length;
             float[] m = new float[n * longest];
@@ -343,41 +361,106 @@ public final class TdnnClassifier implements Classifier<INDArray> {
         }
     }
 
-    private Frames frames(List<INDArray> batch, boolean training) {
-        if (batch.isEmpty()) {
-            throw new IllegalArgumentException("empty batch");
-        }
-        List<INDArray> frames = new ArrayList<>(batch); // each element read once (callers may pass lazy views)
+    /** A batch's utterances as the model reads them: each one's frame count and its values. */
+    private interface Utterances {
+        int size();
+
+        /** Frames of utterance i (>= 1). */
+        int frames(int i);
+
+        /** Utterance i's frames * inputDim values into {@code dst}, frame by frame. */
+        void read(int i, float[] dst);
+    }
+
+    /** {@code frames} [frames, inputDim] each, checked; each element read once (callers may pass lazy views). */
+    private Utterances arrays(List<INDArray> frames) {
+        List<INDArray> all = new ArrayList<>(frames);
         int f = spec.inputDim();
-        int longest = 0;
-        for (int i = 0; i < frames.size(); i++) {
-            INDArray a = frames.get(i);
+        for (int i = 0; i < all.size(); i++) {
+            INDArray a = all.get(i);
             if (a.rank() != 2 || a.size(1) != f || a.size(0) < 1) {
                 throw new IllegalArgumentException("utterance " + i + " has frames of shape "
                         + Arrays.toString(a.shape()) + ", expected [frames >= 1, " + f + "]");
             }
-            longest = Math.max(longest, (int) a.size(0));
         }
-        int size = frames.size() * longest * f;
+        return new Utterances() {
+            @Override
+            public int size() {
+                return all.size();
+            }
+
+            @Override
+            public int frames(int i) {
+                return (int) all.get(i).size(0);
+            }
+
+            @Override
+            public void read(int i, float[] dst) {
+                INDArray a = all.get(i);
+                int n = (int) (a.size(0) * f);
+                if (engine == TrainingEngine.FUSED && HostArrays.dense(a)) {
+                    // The fused engine runs on the CPU backend, whose arrays are host memory: read it in place.
+                    HostArrays.view(a).get(0, dst, 0, n);
+                } else {
+                    System.arraycopy(a.castTo(DataType.FLOAT).dup('c').data().asFloat(), 0, dst, 0, n);
+                }
+            }
+        };
+    }
+
+    /** {@code flat} frames flattened frame by frame, checked. */
+    private Utterances flat(List<float[]> flat) {
+        List<float[]> all = new ArrayList<>(flat);
+        int f = spec.inputDim();
+        for (int i = 0; i < all.size(); i++) {
+            float[] v = all.get(i);
+            if (v.length < f || v.length % f != 0) {
+                throw new IllegalArgumentException("utterance " + i + " has " + v.length + " values, expected frames"
+                        + " >= 1 of " + f);
+            }
+        }
+        return new Utterances() {
+            @Override
+            public int size() {
+                return all.size();
+            }
+
+            @Override
+            public int frames(int i) {
+                return all.get(i).length / f;
+            }
+
+            @Override
+            public void read(int i, float[] dst) {
+                System.arraycopy(all.get(i), 0, dst, 0, all.get(i).length);
+            }
+        };
+    }
+
+    /** The utterances {@code which} standardised, padded and (in training) augmented, in that order. */
+    private Frames frames(Utterances utterances, int[] which, boolean training) {
+        if (which.length == 0) {
+            throw new IllegalArgumentException("empty batch");
+        }
+        int f = spec.inputDim();
+        int longest = 0;
+        for (int i : which) {
+            longest = Math.max(longest, utterances.frames(i));
+        }
+        int size = which.length * longest * f;
         if (batchFrames.length < size) {
             batchFrames = new float[size];
         }
         float[] x = batchFrames;
-        int[] lengths = new int[frames.size()];
+        int[] lengths = new int[which.length];
         boolean augmenting = training && augment.active();
         if (utterance.length < longest * f) {
             utterance = new float[longest * f];
         }
         float[] v = utterance;
-        for (int b = 0; b < frames.size(); b++) {
-            INDArray a = frames.get(b);
-            int n = (int) a.size(0);
-            if (engine == TrainingEngine.FUSED && HostArrays.dense(a)) {
-                // The fused engine runs on the CPU backend, whose arrays are host memory: read it in place.
-                HostArrays.view(a).get(0, v, 0, n * f);
-            } else {
-                System.arraycopy(a.castTo(DataType.FLOAT).dup('c').data().asFloat(), 0, v, 0, n * f);
-            }
+        for (int b = 0; b < which.length; b++) {
+            int n = utterances.frames(which[b]);
+            utterances.read(which[b], v);
             int offset = b * longest * f;
             for (int t = 0; t < n; t++) {
                 for (int j = 0; j < f; j++) {
@@ -391,6 +474,54 @@ public final class TdnnClassifier implements Classifier<INDArray> {
             lengths[b] = n;
         }
         return new Frames(x, lengths, longest, f);
+    }
+
+    /** {@link #flattened}: the model over flattened frames. */
+    private final class Flattened implements Classifier<float[]> {
+        @Override
+        public void prepareTraining(double alpha, double temperature) {
+            TdnnClassifier.this.prepareTraining(alpha, temperature);
+        }
+
+        @Override
+        public void prepareTraining(double alpha, double temperature, KlReduction klReduction, double labelSmoothing) {
+            TdnnClassifier.this.prepareTraining(alpha, temperature, klReduction, labelSmoothing);
+        }
+
+        @Override
+        public void startEpoch(int epoch) {
+            TdnnClassifier.this.startEpoch(epoch);
+        }
+
+        @Override
+        public float[][] logits(List<float[]> inputs) {
+            return forEachBatch(flat(inputs), LOGITS);
+        }
+
+        @Override
+        public Step step(List<float[]> batch, int[] labels, List<float[]> targets, float[] classWeights) {
+            return TdnnClassifier.this.step(flat(batch), labels, targets, classWeights);
+        }
+
+        @Override
+        public boolean decayed(String parameter) {
+            return TdnnClassifier.this.decayed(parameter);
+        }
+
+        @Override
+        public TrainingEngine trainingEngine() {
+            return engine;
+        }
+
+        @Override
+        public Map<String, INDArray> parameters() {
+            return TdnnClassifier.this.parameters();
+        }
+
+        @Override
+        public byte[] toSafeTensors(Map<String, String> provenance) {
+            return TdnnClassifier.this.toSafeTensors(provenance);
+        }
     }
 
     private static SplittableRandom epochRng(long seed, int epoch) {

@@ -143,8 +143,12 @@ class FusedTdnnTest {
         Random r = new Random(5);
         for (List<INDArray> batch : List.of(List.of(utterance(r, 19)), List.of(utterance(r, 9), utterance(r, 3)))) {
             int[] labels = batch.size() == 1 ? new int[] {2} : new int[] {1, 0};
-            TdnnClassifier graph = model(spec, TrainingEngine.SAMEDIFF, SpecAugment.NONE, 1, KlReduction.BATCHMEAN, 0);
-            TdnnClassifier fused = model(spec, TrainingEngine.FUSED, SpecAugment.NONE, 1, KlReduction.BATCHMEAN, 0);
+            // Augmented: the graph's batch of one (its utterance twice) draws the masks of one utterance, as fused does.
+            SpecAugment augment = new SpecAugment(2, 4, 1, 3);
+            TdnnClassifier graph = model(spec, TrainingEngine.SAMEDIFF, augment, 1, KlReduction.BATCHMEAN, 0);
+            TdnnClassifier fused = model(spec, TrainingEngine.FUSED, augment, 1, KlReduction.BATCHMEAN, 0);
+            graph.startEpoch(3);
+            fused.startEpoch(3);
             Classifier.Step expected = graph.step(batch, labels, null, null);
             Classifier.Step actual = fused.step(batch, labels, null, null);
             assertEquals(expected.loss(), actual.loss(), 1e-5 * Math.abs(expected.loss()));

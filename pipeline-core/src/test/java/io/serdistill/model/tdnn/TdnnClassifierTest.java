@@ -172,4 +172,32 @@ class TdnnClassifierTest {
                 () -> m.logits(List.of(Nd4j.zeros(4, F + 1))));
         assertTrue(e.getMessage().contains("expected [frames >= 1, " + F + "]"), e.getMessage());
     }
+
+    @ParameterizedTest
+    @EnumSource(value = TrainingEngine.class, names = {"SAMEDIFF", "FUSED"})
+    void theFlattenedViewIsTheSameModel(TrainingEngine engine) {
+        Random r = new Random(6);
+        List<INDArray> batch = List.of(utterance(r, 9), utterance(r, 30), utterance(r, 4));
+        List<float[]> flat = batch.stream().map(a -> a.dup('c').data().asFloat()).toList();
+        int[] labels = {2, 0, 1};
+        TdnnClassifier arrays = model(new SpecAugment(1, 4, 1, 2), 8, engine);
+        TdnnClassifier flattened = model(new SpecAugment(1, 4, 1, 2), 8, engine);
+        assertEquals(engine, flattened.flattened().trainingEngine());
+        assertEquals(flattened.parameters().keySet(), flattened.flattened().parameters().keySet());
+        assertClose(arrays.logits(batch), flattened.flattened().logits(flat), 0, "logits");
+        arrays.prepareTraining(1, 1);
+        flattened.flattened().prepareTraining(1, 1);
+        arrays.startEpoch(2);
+        flattened.flattened().startEpoch(2);
+        var a = arrays.step(batch, labels, null, null);
+        var f = flattened.flattened().step(flat, labels, null, null);
+        assertEquals(a.loss(), f.loss(), 0, "the same augmentation and loss");
+        for (String n : a.gradients().keySet()) {
+            assertArrayEquals(a.gradients().get(n).dup('c').data().asFloat(),
+                    f.gradients().get(n).dup('c').data().asFloat(), 0f, n);
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> flattened.flattened().logits(List.of(new float[F + 1])));
+        assertTrue(e.getMessage().contains("expected frames >= 1 of " + F), e.getMessage());
+    }
 }
