@@ -142,7 +142,8 @@ class TdnnKindTest {
         for (int e = 0; e < 4; e++) {
             EpochRecord graph = histories.get(0).get(e);
             EpochRecord fused = histories.get(1).get(e);
-            assertEquals(graph.trainLoss(), fused.trainLoss(), 1e-3 * graph.trainLoss(), "epoch " + (e + 1) + " train loss");
+            assertEquals(graph.trainLoss(), fused.trainLoss(), 1e-3 * graph.trainLoss(),
+                    "epoch " + (e + 1) + " train loss");
             assertEquals(graph.devLoss(), fused.devLoss(), 1e-3 * graph.devLoss(), "epoch " + (e + 1) + " dev loss");
         }
         assertTrue(histories.get(1).get(3).trainLoss() < histories.get(1).get(0).trainLoss(), "it trains");

@@ -13,9 +13,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -143,7 +143,7 @@ class FusedTdnnTest {
         Random r = new Random(5);
         for (List<INDArray> batch : List.of(List.of(utterance(r, 19)), List.of(utterance(r, 9), utterance(r, 3)))) {
             int[] labels = batch.size() == 1 ? new int[] {2} : new int[] {1, 0};
-            // Augmented: the graph's batch of one (its utterance twice) draws the masks of one utterance, as fused does.
+            // Augmented: the graph's batch of one (its utterance twice) draws one utterance's masks, as fused does.
             SpecAugment augment = new SpecAugment(2, 4, 1, 3);
             TdnnClassifier graph = model(spec, TrainingEngine.SAMEDIFF, augment, 1, KlReduction.BATCHMEAN, 0);
             TdnnClassifier fused = model(spec, TrainingEngine.FUSED, augment, 1, KlReduction.BATCHMEAN, 0);

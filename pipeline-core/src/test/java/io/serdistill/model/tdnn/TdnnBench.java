@@ -27,9 +27,9 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Training time of a {@link TdnnClassifier} over 80-bin frames, per {@link TrainingEngine} (the fused CPU path
- * {@link FusedTdnn} and the SameDiff graph), next to {@code tools/bench_torch_tdnn.py}, the same architecture, batch, data sizes, optimiser and loss in PyTorch at the
- * same thread count (run by this bench with ND4J's OpenBLAS as its libblas and passive OpenMP threads), and the
- * ratios. Not a test: run by hand (docs/benchmarks.md has the commands and figures):
+ * {@link FusedTdnn} and the SameDiff graph), next to {@code tools/bench_torch_tdnn.py}, the same architecture,
+ * batch, data sizes, optimiser and loss in PyTorch at the same thread count (run by this bench with ND4J's OpenBLAS
+ * as its libblas and passive OpenMP threads), and the ratios. Not a test: run by hand (docs/benchmarks.md has the commands and figures):
  * <pre>
  * mvn -B -o -q -pl pipeline-core test-compile dependency:build-classpath -Dmdep.outputFile=/tmp/cp.txt
  * OMP_NUM_THREADS=1 java -cp pipeline-core/target/test-classes:pipeline-core/target/classes:$(cat /tmp/cp.txt) \
@@ -42,16 +42,17 @@ import org.nd4j.linalg.factory.Nd4j;
  * duration) of N(0, 1) values. Reported:
  * <ul>
  *   <li>step: one optimiser step on a fixed batch of 32, as {@code TrainingLoop} takes it: {@link TdnnClassifier#step}
- *       (padding, augmentation, forward, backward) then {@link AdamW#apply} (clipping at norm 5, decay 1e-4), each
- *       part timed too; mean of {@code runs} after {@code warmups};</li>
+ *       (padding, augmentation, forward, backward) then {@link AdamW#apply} (clipping at norm 5, decay 1e-4; its host
+ *       loop for the fused engine, as the loop uses it), each part timed too; mean of {@code runs} after
+ *       {@code warmups};</li>
  *   <li>forward: {@link TdnnClassifier#logits} of the same batch;</li>
- *   <li>epoch: {@link FrameModelTrainer} over 384 training utterances (12 steps, the demo student's training set)
- *       and a dev pass over 96, AdamW lr 0.002 with cosine schedule and 5 % warm-up; median of the epochs after the
- *       first (the first pays graph set-up; it is printed too).</li>
+ *   <li>epoch: {@link FrameModelTrainer} (on the engine) over 384 training utterances (12 steps, the demo student's
+ *       training set) and a dev pass over 96, AdamW lr 0.002 with cosine schedule and 5 % warm-up; median of the
+ *       epochs after the first (the first pays graph set-up and JIT compilation; it is printed too).</li>
  * </ul>
  * Wall time, the training thread's CPU time and the process's CPU time: on a shared, loaded machine the CPU time is
- * the fairer figure (with one ND4J thread the ops run on the calling thread); the ratios use thread CPU against
- * torch's process CPU, and wall against wall.
+ * the fairer figure (with one ND4J and OpenBLAS thread the ops and GEMMs run on the calling thread); the ratios use
+ * thread CPU against torch's process CPU, and wall against wall.
  *
  * <p>Arguments (optional): channels (64,64,64), warm-up steps (15: a fresh JVM's first steps run ~2x slower while the
  * JIT and the allocator warm up), timed steps (10), layer norm (true), epochs (2),
