@@ -162,4 +162,29 @@ class TdnnKindTest {
                         r -> {}));
         assertTrue(e.getMessage().contains("the TDNN reads " + F / 2), e.getMessage());
     }
+
+    @Test
+    void theFusedEngineResumesFromACheckpointExactly() throws Exception {
+        List<TrainingExample> train = utterances(4, 11);
+        List<TrainingExample> dev = utterances(2, 12);
+        TdnnKind kind = new TdnnKind(F, options(new TdnnOptions.Masking(2, 5, 2, 3)));
+        TrainingOptions opts = training(4, 0.5, 5, TrainingEngine.FUSED);
+        TrainedModel<TdnnClassifier> straight = kind.train(train, dev, opts, CheckpointStore.NONE, e -> {});
+        assertEquals(TrainingEngine.FUSED, straight.model().trainingEngine());
+        MlpTrainerTest.MemoryStore store = new MlpTrainerTest.MemoryStore();
+        org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class, () -> kind.train(train, dev, opts, store,
+                e -> {
+                    if (e.epoch() == 2) {
+                        throw new RuntimeException("executor lost");
+                    }
+                }));
+        List<Integer> epochsRun = new ArrayList<>();
+        TrainedModel<TdnnClassifier> resumed = kind.train(train, dev, opts, store, e -> epochsRun.add(e.epoch()));
+        assertEquals(List.of(3, 4), epochsRun, "resumes after the last completed epoch");
+        assertEquals(straight.bestEpoch(), resumed.bestEpoch());
+        for (String n : straight.model().parameters().keySet()) {
+            assertArrayEquals(straight.model().parameters().get(n).dup('c').data().asFloat(),
+                    resumed.model().parameters().get(n).dup('c').data().asFloat(), 0f, n);
+        }
+    }
 }
