@@ -159,6 +159,23 @@ class FusedTdnnTest {
         }
     }
 
+    @Test
+    void pointwiseLayersWithoutPaddingMatchTheGraph() {
+        TdnnSpec spec = new TdnnSpec(F, List.of(5, 3), List.of(1, 1), List.of(1, 4), 2, true, CLASSES);
+        Random r = new Random(8);
+        List<INDArray> batch = List.of(utterance(r, 6), utterance(r, 1), utterance(r, 11));
+        int[] labels = {3, 1, 0};
+        TdnnClassifier graph = model(spec, TrainingEngine.SAMEDIFF, SpecAugment.NONE, 1, KlReduction.BATCHMEAN, 0.2);
+        TdnnClassifier fused = model(spec, TrainingEngine.FUSED, SpecAugment.NONE, 1, KlReduction.BATCHMEAN, 0.2);
+        Classifier.Step expected = graph.step(batch, labels, null, new float[] {1f, 3f, 1f, 0.5f});
+        Classifier.Step actual = fused.step(batch, labels, null, new float[] {1f, 3f, 1f, 0.5f});
+        assertEquals(expected.loss(), actual.loss(), 1e-5 * Math.abs(expected.loss()));
+        for (String n : graph.parameters().keySet()) {
+            double err = relativeError(expected.gradients().get(n), actual.gradients().get(n));
+            assertTrue(err <= 1e-4, n + " (kernels of 1): relative error " + err);
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(booleans = {true, false})
     void logitsAndPooledStatisticsMatchTheGraphAndDoNotDependOnTheBatch(boolean layerNorm) {
