@@ -7,7 +7,7 @@ import java.util.Locale;
  * and its automatic gradients, backend-neutral (CUDA included) and the reference the others are held to.
  * {@link #FUSED}: a hand-written forward and backward pass on OpenBLAS GEMMs over the model's own arrays, with no
  * per-step graph execution, for the models that have one ({@link MlpClassifier}; wav2vec2 fine-tuning with mean
- * pooling, {@code Wav2Vec2FineTuneModel}) on ND4J's CPU backend. {@link #AUTO}:
+ * pooling, {@code Wav2Vec2FineTuneModel}; the fbank TDNN, {@code TdnnClassifier}) on ND4J's CPU backend. {@link #AUTO}:
  * fused where a model has such a path and ND4J runs on the CPU, SameDiff otherwise. The engines compute the same
  * loss and gradients up to floating-point rounding (float32 GEMMs summed in another order).
  */

@@ -1,6 +1,7 @@
 package io.serdistill.train;
 
 import io.serdistill.model.Classifier;
+import io.serdistill.model.tdnn.TdnnClassifier;
 import io.serdistill.model.wav2vec2.FrameHeadClassifier;
 import io.serdistill.model.wav2vec2.Wav2Vec2FineTuneModel;
 import java.util.List;
@@ -36,6 +37,21 @@ public final class FrameModelTrainer {
                                                                          Consumer<EpochRecord> progress) {
         InvalidOption.require(opts.optimisation().optimiser() == Optimisation.Optimiser.ADAMW, "optimiser",
                 "lbfgs trains pooled MLPs only; frame models (TDNN, wav2vec2) train with adamw");
+        if (model instanceof TdnnClassifier tdnn) {
+            // The TDNN reads the examples' heap values as they are, with no ND4J array per utterance and pass.
+            int dim = tdnn.spec().inputDim();
+            for (List<FrameExample> set : List.of(train, dev)) {
+                for (FrameExample e : set) {
+                    if (e.dim() != dim) {
+                        throw new IllegalArgumentException("utterance " + e.uttId() + " has frames of " + e.dim()
+                                + " values, the TDNN reads " + dim);
+                    }
+                }
+            }
+            TrainedModel<Classifier<float[]>> t = TrainingLoop.run(tdnn.flattened(), train, dev, FrameExample::values,
+                    opts, checkpoints, progress);
+            return new TrainedModel<>(model, t.history(), t.bestEpoch());
+        }
         return TrainingLoop.run(model, train, dev, FrameExample::frames, opts, checkpoints, progress);
     }
 }

@@ -11,7 +11,9 @@ import java.util.function.Consumer;
  * TDNNs over stored fbank frames ({@link TdnnClassifier}), trained in {@link TrainingLoop} like every model
  * ({@link FrameModelTrainer}: padded, masked batches; AdamW; the KD loss; checkpoints; early stopping on dev UA).
  * Inputs are the frames [frames, inputDim] flattened frame by frame (the fbank table's "frames" column); the model
- * standardises them with the training frames' per-bin mean and standard deviation, which its file keeps.
+ * standardises them with the training frames' per-bin mean and standard deviation, which its file keeps. Steps run on
+ * {@link TrainingOptions#engine()} ({@link TdnnClassifier#setTrainingEngine}: auto is the fused CPU path on the CPU
+ * backend, the SameDiff graph otherwise).
  *
  * @param inputDim values per frame (ser.features.fbank.num-mel-bins)
  */
@@ -47,6 +49,7 @@ public record TdnnKind(int inputDim, TdnnOptions options) implements ModelKind {
             s[j] = (float) Math.max(Math.sqrt(variance[j]), STD_FLOOR);
         }
         TdnnClassifier model = TdnnClassifier.initialise(options.spec(inputDim), m, s, options.specAugment(), opts.seed());
+        model.setTrainingEngine(opts.engine());
         return FrameModelTrainer.train(model, trainFrames, Wav2Vec2FineTuneKind.frameExamples(dev, inputDim), opts,
                 checkpoints, progress);
     }

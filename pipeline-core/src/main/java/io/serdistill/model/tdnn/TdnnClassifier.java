@@ -3,9 +3,12 @@ package io.serdistill.model.tdnn;
 import io.serdistill.json.Json;
 import io.serdistill.model.Classifier;
 import io.serdistill.model.DistillationLossGraph;
+import io.serdistill.model.FusedLoss;
+import io.serdistill.model.HostArrays;
 import io.serdistill.model.KlReduction;
 import io.serdistill.model.MaskedPooling;
 import io.serdistill.model.SafeTensors;
+import io.serdistill.model.TrainingEngine;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -35,6 +38,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * logits do not depend on the batch it is in. Training steps apply {@link SpecAugment} to the standardised frames
  * (never {@link #logits}), drawing from a generator seeded by the model's seed and the epoch ({@link #startEpoch}).
  *
+ * <p>Training steps and logits run on the graph ({@link TrainingEngine#SAMEDIFF}, the default) or, with
+ * {@link TrainingEngine#FUSED} ({@link #setTrainingEngine}), on {@link FusedTdnn}: the same network, loss and
+ * augmentation (the same generator draws) with a hand-written backward pass on OpenBLAS, on the CPU backend.
+ *
  * <p>Not thread-safe: one instance per thread (Spark task). Weights travel as safetensors.
  */
 public final class TdnnClassifier implements Classifier<INDArray> {
@@ -58,6 +65,14 @@ public final class TdnnClassifier implements Classifier<INDArray> {
     private SplittableRandom augmentRng;
     /** The training loss, once {@link #prepareTraining} added it. */
     private DistillationLossGraph loss;
+    /** {@link TrainingEngine#SAMEDIFF} or {@link TrainingEngine#FUSED} (resolved). */
+    private TrainingEngine engine = TrainingEngine.SAMEDIFF;
+    /** The fused path, made when the engine is fused. */
+    private FusedTdnn fused;
+    /** One utterance's frames as read from its array, and a batch's standardised frames (reused between batches). */
+    private float[] utterance = new float[0];
+    private float[] batchFrames = new float[0];
+    private final Flattened flattened = new Flattened();
 
     private TdnnClassifier(TdnnSpec spec, float[] inputMean, float[] inputStd, Map<String, INDArray> weights,
                            SpecAugment augment, long seed) {
@@ -152,34 +167,87 @@ public final class TdnnClassifier implements Classifier<INDArray> {
         }
         loss = DistillationLossGraph.add(sd.getVariable(LOGITS), spec.numClasses(), DataType.FLOAT, alpha, temperature,
                 klReduction, labelSmoothing);
+        if (engine == TrainingEngine.FUSED) {
+            fused().prepare(FusedLoss.of(alpha, temperature, klReduction, labelSmoothing, spec.numClasses()));
+        }
+    }
+
+    /**
+     * Which engine computes training steps and logits ({@link TrainingEngine#resolve}d; SameDiff by default): the
+     * graph, or {@link FusedTdnn} on the CPU backend. Set before {@link #prepareTraining}.
+     */
+    public void setTrainingEngine(TrainingEngine engine) {
+        if (loss != null) {
+            throw new IllegalStateException("set the training engine before prepareTraining");
+        }
+        this.engine = java.util.Objects.requireNonNull(engine, "engine").resolve();
+    }
+
+    /** The engine in use: {@link TrainingEngine#SAMEDIFF} or {@link TrainingEngine#FUSED}. */
+    @Override
+    public TrainingEngine trainingEngine() {
+        return engine;
+    }
+
+    private FusedTdnn fused() {
+        if (fused == null) {
+            fused = new FusedTdnn(spec, parameters());
+        }
+        return fused;
     }
 
     /** Logits [n][classes], no augmentation, scored in length-sorted padded batches. */
     @Override
     public float[][] logits(List<INDArray> frames) {
-        return forEachBatch(frames, LOGITS);
+        return forEachBatch(arrays(frames), LOGITS);
     }
 
     /** The pooled statistics fed to the classifier, [n][2 * last channels]. */
     public float[][] pooled(List<INDArray> frames) {
-        return forEachBatch(frames, POOLED);
+        return forEachBatch(arrays(frames), POOLED);
     }
 
-    private float[][] forEachBatch(List<INDArray> frames, String output) {
-        List<INDArray> all = new ArrayList<>(frames); // each element read once (callers may pass lazy views)
+    /**
+     * This model reading each utterance as its frames flattened frame by frame (frames * inputDim values, as
+     * {@code FrameExample} and the fbank table hold them) instead of an array [frames, inputDim]: a view with the
+     * same parameters, engine, steps and logits, which spares an ND4J array per utterance.
+     */
+    public Classifier<float[]> flattened() {
+        return flattened;
+    }
+
+    private float[][] forEachBatch(Utterances all, String output) {
         Integer[] order = IntStream.range(0, all.size()).boxed().toArray(Integer[]::new);
-        Arrays.sort(order, Comparator.comparingLong(i -> all.get(i).size(0)));
+        Arrays.sort(order, Comparator.comparingInt(all::frames));
         float[][] out = new float[all.size()][];
         for (int from = 0; from < order.length; from += SCORING_BATCH) {
-            List<INDArray> chunk = new ArrayList<>();
-            for (int j = from; j < Math.min(order.length, from + SCORING_BATCH); j++) {
-                chunk.add(all.get(order[j]));
+            int[] chunk = new int[Math.min(order.length, from + SCORING_BATCH) - from];
+            for (int j = 0; j < chunk.length; j++) {
+                chunk[j] = order[from + j];
             }
-            Batch b = batch(chunk, false);
-            float[][] z = sd.output(Map.of(FEATURES, b.features(), MASK, b.mask()), output).get(output).toFloatMatrix();
+            Frames f = frames(all, chunk, false);
+            float[][] z = engine == TrainingEngine.FUSED ? fusedForward(f, output) : graphForward(f, output);
             for (int j = 0; j < z.length; j++) {
-                out[order[from + j]] = z[j];
+                out[chunk[j]] = z[j];
             }
+        }
+        return out;
+    }
+
+    private float[][] graphForward(Frames f, String output) {
+        Batch b = f.batch();
+        return sd.output(Map.of(FEATURES, b.features(), MASK, b.mask()), output).get(output).toFloatMatrix();
+    }
+
+    private float[][] fusedForward(Frames f, String output) {
+        int n = f.lengths().length;
+        int width = output.equals(POOLED) ? 2 * spec.outputChannels() : spec.numClasses();
+        float[] pooledOut = output.equals(POOLED) ? new float[n * width] : null;
+        float[] z = fused().logits(parameters(), f.values(), n, f.longest(), f.lengths(), pooledOut);
+        float[] flat = pooledOut != null ? pooledOut : z;
+        float[][] out = new float[n][];
+        for (int i = 0; i < n; i++) {
+            out[i] = Arrays.copyOfRange(flat, i * width, (i + 1) * width);
         }
         return out;
     }
@@ -187,17 +255,26 @@ public final class TdnnClassifier implements Classifier<INDArray> {
     /** Loss and gradients of one batch, its frames augmented; no update. */
     @Override
     public Step step(List<INDArray> frames, int[] labels, List<float[]> targets, float[] classWeights) {
-        if (labels.length == 1) {
-            // M2.1's backward pass fails on a batch of one (see Wav2Vec2FineTuneModel#step): the utterance twice
-            // has the same loss and the same gradients.
-            frames = List.of(frames.get(0), frames.get(0));
-            labels = new int[] {labels[0], labels[0]};
-            targets = targets == null ? null : List.of(targets.get(0), targets.get(0));
-        }
+        return step(arrays(frames), labels, targets, classWeights);
+    }
+
+    private Step step(Utterances utterances, int[] labels, List<float[]> targets, float[] classWeights) {
         if (loss == null) {
             throw new IllegalStateException("call prepareTraining first");
         }
-        Batch b = batch(frames, true);
+        Frames f = frames(utterances, IntStream.range(0, utterances.size()).toArray(), true);
+        if (engine == TrainingEngine.FUSED) {
+            return fused().step(parameters(), f.values(), f.lengths().length, f.longest(), f.lengths(), labels,
+                    targets, classWeights);
+        }
+        if (labels.length == 1) {
+            // M2.1's backward pass fails on a batch of one (see Wav2Vec2FineTuneModel#step): the utterance twice
+            // (with the same augmentation) has the same loss and the same gradients.
+            f = f.twice();
+            labels = new int[] {labels[0], labels[0]};
+            targets = targets == null ? null : List.of(targets.get(0), targets.get(0));
+        }
+        Batch b = f.batch();
         Map<String, INDArray> ph = new LinkedHashMap<>();
         ph.put(FEATURES, b.features());
         ph.put(MASK, b.mask());
@@ -259,26 +336,131 @@ public final class TdnnClassifier implements Classifier<INDArray> {
     /** A padded batch: standardised frames [B, T, inputDim], zero after each utterance's end, and the mask [B, T]. */
     private record Batch(INDArray features, INDArray mask) {}
 
-    private Batch batch(List<INDArray> frames, boolean training) {
-        if (frames.isEmpty()) {
-            throw new IllegalArgumentException("empty batch");
+    /**
+     * A padded batch on the heap: standardised frames [B, longest, inputDim] (the first B * longest * inputDim values
+     * of {@code values}, a buffer the next batch overwrites), zero after each utterance's end.
+     */
+    private record Frames(float[] values, int[] lengths, int longest, int inputDim) {
+        /** A batch of one as two copies of its utterance. */
+        Frames twice() {
+            int size = longest * inputDim;
+            float[] x = Arrays.copyOf(values, 2 * size);
+            System.arraycopy(values, 0, x, size, size);
+            return new Frames(x, new int[] {lengths[0], lengths[0]}, longest, inputDim);
         }
+
+        Batch batch() {
+            int n = lengths.length;
+            float[] m = new float[n * longest];
+            for (int b = 0; b < n; b++) {
+                Arrays.fill(m, b * longest, b * longest + lengths[b], 1f);
+            }
+            float[] x = Arrays.copyOf(values, n * longest * inputDim);
+            return new Batch(Nd4j.create(x, new long[] {n, longest, inputDim}, 'c'),
+                    Nd4j.create(m, new long[] {n, longest}, 'c'));
+        }
+    }
+
+    /** A batch's utterances as the model reads them: each one's frame count and its values. */
+    private interface Utterances {
+        int size();
+
+        /** Frames of utterance i (>= 1). */
+        int frames(int i);
+
+        /** Utterance i's frames * inputDim values into {@code dst}, frame by frame. */
+        void read(int i, float[] dst);
+    }
+
+    /** {@code frames} [frames, inputDim] each, checked; each element read once (callers may pass lazy views). */
+    private Utterances arrays(List<INDArray> frames) {
+        List<INDArray> all = new ArrayList<>(frames);
         int f = spec.inputDim();
-        int longest = 0;
-        for (int i = 0; i < frames.size(); i++) {
-            INDArray a = frames.get(i);
+        for (int i = 0; i < all.size(); i++) {
+            INDArray a = all.get(i);
             if (a.rank() != 2 || a.size(1) != f || a.size(0) < 1) {
                 throw new IllegalArgumentException("utterance " + i + " has frames of shape "
                         + Arrays.toString(a.shape()) + ", expected [frames >= 1, " + f + "]");
             }
-            longest = Math.max(longest, (int) a.size(0));
         }
-        float[] x = new float[frames.size() * longest * f];
-        float[] m = new float[frames.size() * longest];
+        return new Utterances() {
+            @Override
+            public int size() {
+                return all.size();
+            }
+
+            @Override
+            public int frames(int i) {
+                return (int) all.get(i).size(0);
+            }
+
+            @Override
+            public void read(int i, float[] dst) {
+                INDArray a = all.get(i);
+                int n = (int) (a.size(0) * f);
+                if (engine == TrainingEngine.FUSED && HostArrays.dense(a)) {
+                    // The fused engine runs on the CPU backend, whose arrays are host memory: read it in place.
+                    HostArrays.view(a).get(0, dst, 0, n);
+                } else {
+                    System.arraycopy(a.castTo(DataType.FLOAT).dup('c').data().asFloat(), 0, dst, 0, n);
+                }
+            }
+        };
+    }
+
+    /** {@code flat} frames flattened frame by frame, checked. */
+    private Utterances flat(List<float[]> flat) {
+        List<float[]> all = new ArrayList<>(flat);
+        int f = spec.inputDim();
+        for (int i = 0; i < all.size(); i++) {
+            float[] v = all.get(i);
+            if (v.length < f || v.length % f != 0) {
+                throw new IllegalArgumentException("utterance " + i + " has " + v.length + " values, expected frames"
+                        + " >= 1 of " + f);
+            }
+        }
+        return new Utterances() {
+            @Override
+            public int size() {
+                return all.size();
+            }
+
+            @Override
+            public int frames(int i) {
+                return all.get(i).length / f;
+            }
+
+            @Override
+            public void read(int i, float[] dst) {
+                System.arraycopy(all.get(i), 0, dst, 0, all.get(i).length);
+            }
+        };
+    }
+
+    /** The utterances {@code which} standardised, padded and (in training) augmented, in that order. */
+    private Frames frames(Utterances utterances, int[] which, boolean training) {
+        if (which.length == 0) {
+            throw new IllegalArgumentException("empty batch");
+        }
+        int f = spec.inputDim();
+        int longest = 0;
+        for (int i : which) {
+            longest = Math.max(longest, utterances.frames(i));
+        }
+        int size = which.length * longest * f;
+        if (batchFrames.length < size) {
+            batchFrames = new float[size];
+        }
+        float[] x = batchFrames;
+        int[] lengths = new int[which.length];
         boolean augmenting = training && augment.active();
-        for (int b = 0; b < frames.size(); b++) {
-            float[] v = frames.get(b).castTo(DataType.FLOAT).dup('c').data().asFloat();
-            int n = v.length / f;
+        if (utterance.length < longest * f) {
+            utterance = new float[longest * f];
+        }
+        float[] v = utterance;
+        for (int b = 0; b < which.length; b++) {
+            int n = utterances.frames(which[b]);
+            utterances.read(which[b], v);
             int offset = b * longest * f;
             for (int t = 0; t < n; t++) {
                 for (int j = 0; j < f; j++) {
@@ -288,10 +470,58 @@ public final class TdnnClassifier implements Classifier<INDArray> {
             if (augmenting) {
                 augment.apply(x, offset, n, f, augmentRng);
             }
-            Arrays.fill(m, b * longest, b * longest + n, 1f);
+            Arrays.fill(x, offset + n * f, offset + longest * f, 0f);
+            lengths[b] = n;
         }
-        return new Batch(Nd4j.create(x, new long[] {frames.size(), longest, f}, 'c'),
-                Nd4j.create(m, new long[] {frames.size(), longest}, 'c'));
+        return new Frames(x, lengths, longest, f);
+    }
+
+    /** {@link #flattened}: the model over flattened frames. */
+    private final class Flattened implements Classifier<float[]> {
+        @Override
+        public void prepareTraining(double alpha, double temperature) {
+            TdnnClassifier.this.prepareTraining(alpha, temperature);
+        }
+
+        @Override
+        public void prepareTraining(double alpha, double temperature, KlReduction klReduction, double labelSmoothing) {
+            TdnnClassifier.this.prepareTraining(alpha, temperature, klReduction, labelSmoothing);
+        }
+
+        @Override
+        public void startEpoch(int epoch) {
+            TdnnClassifier.this.startEpoch(epoch);
+        }
+
+        @Override
+        public float[][] logits(List<float[]> inputs) {
+            return forEachBatch(flat(inputs), LOGITS);
+        }
+
+        @Override
+        public Step step(List<float[]> batch, int[] labels, List<float[]> targets, float[] classWeights) {
+            return TdnnClassifier.this.step(flat(batch), labels, targets, classWeights);
+        }
+
+        @Override
+        public boolean decayed(String parameter) {
+            return TdnnClassifier.this.decayed(parameter);
+        }
+
+        @Override
+        public TrainingEngine trainingEngine() {
+            return engine;
+        }
+
+        @Override
+        public Map<String, INDArray> parameters() {
+            return TdnnClassifier.this.parameters();
+        }
+
+        @Override
+        public byte[] toSafeTensors(Map<String, String> provenance) {
+            return TdnnClassifier.this.toSafeTensors(provenance);
+        }
     }
 
     private static SplittableRandom epochRng(long seed, int epoch) {
@@ -310,19 +540,19 @@ public final class TdnnClassifier implements Classifier<INDArray> {
         return Nd4j.create(w, shape, 'c');
     }
 
-    private static String convWeight(int i) {
+    static String convWeight(int i) {
         return "conv" + i + "_w";
     }
 
-    private static String convBias(int i) {
+    static String convBias(int i) {
         return "conv" + i + "_b";
     }
 
-    private static String normGain(int i) {
+    static String normGain(int i) {
         return "norm" + i + "_g";
     }
 
-    private static String normBias(int i) {
+    static String normBias(int i) {
         return "norm" + i + "_b";
     }
 }

@@ -26,10 +26,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Training time of a {@link TdnnClassifier} over 80-bin frames (the SameDiff graph: the TDNN has no fused path) next
- * to {@code tools/bench_torch_tdnn.py}, the same architecture, batch, data sizes, optimiser and loss in PyTorch at the
- * same thread count (run by this bench with ND4J's OpenBLAS as its libblas and passive OpenMP threads), and the
- * ratios. Not a test: run by hand (docs/benchmarks.md has the commands and figures):
+ * Training time of a {@link TdnnClassifier} over 80-bin frames, per {@link TrainingEngine} (the fused CPU path
+ * {@link FusedTdnn} and the SameDiff graph), next to {@code tools/bench_torch_tdnn.py}, the same architecture,
+ * batch, data sizes, optimiser and loss in PyTorch at the same thread count (run by this bench with ND4J's OpenBLAS
+ * as its libblas and passive OpenMP threads), and the ratios. Not a test: run by hand (docs/benchmarks.md has the commands and figures):
  * <pre>
  * mvn -B -o -q -pl pipeline-core test-compile dependency:build-classpath -Dmdep.outputFile=/tmp/cp.txt
  * OMP_NUM_THREADS=1 java -cp pipeline-core/target/test-classes:pipeline-core/target/classes:$(cat /tmp/cp.txt) \
@@ -42,20 +42,21 @@ import org.nd4j.linalg.factory.Nd4j;
  * duration) of N(0, 1) values. Reported:
  * <ul>
  *   <li>step: one optimiser step on a fixed batch of 32, as {@code TrainingLoop} takes it: {@link TdnnClassifier#step}
- *       (padding, augmentation, forward, backward) then {@link AdamW#apply} (clipping at norm 5, decay 1e-4), each
- *       part timed too; mean of {@code runs} after {@code warmups};</li>
+ *       (padding, augmentation, forward, backward) then {@link AdamW#apply} (clipping at norm 5, decay 1e-4; its host
+ *       loop for the fused engine, as the loop uses it), each part timed too; mean of {@code runs} after
+ *       {@code warmups};</li>
  *   <li>forward: {@link TdnnClassifier#logits} of the same batch;</li>
- *   <li>epoch: {@link FrameModelTrainer} over 384 training utterances (12 steps, the demo student's training set)
- *       and a dev pass over 96, AdamW lr 0.002 with cosine schedule and 5 % warm-up; median of the epochs after the
- *       first (the first pays graph set-up; it is printed too).</li>
+ *   <li>epoch: {@link FrameModelTrainer} (on the engine) over 384 training utterances (12 steps, the demo student's
+ *       training set) and a dev pass over 96, AdamW lr 0.002 with cosine schedule and 5 % warm-up; median of the
+ *       epochs after the first (the first pays graph set-up and JIT compilation; it is printed too).</li>
  * </ul>
  * Wall time, the training thread's CPU time and the process's CPU time: on a shared, loaded machine the CPU time is
- * the fairer figure (with one ND4J thread the ops run on the calling thread); the ratios use thread CPU against
- * torch's process CPU, and wall against wall.
+ * the fairer figure (with one ND4J and OpenBLAS thread the ops and GEMMs run on the calling thread); the ratios use
+ * thread CPU against torch's process CPU, and wall against wall.
  *
  * <p>Arguments (optional): channels (64,64,64), warm-up steps (15: a fresh JVM's first steps run ~2x slower while the
  * JIT and the allocator warm up), timed steps (10), layer norm (true), epochs (2),
- * the torch script (tools/bench_torch_tdnn.py; "none" skips it).
+ * the torch script (tools/bench_torch_tdnn.py; "none" skips it), the engines (fused,samediff), each timed in turn.
  */
 public final class TdnnBench {
     private static final int BINS = 80;
@@ -94,6 +95,7 @@ public final class TdnnBench {
         boolean layerNorm = args.length <= 3 || Boolean.parseBoolean(args[3]);
         int epochs = args.length > 4 ? Integer.parseInt(args[4]) : 2;
         String torchScript = args.length > 5 ? args[5] : "tools/bench_torch_tdnn.py";
+        String engineList = args.length > 6 ? args[6] : "fused,samediff";
         List<Integer> channels = Arrays.stream(widths.split(",")).map(Integer::parseInt).toList();
         TdnnSpec spec = new TdnnSpec(BINS, channels, List.of(5, 3, 3, 3, 3).subList(0, channels.size()),
                 List.of(1, 2, 3, 4, 5).subList(0, channels.size()), channels.get(channels.size() - 1) / 2, layerNorm,
@@ -104,74 +106,99 @@ public final class TdnnBench {
         System.out.printf("ND4J threads %d (OMP_NUM_THREADS=%s), spec %s, load average %s%n", threads,
                 System.getenv("OMP_NUM_THREADS"), spec, loadAverage());
 
-        Random r = new Random(1);
-        List<INDArray> batch = utterances(BATCH, r);
-        int[] labels = new int[BATCH];
-        for (int i = 0; i < BATCH; i++) {
-            labels[i] = i % CLASSES;
-        }
-        float[] mean = new float[BINS];
-        float[] std = new float[BINS];
-        Arrays.fill(std, 1f);
-        TdnnClassifier m = TdnnClassifier.initialise(spec, mean, std, augment, 1);
-        m.prepareTraining(1, 1);
-        AdamW adamW = new AdamW(1e-4, 0, 5.0, m::decayed);
-        Time stepPart = new Time(0, 0, 0);
-        Time optimiserPart = new Time(0, 0, 0);
-        long[] start = Time.now();
-        for (int i = 0; i < warmups + runs; i++) {
-            if (i == warmups) {
-                start = Time.now();
-                stepPart = new Time(0, 0, 0);
-                optimiserPart = new Time(0, 0, 0);
+        List<TrainingEngine> engines = Arrays.stream(engineList.split(","))
+                .map(e -> TrainingEngine.valueOf(e.trim().toUpperCase(java.util.Locale.ROOT))).toList();
+        java.util.Map<TrainingEngine, Time[]> results = new java.util.LinkedHashMap<>();
+        for (TrainingEngine engine : engines) {
+            Random r = new Random(1);
+            List<INDArray> batch = utterances(BATCH, r);
+            int[] labels = new int[BATCH];
+            for (int i = 0; i < BATCH; i++) {
+                labels[i] = i % CLASSES;
             }
-            long[] s0 = Time.now();
-            var step = m.step(batch, labels, null, null);
-            stepPart = plus(stepPart, Time.since(s0));
-            long[] s1 = Time.now();
-            adamW.apply(m.parameters(), step.gradients(), 1e-3);
-            optimiserPart = plus(optimiserPart, Time.since(s1));
-        }
-        Time step = Time.since(start).div(runs);
-        long[] f0 = Time.now();
-        for (int i = 0; i < runs; i++) {
-            m.logits(batch);
-        }
-        Time forward = Time.since(f0).div(runs);
-        System.out.printf("samediff tdnn: step mean %s = step() %s + AdamW %s; forward %s (batch 32 x 160-199 frames,"
-                        + " %d steps after %d)%n", step.ms(), stepPart.div(runs).ms(), optimiserPart.div(runs).ms(),
-                forward.ms(), runs, warmups);
+            float[] mean = new float[BINS];
+            float[] std = new float[BINS];
+            Arrays.fill(std, 1f);
+            TdnnClassifier m = TdnnClassifier.initialise(spec, mean, std, augment, 1);
+            m.setTrainingEngine(engine);
+            m.prepareTraining(1, 1);
+            String label = m.trainingEngine().label();
+            AdamW adamW = new AdamW(1e-4, 0, 5.0, m::decayed);
+            if (m.trainingEngine() == TrainingEngine.FUSED) {
+                adamW.useHostLoop(); // as TrainingLoop does for a fused model
+            }
+            Time stepPart = new Time(0, 0, 0);
+            Time optimiserPart = new Time(0, 0, 0);
+            long[] start = Time.now();
+            for (int i = 0; i < warmups + runs; i++) {
+                if (i == warmups) {
+                    start = Time.now();
+                    stepPart = new Time(0, 0, 0);
+                    optimiserPart = new Time(0, 0, 0);
+                }
+                long[] s0 = Time.now();
+                var step = m.step(batch, labels, null, null);
+                stepPart = plus(stepPart, Time.since(s0));
+                long[] s1 = Time.now();
+                adamW.apply(m.parameters(), step.gradients(), 1e-3);
+                optimiserPart = plus(optimiserPart, Time.since(s1));
+            }
+            Time step = Time.since(start).div(runs);
+            long[] f0 = Time.now();
+            for (int i = 0; i < runs; i++) {
+                m.logits(batch);
+            }
+            Time forward = Time.since(f0).div(runs);
+            System.out.printf("%s tdnn: step mean %s = step() %s + AdamW %s; forward %s (batch 32 x 160-199 frames,"
+                            + " %d steps after %d)%n", label, step.ms(), stepPart.div(runs).ms(),
+                    optimiserPart.div(runs).ms(), forward.ms(), runs, warmups);
 
-        List<Time> perEpoch = epochs(spec, augment, epochs, r);
-        List<Time> later = perEpoch.size() > 1 ? perEpoch.subList(1, perEpoch.size()) : perEpoch;
-        Time epoch = new Time(median(later.stream().mapToDouble(Time::wall).toArray()),
-                median(later.stream().mapToDouble(Time::cpu).toArray()),
-                median(later.stream().mapToDouble(Time::processCpu).toArray()));
-        System.out.printf("samediff tdnn: epoch median %s; first epoch %s (384 + 96 dev utterances, %d epochs)%n",
-                epoch.ms(), perEpoch.get(0).ms(), epochs);
+            List<Time> perEpoch = epochs(spec, augment, epochs, r, engine);
+            List<Time> later = perEpoch.size() > 1 ? perEpoch.subList(1, perEpoch.size()) : perEpoch;
+            Time epoch = new Time(median(later.stream().mapToDouble(Time::wall).toArray()),
+                    median(later.stream().mapToDouble(Time::cpu).toArray()),
+                    median(later.stream().mapToDouble(Time::processCpu).toArray()));
+            System.out.printf("%s tdnn: epoch median %s; first epoch %s (384 + 96 dev utterances, %d epochs)%n",
+                    label, epoch.ms(), perEpoch.get(0).ms(), epochs);
+            results.put(m.trainingEngine(), new Time[] {step, epoch});
+        }
 
         Time[] torch = torch(torchScript, threads, widths, warmups, runs, epochs, layerNorm);
-        if (torch != null) {
-            System.out.printf("ratio (samediff / torch): step %.2f wall, %.2f cpu (process %.2f); epoch %.2f wall,"
-                            + " %.2f cpu (process %.2f)%n", step.wall() / torch[0].wall(), step.cpu() / torch[0].cpu(),
-                    step.processCpu() / torch[0].cpu(), epoch.wall() / torch[1].wall(), epoch.cpu() / torch[1].cpu(),
-                    epoch.processCpu() / torch[1].cpu());
+        for (var e : results.entrySet()) {
+            Time step = e.getValue()[0];
+            Time epoch = e.getValue()[1];
+            if (torch != null) {
+                System.out.printf("ratio (%s / torch): step %.2f wall, %.2f cpu (process %.2f); epoch %.2f wall,"
+                                + " %.2f cpu (process %.2f)%n", e.getKey().label(), step.wall() / torch[0].wall(),
+                        step.cpu() / torch[0].cpu(), step.processCpu() / torch[0].cpu(),
+                        epoch.wall() / torch[1].wall(), epoch.cpu() / torch[1].cpu(),
+                        epoch.processCpu() / torch[1].cpu());
+            }
+        }
+        if (results.size() == 2) {
+            Time[] f = results.get(TrainingEngine.FUSED);
+            Time[] g = results.get(TrainingEngine.SAMEDIFF);
+            if (f != null && g != null) {
+                System.out.printf("ratio (fused / samediff): step %.3f cpu, epoch %.3f cpu%n", f[0].cpu() / g[0].cpu(),
+                        f[1].cpu() / g[1].cpu());
+            }
         }
         System.out.printf("load average after: %s%n", loadAverage());
     }
 
     /** Per-epoch times of a {@link FrameModelTrainer} run over 384 training and 96 dev utterances. */
-    private static List<Time> epochs(TdnnSpec spec, SpecAugment augment, int epochs, Random r) {
+    private static List<Time> epochs(TdnnSpec spec, SpecAugment augment, int epochs, Random r, TrainingEngine engine) {
         List<FrameExample> train = examples(384, r, "t");
         List<FrameExample> dev = examples(96, r, "d");
         float[] mean = new float[BINS];
         float[] std = new float[BINS];
         Arrays.fill(std, 1f);
         TdnnClassifier model = TdnnClassifier.initialise(spec, mean, std, augment, 1);
+        model.setTrainingEngine(engine);
         Optimisation o = new Optimisation(epochs, BATCH, 0.002, 1e-4, 0, LearningRateSchedule.Shape.COSINE, 0.05, 5.0,
                 false);
         TrainingOptions opts = new TrainingOptions(o, Regularisation.NONE, Objective.labels(), 42,
-                CheckpointPolicy.EVERY_EPOCH, TrainingEngine.SAMEDIFF);
+                CheckpointPolicy.EVERY_EPOCH, engine);
         List<Time> times = new ArrayList<>();
         long[][] last = {Time.now()};
         FrameModelTrainer.train(model, train, dev, opts, CheckpointStore.NONE, rec -> {

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.serdistill.model.SafeTensors;
+import io.serdistill.model.TrainingEngine;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -16,10 +17,12 @@ import java.util.Map;
 import java.util.Random;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-/** The TDNN over fbank-like frames (12 bins), on random utterances of different lengths. */
+/** The TDNN over fbank-like frames (12 bins), on random utterances of different lengths, on both engines. */
 class TdnnClassifierTest {
     private static final int F = 12;
     private static final TdnnSpec SPEC = new TdnnSpec(F, List.of(8, 6), List.of(5, 3), List.of(1, 2), 4, true, 4);
@@ -39,7 +42,13 @@ class TdnnClassifierTest {
     }
 
     private static TdnnClassifier model(SpecAugment augment, long seed) {
-        return TdnnClassifier.initialise(SPEC, constant(-5f), constant(2f), augment, seed);
+        return model(augment, seed, TrainingEngine.SAMEDIFF);
+    }
+
+    private static TdnnClassifier model(SpecAugment augment, long seed, TrainingEngine engine) {
+        TdnnClassifier m = TdnnClassifier.initialise(SPEC, constant(-5f), constant(2f), augment, seed);
+        m.setTrainingEngine(engine);
+        return m;
     }
 
     private static void assertClose(float[][] expected, float[][] actual, double tol, String what) {
@@ -49,12 +58,13 @@ class TdnnClassifierTest {
         }
     }
 
-    @Test
-    void paddingNeverChangesAnUtterancesLogitsOrPooledStatistics() {
+    @ParameterizedTest
+    @EnumSource(value = TrainingEngine.class, names = {"SAMEDIFF", "FUSED"})
+    void paddingNeverChangesAnUtterancesLogitsOrPooledStatistics(TrainingEngine engine) {
         Random r = new Random(1);
         // The short ones are padded by up to 38 frames, more than the stack's receptive field (9 frames each side).
         List<INDArray> batch = List.of(utterance(r, 2), utterance(r, 40), utterance(r, 13), utterance(r, 7));
-        TdnnClassifier m = model(SpecAugment.NONE, 3);
+        TdnnClassifier m = model(SpecAugment.NONE, 3, engine);
         float[][] together = m.logits(batch);
         float[][] pooledTogether = m.pooled(batch);
         for (int i = 0; i < batch.size(); i++) {
@@ -65,15 +75,16 @@ class TdnnClassifierTest {
         assertNotEquals(together[0][0], together[1][0]);
     }
 
-    @Test
-    void specAugmentChangesTrainingStepsOnlyAndIsDeterministicGivenTheSeed() {
+    @ParameterizedTest
+    @EnumSource(value = TrainingEngine.class, names = {"SAMEDIFF", "FUSED"})
+    void specAugmentChangesTrainingStepsOnlyAndIsDeterministicGivenTheSeed(TrainingEngine engine) {
         Random r = new Random(2);
         List<INDArray> batch = List.of(utterance(r, 30), utterance(r, 25), utterance(r, 40));
         int[] labels = {0, 1, 2};
         SpecAugment augment = new SpecAugment(2, 8, 2, 4);
-        TdnnClassifier plain = model(SpecAugment.NONE, 5);
-        TdnnClassifier augmented = model(augment, 5);
-        TdnnClassifier again = model(augment, 5);
+        TdnnClassifier plain = model(SpecAugment.NONE, 5, engine);
+        TdnnClassifier augmented = model(augment, 5, engine);
+        TdnnClassifier again = model(augment, 5, engine);
         assertClose(plain.logits(batch), augmented.logits(batch), 0, "scoring never augments");
         plain.prepareTraining(1, 1);
         augmented.prepareTraining(1, 1);
@@ -127,18 +138,21 @@ class TdnnClassifierTest {
         assertTrue(new SpecAugment(0, 0, 1, 1).active());
     }
 
-    @Test
-    void saveAndLoadGiveIdenticalLogits() throws IOException {
+    @ParameterizedTest
+    @EnumSource(value = TrainingEngine.class, names = {"SAMEDIFF", "FUSED"})
+    void saveAndLoadGiveIdenticalLogits(TrainingEngine engine) throws IOException {
         Random r = new Random(3);
         List<INDArray> utts = new ArrayList<>();
         for (int n : new int[] {5, 17, 33}) {
             utts.add(utterance(r, n));
         }
-        TdnnClassifier m = model(new SpecAugment(1, 3, 1, 2), 11);
+        TdnnClassifier m = model(new SpecAugment(1, 3, 1, 2), 11, engine);
         // Perturb the weights so the round trip is not of the initialisation only.
         m.parameters().values().forEach(a -> a.addi(0.01));
         byte[] bytes = m.toSafeTensors(Map.of("ser.model", "t"));
         TdnnClassifier loaded = TdnnClassifier.fromSafeTensors(bytes, "t.safetensors");
+        assertEquals(TrainingEngine.SAMEDIFF, loaded.trainingEngine(), "a loaded model scores on the graph");
+        loaded.setTrainingEngine(engine);
         assertEquals(SPEC, loaded.spec());
         assertClose(m.logits(utts), loaded.logits(utts), 0, "identical logits");
         SafeTensors st = SafeTensors.parse(bytes, "t");
@@ -157,5 +171,33 @@ class TdnnClassifierTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> m.logits(List.of(Nd4j.zeros(4, F + 1))));
         assertTrue(e.getMessage().contains("expected [frames >= 1, " + F + "]"), e.getMessage());
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = TrainingEngine.class, names = {"SAMEDIFF", "FUSED"})
+    void theFlattenedViewIsTheSameModel(TrainingEngine engine) {
+        Random r = new Random(6);
+        List<INDArray> batch = List.of(utterance(r, 9), utterance(r, 30), utterance(r, 4));
+        List<float[]> flat = batch.stream().map(a -> a.dup('c').data().asFloat()).toList();
+        int[] labels = {2, 0, 1};
+        TdnnClassifier arrays = model(new SpecAugment(1, 4, 1, 2), 8, engine);
+        TdnnClassifier flattened = model(new SpecAugment(1, 4, 1, 2), 8, engine);
+        assertEquals(engine, flattened.flattened().trainingEngine());
+        assertEquals(flattened.parameters().keySet(), flattened.flattened().parameters().keySet());
+        assertClose(arrays.logits(batch), flattened.flattened().logits(flat), 0, "logits");
+        arrays.prepareTraining(1, 1);
+        flattened.flattened().prepareTraining(1, 1);
+        arrays.startEpoch(2);
+        flattened.flattened().startEpoch(2);
+        var a = arrays.step(batch, labels, null, null);
+        var f = flattened.flattened().step(flat, labels, null, null);
+        assertEquals(a.loss(), f.loss(), 0, "the same augmentation and loss");
+        for (String n : a.gradients().keySet()) {
+            assertArrayEquals(a.gradients().get(n).dup('c').data().asFloat(),
+                    f.gradients().get(n).dup('c').data().asFloat(), 0f, n);
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> flattened.flattened().logits(List.of(new float[F + 1])));
+        assertTrue(e.getMessage().contains("expected frames >= 1 of " + F), e.getMessage());
     }
 }
