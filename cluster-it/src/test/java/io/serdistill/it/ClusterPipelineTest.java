@@ -113,6 +113,10 @@ class ClusterPipelineTest {
         assertEquals(0, run.rc, run.output);
         timings.put("client", timings(run.output));
         assertEquals(embeddedMetrics(List.of()), metrics(runUri("client")), "metrics of the client-mode run vs embedded");
+        // What the KD students learn from: the cluster (4 cores) reads the features in other partitions than the
+        // embedded run, and the teacher logits must still be the same bits.
+        assertEquals(softTargets(localRuns.resolve("embedded").toUri().toString()), softTargets(runUri("client")),
+                "soft targets of the client-mode run vs embedded");
         String app = appId(run.output);
         List<Path> executors = cluster.executorLogs(app);
         assertFalse(executors.isEmpty(), "no executor JVM ran for " + app);
@@ -258,6 +262,12 @@ class ClusterPipelineTest {
     private List<String> metrics(String runUri) {
         return reader.read().parquet(runUri + "/tables/metrics").drop("run_id").collectAsList().stream()
                 .map(Row::toString).sorted().toList();
+    }
+
+    /** soft_targets/ of a run as sorted lines (a float prints as the shortest decimal that reads back as its bits). */
+    private List<String> softTargets(String runUri) {
+        return reader.read().parquet(runUri + "/soft_targets").collectAsList().stream().map(Row::toString).sorted()
+                .toList();
     }
 
     private boolean checkpointWritten(org.apache.hadoop.fs.Path teachers) {
