@@ -31,10 +31,10 @@ import static org.apache.spark.sql.functions.col;
 
 /**
  * distill: (1) soft targets — every teacher's logits for every train/dev utterance, computed once with the teachers
- * broadcast and inference sharded over partitions, stored in soft_targets/; (2) students — one multilingual student
- * per configured method, each in its own Spark task: ft-multi (labels only, the baseline), mtkd-uniform (teachers
- * weighted equally, the KD baseline) and mtkd-language (teacher mix weighted by the utterance's language), and the
- * other methods of {@link StudentPlan}. Teachers and students are each of their configured {@link ModelKind} (MLP
+ * broadcast and inference sharded over batches made from the rows alone ({@link ScoringBatches}: the same bits on
+ * any cluster), stored in soft_targets/; (2) students — one multilingual student per configured method, each in its
+ * own Spark task: ft-multi (labels only, the baseline), mtkd-uniform (teachers weighted equally, the KD baseline) and
+ * mtkd-language (teacher mix weighted by the utterance's language), and the other methods of {@link StudentPlan}. Teachers and students are each of their configured {@link ModelKind} (MLP
  * heads, TDNNs on fbank frames, or wav2vec2 fine-tuned on CNN frames), chosen independently. With ser.run.seeds = N
  * every teacher seed's logits are in soft_targets/ and each student trains N times, each (student, seed) its own
  * task, against the targets {@link TeacherEnsemble} picks (its own seed's teachers, or their seeds' mean).
@@ -68,8 +68,8 @@ public final class DistillStage implements Stage {
         Dataset<Row> trainDev = ctx.spark().read().parquet(ctx.featuresPath()).filter(col("split").isin("train", "dev"));
         Dataset<Row> teacherInputs = FeatureRows.select(trainDev, cfg.inputColumn(cfg.teachers()));
         Dataset<Row> features = FeatureRows.select(trainDev, cfg.inputColumn(cfg.student()));
-        JavaRDD<Row> soft = teacherInputs.javaRDD().mapPartitions(rows -> teachersB.value().score(rows, (teacher, r, logits) ->
-                RowFactory.create(FeatureRows.uttId(r), FeatureRows.language(r), FeatureRows.split(r), teacher, logits)));
+        JavaRDD<Row> soft = ModelStore.scoreAll(teachersB, teacherInputs, (teacher, r, logits) ->
+                RowFactory.create(FeatureRows.uttId(r), FeatureRows.language(r), FeatureRows.split(r), teacher, logits));
         ctx.spark().createDataFrame(soft, Tables.SOFT_TARGETS).write().mode(SaveMode.Overwrite).parquet(ctx.layout().softTargets());
         long softRows = ctx.spark().read().parquet(ctx.layout().softTargets()).count();
         LOG.info("soft targets: {} rows ({} teachers) at {}", softRows, teachers.names().size(), ctx.layout().softTargets());

@@ -78,12 +78,10 @@ public final class EvaluateStage implements Stage {
             broadcasts.add(modelsB);
             Dataset<Row> features = FeatureRows.select(spark.read().parquet(ctx.featuresPath())
                     .filter(col("split").isin(cfg.evaluateSplits().stream().map(Split::label).toArray())), group.getKey());
-            JavaRDD<Row> scored = features.javaRDD().mapPartitions(rows -> {
-                ModelStore store = modelsB.value();
-                return store.score(rows, (model, r, logits) -> RowFactory.create(model, store.methods().get(model),
-                        FeatureRows.uttId(r), FeatureRows.language(r), FeatureRows.speaker(r), FeatureRows.split(r),
-                        FeatureRows.label(r), Predictions.argMax(logits), logits));
-            });
+            Map<String, String> methods = modelsB.value().methods();
+            JavaRDD<Row> scored = ModelStore.scoreAll(modelsB, features, (model, r, logits) -> RowFactory.create(model,
+                    methods.get(model), FeatureRows.uttId(r), FeatureRows.language(r), FeatureRows.speaker(r),
+                    FeatureRows.split(r), FeatureRows.label(r), Predictions.argMax(logits), logits));
             predictions = predictions == null ? scored : predictions.union(scored);
         }
         spark.createDataFrame(predictions, Tables.PREDICTIONS).write().mode(SaveMode.Overwrite).parquet(ctx.layout().table("predictions"));

@@ -16,6 +16,9 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
 /**
@@ -69,6 +72,14 @@ record ModelStore(Map<String, ModelKind> kinds, Map<String, String> methods, Map
     @FunctionalInterface
     interface RowMaker extends Serializable {
         Row make(String model, Row input, float[] logits);
+    }
+
+    /**
+     * Scores selected feature rows ({@link FeatureRows#COLUMNS}) with every model of {@code store}, in
+     * {@link ScoringBatches}: each row's logits are the same bits however the rows were partitioned when read.
+     */
+    static JavaRDD<Row> scoreAll(Broadcast<ModelStore> store, Dataset<Row> rows, RowMaker maker) {
+        return ScoringBatches.of(rows).javaRDD().mapPartitions(batch -> store.value().score(batch, maker));
     }
 
     /**
