@@ -6,6 +6,7 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigList;
 import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueFactory;
 import com.typesafe.config.ConfigValueType;
 import io.serdistill.train.Optimisation;
 import java.util.ArrayList;
@@ -22,9 +23,11 @@ import java.util.function.Function;
  * would refuse is refused here, naming the grid key. An empty grid has no points: the family trains as configured,
  * without selection.
  *
- * <p>{@code grid = auto} (the teachers' default) is {@link #AUTO_L2} x {@code hidden = [[], <the family's hidden>]}
- * for a family that trains by full-batch L-BFGS (an MLP on pooled fbank statistics), so that each language's teacher
- * is the better of a regularised linear model and the MLP, at the penalty its inner folds prefer; for every other
+ * <p>{@code grid = auto} (the teachers' default), for a family that trains by full-batch L-BFGS (an MLP on pooled
+ * fbank statistics), has the family as configured as its first point (ties keep it) and then the linear model
+ * ({@code hidden = []}) at each of {@link #AUTO_L2}: each language's teacher is the MLP unless its inner folds prefer
+ * a regularised linear model. The MLP's own penalty is not varied: more strongly penalised MLP teachers gave flatter
+ * soft targets and weaker KD students on the tuning corpora (docs/results.md). For every other
  * family (AdamW, TDNN, wav2vec2 heads) it is empty. A model whose language has fewer than two training speakers
  * cannot be scored on inner folds and trains as configured under {@code auto} ({@link #auto()}), where an explicit
  * grid is an error.
@@ -88,10 +91,16 @@ public record SelectionGrid(String family, List<Point> points, boolean auto) {
             if (own.optimisation().optimiser() != Optimisation.Optimiser.LBFGS) {
                 return new SelectionGrid(family, List.of(), true);
             }
-            String hidden = own.hidden().isEmpty() ? "" : "hidden = [[], " + own.hidden() + "], ";
-            Config resolved = c.withValue(gridPath, ConfigFactory.parseString(hidden + "lbfgs.l2 = " + AUTO_L2).root());
-            SelectionGrid g = parse(resolved, family, parse);
-            return new SelectionGrid(family, g.points(), true);
+            // The family as configured first (ties keep it), then the linear model at each penalty; a linear
+            // family chooses its penalty only.
+            List<Map<String, ConfigValue>> combos = new ArrayList<>();
+            if (!own.hidden().isEmpty()) {
+                combos.add(combo(own.hidden(), own.optimisation().lbfgsL2()));
+            }
+            for (double l2 : AUTO_L2) {
+                combos.add(combo(List.of(), l2));
+            }
+            return new SelectionGrid(family, points(c, family, gridPath, combos, parse), true);
         }
         Config grid;
         try {
@@ -131,6 +140,20 @@ public record SelectionGrid(String family, List<Point> points, boolean auto) {
             }
             combos = next;
         }
+        return new SelectionGrid(family, points(c, family, gridPath, combos, parse), false);
+    }
+
+    /** {hidden, lbfgs.l2} as grid values. */
+    private static Map<String, ConfigValue> combo(List<Integer> hidden, double l2) {
+        Map<String, ConfigValue> m = new LinkedHashMap<>();
+        m.put("hidden", ConfigValueFactory.fromIterable(hidden));
+        m.put("lbfgs.l2", ConfigValueFactory.fromAnyRef(l2));
+        return m;
+    }
+
+    /** Each combination of grid values as a point: the family's settings with those keys replaced. */
+    private static List<Point> points(Config c, String family, String gridPath, List<Map<String, ConfigValue>> combos,
+                                      Function<Config, SerConfig.Training> parse) {
         List<Point> points = new ArrayList<>();
         for (Map<String, ConfigValue> combo : combos) {
             Config at = c;
@@ -151,7 +174,7 @@ public record SelectionGrid(String family, List<Point> points, boolean auto) {
             }
             points.add(new Point(points.size(), values, training));
         }
-        return new SelectionGrid(family, points, false);
+        return points;
     }
 
     /** A value as a label shows it: numbers in plain decimal (0.0001, not 1.0E-4), lists as concise HOCON. */

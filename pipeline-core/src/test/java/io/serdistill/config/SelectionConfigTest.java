@@ -34,19 +34,23 @@ class SelectionConfigTest {
         SerConfig d = SerConfig.defaults();
         SelectionGrid g = d.selection().teachers();
         assertTrue(g.auto());
-        assertEquals(List.of("hidden=[] lbfgs.l2=0.001", "hidden=[] lbfgs.l2=0.01", "hidden=[] lbfgs.l2=0.1",
-                        "hidden=[256,128] lbfgs.l2=0.001", "hidden=[256,128] lbfgs.l2=0.01", "hidden=[256,128] lbfgs.l2=0.1"),
+        // The configured MLP first (ties keep it), then the linear model at three penalties.
+        assertEquals(List.of("hidden=[256,128] lbfgs.l2=0.01", "hidden=[] lbfgs.l2=0.001", "hidden=[] lbfgs.l2=0.01",
+                        "hidden=[] lbfgs.l2=0.1"),
                 g.points().stream().map(SelectionGrid.Point::label).toList());
-        assertEquals(List.of(), g.points().get(2).training().hidden());
-        assertEquals(0.1, g.points().get(2).training().optimisation().lbfgsL2());
-        assertEquals(List.of(256, 128), g.points().get(4).training().hidden());
+        assertEquals(List.of(), g.points().get(3).training().hidden());
+        assertEquals(0.1, g.points().get(3).training().optimisation().lbfgsL2());
+        assertEquals(List.of(256, 128), g.points().get(0).training().hidden());
+        assertEquals(d.teachers(), g.points().get(0).training(), "the first point is the family as configured");
         assertEquals(io.serdistill.train.Optimisation.Optimiser.LBFGS,
-                g.points().get(4).training().optimisation().optimiser());
+                g.points().get(1).training().optimisation().optimiser());
+        assertEquals("hidden=[256,128] lbfgs.l2=0.05",
+                load("ser.teachers.lbfgs.l2", "0.05").selection().teachers().points().get(0).label());
         assertTrue(d.selection().student().isEmpty(), "the student selects nothing by default");
         assertTrue(d.selection().any());
         assertEquals(3, d.selection().innerFolds());
         assertTrue(d.selection().refit());
-        // The penalty axis alone for a linear teacher; an explicit grid replaces auto.
+        // The penalties alone for a linear teacher; an explicit grid replaces auto.
         assertEquals(3, load("ser.teachers.hidden", "[]").selection().teachers().points().size());
         SelectionGrid explicit = load("ser.teachers.grid.lbfgs.l2", "[0.5]").selection().teachers();
         assertFalse(explicit.auto());
