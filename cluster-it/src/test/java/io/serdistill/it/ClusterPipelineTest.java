@@ -210,7 +210,17 @@ class ClusterPipelineTest {
                         "executor " + m.group(3) + " trained outside the GPU resource profile");
             }
         }
-        assertEquals(new TreeSet<>(MODELS), boundModels, "every training task binds a GPU");
+        // Every model, and every task of the teachers' default grid (ser.teachers.grid = auto: 4 points, on 2 inner
+        // folds, this corpus having 2 training speakers per language).
+        Set<String> tasks = new TreeSet<>(MODELS);
+        for (String language : List.of("en", "fi", "fr")) {
+            for (int point = 0; point < 4; point++) {
+                for (int fold = 0; fold < 2; fold++) {
+                    tasks.add("teacher-" + language + ".p" + point + ".f" + fold);
+                }
+            }
+        }
+        assertEquals(tasks, boundModels, "every training task binds a GPU");
         gpusByExecutor.forEach((executor, gpus) -> assertEquals(1, gpus.size(), executor + " used GPUs " + gpus));
         Set<String> used = new TreeSet<>();
         gpusByExecutor.values().forEach(used::addAll);
