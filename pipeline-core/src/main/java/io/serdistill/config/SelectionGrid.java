@@ -24,13 +24,15 @@ import java.util.function.Function;
  * without selection.
  *
  * <p>{@code grid = auto} (the teachers' default), for a family that trains by full-batch L-BFGS (an MLP on pooled
- * fbank statistics), has the family as configured as its first point (ties keep it) and then the linear model
- * ({@code hidden = []}) at each of {@link #AUTO_L2}: each language's teacher is the MLP unless its inner folds prefer
- * a regularised linear model. The MLP's own penalty is not varied: more strongly penalised MLP teachers gave flatter
- * soft targets and weaker KD students on the tuning corpora (docs/results.md). For every other
- * family (AdamW, TDNN, wav2vec2 heads) it is empty. A model whose language has fewer than two training speakers
- * cannot be scored on inner folds and trains as configured under {@code auto} ({@link #auto()}), where an explicit
- * grid is an error.
+ * fbank statistics), has two points: the family as configured (first: ties keep it) and the linear model
+ * ({@code hidden = []}) with {@code lbfgs.l2 = cv}, whose penalty its training task chooses by speaker-grouped
+ * cross-validation exactly as the linear reference chooses its C (ser.reference.c-grid and folds). So each
+ * language's teacher is the MLP unless its inner folds prefer the cross-validated linear model, and when they do
+ * the teacher is the reference's model. The MLP's own penalty is not varied: more strongly penalised MLP teachers
+ * gave flatter soft targets and weaker KD students on the tuning corpora (docs/results.md). A linear family with a
+ * fixed penalty chooses between it and {@code cv}; one already at {@code cv}, and every other family (AdamW, TDNN,
+ * wav2vec2 heads), gets an empty grid. A model whose language has fewer than two training speakers cannot be scored
+ * on inner folds and trains as configured under {@code auto} ({@link #auto()}), where an explicit grid is an error.
  *
  * @param family the family's block, e.g. "ser.teachers"
  * @param points in a fixed order: keys sorted by name, the last key's values varying fastest
@@ -38,9 +40,7 @@ import java.util.function.Function;
  */
 public record SelectionGrid(String family, List<Point> points, boolean auto) {
 
-    /** The L2 penalties of {@code grid = auto}: lbfgs.l2 spans what the linear reference's C grid chooses at these n. */
-    public static final List<Double> AUTO_L2 = List.of(0.001, 0.01, 0.1);
-    /** The value that asks for {@link #AUTO_L2} x hidden. */
+    /** The value that asks for the family as configured and the cross-validated linear model. */
     public static final String AUTO = "auto";
 
     /** The family keys a grid may vary: the ones that shape or regularise the model, not the run's schedule. */
@@ -88,18 +88,14 @@ public record SelectionGrid(String family, List<Point> points, boolean auto) {
                         + " or auto, got '" + written + "'");
             }
             SerConfig.Training own = parse.apply(c);
-            if (own.optimisation().optimiser() != Optimisation.Optimiser.LBFGS) {
+            if (own.optimisation().optimiser() != Optimisation.Optimiser.LBFGS
+                    || own.optimisation().lbfgsSearch() != null) {
                 return new SelectionGrid(family, List.of(), true);
             }
-            // The family as configured first (ties keep it), then the linear model at each penalty; a linear
-            // family chooses its penalty only.
+            // The family as configured first (ties keep it), then the cross-validated linear model.
             List<Map<String, ConfigValue>> combos = new ArrayList<>();
-            if (!own.hidden().isEmpty()) {
-                combos.add(combo(own.hidden(), own.optimisation().lbfgsL2()));
-            }
-            for (double l2 : AUTO_L2) {
-                combos.add(combo(List.of(), l2));
-            }
+            combos.add(combo(own.hidden(), ConfigValueFactory.fromAnyRef(own.optimisation().lbfgsL2())));
+            combos.add(combo(List.of(), ConfigValueFactory.fromAnyRef(SerConfig.LBFGS_L2_CV)));
             return new SelectionGrid(family, points(c, family, gridPath, combos, parse), true);
         }
         Config grid;
@@ -144,10 +140,10 @@ public record SelectionGrid(String family, List<Point> points, boolean auto) {
     }
 
     /** {hidden, lbfgs.l2} as grid values. */
-    private static Map<String, ConfigValue> combo(List<Integer> hidden, double l2) {
+    private static Map<String, ConfigValue> combo(List<Integer> hidden, ConfigValue l2) {
         Map<String, ConfigValue> m = new LinkedHashMap<>();
         m.put("hidden", ConfigValueFactory.fromIterable(hidden));
-        m.put("lbfgs.l2", ConfigValueFactory.fromAnyRef(l2));
+        m.put("lbfgs.l2", l2);
         return m;
     }
 
@@ -177,10 +173,16 @@ public record SelectionGrid(String family, List<Point> points, boolean auto) {
         return points;
     }
 
-    /** A value as a label shows it: numbers in plain decimal (0.0001, not 1.0E-4), lists as concise HOCON. */
+    /**
+     * A value as a label shows it: numbers in plain decimal (0.0001, not 1.0E-4), strings unquoted, lists as concise
+     * HOCON.
+     */
     private static String render(ConfigValue v) {
         if (v.unwrapped() instanceof Number n) {
             return new java.math.BigDecimal(n.toString()).stripTrailingZeros().toPlainString();
+        }
+        if (v.unwrapped() instanceof String text) {
+            return text; // cv, not "cv"
         }
         return v.render(ConfigRenderOptions.concise());
     }

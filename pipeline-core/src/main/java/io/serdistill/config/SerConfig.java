@@ -6,6 +6,7 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValueFactory;
+import com.typesafe.config.ConfigValueType;
 import io.serdistill.audio.AudioOptions;
 import io.serdistill.audio.ChannelMode;
 import io.serdistill.audio.Segmentation;
@@ -746,13 +747,19 @@ public record SerConfig(
                     || written == OptimiserChoice.AUTO && pooled && rep instanceof Representation.Fbank
                             && !regularisation.perturbsInputs()
                     ? Optimisation.Optimiser.LBFGS : Optimisation.Optimiser.ADAMW;
+            boolean cv = lbfgsPenaltySearched(c, path + ".lbfgs.l2");
             Optimisation optimisation = new Optimisation(get(c, path + ".epochs", Config::getInt),
                     get(c, path + ".batch-size", Config::getInt), get(c, path + ".learning-rate", Config::getDouble),
                     get(c, path + ".weight-decay", Config::getDouble), get(c, path + ".patience", Config::getInt),
                     schedule, get(c, path + ".warmup-fraction", Config::getDouble),
                     get(c, path + ".clip-norm", Config::getDouble), get(c, path + ".class-weighted", Config::getBoolean),
                     optimiser, get(c, path + ".lbfgs.max-iterations", Config::getInt),
-                    get(c, path + ".lbfgs.l2", Config::getDouble));
+                    cv ? 0.0 : get(c, path + ".lbfgs.l2", Config::getDouble), cv ? penaltySearch(c) : null);
+            if (cv) {
+                require(hidden.isEmpty() && model == Architecture.MLP, path + ".lbfgs.l2",
+                        "cv chooses a linear model's penalty as the linear reference chooses its C: needs hidden = [],"
+                                + " got " + (model == Architecture.MLP ? hidden : "model = tdnn"));
+            }
             if (optimiser == Optimisation.Optimiser.LBFGS) {
                 require(!regularisation.perturbsInputs(), path + ".optimiser",
                         "lbfgs needs " + path + ".input-dropout, dropout and input-noise = 0 (full-batch L-BFGS needs"
@@ -762,6 +769,35 @@ public record SerConfig(
         } catch (InvalidOption e) {
             throw new ConfigError(path + "." + e.option(), e.reason(), e);
         }
+    }
+
+    /**
+     * Whether {@code key} (a family's lbfgs.l2) is {@code cv}, the penalty chosen by cross-validation in the training
+     * task; any other string is an error naming the key (a number is read by the caller).
+     */
+    private static boolean lbfgsPenaltySearched(Config c, String key) {
+        if (!c.hasPath(key) || c.getValue(key).valueType() != ConfigValueType.STRING) {
+            return false;
+        }
+        String written = c.getString(key).trim();
+        if (written.equals(LBFGS_L2_CV)) {
+            return true;
+        }
+        try {
+            Double.parseDouble(written); // HOCON reads a quoted number as a number too
+            return false;
+        } catch (NumberFormatException e) {
+            throw new ConfigError(key, "must be a penalty >= 0 or " + LBFGS_L2_CV + ", got '" + written + "'");
+        }
+    }
+
+    /** The value of a family's lbfgs.l2 that chooses the penalty by speaker-grouped cross-validation. */
+    public static final String LBFGS_L2_CV = "cv";
+
+    /** lbfgs.l2 = cv searches the linear reference's C grid over its folds (ser.reference.*). */
+    private static Optimisation.PenaltySearch penaltySearch(Config c) {
+        return new Optimisation.PenaltySearch(get(c, "ser.reference.c-grid", Config::getDoubleList),
+                get(c, "ser.reference.folds", Config::getInt));
     }
 
     /** {@code path}: a family's TDNN block (ser.teachers.tdnn, ser.student.tdnn). */

@@ -49,6 +49,18 @@ public final class MlpTrainer {
         model.setTrainingNoise(new MlpClassifier.TrainingNoise(r.inputDropout(), r.dropout(), r.inputNoise()));
         model.setTrainingEngine(opts.engine());
         if (opts.optimisation().optimiser() == Optimisation.Optimiser.LBFGS) {
+            Optimisation.PenaltySearch search = opts.optimisation().lbfgsSearch();
+            if (search != null) {
+                if (!hidden.isEmpty() || inputLayers != 1) {
+                    throw new InvalidOption("lbfgs.l2", "cv chooses a linear model's penalty: needs hidden = [] and a"
+                            + " plain pooled vector, got hidden " + hidden + " over " + inputLayers + " input layer(s)");
+                }
+                CrossValidatedPenalty.Choice choice = CrossValidatedPenalty.choose(train, search);
+                boolean warm = CrossValidatedPenalty.warmStart(model, choice.fit());
+                return FullBatchLbfgs.run(model, train, dev,
+                        opts.withOptimisation(opts.optimisation().withLbfgsL2(choice.l2())), progress)
+                        .withMetadata(choice.metadata(warm));
+            }
             return FullBatchLbfgs.run(model, train, dev, opts, progress);
         }
         return TrainingLoop.run(model, train, dev, TrainingExample::input, opts, checkpoints, progress);

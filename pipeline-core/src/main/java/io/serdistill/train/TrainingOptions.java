@@ -36,6 +36,11 @@ public record TrainingOptions(Optimisation optimisation, Regularisation regulari
         this(optimisation, Regularisation.NONE, objective, seed, CheckpointPolicy.EVERY_EPOCH);
     }
 
+    /** The same options optimised as {@code o} says. */
+    public TrainingOptions withOptimisation(Optimisation o) {
+        return new TrainingOptions(o, regularisation, objective, seed, checkpointPolicy, engine);
+    }
+
     /** The same options checkpointed as {@code policy} says. */
     public TrainingOptions withCheckpointPolicy(CheckpointPolicy policy) {
         return new TrainingOptions(optimisation, regularisation, objective, seed, policy, engine);

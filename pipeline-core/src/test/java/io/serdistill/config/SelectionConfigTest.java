@@ -30,34 +30,61 @@ class SelectionConfigTest {
     }
 
     @Test
-    void theTeacherGridIsAutoByDefaultFamilyTimesPenaltyForLbfgsTeachers() {
+    void theTeacherGridIsAutoByDefaultTheConfiguredMlpAndTheCrossValidatedLinearModel() {
         SerConfig d = SerConfig.defaults();
         SelectionGrid g = d.selection().teachers();
         assertTrue(g.auto());
-        // The configured MLP first (ties keep it), then the linear model at three penalties.
-        assertEquals(List.of("hidden=[256,128] lbfgs.l2=0.01", "hidden=[] lbfgs.l2=0.001", "hidden=[] lbfgs.l2=0.01",
-                        "hidden=[] lbfgs.l2=0.1"),
+        // The configured MLP first (ties keep it), then the linear model whose penalty its task cross-validates.
+        assertEquals(List.of("hidden=[256,128] lbfgs.l2=0.01", "hidden=[] lbfgs.l2=cv"),
                 g.points().stream().map(SelectionGrid.Point::label).toList());
-        assertEquals(List.of(), g.points().get(3).training().hidden());
-        assertEquals(0.1, g.points().get(3).training().optimisation().lbfgsL2());
-        assertEquals(List.of(256, 128), g.points().get(0).training().hidden());
         assertEquals(d.teachers(), g.points().get(0).training(), "the first point is the family as configured");
-        assertEquals(io.serdistill.train.Optimisation.Optimiser.LBFGS,
-                g.points().get(1).training().optimisation().optimiser());
+        assertEquals(null, g.points().get(0).training().optimisation().lbfgsSearch());
+        SerConfig.Training linear = g.points().get(1).training();
+        assertEquals(List.of(), linear.hidden());
+        assertEquals(io.serdistill.train.Optimisation.Optimiser.LBFGS, linear.optimisation().optimiser());
+        // The reference's own search: its C grid and fold count.
+        assertEquals(new io.serdistill.train.Optimisation.PenaltySearch(d.reference().kind().cGrid(),
+                d.reference().kind().folds()), linear.optimisation().lbfgsSearch());
+        assertEquals(List.of(1.0, 10.0), load("ser.reference.c-grid", "[1, 10]", "ser.reference.folds", "4")
+                .selection().teachers().points().get(1).training().optimisation().lbfgsSearch().cGrid());
         assertEquals("hidden=[256,128] lbfgs.l2=0.05",
                 load("ser.teachers.lbfgs.l2", "0.05").selection().teachers().points().get(0).label());
         assertTrue(d.selection().student().isEmpty(), "the student selects nothing by default");
         assertTrue(d.selection().any());
         assertEquals(3, d.selection().innerFolds());
         assertTrue(d.selection().refit());
-        // The penalties alone for a linear teacher; an explicit grid replaces auto.
-        assertEquals(3, load("ser.teachers.hidden", "[]").selection().teachers().points().size());
+        // A linear teacher with a fixed penalty chooses between it and cv; one already at cv selects nothing.
+        assertEquals(List.of("hidden=[] lbfgs.l2=0.01", "hidden=[] lbfgs.l2=cv"),
+                load("ser.teachers.hidden", "[]").selection().teachers().points().stream()
+                        .map(SelectionGrid.Point::label).toList());
+        assertTrue(load("ser.teachers.hidden", "[]", "ser.teachers.lbfgs.l2", "cv").selection().teachers().isEmpty());
         SelectionGrid explicit = load("ser.teachers.grid.lbfgs.l2", "[0.5]").selection().teachers();
         assertFalse(explicit.auto());
         assertEquals(List.of("lbfgs.l2=0.5"), explicit.points().stream().map(SelectionGrid.Point::label).toList());
+        // cv in an explicit grid, for a linear family.
+        assertEquals(List.of("lbfgs.l2=0.1", "lbfgs.l2=cv"), load("ser.teachers.hidden", "[]",
+                "ser.teachers.grid.lbfgs.l2", "[0.1, cv]").selection().teachers().points().stream()
+                .map(SelectionGrid.Point::label).toList());
         // auto selects, so it is part of the hash; grid {} is not.
         assertNotEquals(d.hash(), load("ser.teachers.grid", "{}").hash());
         assertNotEquals(d.hash(), load("ser.selection.inner-folds", "5").hash());
+    }
+
+    @Test
+    void lbfgsL2IsANumberOrCvForALinearModelAndAnythingElseNamesTheKey() {
+        SerConfig cv = load("ser.student.hidden", "[]", "ser.student.lbfgs.l2", "cv");
+        assertEquals(new io.serdistill.train.Optimisation.PenaltySearch(cv.reference().kind().cGrid(),
+                cv.reference().kind().folds()), cv.student().optimisation().lbfgsSearch());
+        assertNotEquals(SerConfig.defaults().hash(), load("ser.student.hidden", "[]").hash());
+        assertNotEquals(load("ser.student.hidden", "[]").hash(), cv.hash());
+        // A quoted number is a number.
+        assertEquals(0.5, load("ser.student.lbfgs.l2", "\"0.5\"").student().optimisation().lbfgsL2());
+        assertKey("ser.student.lbfgs.l2", "ser.student.lbfgs.l2", "cv");
+        assertKey("ser.student.lbfgs.l2", "ser.student.lbfgs.l2", "often");
+        assertKey("ser.teachers.lbfgs.l2", "ser.teachers.model", "tdnn", "ser.teachers.optimiser", "adamw",
+                "ser.teachers.lbfgs.l2", "cv");
+        // The grid key is named when a grid point is refused: cv for an MLP point.
+        assertKey("ser.teachers.grid.lbfgs.l2", "ser.teachers.grid.lbfgs.l2", "[0.1, cv]");
     }
 
     @Test

@@ -153,6 +153,7 @@ public final class TrainingTasks {
         provenance.put("ser.method", job.method());
         provenance.put("ser.train_utterances", Integer.toString(train.size()));
         provenance.put("ser.best_epoch", Integer.toString(trained.bestEpoch()));
+        provenance.putAll(trained.metadata());
         HadoopFiles.writeBytes(job.modelUri(), trained.model().toSafeTensors(provenance), hadoop.get());
         double seconds = (System.nanoTime() - t0) / 1e9;
         Outcome outcome = new Outcome(job.model(), job.method(), train.size(), dev.size(), trained.bestEpoch(), seconds,
