@@ -63,6 +63,12 @@ class AllFoldsTest {
             // The run's first screen: per-language interval charts over the folds and fold-paired verdicts.
             String page = Files.readString(tmp.resolve("runs/cv/report/index.html"));
             assertFalse(page.matches("(?s).*(https?:)?//[a-z].*"), "no network references");
+            // Every model against each linear reference, fold-paired (2 folds: an interval per language).
+            for (String ref : List.of("reference-linear", "reference-linear-multi")) {
+                assertTrue(page.contains("<h2>Against " + ref + "</h2>"), ref);
+            }
+            assertTrue(page.matches("(?s).*<tr><td>ft-mono</td>(<td class=\"(better|worse|same)\">[+-]\\d+\\.\\d \\([^<]*\\)</td>){3}</tr>.*"),
+                    "the teachers against the reference on each language");
             for (String language : List.of("en", "fi", "fr")) {
                 java.nio.file.Path png = tmp.resolve("runs/cv/report/folds_ua_" + language + ".png");
                 java.awt.image.BufferedImage image = javax.imageio.ImageIO.read(png.toFile());

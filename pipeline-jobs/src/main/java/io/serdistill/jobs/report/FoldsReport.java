@@ -78,6 +78,7 @@ public final class FoldsReport {
             }
             page.append("</table>");
         }
+        appendAgainstReferences(page, ua, models, languages, seeds > 1);
         page.append("<h2>UA per language, mean over ").append(over).append(" with 95% intervals</h2><div class=\"row\">");
         for (String language : languages) {
             List<ReportCharts.Estimate> estimates = new ArrayList<>();
@@ -110,6 +111,77 @@ public final class FoldsReport {
         String uri = run.report("index.html");
         HadoopFiles.writeText(uri, page.toString(), conf);
         return uri;
+    }
+
+    /**
+     * Each model against each linear reference, per language: per fold the model's UA (its mean over seeds: the
+     * references train once per fold) minus the reference's, with a Student-t interval over the folds.
+     */
+    private static void appendAgainstReferences(StringBuilder page, List<FoldSummary.FoldValue> ua, List<String> models,
+                                                List<String> languages, boolean seeds) {
+        for (String ref : List.of("reference-linear", "reference-linear-multi")) {
+            if (ua.stream().noneMatch(v -> v.method().equals(ref))) {
+                continue;
+            }
+            page.append("<h2>Against ").append(html(ref)).append("</h2><p>UA difference, model − ").append(html(ref))
+                    .append(", per fold ").append(seeds ? "(the model's mean over its seeds) " : "")
+                    .append("on the same test speakers, with a 95% interval over the folds.</p><table class=\"t\"><tr>"
+                            + "<th>model</th>");
+            languages.forEach(l -> page.append("<th>").append(html(l)).append("</th>"));
+            page.append("</tr>");
+            for (String m : models) {
+                StringBuilder row = new StringBuilder("<tr><td>").append(html(m)).append("</td>");
+                boolean any = false;
+                for (String language : languages) {
+                    ConfidenceInterval.Interval d = againstReference(ua, m, ref, language);
+                    if (d == null) {
+                        row.append("<td></td>");
+                        continue;
+                    }
+                    any = true;
+                    row.append("<td class=\"").append(d.low() > 0 ? "better" : d.high() < 0 ? "worse" : "same")
+                            .append("\">").append(html(String.format(java.util.Locale.ROOT, "%+.1f (%+.1f…%+.1f)",
+                                    100 * d.mean(), 100 * d.low(), 100 * d.high()))).append("</td>");
+                }
+                if (any) {
+                    page.append(row).append("</tr>");
+                }
+            }
+            page.append("</table>");
+        }
+    }
+
+    /**
+     * Student-t interval of UA(model) − UA(reference) on {@code language} over the folds that score both, the
+     * model's UA being its mean over the fold's seeds; null with fewer than two such folds.
+     */
+    static ConfidenceInterval.Interval againstReference(List<FoldSummary.FoldValue> ua, String model, String reference,
+                                                        String language) {
+        Map<Integer, double[]> modelSum = new java.util.TreeMap<>(); // fold -> {sum, count}
+        Map<Integer, Double> ref = new java.util.TreeMap<>();
+        for (FoldSummary.FoldValue v : ua) {
+            if (!v.language().equals(language)) {
+                continue;
+            }
+            if (v.method().equals(model)) {
+                double[] acc = modelSum.computeIfAbsent(v.fold(), f -> new double[2]);
+                acc[0] += v.value();
+                acc[1]++;
+            } else if (v.method().equals(reference)) {
+                ref.putIfAbsent(v.fold(), v.value());
+            }
+        }
+        List<Double> diffs = new ArrayList<>();
+        modelSum.forEach((fold, acc) -> {
+            Double r = ref.get(fold);
+            if (r != null) {
+                diffs.add(acc[0] / acc[1] - r);
+            }
+        });
+        if (diffs.size() < 2) {
+            return null;
+        }
+        return ConfidenceInterval.studentT95(diffs.stream().mapToDouble(Double::doubleValue).toArray());
     }
 
     /** Student-t interval of UA(a) − UA(b) over the (fold, seed) pairs that score both on {@code language}; null

@@ -34,4 +34,21 @@ class PairedOverSeedsTest {
         assertEquals(0.2, d.mean(), 1e-12);
         assertEquals(4.302653 * 0.1 / Math.sqrt(3), d.halfWidth(), 1e-6);
     }
+
+    @Test
+    void againstAReferenceAModelsSeedsAreAveragedPerFoldAndPairedWithThatFold() {
+        List<FoldSummary.FoldValue> ua = List.of(
+                new FoldSummary.FoldValue("m", "en", "ua", 0, 1, 0.8), new FoldSummary.FoldValue("m", "en", "ua", 0, 2, 0.6),
+                new FoldSummary.FoldValue("ref", "en", "ua", 0, 1, 0.6),
+                new FoldSummary.FoldValue("m", "en", "ua", 1, 1, 0.9), new FoldSummary.FoldValue("m", "en", "ua", 1, 2, 0.9),
+                new FoldSummary.FoldValue("ref", "en", "ua", 1, 1, 0.6),
+                new FoldSummary.FoldValue("m", "en", "ua", 2, 1, 0.5), // no reference in fold 2
+                new FoldSummary.FoldValue("ref", "fi", "ua", 0, 1, 0.1));
+        ConfidenceInterval.Interval d = FoldsReport.againstReference(ua, "m", "ref", "en");
+        // Fold differences 0.1 and 0.3: mean 0.2, sd sqrt(0.02), t(0.975, 1) = 12.7062.
+        assertEquals(2, d.n(), "folds, not (fold, seed) pairs");
+        assertEquals(0.2, d.mean(), 1e-12);
+        assertEquals(12.7062 * Math.sqrt(0.02) / Math.sqrt(2), d.halfWidth(), 1e-3);
+        assertNull(FoldsReport.againstReference(ua, "m", "ref", "fi"), "no model value on fi");
+    }
 }
