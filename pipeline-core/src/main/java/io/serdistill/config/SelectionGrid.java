@@ -24,15 +24,15 @@ import java.util.function.Function;
  * without selection.
  *
  * <p>{@code grid = auto} (the teachers' default), for a family that trains by full-batch L-BFGS (an MLP on pooled
- * fbank statistics), has two points: the family as configured (first: ties keep it) and the linear model
- * ({@code hidden = []}) with {@code lbfgs.l2 = cv}, whose penalty its training task chooses by speaker-grouped
- * cross-validation exactly as the linear reference chooses its C (ser.reference.c-grid and folds). So each
- * language's teacher is the MLP unless its inner folds prefer the cross-validated linear model, and when they do
- * the teacher is the reference's model. The MLP's own penalty is not varied: more strongly penalised MLP teachers
- * gave flatter soft targets and weaker KD students on the tuning corpora (docs/results.md). A linear family with a
- * fixed penalty chooses between it and {@code cv}; one already at {@code cv}, and every other family (AdamW, TDNN,
- * wav2vec2 heads), gets an empty grid. A model whose language has fewer than two training speakers cannot be scored
- * on inner folds and trains as configured under {@code auto} ({@link #auto()}), where an explicit grid is an error.
+ * fbank statistics), has the family as configured as its first point (ties keep it) and then the linear model
+ * ({@code hidden = []}) at each of {@link #AUTO_L2}: each language's teacher is the MLP unless its inner folds prefer
+ * a regularised linear model. The MLP's own penalty is not varied: more strongly penalised MLP teachers gave flatter
+ * soft targets and weaker KD students on the tuning corpora (docs/results.md). Nor is the linear model's penalty
+ * cross-validated as the reference's is ({@code lbfgs.l2 = cv}): those teachers matched the reference but their
+ * flatter soft targets cost the KD students 1-4 points (docs/results.md). For every other family (AdamW, TDNN,
+ * wav2vec2 heads), and a linear family at {@code cv}, it is empty. A model whose language has fewer than two training
+ * speakers cannot be scored on inner folds and trains as configured under {@code auto} ({@link #auto()}), where an
+ * explicit grid is an error.
  *
  * @param family the family's block, e.g. "ser.teachers"
  * @param points in a fixed order: keys sorted by name, the last key's values varying fastest
@@ -40,7 +40,9 @@ import java.util.function.Function;
  */
 public record SelectionGrid(String family, List<Point> points, boolean auto) {
 
-    /** The value that asks for the family as configured and the cross-validated linear model. */
+    /** The L2 penalties of {@code grid = auto}: lbfgs.l2 spans what the linear reference's C grid chooses at these n. */
+    public static final List<Double> AUTO_L2 = List.of(0.001, 0.01, 0.1);
+    /** The value that asks for {@link #AUTO_L2} x hidden. */
     public static final String AUTO = "auto";
 
     /** The family keys a grid may vary: the ones that shape or regularise the model, not the run's schedule. */
@@ -92,10 +94,15 @@ public record SelectionGrid(String family, List<Point> points, boolean auto) {
                     || own.optimisation().lbfgsSearch() != null) {
                 return new SelectionGrid(family, List.of(), true);
             }
-            // The family as configured first (ties keep it), then the cross-validated linear model.
+            // The family as configured first (ties keep it), then the linear model at each penalty; a linear
+            // family chooses its penalty only.
             List<Map<String, ConfigValue>> combos = new ArrayList<>();
-            combos.add(combo(own.hidden(), ConfigValueFactory.fromAnyRef(own.optimisation().lbfgsL2())));
-            combos.add(combo(List.of(), ConfigValueFactory.fromAnyRef(SerConfig.LBFGS_L2_CV)));
+            if (!own.hidden().isEmpty()) {
+                combos.add(combo(own.hidden(), own.optimisation().lbfgsL2()));
+            }
+            for (double l2 : AUTO_L2) {
+                combos.add(combo(List.of(), l2));
+            }
             return new SelectionGrid(family, points(c, family, gridPath, combos, parse), true);
         }
         Config grid;
@@ -140,10 +147,10 @@ public record SelectionGrid(String family, List<Point> points, boolean auto) {
     }
 
     /** {hidden, lbfgs.l2} as grid values. */
-    private static Map<String, ConfigValue> combo(List<Integer> hidden, ConfigValue l2) {
+    private static Map<String, ConfigValue> combo(List<Integer> hidden, double l2) {
         Map<String, ConfigValue> m = new LinkedHashMap<>();
         m.put("hidden", ConfigValueFactory.fromIterable(hidden));
-        m.put("lbfgs.l2", l2);
+        m.put("lbfgs.l2", ConfigValueFactory.fromAnyRef(l2));
         return m;
     }
 

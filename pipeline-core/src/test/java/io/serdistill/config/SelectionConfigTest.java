@@ -30,41 +30,41 @@ class SelectionConfigTest {
     }
 
     @Test
-    void theTeacherGridIsAutoByDefaultTheConfiguredMlpAndTheCrossValidatedLinearModel() {
+    void theTeacherGridIsAutoByDefaultFamilyTimesPenaltyForLbfgsTeachers() {
         SerConfig d = SerConfig.defaults();
         SelectionGrid g = d.selection().teachers();
         assertTrue(g.auto());
-        // The configured MLP first (ties keep it), then the linear model whose penalty its task cross-validates.
-        assertEquals(List.of("hidden=[256,128] lbfgs.l2=0.01", "hidden=[] lbfgs.l2=cv"),
+        // The configured MLP first (ties keep it), then the linear model at three penalties.
+        assertEquals(List.of("hidden=[256,128] lbfgs.l2=0.01", "hidden=[] lbfgs.l2=0.001", "hidden=[] lbfgs.l2=0.01",
+                        "hidden=[] lbfgs.l2=0.1"),
                 g.points().stream().map(SelectionGrid.Point::label).toList());
+        assertEquals(List.of(), g.points().get(3).training().hidden());
+        assertEquals(0.1, g.points().get(3).training().optimisation().lbfgsL2());
+        assertEquals(null, g.points().get(3).training().optimisation().lbfgsSearch(), "a fixed penalty");
+        assertEquals(List.of(256, 128), g.points().get(0).training().hidden());
         assertEquals(d.teachers(), g.points().get(0).training(), "the first point is the family as configured");
-        assertEquals(null, g.points().get(0).training().optimisation().lbfgsSearch());
-        SerConfig.Training linear = g.points().get(1).training();
-        assertEquals(List.of(), linear.hidden());
-        assertEquals(io.serdistill.train.Optimisation.Optimiser.LBFGS, linear.optimisation().optimiser());
-        // The reference's own search: its C grid and fold count.
-        assertEquals(new io.serdistill.train.Optimisation.PenaltySearch(d.reference().kind().cGrid(),
-                d.reference().kind().folds()), linear.optimisation().lbfgsSearch());
-        assertEquals(List.of(1.0, 10.0), load("ser.reference.c-grid", "[1, 10]", "ser.reference.folds", "4")
-                .selection().teachers().points().get(1).training().optimisation().lbfgsSearch().cGrid());
+        assertEquals(io.serdistill.train.Optimisation.Optimiser.LBFGS,
+                g.points().get(1).training().optimisation().optimiser());
         assertEquals("hidden=[256,128] lbfgs.l2=0.05",
                 load("ser.teachers.lbfgs.l2", "0.05").selection().teachers().points().get(0).label());
         assertTrue(d.selection().student().isEmpty(), "the student selects nothing by default");
         assertTrue(d.selection().any());
         assertEquals(3, d.selection().innerFolds());
         assertTrue(d.selection().refit());
-        // A linear teacher with a fixed penalty chooses between it and cv; one already at cv selects nothing.
-        assertEquals(List.of("hidden=[] lbfgs.l2=0.01", "hidden=[] lbfgs.l2=cv"),
-                load("ser.teachers.hidden", "[]").selection().teachers().points().stream()
-                        .map(SelectionGrid.Point::label).toList());
+        // The penalties alone for a linear teacher; nothing for one whose task cross-validates its own.
+        assertEquals(3, load("ser.teachers.hidden", "[]").selection().teachers().points().size());
         assertTrue(load("ser.teachers.hidden", "[]", "ser.teachers.lbfgs.l2", "cv").selection().teachers().isEmpty());
+        // An explicit grid replaces auto, cv included (for a linear family).
         SelectionGrid explicit = load("ser.teachers.grid.lbfgs.l2", "[0.5]").selection().teachers();
         assertFalse(explicit.auto());
         assertEquals(List.of("lbfgs.l2=0.5"), explicit.points().stream().map(SelectionGrid.Point::label).toList());
-        // cv in an explicit grid, for a linear family.
-        assertEquals(List.of("lbfgs.l2=0.1", "lbfgs.l2=cv"), load("ser.teachers.hidden", "[]",
-                "ser.teachers.grid.lbfgs.l2", "[0.1, cv]").selection().teachers().points().stream()
-                .map(SelectionGrid.Point::label).toList());
+        SelectionGrid withCv = load("ser.teachers.hidden", "[]", "ser.teachers.grid.lbfgs.l2", "[0.1, cv]")
+                .selection().teachers();
+        assertEquals(List.of("lbfgs.l2=0.1", "lbfgs.l2=cv"), withCv.points().stream().map(SelectionGrid.Point::label)
+                .toList());
+        assertEquals(new io.serdistill.train.Optimisation.PenaltySearch(d.reference().kind().cGrid(),
+                d.reference().kind().folds()), withCv.points().get(1).training().optimisation().lbfgsSearch(),
+                "cv searches the reference's C grid over its folds");
         // auto selects, so it is part of the hash; grid {} is not.
         assertNotEquals(d.hash(), load("ser.teachers.grid", "{}").hash());
         assertNotEquals(d.hash(), load("ser.selection.inner-folds", "5").hash());
@@ -72,9 +72,10 @@ class SelectionConfigTest {
 
     @Test
     void lbfgsL2IsANumberOrCvForALinearModelAndAnythingElseNamesTheKey() {
-        SerConfig cv = load("ser.student.hidden", "[]", "ser.student.lbfgs.l2", "cv");
-        assertEquals(new io.serdistill.train.Optimisation.PenaltySearch(cv.reference().kind().cGrid(),
-                cv.reference().kind().folds()), cv.student().optimisation().lbfgsSearch());
+        SerConfig cv = load("ser.student.hidden", "[]", "ser.student.lbfgs.l2", "cv", "ser.reference.c-grid", "[1, 10]",
+                "ser.reference.folds", "4");
+        assertEquals(new io.serdistill.train.Optimisation.PenaltySearch(List.of(1.0, 10.0), 4),
+                cv.student().optimisation().lbfgsSearch());
         assertNotEquals(SerConfig.defaults().hash(), load("ser.student.hidden", "[]").hash());
         assertNotEquals(load("ser.student.hidden", "[]").hash(), cv.hash());
         // A quoted number is a number.

@@ -58,7 +58,7 @@ class AutoGridFallbackTest {
         Set<String> selected = new TreeSet<>();
         selection.forEach(r -> selected.add(r.getAs("model")));
         assertEquals(Set.of("teacher-en", "teacher-fi"), selected);
-        assertEquals(2 * 2 * 2, selection.size(), "2 teachers x 2 points x 2 inner folds (two training speakers each)");
+        assertEquals(2 * 4 * 2, selection.size(), "2 teachers x 4 points x 2 inner folds (two training speakers each)");
         for (String language : List.of("en", "fi", "fr")) {
             SafeTensors saved = SafeTensors.parse(Files.readAllBytes(run.resolve("teachers/" + language
                     + "/model.safetensors")), language);
