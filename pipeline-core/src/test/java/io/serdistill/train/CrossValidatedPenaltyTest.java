@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.serdistill.json.Json;
 import io.serdistill.model.MlpClassifier;
@@ -45,18 +44,18 @@ class CrossValidatedPenaltyTest {
         try (InputStream in = CrossValidatedPenaltyTest.class.getResourceAsStream("/fixtures/logreg/fixture.json")) {
             f = Json.object(new String(in.readAllBytes(), StandardCharsets.UTF_8));
         }
-        trainX = floats(f.at("/train/features"));
-        trainY = ints(f.at("/train/labels"));
-        trainSpeakers = strings(f.at("/train/speakers"));
-        testX = floats(f.at("/test/features"));
+        trainX = FixtureArrays.floats(f.at("/train/features"));
+        trainY = FixtureArrays.ints(f.at("/train/labels"));
+        trainSpeakers = FixtureArrays.strings(f.at("/train/speakers"));
+        testX = FixtureArrays.floats(f.at("/test/features"));
         train = examples(trainX, trainY, trainSpeakers);
-        test = examples(testX, ints(f.at("/test/labels")), strings(f.at("/test/speakers")));
+        test = examples(testX, FixtureArrays.ints(f.at("/test/labels")), FixtureArrays.strings(f.at("/test/speakers")));
         List<Double> grid = new ArrayList<>();
         f.at("/cv/grid").forEach(c -> grid.add(c.asDouble()));
         search = new Optimisation.PenaltySearch(grid, f.at("/cv/folds").asInt());
         chosenC = f.at("/cv/chosen_c").asDouble();
-        refitPredict = ints(f.at("/cv/refit_test_predict"));
-        refitProba = floats(f.at("/cv/refit_test_proba"));
+        refitPredict = FixtureArrays.ints(f.at("/cv/refit_test_predict"));
+        refitProba = FixtureArrays.floats(f.at("/cv/refit_test_proba"));
     }
 
     private static TrainingOptions cv(Regularisation regularisation) {
@@ -79,7 +78,7 @@ class CrossValidatedPenaltyTest {
         float[][] logits = t.model().logits(List.of(testX));
         double worst = 0;
         for (int i = 0; i < logits.length; i++) {
-            double[] p = softmax(logits[i]);
+            double[] p = FixtureArrays.softmax(logits[i]);
             for (int k = 0; k < p.length; k++) {
                 worst = Math.max(worst, Math.abs(p[k] - refitProba[i][k]));
             }
@@ -137,55 +136,10 @@ class CrossValidatedPenaltyTest {
         return s;
     }
 
-    private static double[] softmax(float[] z) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (float v : z) {
-            max = Math.max(max, v);
-        }
-        double sum = 0;
-        double[] p = new double[z.length];
-        for (int k = 0; k < z.length; k++) {
-            p[k] = Math.exp(z[k] - max);
-            sum += p[k];
-        }
-        for (int k = 0; k < z.length; k++) {
-            p[k] /= sum;
-        }
-        return p;
-    }
-
     private static List<TrainingExample> examples(float[][] x, int[] y, String[] speakers) {
         List<TrainingExample> out = new ArrayList<>();
         for (int i = 0; i < x.length; i++) {
             out.add(new TrainingExample("f" + i, "en", speakers[i] == null ? "s" : speakers[i], y[i], x[i], null));
-        }
-        return out;
-    }
-
-    private static String[] strings(JsonNode values) {
-        String[] out = new String[values.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = values.get(i).asText();
-        }
-        return out;
-    }
-
-    private static float[][] floats(JsonNode rows) {
-        float[][] out = new float[rows.size()][];
-        for (int i = 0; i < rows.size(); i++) {
-            JsonNode r = rows.get(i);
-            out[i] = new float[r.size()];
-            for (int j = 0; j < r.size(); j++) {
-                out[i][j] = (float) r.get(j).asDouble();
-            }
-        }
-        return out;
-    }
-
-    private static int[] ints(JsonNode values) {
-        int[] out = new int[values.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = values.get(i).asInt();
         }
         return out;
     }

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.serdistill.distill.TeacherWeighting;
 import io.serdistill.eval.ConfusionMatrix;
@@ -47,14 +46,14 @@ class FullBatchLbfgsTest {
             f = Json.object(new String(in.readAllBytes(), StandardCharsets.UTF_8));
         }
         assertEquals(4, f.get("classes").asInt(), "the MLP has the four emotion classes");
-        trainX = floats(f.at("/train/features"));
-        trainY = ints(f.at("/train/labels"));
-        testX = floats(f.at("/test/features"));
-        int[] testY = ints(f.at("/test/labels"));
+        trainX = FixtureArrays.floats(f.at("/train/features"));
+        trainY = FixtureArrays.ints(f.at("/train/labels"));
+        testX = FixtureArrays.floats(f.at("/test/features"));
+        int[] testY = FixtureArrays.ints(f.at("/test/labels"));
         fixtureTrain = examples(trainX, trainY);
         fixtureTest = examples(testX, testY);
         fixtureC = f.at("/fixed/c").asDouble();
-        fixtureTestPredict = ints(f.at("/fixed/test_predict"));
+        fixtureTestPredict = FixtureArrays.ints(f.at("/fixed/test_predict"));
         fixtureTestAccuracy = f.at("/fixed/test_accuracy").asDouble();
     }
 
@@ -84,7 +83,7 @@ class FullBatchLbfgsTest {
             float[][] logits = t.model().logits(List.of(testX));
             double worst = 0;
             for (int i = 0; i < testX.length; i++) {
-                double[] p = softmax(logits[i]);
+                double[] p = FixtureArrays.softmax(logits[i]);
                 double[] q = reference.probabilities(testX[i]);
                 for (int c = 0; c < 4; c++) {
                     worst = Math.max(worst, Math.abs(p[c] - q[c]));
@@ -208,47 +207,10 @@ class FullBatchLbfgsTest {
         return Math.sqrt(s);
     }
 
-    private static double[] softmax(float[] z) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (float v : z) {
-            max = Math.max(max, v);
-        }
-        double[] p = new double[z.length];
-        double sum = 0;
-        for (int k = 0; k < z.length; k++) {
-            p[k] = Math.exp(z[k] - max);
-            sum += p[k];
-        }
-        for (int k = 0; k < z.length; k++) {
-            p[k] /= sum;
-        }
-        return p;
-    }
-
     private static List<TrainingExample> examples(float[][] x, int[] y) {
         List<TrainingExample> out = new ArrayList<>();
         for (int i = 0; i < x.length; i++) {
             out.add(new TrainingExample("f" + i, "en", "s", y[i], x[i], null));
-        }
-        return out;
-    }
-
-    private static float[][] floats(JsonNode rows) {
-        float[][] out = new float[rows.size()][];
-        for (int i = 0; i < rows.size(); i++) {
-            JsonNode r = rows.get(i);
-            out[i] = new float[r.size()];
-            for (int j = 0; j < r.size(); j++) {
-                out[i][j] = (float) r.get(j).asDouble();
-            }
-        }
-        return out;
-    }
-
-    private static int[] ints(JsonNode values) {
-        int[] out = new int[values.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = values.get(i).asInt();
         }
         return out;
     }
